@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: MIT
+# Warnings of STYLE.md, each checked against the compiler in use.
+set(VAS_WARNINGS -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+    -Wformat=2 -Wundef -Wvla -Wnull-dereference)
+foreach(flag IN LISTS VAS_WARNINGS)
+  string(MAKE_C_IDENTIFIER "HAVE${flag}" var)
+  check_c_compiler_flag(${flag} ${var})
+  if(${var})
+    add_compile_options(${flag})
+  endif()
+endforeach()
+if(VAS_THREAD_SAFETY)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "VAS_THREAD_SAFETY needs clang")
+  endif()
+  add_compile_options(-Wthread-safety -Wthread-safety-beta)
+endif()
+if(VAS_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(VAS_DEBUG)
+  add_compile_definitions(VAS_DEBUG=1)
+endif()

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * alloc.h - the one allocation hook of vas, with deterministic failure
+ * injection.
+ *
+ * Every allocation in the library goes through vas_alloc() and names its
+ * site. A test can make the N-th allocation from now fail (counting every
+ * site), or make every allocation at one site fail, and can count the
+ * allocations an operation makes so that it can fail each of them in turn.
+ * A failed allocation returns NULL; callers turn that into -ENOMEM.
+ */
+#ifndef VAS_BASE_ALLOC_H
+#define VAS_BASE_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "base/compiler.h"
+
+/* X(site) - one per allocation site class. */
+#define VAS_ALLOC_SITES(X)                                                    \
+	X(MACHINE)                                                            \
+	X(MM)                                                                 \
+	X(VMA)                                                                \
+	X(TREE_NODE)                                                          \
+	X(STATS)                                                              \
+	X(LOCKDEP)                                                            \
+	X(MISC)
+
+enum vas_alloc_site {
+#define VAS__SITE_ENUM(s) VAS_FP_##s,
+	VAS_ALLOC_SITES(VAS__SITE_ENUM)
+#undef VAS__SITE_ENUM
+	VAS_NR_ALLOC_SITES
+};
+
+/**
+ * vas_alloc() - Allocate @size bytes for @site, uninitialised.
+ * Context: any thread; may block. Return: the memory, or NULL (real or
+ * injected failure).
+ */
+void *vas_alloc(size_t size, enum vas_alloc_site site) VAS_MUST_CHECK;
+
+/** vas_zalloc() - vas_alloc() that zeroes the memory. */
+void *vas_zalloc(size_t size, enum vas_alloc_site site) VAS_MUST_CHECK;
+
+/**
+ * vas_alloc_aligned() - Allocate @size bytes aligned to @align (a power of
+ * two, at least sizeof(void *)) for @site. Free with vas_free().
+ */
+void *vas_alloc_aligned(size_t size, size_t align, enum vas_alloc_site site)
+	VAS_MUST_CHECK;
+
+/** vas_free() - Free memory from vas_alloc*(); NULL is a no-op. */
+void vas_free(void *p);
+
+/** vas_alloc_site_name() - "TREE_NODE" for VAS_FP_TREE_NODE, etc. */
+const char *vas_alloc_site_name(enum vas_alloc_site site);
+
+/* ---- failure injection (tests) ---------------------------------------- */
+
+/**
+ * vas_fail_nth() - Make the @n-th allocation from now fail (n >= 1), once;
+ * 0 disarms. Counts allocations of every site, from every thread.
+ */
+void vas_fail_nth(unsigned long n);
+
+/** vas_fail_site() - Make every allocation at @site fail until cleared. */
+void vas_fail_site(enum vas_alloc_site site, bool fail);
+
+/** vas_fail_reset() - Disarm all injection and reset the counters. */
+void vas_fail_reset(void);
+
+/** vas_fail_fired() - How many allocations were failed by injection. */
+unsigned long vas_fail_fired(void);
+
+/** vas_alloc_count() - Allocations attempted since the last reset. */
+unsigned long vas_alloc_count(void);
+
+/** vas_alloc_site_count() - Allocations at @site since the last reset. */
+unsigned long vas_alloc_site_count(enum vas_alloc_site site);
+
+/** vas_alloc_live() - Allocations not yet freed (leak checks in tests). */
+long vas_alloc_live(void);
+
+#endif /* VAS_BASE_ALLOC_H */

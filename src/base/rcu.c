@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rcu.c - thread registration and the callback trampoline for liburcu.
+ */
+#include <pthread.h>
+#include "base/bug.h"
+#include "base/rcu.h"
+
+__thread bool vas_rcu_registered;
+#ifdef VAS_TSAN
+char vas_rcu_tsan_sync;
+#endif
+
+static pthread_key_t rcu_key;
+static pthread_once_t rcu_key_once = PTHREAD_ONCE_INIT;
+
+static void rcu_thread_exit(void *arg)
+{
+	(void)arg;
+	if (vas_rcu_registered) {
+		urcu_memb_unregister_thread();
+		vas_rcu_registered = false;
+	}
+}
+
+static void rcu_key_init(void)
+{
+	int err = pthread_key_create(&rcu_key, rcu_thread_exit);
+
+	if (err)
+		vas_die("pthread_key_create", err);
+}
+
+void vas_rcu_register_slow(void)
+{
+	int err;
+
+	pthread_once(&rcu_key_once, rcu_key_init);
+	urcu_memb_register_thread();
+	vas_rcu_registered = true;
+	/* Any non-NULL value makes the destructor run at thread exit. */
+	err = pthread_setspecific(rcu_key, (void *)1);
+	if (err)
+		vas_die("pthread_setspecific", err);
+}
+
+void vas_synchronize_rcu(void)
+{
+	VAS_BUG_ON(vas_rcu_read_ongoing());
+	urcu_memb_synchronize_rcu();
+	vas_rcu_tsan_acquire();
+}
+
+static void call_rcu_trampoline(struct rcu_head *rh)
+{
+	struct vas_rcu_head *head = caa_container_of(rh, struct vas_rcu_head, head);
+
+	vas_rcu_tsan_acquire();
+	head->func(head);
+}
+
+void vas_call_rcu(struct vas_rcu_head *head,
+		  void (*func)(struct vas_rcu_head *head))
+{
+	vas_rcu_register();
+	head->func = func;
+	urcu_memb_call_rcu(&head->head, call_rcu_trampoline);
+}
+
+void vas_rcu_barrier(void)
+{
+	VAS_BUG_ON(vas_rcu_read_ongoing());
+	vas_rcu_register();
+	urcu_memb_barrier();
+	vas_rcu_tsan_acquire();
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/* harness.c - registry, failure records and main() of every test binary. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+#include "harness.h"
+
+#define MAX_CASES 512
+
+static struct {
+	const char *name;
+	harness_fn fn;
+} cases[MAX_CASES];
+static int nr_cases;
+static int case_failures;
+static jmp_buf case_jmp;
+static const char *current;
+
+void harness_register(const char *name, harness_fn fn)
+{
+	if (nr_cases == MAX_CASES) {
+		fprintf(stderr, "harness: too many test cases\n");
+		abort();
+	}
+	cases[nr_cases].name = name;
+	cases[nr_cases].fn = fn;
+	nr_cases++;
+}
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "  FAIL %s:%d [%s]: ", file, line, current ? current : "-");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	case_failures++;
+}
+
+void harness_abort_case(void)
+{
+	longjmp(case_jmp, 1);
+}
+
+double harness_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+uint64_t harness_seed(void)
+{
+	static uint64_t seed;
+	static bool have;
+	const char *env;
+
+	if (have)
+		return seed;
+	env = getenv("VAS_SEED");
+	if (env && *env) {
+		seed = strtoull(env, NULL, 0);
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20);
+	}
+	have = true;
+	printf("# seed %" PRIu64 " (replay with VAS_SEED=%" PRIu64 ")\n", seed, seed);
+	fflush(stdout);
+	return seed;
+}
+
+double harness_seconds(double dflt)
+{
+	const char *env = getenv("VAS_STRESS_SECONDS");
+
+	if (env && *env)
+		return strtod(env, NULL);
+	return dflt;
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	int passed = 0, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < nr_cases; i++) {
+		if (filter && !strstr(cases[i].name, filter))
+			continue;
+		current = cases[i].name;
+		case_failures = 0;
+		if (setjmp(case_jmp) == 0)
+			cases[i].fn();
+		if (case_failures) {
+			printf("not ok %d - %s\n", i + 1, cases[i].name);
+			failed++;
+		} else {
+			printf("ok %d - %s\n", i + 1, cases[i].name);
+			passed++;
+		}
+	}
+	current = NULL;
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -49,6 +49,13 @@ fail:
 	return true;
 }
 
+bool vas_alloc_check(enum vas_alloc_site site)
+{
+	if ((unsigned)site >= VAS_NR_ALLOC_SITES)
+		site = VAS_FP_MISC;
+	return !should_fail(site);
+}
+
 void *vas_alloc(size_t size, enum vas_alloc_site site)
 {
 	void *p;

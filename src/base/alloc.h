@@ -50,6 +50,13 @@ void *vas_zalloc(size_t size, enum vas_alloc_site site) VAS_MUST_CHECK;
 void *vas_alloc_aligned(size_t size, size_t align, enum vas_alloc_site site)
 	VAS_MUST_CHECK;
 
+/**
+ * vas_alloc_check() - Count an allocation at @site that is served without
+ * the host allocator (a reuse cache), and apply failure injection to it.
+ * Return: false if the allocation must fail.
+ */
+bool vas_alloc_check(enum vas_alloc_site site) VAS_MUST_CHECK;
+
 /** vas_free() - Free memory from vas_alloc*(); NULL is a no-op. */
 void vas_free(void *p);
 

@@ -98,6 +98,12 @@ void vas_call_rcu(struct vas_rcu_head *head,
  */
 void vas_rcu_barrier(void);
 
+/*
+ * liburcu defines these two with volatile accesses; vas replaces them with
+ * C11 atomics, which ThreadSanitizer understands.
+ */
+#undef rcu_dereference
+#undef rcu_assign_pointer
 /* Read a pointer published with rcu_assign_pointer(). */
 #define rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 /* Publish @v: everything written to *v before is seen by rcu_dereference. */

@@ -84,13 +84,17 @@ double harness_seconds(double dflt)
 	return dflt;
 }
 
+static int passed, failed;	/* static: live across longjmp */
+static int case_index;
+
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : NULL;
-	int passed = 0, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = 0; i < nr_cases; i++) {
+	for (case_index = 0; case_index < nr_cases; case_index++) {
+		int i = case_index;
+
 		if (filter && !strstr(cases[i].name, filter))
 			continue;
 		current = cases[i].name;

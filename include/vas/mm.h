@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm.h - the machine, the address space with its two counts, and the mmap
+ * lock.
+ *
+ * Two pointer types name one address space (Linux: mm_count and mm_users;
+ * the Rust abstractions: Mm and MmWithUser):
+ *
+ *  struct vas_mm *       holds a *count* (vas_mm_grab/vas_mm_drop). The
+ *                        object's memory stays, but the address space may
+ *                        already be torn down (users == 0). The only way to
+ *                        use it is vas_mm_get_not_zero().
+ *  struct vas_mm_user *  holds a *user* (vas_mm_get/vas_mm_put). While any
+ *                        user exists the VMAs and page tables exist; this is
+ *                        the type every lock, lookup and mapping call takes.
+ *                        It is also the capability named by the mmap-lock
+ *                        annotations, so Clang's -Wthread-safety checks that
+ *                        each call holds the lock it needs.
+ *
+ * All users together hold one count; the last vas_mm_put() tears the
+ * address space down (every VMA removed and freed), the last vas_mm_drop()
+ * frees the object.
+ */
+#ifndef VAS_MM_H
+#define VAS_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <vas/defs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vas_machine;
+struct vas_mm;
+struct VAS_CAPABILITY("mmap_lock") vas_mm_user;
+
+/* ---- machine ------------------------------------------------------------ */
+
+/* Tunables of a machine; vas_machine_config_init() fills Linux defaults. */
+struct vas_machine_config {
+	unsigned long max_map_count;	/* vm.max_map_count: 65530 */
+	unsigned long mmap_min_addr;	/* vm.mmap_min_addr: 65536 */
+	unsigned long stack_guard_gap;	/* 256 pages: 1 MiB */
+	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 4096 */
+};
+
+/** vas_machine_config_init() - Fill @cfg with the defaults. Context: any. */
+VAS_API void vas_machine_config_init(struct vas_machine_config *cfg);
+
+/**
+ * vas_machine_create() - Create a machine: tunables, statistics, the VMA
+ * cache and the worker thread that runs deferred teardown.
+ * @cfg: tunables, or NULL for the defaults. Copied.
+ * @out: receives the machine.
+ *
+ * Context: any thread; may block, may allocate.
+ * Return: 0, -ENOMEM, -EINVAL (a tunable out of range), or -EAGAIN (the
+ * worker thread could not be started).
+ */
+VAS_API int vas_machine_create(const struct vas_machine_config *cfg,
+			       struct vas_machine **out) VAS_MUST_CHECK;
+
+/**
+ * vas_machine_destroy() - Destroy @machine. Waits for deferred teardowns
+ * and RCU callbacks to finish first.
+ *
+ * Context: no address space of @machine may remain (not even a count).
+ * May block. Return: 0, or -EBUSY (address spaces remain; nothing done).
+ */
+VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
+
+/**
+ * vas_machine_config() - The tunables of @machine.
+ * Context: any. Lifetime: as long as @machine.
+ */
+VAS_API const struct vas_machine_config *
+vas_machine_config(const struct vas_machine *machine);
+
+/**
+ * vas_machine_flush() - Wait until every deferred teardown queued so far
+ * (vas_mm_put_async) has run. Context: may block; holds no vas lock.
+ */
+VAS_API void vas_machine_flush(struct vas_machine *machine);
+
+/* ---- address space: creation and the two counts ------------------------ */
+
+/**
+ * vas_mm_create() - Create an empty address space in @machine.
+ * @out: receives the creator's user reference (users = 1, count = 1).
+ * Context: any; may allocate. Return: 0 or -ENOMEM.
+ */
+VAS_API int vas_mm_create(struct vas_machine *machine,
+			  struct vas_mm_user **out) VAS_MUST_CHECK;
+
+/**
+ * vas_mm_from_user() - The count view of @mm (no count is taken).
+ * Lifetime: as long as the caller's user reference; vas_mm_grab() it to
+ * keep it longer.
+ */
+VAS_API struct vas_mm *vas_mm_from_user(struct vas_mm_user *mm);
+
+/** vas_mm_grab() - Take a count (mmgrab). Context: caller holds a count or user. */
+VAS_API void vas_mm_grab(struct vas_mm *mm);
+
+/**
+ * vas_mm_drop() - Drop a count (mmdrop); the last one frees the object.
+ * Context: may free; the caller's pointer is invalid afterwards.
+ */
+VAS_API void vas_mm_drop(struct vas_mm *mm);
+
+/**
+ * vas_mm_get_not_zero() - Take a user if the address space still has one
+ * (mmget_not_zero).
+ * Context: the caller holds a count on @mm. Takes no lock.
+ * Return: the user reference, or NULL if the address space is gone.
+ * Lifetime: until the matching vas_mm_put()/vas_mm_put_async().
+ */
+VAS_API struct vas_mm_user *vas_mm_get_not_zero(struct vas_mm *mm)
+	VAS_MUST_CHECK;
+
+/** vas_mm_get() - Take another user (mmget). Context: caller holds a user. */
+VAS_API struct vas_mm_user *vas_mm_get(struct vas_mm_user *mm);
+
+/**
+ * vas_mm_put() - Drop a user (mmput). The last user tears the address space
+ * down here, in the caller's thread: every VMA is removed and freed.
+ * Context: the caller holds no lock of @mm; may block.
+ */
+VAS_API void vas_mm_put(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
+
+/**
+ * vas_mm_put_async() - Drop a user; if it is the last, the machine's worker
+ * tears the address space down later (mmput_async). Never blocks on the
+ * teardown; safe where vas_mm_put() would take a lock the caller orders
+ * after the mmap lock.
+ * Context: any; may be called with other locks held (not @mm's mmap lock).
+ */
+VAS_API void vas_mm_put_async(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
+
+/** vas_mm_users() - Current user count (racy; for tests and reports). */
+VAS_API int vas_mm_users(const struct vas_mm *mm);
+/** vas_mm_count() - Current count (racy; for tests and reports). */
+VAS_API int vas_mm_count(const struct vas_mm *mm);
+/** vas_mm_map_count() - Number of VMAs. Context: mmap lock held (read). */
+VAS_API int vas_mm_map_count(struct vas_mm_user *mm) VAS_REQUIRES_SHARED(mm);
+/** vas_mm_machine() - The machine @mm lives in. Context: caller holds a count. */
+VAS_API struct vas_machine *vas_mm_machine(const struct vas_mm *mm);
+
+/**
+ * vas_mm_validate() - Check every invariant of @mm: the tree, each VMA
+ * against the tree, flags, counts and accounting; prints what is wrong to
+ * stderr.
+ * Context: takes and releases the mmap lock for read; may block.
+ * Return: 0, or -EUCLEAN.
+ */
+VAS_API int vas_mm_validate(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
+
+/* ---- the mmap lock ------------------------------------------------------- */
+/*
+ * A writer-fair reader/writer lock: readers that arrive while a writer waits
+ * queue behind it, and a writer's release admits every reader that queued,
+ * so neither side can starve the other. Taking it for write starts a new
+ * mm_lock_seq, which write-locks VMAs cheaply (vma_start_write); releasing
+ * it releases every VMA write lock at once.
+ *
+ * Lock order: mmap lock, then VMA locks, then page locks, then page-table
+ * locks; two address spaces' mmap locks only through the fork path.
+ */
+
+/** vas_mmap_read_lock() - Take the mmap lock for read. May block. */
+VAS_API void vas_mmap_read_lock(struct vas_mm_user *mm) VAS_ACQUIRE_SHARED(mm);
+/** vas_mmap_read_trylock() - Take it for read if that needs no wait. */
+VAS_API bool vas_mmap_read_trylock(struct vas_mm_user *mm)
+	VAS_TRY_ACQUIRE_SHARED(true, mm) VAS_MUST_CHECK;
+/** vas_mmap_read_unlock() - Release a read hold. */
+VAS_API void vas_mmap_read_unlock(struct vas_mm_user *mm) VAS_RELEASE_SHARED(mm);
+/** vas_mmap_write_lock() - Take the mmap lock for write. May block. */
+VAS_API void vas_mmap_write_lock(struct vas_mm_user *mm) VAS_ACQUIRE(mm);
+/** vas_mmap_write_trylock() - Take it for write if that needs no wait. */
+VAS_API bool vas_mmap_write_trylock(struct vas_mm_user *mm)
+	VAS_TRY_ACQUIRE(true, mm) VAS_MUST_CHECK;
+/** vas_mmap_write_unlock() - Release the write hold and every VMA write lock. */
+VAS_API void vas_mmap_write_unlock(struct vas_mm_user *mm) VAS_RELEASE(mm);
+/**
+ * vas_mmap_write_downgrade() - Turn the write hold into a read hold without
+ * a window in which another writer could enter. Releases VMA write locks.
+ */
+VAS_API void vas_mmap_write_downgrade(struct vas_mm_user *mm)
+	VAS_RELEASE(mm) VAS_ACQUIRE_SHARED(mm);
+
+/**
+ * vas_mmap_assert_locked() / vas_mmap_assert_write_locked() - Tell the
+ * compiler (and, in debug builds, check at run time) that the calling thread
+ * holds the mmap lock. Used by the scoped guards below.
+ */
+VAS_API void vas_mmap_assert_locked(struct vas_mm_user *mm)
+	VAS_ASSERT_SHARED_CAPABILITY(mm);
+VAS_API void vas_mmap_assert_write_locked(struct vas_mm_user *mm)
+	VAS_ASSERT_CAPABILITY(mm);
+
+/*
+ * Scoped guards. VAS_MMAP_READ_GUARD(mm) takes the mmap lock for read and
+ * releases it when the enclosing block ends, by any path:
+ *
+ *	{
+ *		VAS_MMAP_READ_GUARD(mm);
+ *		struct vas_vma_ref *vma = vas_vma_lookup(mm, addr);
+ *		...
+ *	}	// unlocked here; vma is invalid from here on
+ *
+ * Clang 14 cannot follow cleanup functions, so the guard tells the analysis
+ * that the lock is held from its line to the end of the function; the
+ * debug-build held-lock records catch use after the block ends.
+ */
+struct vas__mmap_guard {
+	struct vas_mm_user *mm;
+};
+VAS_API struct vas__mmap_guard vas__mmap_read_guard(struct vas_mm_user *mm)
+	VAS_ASSERT_SHARED_CAPABILITY(mm);
+VAS_API struct vas__mmap_guard vas__mmap_write_guard(struct vas_mm_user *mm)
+	VAS_ASSERT_CAPABILITY(mm);
+VAS_API void vas__mmap_read_guard_exit(struct vas__mmap_guard *g);
+VAS_API void vas__mmap_write_guard_exit(struct vas__mmap_guard *g);
+
+#define VAS_MMAP_READ_GUARD(mm)                                               \
+	struct vas__mmap_guard VAS__UNIQUE(vas__g)                            \
+		__attribute__((cleanup(vas__mmap_read_guard_exit), unused)) = \
+			vas__mmap_read_guard(mm)
+#define VAS_MMAP_WRITE_GUARD(mm)                                              \
+	struct vas__mmap_guard VAS__UNIQUE(vas__g)                            \
+		__attribute__((cleanup(vas__mmap_write_guard_exit), unused)) =\
+			vas__mmap_write_guard(mm)
+
+/* A user reference that is put when the block ends. */
+VAS_API void vas__mm_put_cleanup(struct vas_mm_user **mmp);
+#define VAS_MM_USER_SCOPED __attribute__((cleanup(vas__mm_put_cleanup)))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAS_MM_H */

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vma.h - VMAs seen through access-level types, the guards that hand them
+ * out, lookup, and the VM_* flags.
+ *
+ * Access levels are types (as VmaRef, VmaMixedMap and VmaNew of the
+ * kernel's Rust mm abstractions):
+ *
+ *  struct vas_vma_ref       the holder has the mmap lock (read or write) or
+ *                           this VMA's read lock. May read the fields.
+ *  struct vas_vma_mixedmap  as vas_vma_ref, and VM_MIXEDMAP is set. May also
+ *                           insert pages (vm_insert_page, memory issue).
+ *  struct vas_vma_new       a VMA being set up by a file's mmap hook, not yet
+ *                           visible to anyone. May also set VM_IO,
+ *                           VM_DONTEXPAND, VM_DONTCOPY, VM_DONTDUMP,
+ *                           VM_MIXEDMAP and clear VM_MAY{READ,WRITE,EXEC}.
+ *
+ * Lifetime rule, for every pointer of these types: it is valid until the
+ * guard it came from is released (the mmap lock, or vas_vma_end_read() of
+ * the VMA read lock). Debug builds (VAS_DEBUG) check on every accessor that
+ * the calling thread still holds a lock that covers the VMA, and abort with
+ * a report if it does not.
+ */
+#ifndef VAS_VMA_H
+#define VAS_VMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vas/defs.h>
+#include <vas/mm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vas_vma_ref;
+struct vas_vma_mixedmap;
+struct vas_vma_new;
+struct vas_file;
+
+/* ---- VM_* flags: the values of Linux 6.18 on x86-64 ---------------------- */
+#define VAS_VM_NONE 0x00000000UL
+#define VAS_VM_READ 0x00000001UL
+#define VAS_VM_WRITE 0x00000002UL
+#define VAS_VM_EXEC 0x00000004UL
+#define VAS_VM_SHARED 0x00000008UL
+#define VAS_VM_MAYREAD 0x00000010UL
+#define VAS_VM_MAYWRITE 0x00000020UL
+#define VAS_VM_MAYEXEC 0x00000040UL
+#define VAS_VM_MAYSHARE 0x00000080UL
+#define VAS_VM_GROWSDOWN 0x00000100UL
+#define VAS_VM_UFFD_MISSING 0x00000200UL
+#define VAS_VM_PFNMAP 0x00000400UL
+#define VAS_VM_UFFD_WP 0x00001000UL
+#define VAS_VM_LOCKED 0x00002000UL
+#define VAS_VM_IO 0x00004000UL
+#define VAS_VM_SEQ_READ 0x00008000UL
+#define VAS_VM_RAND_READ 0x00010000UL
+#define VAS_VM_DONTCOPY 0x00020000UL
+#define VAS_VM_DONTEXPAND 0x00040000UL
+#define VAS_VM_LOCKONFAULT 0x00080000UL
+#define VAS_VM_ACCOUNT 0x00100000UL
+#define VAS_VM_NORESERVE 0x00200000UL
+#define VAS_VM_HUGETLB 0x00400000UL
+#define VAS_VM_SYNC 0x00800000UL
+#define VAS_VM_ARCH_1 0x01000000UL	/* x86: VM_PAT */
+#define VAS_VM_PAT VAS_VM_ARCH_1
+#define VAS_VM_WIPEONFORK 0x02000000UL
+#define VAS_VM_DONTDUMP 0x04000000UL
+#define VAS_VM_SOFTDIRTY 0x08000000UL
+#define VAS_VM_MIXEDMAP 0x10000000UL
+#define VAS_VM_HUGEPAGE 0x20000000UL
+#define VAS_VM_NOHUGEPAGE 0x40000000UL
+#define VAS_VM_MERGEABLE 0x80000000UL
+#define VAS_VM_PKEY_BIT0 (1UL << 32)
+#define VAS_VM_PKEY_BIT1 (1UL << 33)
+#define VAS_VM_PKEY_BIT2 (1UL << 34)
+#define VAS_VM_PKEY_BIT3 (1UL << 35)
+#define VAS_VM_SHADOW_STACK (1UL << 37)
+#define VAS_VM_ALLOW_ANY_UNCACHED (1UL << 39)
+#define VAS_VM_DROPPABLE (1UL << 40)
+#define VAS_VM_UFFD_MINOR (1UL << 41)
+#define VAS_VM_SEALED (1UL << 42)
+
+#define VAS_VM_ACCESS_FLAGS (VAS_VM_READ | VAS_VM_WRITE | VAS_VM_EXEC)
+#define VAS_VM_STACK VAS_VM_GROWSDOWN
+/* Mappings that never merge and cannot be mlocked (Linux VM_SPECIAL). */
+#define VAS_VM_SPECIAL                                                        \
+	(VAS_VM_IO | VAS_VM_DONTEXPAND | VAS_VM_PFNMAP | VAS_VM_MIXEDMAP)
+
+/* ---- lookup under the mmap lock ------------------------------------------ */
+
+/**
+ * vas_vma_lookup() - The VMA that contains @addr (vma_lookup).
+ * Context: mmap lock held (read or write).
+ * Return: the VMA, or NULL if no VMA contains @addr.
+ * Lifetime: until the mmap lock is released.
+ */
+VAS_API struct vas_vma_ref *vas_vma_lookup(struct vas_mm_user *mm,
+					   unsigned long addr)
+	VAS_REQUIRES_SHARED(mm);
+
+/**
+ * vas_find_vma() - The first VMA that ends above @addr: the one containing
+ * @addr, else the next one above it (find_vma).
+ * Context, return, lifetime: as vas_vma_lookup().
+ */
+VAS_API struct vas_vma_ref *vas_find_vma(struct vas_mm_user *mm,
+					 unsigned long addr)
+	VAS_REQUIRES_SHARED(mm);
+
+/**
+ * vas_find_vma_intersection() - The first VMA that intersects
+ * [@start, @end), or NULL (find_vma_intersection).
+ * Context, return, lifetime: as vas_vma_lookup().
+ */
+VAS_API struct vas_vma_ref *vas_find_vma_intersection(struct vas_mm_user *mm,
+						      unsigned long start,
+						      unsigned long end)
+	VAS_REQUIRES_SHARED(mm);
+
+/** vas_vma_prev() - The VMA before @vma, or NULL. Context: as vas_vma_lookup(). */
+VAS_API struct vas_vma_ref *vas_vma_prev(struct vas_mm_user *mm,
+					 const struct vas_vma_ref *vma)
+	VAS_REQUIRES_SHARED(mm);
+/** vas_vma_next() - The VMA after @vma, or NULL. Context: as vas_vma_lookup(). */
+VAS_API struct vas_vma_ref *vas_vma_next(struct vas_mm_user *mm,
+					 const struct vas_vma_ref *vma)
+	VAS_REQUIRES_SHARED(mm);
+
+/*
+ * Iteration over the VMAs that intersect [start, end), in address order:
+ *
+ *	struct vas_vma_iter it;
+ *	struct vas_vma_ref *vma;
+ *
+ *	vas_vma_iter_init(&it, mm, 0, ULONG_MAX);
+ *	while ((vma = vas_vma_iter_next(&it, mm)))
+ *		...
+ *
+ * Context: mmap lock held (read or write) for the whole walk.
+ */
+struct vas_vma_iter {
+	unsigned long pos;
+	unsigned long end;
+};
+VAS_API void vas_vma_iter_init(struct vas_vma_iter *it, struct vas_mm_user *mm,
+			       unsigned long start, unsigned long end)
+	VAS_REQUIRES_SHARED(mm);
+VAS_API struct vas_vma_ref *vas_vma_iter_next(struct vas_vma_iter *it,
+					      struct vas_mm_user *mm)
+	VAS_REQUIRES_SHARED(mm);
+
+/* ---- the per-VMA read lock -------------------------------------------- */
+
+/**
+ * vas_lock_vma_under_rcu() - Read-lock the VMA that contains @addr without
+ * the mmap lock (lock_vma_under_rcu).
+ *
+ * Looks the VMA up under RCU and takes its read lock if it is neither
+ * write-locked nor detached, then checks that it still belongs to @mm and
+ * still contains @addr. Never waits for a writer.
+ *
+ * Context: the caller holds a user of @mm and need not hold the mmap lock.
+ * Return: the read-locked VMA, or NULL: no VMA there, or it is being
+ * changed. On NULL, fall back to vas_mmap_read_lock() + vas_vma_lookup().
+ * Lifetime: until vas_vma_end_read().
+ */
+VAS_API struct vas_vma_ref *vas_lock_vma_under_rcu(struct vas_mm_user *mm,
+						   unsigned long addr)
+	VAS_MUST_CHECK;
+
+/** vas_vma_end_read() - Release a read lock from vas_lock_vma_under_rcu(). */
+VAS_API void vas_vma_end_read(struct vas_vma_ref *vma);
+
+/**
+ * vas_vma_count_retry() - Record that a caller gave up on a VMA read lock
+ * and retried under the mmap lock (the vmstat vma_lock_retry event; the
+ * fault path counts it). Context: any.
+ */
+VAS_API void vas_vma_count_retry(struct vas_mm_user *mm);
+
+/* A VMA read lock released when the block ends; NULL means "fall back". */
+VAS_API void vas__vma_end_read_cleanup(struct vas_vma_ref **vmap);
+#define VAS_VMA_READ_GUARD(name, mm, addr)                                    \
+	struct vas_vma_ref *name                                              \
+		__attribute__((cleanup(vas__vma_end_read_cleanup))) =         \
+			vas_lock_vma_under_rcu((mm), (addr))
+
+/* ---- accessors (vas_vma_ref) ------------------------------------------- */
+/*
+ * Context for each: the VMA's guard is held (mmap lock or its read lock).
+ * Debug builds abort with a report if it is not.
+ */
+VAS_API unsigned long vas_vma_start(const struct vas_vma_ref *vma);
+VAS_API unsigned long vas_vma_end(const struct vas_vma_ref *vma);
+VAS_API unsigned long vas_vma_flags(const struct vas_vma_ref *vma);
+/** vas_vma_pgoff() - File offset of vas_vma_start() in pages. */
+VAS_API unsigned long vas_vma_pgoff(const struct vas_vma_ref *vma);
+/** vas_vma_file() - The mapped file, or NULL for anonymous memory. */
+VAS_API struct vas_file *vas_vma_file(const struct vas_vma_ref *vma);
+/**
+ * vas_vma_mm() - The address space of @vma. A live VMA implies a user, so
+ * this is a vas_mm_user; it is valid as long as the VMA reference.
+ */
+VAS_API struct vas_mm_user *vas_vma_mm(const struct vas_vma_ref *vma);
+/** vas_vma_private() - The private data its file's mmap hook set, or NULL. */
+VAS_API void *vas_vma_private(const struct vas_vma_ref *vma);
+
+/**
+ * vas_vma_as_mixedmap() - @vma at the VM_MIXEDMAP access level.
+ * Return: the same VMA as a vas_vma_mixedmap, or NULL if VM_MIXEDMAP is not
+ * set. Lifetime: that of @vma.
+ */
+VAS_API struct vas_vma_mixedmap *vas_vma_as_mixedmap(struct vas_vma_ref *vma);
+/** vas_vma_mixedmap_ref() - Back to the plain access level. */
+VAS_API struct vas_vma_ref *vas_vma_mixedmap_ref(struct vas_vma_mixedmap *vma);
+
+/* ---- setters (vas_vma_new), for a file's mmap hook ----------------------- */
+/*
+ * Context: inside the mmap hook that received @vma; the VMA is not yet
+ * visible to any other thread. Lifetime: until the hook returns.
+ */
+VAS_API struct vas_vma_ref *vas_vma_new_ref(struct vas_vma_new *vma);
+VAS_API void vas_vma_new_set_io(struct vas_vma_new *vma);
+VAS_API void vas_vma_new_set_dontexpand(struct vas_vma_new *vma);
+VAS_API void vas_vma_new_set_dontcopy(struct vas_vma_new *vma);
+VAS_API void vas_vma_new_set_dontdump(struct vas_vma_new *vma);
+VAS_API void vas_vma_new_set_mixedmap(struct vas_vma_new *vma);
+/** vas_vma_new_set_private() - Attach the driver's private data. */
+VAS_API void vas_vma_new_set_private(struct vas_vma_new *vma, void *data);
+/**
+ * vas_vma_new_try_clear_mayread() (and _maywrite, _mayexec) - Clear
+ * VM_MAYREAD so that mprotect can never add VM_READ.
+ * Return: 0, or -EINVAL if VM_READ is set (nothing changed).
+ */
+VAS_API int vas_vma_new_try_clear_mayread(struct vas_vma_new *vma) VAS_MUST_CHECK;
+VAS_API int vas_vma_new_try_clear_maywrite(struct vas_vma_new *vma) VAS_MUST_CHECK;
+VAS_API int vas_vma_new_try_clear_mayexec(struct vas_vma_new *vma) VAS_MUST_CHECK;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAS_VMA_H */

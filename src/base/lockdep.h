@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lockdep.h - lock ranks and per-thread held-lock records (debug builds).
+ *
+ * Every lock of vas has a rank; a thread may only take a lock whose rank is
+ * not below that of a lock it already holds (trylocks are exempt: they
+ * cannot deadlock). Equal ranks are allowed only where noted. The records
+ * also answer "does this thread hold a lock that covers this VMA?", which is
+ * how a VMA reference used after its guard was released gets reported.
+ *
+ * The global lock order (docs/locking.md):
+ *   mmap lock -> VMA lock -> page lock -> page-table lock -> page-cache index
+ *   -> internal leaf locks (VMA cache, worker queue)
+ *
+ * In builds without VAS_DEBUG everything here compiles to nothing and the
+ * queries answer "unknown" (LOCKDEP_UNKNOWN), which every assertion accepts.
+ */
+#ifndef VAS_BASE_LOCKDEP_H
+#define VAS_BASE_LOCKDEP_H
+
+#include <stdbool.h>
+#include "base/compiler.h"
+
+enum lock_rank {
+	LOCK_RANK_MMAP = 10,
+	LOCK_RANK_VMA = 20,	/* several VMA read locks may nest */
+	LOCK_RANK_PAGE = 30,
+	LOCK_RANK_PTL = 40,
+	LOCK_RANK_PAGECACHE = 50,
+	LOCK_RANK_LEAF = 60,	/* internal locks that take nothing else */
+};
+
+enum lock_mode {
+	LOCK_MODE_NONE = 0,
+	LOCK_MODE_READ = 1,
+	LOCK_MODE_WRITE = 2,
+	LOCK_MODE_SETUP = 3,	/* a VMA in its mmap hook, not yet visible */
+	LOCKDEP_UNKNOWN = -1,	/* no records kept in this build */
+};
+
+#define LOCKDEP_MAX_HELD 32
+
+#ifdef VAS_DEBUG
+void lockdep_acquire(const void *lock, enum lock_rank rank,
+		     enum lock_mode mode, bool trylock, bool nested);
+void lockdep_release(const void *lock);
+void lockdep_set_mode(const void *lock, enum lock_mode mode);
+enum lock_mode lockdep_held_mode(const void *lock);
+unsigned int lockdep_depth(void);
+/* Abort with @what and the thread's held locks. */
+void lockdep_report(const char *what, const void *obj)
+	__attribute__((noreturn));
+#else
+static inline void lockdep_acquire(const void *lock, enum lock_rank rank,
+				   enum lock_mode mode, bool trylock,
+				   bool nested)
+{
+	(void)lock, (void)rank, (void)mode, (void)trylock, (void)nested;
+}
+static inline void lockdep_release(const void *lock)
+{
+	(void)lock;
+}
+static inline void lockdep_set_mode(const void *lock, enum lock_mode mode)
+{
+	(void)lock, (void)mode;
+}
+static inline enum lock_mode lockdep_held_mode(const void *lock)
+{
+	(void)lock;
+	return LOCKDEP_UNKNOWN;
+}
+static inline unsigned int lockdep_depth(void)
+{
+	return 0;
+}
+#endif
+
+#endif /* VAS_BASE_LOCKDEP_H */

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lookup.c - finding VMAs: under the mmap lock (vma_lookup, find_vma, ...,
+ * the iterator) and without it (lock_vma_under_rcu). The public functions
+ * hand out struct vas_vma_ref, the read access level; see vas/vma.h.
+ */
+#include <limits.h>
+#include "base/bug.h"
+#include "base/lockdep.h"
+#include "mm/mm.h"
+#include "vma/access.h"
+
+/* Under the mmap lock the tree cannot change: no RCU section is needed. */
+
+struct vas_vma_ref *vas_vma_lookup(struct vas_mm_user *u, unsigned long addr)
+{
+	struct mm_struct *mm = mm_of_user(u);
+
+	mmap_assert_locked(mm);
+	return vma_ref(rt_lookup(&mm->mm_mt, addr, NULL, NULL));
+}
+
+struct vas_vma_ref *vas_find_vma(struct vas_mm_user *u, unsigned long addr)
+{
+	struct mm_struct *mm = mm_of_user(u);
+
+	mmap_assert_locked(mm);
+	return vma_ref(rt_find(&mm->mm_mt, addr, NULL, NULL));
+}
+
+struct vas_vma_ref *vas_find_vma_intersection(struct vas_mm_user *u,
+					      unsigned long start,
+					      unsigned long end)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	unsigned long s;
+	void *vma;
+
+	mmap_assert_locked(mm);
+	if (start >= end)
+		return NULL;
+	vma = rt_find(&mm->mm_mt, start, &s, NULL);
+	if (!vma || s >= end)
+		return NULL;
+	return vma_ref(vma);
+}
+
+struct vas_vma_ref *vas_vma_prev(struct vas_mm_user *u,
+				 const struct vas_vma_ref *ref)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	const struct vm_area_struct *vma = vma_of_ref(ref);
+
+	mmap_assert_locked(mm);
+	vma_assert_stable(vma);
+	return vma_ref(rt_prev(&mm->mm_mt, vma->vm_start, NULL, NULL));
+}
+
+struct vas_vma_ref *vas_vma_next(struct vas_mm_user *u,
+				 const struct vas_vma_ref *ref)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	const struct vm_area_struct *vma = vma_of_ref(ref);
+
+	mmap_assert_locked(mm);
+	vma_assert_stable(vma);
+	return vma_ref(rt_next(&mm->mm_mt, vma->vm_end, NULL, NULL));
+}
+
+void vas_vma_iter_init(struct vas_vma_iter *it, struct vas_mm_user *u,
+		       unsigned long start, unsigned long end)
+{
+	mmap_assert_locked(mm_of_user(u));
+	it->pos = start;
+	it->end = end;
+}
+
+struct vas_vma_ref *vas_vma_iter_next(struct vas_vma_iter *it,
+				      struct vas_mm_user *u)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	unsigned long s, e;
+	void *vma;
+
+	mmap_assert_locked(mm);
+	if (it->pos >= it->end)
+		return NULL;
+	vma = rt_find(&mm->mm_mt, it->pos, &s, &e);
+	if (!vma || s >= it->end) {
+		it->pos = it->end;
+		return NULL;
+	}
+	it->pos = e;
+	return vma_ref(vma);
+}
+
+struct vas_vma_ref *vas_lock_vma_under_rcu(struct vas_mm_user *u,
+					   unsigned long addr)
+{
+	return vma_ref(lock_vma_under_rcu(mm_of_user(u), addr));
+}
+
+void vas_vma_end_read(struct vas_vma_ref *ref)
+{
+	vma_end_read(vma_of_ref(ref));
+}
+
+void vas__vma_end_read_cleanup(struct vas_vma_ref **vmap)
+{
+	if (*vmap)
+		vas_vma_end_read(*vmap);
+}
+
+void vas_vma_count_retry(struct vas_mm_user *u)
+{
+	mm_stat_inc(mm_of_user(u), VAS_STAT_VMA_LOCK_RETRY);
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/*
+ * machine.c - the machine: tunables, counters, the VMA cache and the
+ * worker thread that runs deferred teardowns (vas_mm_put_async).
+ */
+#include <errno.h>
+#include <string.h>
+#include "base/alloc.h"
+#include "base/bug.h"
+#include "host/host.h"
+#include "mm/mm.h"
+#include "vma/vma.h"
+
+void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm);
+
+void vas_machine_config_init(struct vas_machine_config *cfg)
+{
+	cfg->max_map_count = 65530;
+	cfg->mmap_min_addr = 65536;
+	cfg->stack_guard_gap = 256UL << PAGE_SHIFT;
+	cfg->vma_cache_max = 4096;
+}
+
+static void *worker_main(void *arg)
+{
+	struct vas_machine *machine = arg;
+	struct mm_struct *mm;
+
+	pthread_mutex_lock(&machine->worker_lock);
+	for (;;) {
+		while (!machine->worker_queue && !machine->worker_stop) {
+			pthread_cond_broadcast(&machine->worker_idle);
+			pthread_cond_wait(&machine->worker_cond,
+					  &machine->worker_lock);
+		}
+		mm = machine->worker_queue;
+		if (!mm)
+			break;	/* stop, and nothing left to do */
+		machine->worker_queue = mm->async_next;
+		machine->worker_busy = true;
+		pthread_mutex_unlock(&machine->worker_lock);
+
+		exit_mmap(mm);
+		stats_add(&machine->stats, VAS_STAT_MM_TEARDOWN_ASYNC, 1);
+		mmdrop(mm);
+
+		pthread_mutex_lock(&machine->worker_lock);
+		machine->worker_busy = false;
+	}
+	pthread_cond_broadcast(&machine->worker_idle);
+	pthread_mutex_unlock(&machine->worker_lock);
+	return NULL;
+}
+
+void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm)
+{
+	pthread_mutex_lock(&machine->worker_lock);
+	mm->async_next = machine->worker_queue;
+	machine->worker_queue = mm;
+	pthread_cond_signal(&machine->worker_cond);
+	pthread_mutex_unlock(&machine->worker_lock);
+}
+
+int vas_machine_create(const struct vas_machine_config *cfg,
+		       struct vas_machine **out)
+{
+	struct vas_machine *machine;
+	struct vas_machine_config defaults;
+	int err;
+
+	if (!cfg) {
+		vas_machine_config_init(&defaults);
+		cfg = &defaults;
+	}
+	if (cfg->max_map_count == 0 || cfg->max_map_count > INT32_MAX ||
+	    (cfg->mmap_min_addr & (PAGE_SIZE - 1)) ||
+	    (cfg->stack_guard_gap & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	machine = vas_alloc_aligned(sizeof(*machine), 64, VAS_FP_MACHINE);
+	if (!machine)
+		return -ENOMEM;
+	memset(machine, 0, sizeof(*machine));
+	machine->cfg = *cfg;
+	pthread_mutex_init(&machine->vma_cache_lock, NULL);
+	pthread_mutex_init(&machine->worker_lock, NULL);
+	pthread_cond_init(&machine->worker_cond, NULL);
+	pthread_cond_init(&machine->worker_idle, NULL);
+	err = host_thread_create(&machine->worker, worker_main, machine);
+	if (err) {
+		pthread_cond_destroy(&machine->worker_idle);
+		pthread_cond_destroy(&machine->worker_cond);
+		pthread_mutex_destroy(&machine->worker_lock);
+		pthread_mutex_destroy(&machine->vma_cache_lock);
+		vas_free(machine);
+		return err;
+	}
+	*out = machine;
+	return 0;
+}
+
+void vas_machine_flush(struct vas_machine *machine)
+{
+	pthread_mutex_lock(&machine->worker_lock);
+	while (machine->worker_queue || machine->worker_busy)
+		pthread_cond_wait(&machine->worker_idle, &machine->worker_lock);
+	pthread_mutex_unlock(&machine->worker_lock);
+}
+
+int vas_machine_destroy(struct vas_machine *machine)
+{
+	vas_machine_flush(machine);
+	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
+		return -EBUSY;
+	pthread_mutex_lock(&machine->worker_lock);
+	machine->worker_stop = true;
+	pthread_cond_signal(&machine->worker_cond);
+	pthread_mutex_unlock(&machine->worker_lock);
+	pthread_join(machine->worker, NULL);
+	/* VMAs and tree nodes freed through RCU must be gone first. */
+	vas_rcu_barrier();
+	vma_cache_drain(machine);
+	pthread_cond_destroy(&machine->worker_idle);
+	pthread_cond_destroy(&machine->worker_cond);
+	pthread_mutex_destroy(&machine->worker_lock);
+	pthread_mutex_destroy(&machine->vma_cache_lock);
+	vas_free(machine);
+	return 0;
+}
+
+const struct vas_machine_config *
+vas_machine_config(const struct vas_machine *machine)
+{
+	return &machine->cfg;
+}
+
+uint64_t vas_stat_read(const struct vas_machine *machine, enum vas_stat stat)
+{
+	if (!machine)
+		return 0;
+	return stats_sum(&machine->stats, stat);
+}
+
+void vas_stats_print(const struct vas_machine *machine, FILE *out)
+{
+	stats_print(&machine->stats, out);
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mm.c - the address space: creation, the two counts, teardown, and the
+ * public names of the mmap lock.
+ *
+ * mm_count: while non-zero the object's memory exists. mm_users: while
+ * non-zero the address space (VMAs) exists. All users together hold one
+ * count. The last mmput() tears the address space down (exit_mmap), then
+ * drops that count; the last mmdrop() frees the object.
+ */
+#include <errno.h>
+#include <limits.h>
+#include "base/alloc.h"
+#include "base/bug.h"
+#include "base/lockdep.h"
+#include "mm/mm.h"
+#include "vma/vma.h"
+
+static unsigned long next_mm_id;
+
+int vas_mm_create(struct vas_machine *machine, struct vas_mm_user **out)
+{
+	struct mm_struct *mm;
+
+	mm = vas_alloc_aligned(sizeof(*mm), 64, VAS_FP_MM);
+	if (!mm)
+		return -ENOMEM;
+	*mm = (struct mm_struct){
+		.machine = machine,
+		.mm_users = 1,
+		.mm_count = 1,
+		.id = __atomic_add_fetch(&next_mm_id, 1, __ATOMIC_RELAXED),
+	};
+	rt_init(&mm->mm_mt);
+	mmap_lock_init(&mm->mmap_lock);
+	__atomic_add_fetch(&machine->nr_mms, 1, __ATOMIC_RELAXED);
+	stats_add(&machine->stats, VAS_STAT_MM_CREATE, 1);
+	*out = mm_user(mm);
+	return 0;
+}
+
+void mmgrab(struct mm_struct *mm)
+{
+	int old = __atomic_fetch_add(&mm->mm_count, 1, __ATOMIC_RELAXED);
+
+	VAS_BUG_ON(old <= 0);
+}
+
+static void mm_free(struct mm_struct *mm)
+{
+	struct vas_machine *machine = mm->machine;
+
+	VAS_BUG_ON(mm->mm_mt.root != NULL);
+	VAS_BUG_ON(__atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) != 0);
+	mmap_lock_fini(&mm->mmap_lock);
+	vas_free(mm);
+	__atomic_sub_fetch(&machine->nr_mms, 1, __ATOMIC_RELEASE);
+}
+
+void mmdrop(struct mm_struct *mm)
+{
+	int left = __atomic_sub_fetch(&mm->mm_count, 1, __ATOMIC_ACQ_REL);
+
+	VAS_BUG_ON(left < 0);
+	if (left == 0)
+		mm_free(mm);
+}
+
+void mmget(struct mm_struct *mm)
+{
+	int old = __atomic_fetch_add(&mm->mm_users, 1, __ATOMIC_RELAXED);
+
+	VAS_BUG_ON(old <= 0);
+}
+
+bool mmget_not_zero(struct mm_struct *mm)
+{
+	int old = __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED);
+
+	do {
+		if (old == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&mm->mm_users, &old, old + 1,
+					      true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+/*
+ * exit_mmap() - Remove and free every VMA of @mm. No user is left, so no
+ * thread can look the tree up any more; VMA readers of other address
+ * spaces that hold a stale pointer to one of ours are waited out by
+ * vma_mark_detached(). Never allocates and never fails.
+ */
+void exit_mmap(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma, *freelist = NULL;
+	struct rt_iter it;
+
+	mmap_write_lock(mm);
+	rt_iter_init(&it, &mm->mm_mt, 0, ULONG_MAX);
+	while ((vma = rt_iter_next(&it, NULL, NULL))) {
+		mmap_assert_write_locked(vma->vm_mm);	/* vm_mm == mm */
+		vma_start_write(vma);
+		vma->cache_next = freelist;
+		freelist = vma;
+	}
+	/* The tree goes first (its nodes after a grace period)... */
+	rt_destroy(&mm->mm_mt);
+	/* ...then each VMA is detached and handed back. */
+	while (freelist) {
+		vma = freelist;
+		freelist = vma->cache_next;
+		vma->cache_next = NULL;
+		mmap_assert_write_locked(vma->vm_mm);
+		vma_mark_detached(vma);
+		vm_area_free(vma);
+	}
+	mm->map_count = 0;
+	mm->total_vm = mm->locked_vm = mm->data_vm = 0;
+	mm->exec_vm = mm->stack_vm = 0;
+	mmap_write_unlock(mm);
+	stats_add(&mm->machine->stats, VAS_STAT_MM_TEARDOWN, 1);
+}
+
+static bool mm_users_dec(struct mm_struct *mm)
+{
+	int left = __atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL);
+
+	VAS_BUG_ON(left < 0);
+	return left == 0;
+}
+
+void mmput(struct mm_struct *mm)
+{
+	if (mm_users_dec(mm)) {
+		exit_mmap(mm);
+		mmdrop(mm);
+	}
+}
+
+/* machine.c runs the teardown for this one. */
+void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm);
+
+void mmput_async(struct mm_struct *mm)
+{
+	if (mm_users_dec(mm))
+		machine_queue_teardown(mm->machine, mm);
+}
+
+/* ---- public names ------------------------------------------------------- */
+
+struct vas_mm *vas_mm_from_user(struct vas_mm_user *mm)
+{
+	return mm_counted(mm_of_user(mm));
+}
+
+void vas_mm_grab(struct vas_mm *mm)
+{
+	mmgrab(mm_of(mm));
+}
+
+void vas_mm_drop(struct vas_mm *mm)
+{
+	mmdrop(mm_of(mm));
+}
+
+struct vas_mm_user *vas_mm_get_not_zero(struct vas_mm *mm)
+{
+	return mmget_not_zero(mm_of(mm)) ? mm_user(mm_of(mm)) : NULL;
+}
+
+struct vas_mm_user *vas_mm_get(struct vas_mm_user *mm)
+{
+	mmget(mm_of_user(mm));
+	return mm;
+}
+
+void vas_mm_put(struct vas_mm_user *mm)
+{
+	mmput(mm_of_user(mm));
+}
+
+void vas_mm_put_async(struct vas_mm_user *mm)
+{
+	mmput_async(mm_of_user(mm));
+}
+
+void vas__mm_put_cleanup(struct vas_mm_user **mmp)
+{
+	if (*mmp)
+		vas_mm_put(*mmp);
+}
+
+int vas_mm_users(const struct vas_mm *mm)
+{
+	return __atomic_load_n(&mm_of(mm)->mm_users, __ATOMIC_RELAXED);
+}
+
+int vas_mm_count(const struct vas_mm *mm)
+{
+	return __atomic_load_n(&mm_of(mm)->mm_count, __ATOMIC_RELAXED);
+}
+
+int vas_mm_map_count(struct vas_mm_user *mm)
+{
+	return mm_of_user(mm)->map_count;
+}
+
+struct vas_machine *vas_mm_machine(const struct vas_mm *mm)
+{
+	return mm_of(mm)->machine;
+}
+
+/*
+ * The public lock functions convert the capability from vas_mm_user to the
+ * internal mm_struct; the analysis cannot see through that conversion, so
+ * these thin wrappers are exempt and their declarations carry the contract.
+ */
+void vas_mmap_read_lock(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_read_lock(mm_of_user(mm));
+}
+
+bool vas_mmap_read_trylock(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	return mmap_read_trylock(mm_of_user(mm));
+}
+
+void vas_mmap_read_unlock(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_read_unlock(mm_of_user(mm));
+}
+
+void vas_mmap_write_lock(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_write_lock(mm_of_user(mm));
+}
+
+bool vas_mmap_write_trylock(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	return mmap_write_trylock(mm_of_user(mm));
+}
+
+void vas_mmap_write_unlock(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_write_unlock(mm_of_user(mm));
+}
+
+void vas_mmap_write_downgrade(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_write_downgrade(mm_of_user(mm));
+}
+
+void vas_mmap_assert_locked(struct vas_mm_user *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_assert_locked(mm_of_user(mm));
+}
+
+void vas_mmap_assert_write_locked(struct vas_mm_user *mm)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_assert_write_locked(mm_of_user(mm));
+}
+
+struct vas__mmap_guard vas__mmap_read_guard(struct vas_mm_user *mm)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_read_lock(mm_of_user(mm));
+	return (struct vas__mmap_guard){ .mm = mm };
+}
+
+struct vas__mmap_guard vas__mmap_write_guard(struct vas_mm_user *mm)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_write_lock(mm_of_user(mm));
+	return (struct vas__mmap_guard){ .mm = mm };
+}
+
+void vas__mmap_read_guard_exit(struct vas__mmap_guard *g)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_read_unlock(mm_of_user(g->mm));
+}
+
+void vas__mmap_write_guard_exit(struct vas__mmap_guard *g)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_write_unlock(mm_of_user(g->mm));
+}

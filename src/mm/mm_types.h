@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm_types.h - the machine, the address space (struct mm_struct) and the VMA
+ * (struct vm_area_struct). Internal.
+ *
+ * Locking key (every field below is tagged):
+ *  (c) constant after creation      (a) atomic
+ *  (M) mmap_lock: write to change, read to read
+ *  (V) VMA write lock (implies M for write)
+ *  (R) RCU readers may read without a lock; value may be stale
+ *  (L) the lock named in the comment
+ * Two letters: either suffices to read, both are needed to write.
+ */
+#ifndef VAS_MM_MM_TYPES_H
+#define VAS_MM_MM_TYPES_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <vas/mm.h>
+#include <vas/stats.h>
+#include <vas/vma.h>
+#include "base/compiler.h"
+#include "base/rcu.h"
+#include "base/stats.h"
+#include "mm/mmap_lock.h"
+#include "tree/rt.h"
+
+/* The mmap lock is a capability named by its address space. */
+struct VAS_CAPABILITY("mmap_lock") mm_struct;
+
+struct vas_machine {
+	struct vas_machine_config cfg;		/* (c) */
+	struct vas_stats stats;			/* (a) */
+	long nr_mms;				/* (a) address spaces alive */
+
+	/* The VMA cache: see vma/vma.c. (L: vma_cache_lock) */
+	pthread_mutex_t vma_cache_lock;
+	struct vm_area_struct *vma_cache;	/* (L) freed VMAs for reuse */
+	unsigned int vma_cache_nr;		/* (L) */
+
+	/* Deferred teardown (vas_mm_put_async). (L: worker_lock) */
+	pthread_mutex_t worker_lock;
+	pthread_cond_t worker_cond;		/* work queued or stop */
+	pthread_cond_t worker_idle;		/* queue drained */
+	struct mm_struct *worker_queue;		/* (L) linked by async_next */
+	bool worker_busy;			/* (L) a teardown is running */
+	bool worker_stop;			/* (L) */
+	pthread_t worker;			/* (c) */
+};
+
+struct mm_struct {
+	struct vas_machine *machine;		/* (c) */
+	struct rt_tree mm_mt;			/* (M,R) the VMAs */
+	struct mmap_lock mmap_lock;
+	/*
+	 * mm_lock_seq: odd while the mmap lock is held for write. A VMA whose
+	 * vm_lock_seq equals it is write-locked. (a; written under M write)
+	 */
+	unsigned long mm_lock_seq;
+	int mm_users;				/* (a) */
+	int mm_count;				/* (a) */
+	/* Writers waiting for VMA readers sleep on this word (a futex). */
+	uint32_t vma_writer_wait;		/* (a) */
+	int map_count;				/* (M) number of VMAs */
+	unsigned long total_vm;			/* (M) pages mapped */
+	unsigned long locked_vm;		/* (M) */
+	unsigned long data_vm;			/* (M) */
+	unsigned long exec_vm;			/* (M) */
+	unsigned long stack_vm;			/* (M) */
+	unsigned long id;			/* (c) for reports */
+	struct mm_struct *async_next;		/* (L: machine worker_lock) */
+};
+
+/* vm_refcnt values (Linux 6.18 scheme). */
+#define VMA_LOCK_OFFSET 0x40000000u
+#define VMA_REF_LIMIT (VMA_LOCK_OFFSET - 1)
+
+struct vas_vm_ops;
+
+struct vm_area_struct {
+	unsigned long vm_start;			/* (V,R) see vma_lock.c */
+	unsigned long vm_end;			/* (V,R) */
+	/*
+	 * vm_mm may change when a freed VMA is reused (the VMA cache is
+	 * type-safe under RCU, like Linux's SLAB_TYPESAFE_BY_RCU), so RCU
+	 * readers re-check it after taking the read lock. (a)
+	 */
+	struct mm_struct *vm_mm;
+	unsigned long vm_flags;			/* (V) */
+	unsigned long vm_pgoff;			/* (V) */
+	struct vas_file *vm_file;		/* (V) */
+	const struct vas_vm_ops *vm_ops;	/* (V) */
+	void *vm_private_data;			/* (V) */
+	/*
+	 * Per-VMA lock. vm_refcnt: 0 detached; 1 attached; +1 per reader;
+	 * VMA_LOCK_OFFSET added while a writer waits for readers to leave.
+	 * vm_lock_seq: equal to mm->mm_lock_seq while write-locked. (a)
+	 */
+	uint32_t vm_refcnt;
+	unsigned long vm_lock_seq;
+	struct vm_area_struct *cache_next;	/* (L: machine vma_cache_lock) */
+	struct vas_rcu_head rcu;		/* for the deferred real free */
+};
+
+/* The two public pointer types are views of struct mm_struct. */
+static inline struct mm_struct *mm_of_user(const struct vas_mm_user *u)
+{
+	return (struct mm_struct *)(uintptr_t)u;
+}
+static inline struct mm_struct *mm_of(const struct vas_mm *m)
+{
+	return (struct mm_struct *)(uintptr_t)m;
+}
+static inline struct vas_mm_user *mm_user(struct mm_struct *mm)
+{
+	return (struct vas_mm_user *)mm;
+}
+static inline struct vas_mm *mm_counted(struct mm_struct *mm)
+{
+	return (struct vas_mm *)mm;
+}
+
+#endif /* VAS_MM_MM_TYPES_H */

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmap_lock.c - the mmap lock: a phase-fair reader/writer lock, plus
+ * mm_lock_seq, which makes VMA write locks cheap.
+ *
+ * mm_lock_seq is odd while a writer holds the lock. vma_start_write()
+ * stamps a VMA with the current (odd) value; a VMA whose stamp equals
+ * mm_lock_seq is write-locked. Releasing (or downgrading) the write lock
+ * bumps the value to even, which releases every VMA write lock at once.
+ */
+#include <errno.h>
+#include "base/bug.h"
+#include "base/lockdep.h"
+#include "mm/mm.h"
+
+void mmap_lock_init(struct mmap_lock *l)
+{
+	pthread_mutex_init(&l->m, NULL);
+	pthread_cond_init(&l->readers_cv, NULL);
+	pthread_cond_init(&l->writers_cv, NULL);
+	l->readers = 0;
+	l->writer = false;
+	l->writers_waiting = 0;
+	l->readers_waiting = 0;
+	l->reader_batch = 0;
+}
+
+void mmap_lock_fini(struct mmap_lock *l)
+{
+	VAS_BUG_ON(l->readers || l->writer || l->writers_waiting ||
+		   l->readers_waiting);
+	pthread_cond_destroy(&l->writers_cv);
+	pthread_cond_destroy(&l->readers_cv);
+	pthread_mutex_destroy(&l->m);
+}
+
+static void lock_m(struct mmap_lock *l)
+{
+	int err = pthread_mutex_lock(&l->m);
+
+	if (unlikely(err))
+		vas_die("pthread_mutex_lock", err);
+}
+
+static void unlock_m(struct mmap_lock *l)
+{
+	pthread_mutex_unlock(&l->m);
+}
+
+/* Admit every queued reader. Context: l->m held, no writer. */
+static void admit_readers(struct mmap_lock *l)
+{
+	if (l->readers_waiting) {
+		l->readers += l->readers_waiting;
+		l->readers_waiting = 0;
+		l->reader_batch++;
+		pthread_cond_broadcast(&l->readers_cv);
+	}
+}
+
+static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
+{
+	lock_m(l);
+	if (!l->writer && !l->writers_waiting) {
+		l->readers++;
+	} else if (try) {
+		unlock_m(l);
+		return false;
+	} else {
+		/* Queue; a writer's release admits the whole batch. */
+		unsigned long batch = l->reader_batch;
+
+		*contended = true;
+		l->readers_waiting++;
+		while (l->reader_batch == batch)
+			pthread_cond_wait(&l->readers_cv, &l->m);
+	}
+	unlock_m(l);
+	return true;
+}
+
+static bool __write_lock(struct mmap_lock *l, bool try, bool *contended)
+{
+	lock_m(l);
+	if (l->writer || l->readers) {
+		if (try) {
+			unlock_m(l);
+			return false;
+		}
+		*contended = true;
+		l->writers_waiting++;
+		while (l->writer || l->readers)
+			pthread_cond_wait(&l->writers_cv, &l->m);
+		l->writers_waiting--;
+	}
+	l->writer = true;
+	unlock_m(l);
+	return true;
+}
+
+static void begin_write_seq(struct mm_struct *mm)
+{
+	unsigned long seq = mm->mm_lock_seq;	/* only writers change it */
+
+	VAS_BUG_ON(seq & 1);
+	__atomic_store_n(&mm->mm_lock_seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Releases every VMA write lock: their stamps no longer match. */
+static void end_write_seq(struct mm_struct *mm)
+{
+	unsigned long seq = mm->mm_lock_seq;
+
+	VAS_BUG_ON(!(seq & 1));
+	__atomic_store_n(&mm->mm_lock_seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+void mmap_read_lock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	bool contended = false;
+
+	lockdep_acquire(&mm->mmap_lock, LOCK_RANK_MMAP, LOCK_MODE_READ, false,
+			false);
+	__read_lock(&mm->mmap_lock, false, &contended);
+	mm_stat_inc(mm, VAS_STAT_MMAP_LOCK_READ);
+	if (contended)
+		mm_stat_inc(mm, VAS_STAT_MMAP_LOCK_READ_CONTENDED);
+}
+
+bool mmap_read_trylock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	bool contended = false;
+
+	if (!__read_lock(&mm->mmap_lock, true, &contended))
+		return false;
+	lockdep_acquire(&mm->mmap_lock, LOCK_RANK_MMAP, LOCK_MODE_READ, true,
+			false);
+	mm_stat_inc(mm, VAS_STAT_MMAP_LOCK_READ);
+	return true;
+}
+
+void mmap_read_unlock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct mmap_lock *l = &mm->mmap_lock;
+
+	lockdep_release(l);
+	lock_m(l);
+	VAS_BUG_ON(l->readers <= 0);
+	if (--l->readers == 0 && l->writers_waiting)
+		pthread_cond_signal(&l->writers_cv);
+	unlock_m(l);
+}
+
+static void write_lock(struct mm_struct *mm, bool nested)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	bool contended = false;
+
+	lockdep_acquire(&mm->mmap_lock, LOCK_RANK_MMAP, LOCK_MODE_WRITE, false,
+			nested);
+	__write_lock(&mm->mmap_lock, false, &contended);
+	begin_write_seq(mm);
+	mm_stat_inc(mm, VAS_STAT_MMAP_LOCK_WRITE);
+	if (contended)
+		mm_stat_inc(mm, VAS_STAT_MMAP_LOCK_WRITE_CONTENDED);
+}
+
+void mmap_write_lock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	write_lock(mm, false);
+}
+
+void mmap_write_lock_nested(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	write_lock(mm, true);
+}
+
+bool mmap_write_trylock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	bool contended = false;
+
+	if (!__write_lock(&mm->mmap_lock, true, &contended))
+		return false;
+	lockdep_acquire(&mm->mmap_lock, LOCK_RANK_MMAP, LOCK_MODE_WRITE, true,
+			false);
+	begin_write_seq(mm);
+	mm_stat_inc(mm, VAS_STAT_MMAP_LOCK_WRITE);
+	return true;
+}
+
+void mmap_write_unlock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct mmap_lock *l = &mm->mmap_lock;
+
+	end_write_seq(mm);
+	lockdep_release(l);
+	lock_m(l);
+	VAS_BUG_ON(!l->writer);
+	l->writer = false;
+	if (l->readers_waiting)
+		admit_readers(l);
+	else if (l->writers_waiting)
+		pthread_cond_signal(&l->writers_cv);
+	unlock_m(l);
+}
+
+void mmap_write_downgrade(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct mmap_lock *l = &mm->mmap_lock;
+
+	end_write_seq(mm);
+	lockdep_set_mode(l, LOCK_MODE_READ);
+	lock_m(l);
+	VAS_BUG_ON(!l->writer);
+	l->writer = false;
+	l->readers++;
+	admit_readers(l);
+	unlock_m(l);
+}
+
+bool mmap_lock_is_write_locked(struct mm_struct *mm)
+{
+	return __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_ACQUIRE) & 1;
+}
+
+void mmap_assert_locked(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	enum lock_mode m = lockdep_held_mode(&mm->mmap_lock);
+
+	if (m == LOCK_MODE_NONE)
+		VAS_BUG_ON(!"mmap lock not held");
+}
+
+void mmap_assert_write_locked(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	enum lock_mode m = lockdep_held_mode(&mm->mmap_lock);
+
+	VAS_BUG_ON(!mmap_lock_is_write_locked(mm));
+	if (m != LOCKDEP_UNKNOWN && m != LOCK_MODE_WRITE)
+		VAS_BUG_ON(!"mmap lock not held for write by this thread");
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vma.h (internal) - VMA objects and the operations that change the set of
+ * VMAs of an address space: link, remove, split, merge, replace.
+ *
+ * Each operation preallocates everything first (tree nodes, new VMAs) and
+ * then commits with one tree store, so it is atomic to lock-free readers
+ * and either completes or fails with -ENOMEM leaving the address space
+ * unchanged. The mapping system calls (a later layer) are built on these.
+ *
+ * VMAs are type-safe under RCU: a freed VMA goes back to its machine's
+ * cache at once and may be reused, by any address space, while RCU readers
+ * still hold a pointer to it (as with Linux's SLAB_TYPESAFE_BY_RCU). Its
+ * memory is returned to the host only after a grace period. Readers must
+ * therefore re-check a VMA after locking it (vma_start_read does).
+ */
+#ifndef VAS_VMA_VMA_H
+#define VAS_VMA_VMA_H
+
+#include "mm/mm.h"
+
+/**
+ * vm_area_alloc() - A detached, zeroed VMA for @mm (vm_refcnt 0).
+ * Context: may allocate (site VAS_FP_VMA). Return: the VMA or NULL.
+ */
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm) VAS_MUST_CHECK;
+
+/**
+ * vm_area_free() - Give back a detached VMA. It may be reused at once;
+ * its memory stays a VMA until a grace period has passed.
+ * Context: any; @vma detached (vm_refcnt 0).
+ */
+void vm_area_free(struct vm_area_struct *vma);
+
+/** vma_cache_drain() - Free every cached VMA. Context: machine teardown. */
+void vma_cache_drain(struct vas_machine *machine);
+
+/*
+ * The operations below share one context:
+ * Context: mmap lock held for write. Write-locks every VMA they change.
+ * May allocate. Return: 0, or -ENOMEM with the address space unchanged,
+ * or -EINVAL / -EEXIST for a bad request (also unchanged).
+ */
+
+/**
+ * vma_link() - Insert @vma, set up by the caller with vm_start < vm_end,
+ * page-aligned, into an empty range of @mm. On success the tree owns it.
+ */
+int vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/** vma_remove() - Remove @vma from @mm and free it. */
+int vma_remove(struct mm_struct *mm, struct vm_area_struct *vma)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/**
+ * vma_split() - Split @vma at @addr (vm_start < @addr < vm_end, aligned):
+ *
+ *      before:  |-------- vma --------|
+ *      after:   |-- vma --|--- new ---|      (new_below == false)
+ *               |-- new --|--- vma ---|      (new_below == true)
+ *
+ * @newp: receives the new VMA, which gets a copy of @vma's fields with
+ * vm_pgoff adjusted. One tree store makes both halves visible at once.
+ */
+int vma_split(struct mm_struct *mm, struct vm_area_struct *vma,
+	      unsigned long addr, bool new_below, struct vm_area_struct **newp)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/**
+ * vma_merge_next() - Grow @prev over @next, which must start at prev's end,
+ * and free @next:
+ *
+ *      before:  |-- prev --|-- next --|
+ *      after:   |------- prev --------|
+ *
+ * The caller has decided that the two are compatible (later layers own the
+ * merge rules); this only moves the ranges.
+ */
+int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
+		   struct vm_area_struct *next) VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/**
+ * vma_replace_range() - Make @vma (set up by the caller for [start, end))
+ * the only VMA in its range: VMAs inside are removed and freed, VMAs
+ * straddling an edge are trimmed, a VMA covering the whole range is split
+ * around it. This is how MAP_FIXED replaces what is there, atomically.
+ */
+int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/** vma_pages() - Pages spanned by @vma. Context: @vma stable. */
+static inline unsigned long vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+/* Accounting of @vma's pages added (@sign 1) or removed (-1). */
+void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)
+	VAS_REQUIRES(mm);
+
+#endif /* VAS_VMA_VMA_H */

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_mm.c - the machine, the two counts, teardown and the mmap lock.
+ */
+#include <pthread.h>
+#include <unistd.h>
+#include "mm_test.h"
+
+TEST(machine_defaults_and_bad_config)
+{
+	struct vas_machine_config cfg;
+	struct vas_machine *m = NULL;
+
+	vas_machine_config_init(&cfg);
+	EXPECT_EQ(cfg.max_map_count, 65530);
+	EXPECT_EQ(cfg.mmap_min_addr, 65536);
+	EXPECT_EQ(cfg.stack_guard_gap, 256 * P);
+	cfg.mmap_min_addr = 100;	/* not page aligned */
+	EXPECT_EQ(vas_machine_create(&cfg, &m), -EINVAL);
+	cfg.mmap_min_addr = 65536;
+	cfg.max_map_count = 0;
+	EXPECT_EQ(vas_machine_create(&cfg, &m), -EINVAL);
+	cfg.max_map_count = 10;
+	ASSERT_EQ(vas_machine_create(&cfg, &m), 0);
+	EXPECT_EQ(vas_machine_config(m)->max_map_count, 10);
+	EXPECT_EQ(vas_machine_destroy(m), 0);
+}
+
+TEST(machine_destroy_busy_while_mm_lives)
+{
+	struct vas_machine *m;
+	struct vas_mm_user *u;
+	struct vas_mm *c;
+
+	ASSERT_EQ(vas_machine_create(NULL, &m), 0);
+	ASSERT_EQ(vas_mm_create(m, &u), 0);
+	EXPECT_EQ(vas_machine_destroy(m), -EBUSY);
+	c = vas_mm_from_user(u);
+	vas_mm_grab(c);
+	vas_mm_put(u);			/* users 0: torn down, object stays */
+	EXPECT_EQ(vas_machine_destroy(m), -EBUSY);
+	vas_mm_drop(c);
+	EXPECT_EQ(vas_machine_destroy(m), 0);
+}
+
+TEST(counts_get_not_zero_and_teardown)
+{
+	struct fixture f;
+	struct vas_mm *c;
+	struct vas_mm_user *u2;
+
+	fixture_init(&f);
+	c = vas_mm_from_user(f.user);
+	EXPECT_EQ(vas_mm_users(c), 1);
+	EXPECT_EQ(vas_mm_count(c), 1);
+	vas_mm_grab(c);
+	EXPECT_EQ(vas_mm_count(c), 2);
+	u2 = vas_mm_get_not_zero(c);
+	ASSERT_PTR_EQ(u2, f.user);
+	EXPECT_EQ(vas_mm_users(c), 2);
+	EXPECT_PTR_EQ(vas_mm_get(u2), u2);
+	EXPECT_EQ(vas_mm_users(c), 3);
+	vas_mm_put(u2);
+	vas_mm_put(u2);
+	EXPECT_EQ(vas_mm_users(c), 1);
+
+	vas_mmap_write_lock(f.user);
+	ASSERT_NOT_NULL(mk(f.mm, W, W + 4 * P, RW));
+	ASSERT_NOT_NULL(mk(f.mm, W + 8 * P, W + 9 * P, RW));
+	vas_mmap_write_unlock(f.user);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_FREE), 0);
+
+	vas_mm_put(f.user);		/* last user: VMAs removed and freed */
+	f.user = NULL;
+	EXPECT_EQ(vas_mm_users(c), 0);
+	EXPECT_EQ(vas_mm_count(c), 1);
+	EXPECT_NULL(vas_mm_get_not_zero(c));
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_MM_TEARDOWN), 1);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_FREE), 2);
+	EXPECT_NULL(mm_of(c)->mm_mt.root);
+	EXPECT_EQ(mm_of(c)->map_count, 0);
+	vas_mm_drop(c);
+	fixture_fini(&f);
+}
+
+TEST(put_async_defers_to_worker)
+{
+	struct fixture f;
+	struct vas_mm *c;
+
+	fixture_init(&f);
+	c = vas_mm_from_user(f.user);
+	vas_mm_grab(c);
+	vas_mmap_write_lock(f.user);
+	ASSERT_NOT_NULL(mk(f.mm, W, W + P, RW));
+	vas_mmap_write_unlock(f.user);
+	vas_mm_put_async(f.user);
+	f.user = NULL;
+	EXPECT_NULL(vas_mm_get_not_zero(c));
+	vas_machine_flush(f.machine);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_MM_TEARDOWN_ASYNC), 1);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_FREE), 1);
+	EXPECT_NULL(mm_of(c)->mm_mt.root);
+	vas_mm_drop(c);
+	fixture_fini(&f);
+}
+
+TEST(put_async_last_drop_by_worker)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	vas_mm_put_async(f.user);	/* worker tears down and frees */
+	f.user = NULL;
+	fixture_fini(&f);		/* destroy flushes first */
+}
+
+TEST(mmap_lock_seq_and_trylocks)
+{
+	struct fixture f;
+	unsigned long seq;
+
+	fixture_init(&f);
+	seq = f.mm->mm_lock_seq;
+	EXPECT_EQ(seq & 1, 0);
+	vas_mmap_write_lock(f.user);
+	EXPECT_EQ(f.mm->mm_lock_seq, seq + 1);
+	EXPECT_TRUE(mmap_lock_is_write_locked(f.mm));
+	vas_mmap_write_unlock(f.user);
+	EXPECT_EQ(f.mm->mm_lock_seq, seq + 2);
+	EXPECT_FALSE(mmap_lock_is_write_locked(f.mm));
+
+	if (vas_mmap_read_trylock(f.user)) {
+		EXPECT_TRUE(vas_mmap_read_trylock(f.user) ? (vas_mmap_read_unlock(f.user), true) : false);
+		EXPECT_FALSE(vas_mmap_write_trylock(f.user) ? (vas_mmap_write_unlock(f.user), true) : false);
+		vas_mmap_read_unlock(f.user);
+	} else {
+		EXPECT_TRUE(!"read_trylock failed on a free lock");
+	}
+	if (vas_mmap_write_trylock(f.user)) {
+		EXPECT_EQ(f.mm->mm_lock_seq, seq + 3);
+		vas_mmap_write_downgrade(f.user);
+		EXPECT_EQ(f.mm->mm_lock_seq, seq + 4);
+		EXPECT_EQ(f.mm->mmap_lock.readers, 1);
+		EXPECT_FALSE(f.mm->mmap_lock.writer);
+		vas_mmap_read_unlock(f.user);
+	} else {
+		EXPECT_TRUE(!"write_trylock failed on a free lock");
+	}
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_MMAP_LOCK_WRITE), 2);
+	fixture_fini(&f);
+}
+
+TEST(mmap_guards_unlock_at_scope_end)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	{
+		VAS_MMAP_WRITE_GUARD(f.user);
+		EXPECT_TRUE(f.mm->mmap_lock.writer);
+		ASSERT_NOT_NULL(mk(f.mm, W, W + P, RW));
+	}
+	EXPECT_FALSE(f.mm->mmap_lock.writer);
+	{
+		VAS_MMAP_READ_GUARD(f.user);
+		EXPECT_EQ(f.mm->mmap_lock.readers, 1);
+		EXPECT_NOT_NULL(vas_vma_lookup(f.user, W));
+	}
+	EXPECT_EQ(f.mm->mmap_lock.readers, 0);
+	{
+		struct vas_mm_user *extra VAS_MM_USER_SCOPED = vas_mm_get(f.user);
+
+		EXPECT_EQ(vas_mm_users(vas_mm_from_user(extra)), 2);
+	}
+	EXPECT_EQ(vas_mm_users(vas_mm_from_user(f.user)), 1);
+	fixture_fini(&f);
+}
+
+/* ---- fairness ----------------------------------------------------------- */
+
+struct fair_ctx {
+	struct vas_mm_user *user;
+	volatile int stop;
+	unsigned long reader_rounds;
+	unsigned long writer_rounds;
+};
+
+static void *reader_stream(void *arg)
+{
+	struct fair_ctx *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		vas_mmap_read_lock(c->user);
+		usleep(200);	/* hold long enough that readers overlap */
+		vas_mmap_read_unlock(c->user);
+		__atomic_add_fetch(&c->reader_rounds, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *writer_stream(void *arg)
+{
+	struct fair_ctx *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		vas_mmap_write_lock(c->user);
+		usleep(200);
+		vas_mmap_write_unlock(c->user);
+		__atomic_add_fetch(&c->writer_rounds, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Three readers overlapping continuously would starve a reader-preferring
+ * lock's writer; two writers back to back would starve a writer-preferring
+ * lock's readers. Both sides must make progress.
+ */
+TEST(mmap_lock_is_writer_fair)
+{
+	struct fixture f;
+	struct fair_ctx c = { 0 };
+	pthread_t r[3], w[2];
+
+	fixture_init(&f);
+	c.user = f.user;
+	for (int i = 0; i < 3; i++)
+		pthread_create(&r[i], NULL, reader_stream, &c);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&w[i], NULL, writer_stream, &c);
+	usleep(300 * 1000);
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 3; i++)
+		pthread_join(r[i], NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(w[i], NULL);
+	/* 300 ms of 200 us holds: each side gets well over a handful. */
+	EXPECT_GT(c.writer_rounds, 20);
+	EXPECT_GT(c.reader_rounds, 20);
+	fixture_fini(&f);
+}

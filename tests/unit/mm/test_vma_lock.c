@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_vma_lock.c - per-VMA locks: lock_vma_under_rcu, its fallbacks and
+ * counters, writers draining readers, detach, recycled VMAs, and the debug
+ * report of a VMA reference used after its guard was released.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "base/err.h"
+#include "mm_test.h"
+#include "vma/access.h"
+
+static uint32_t refcnt(struct vm_area_struct *v)
+{
+	return __atomic_load_n(&v->vm_refcnt, __ATOMIC_RELAXED);
+}
+
+TEST(lock_under_rcu_success_miss_and_counters)
+{
+	struct fixture f;
+	struct vm_area_struct *a;
+	struct vas_vma_ref *r;
+
+	fixture_init(&f);
+	vas_mmap_write_lock(f.user);
+	a = mk(f.mm, W, W + 2 * P, RW);
+	ASSERT_NOT_NULL(a);
+	vas_mmap_write_unlock(f.user);
+	EXPECT_EQ(refcnt(a), 1);
+
+	r = vas_lock_vma_under_rcu(f.user, W + P + 5);
+	ASSERT_PTR_EQ(r, vma_ref(a));
+	EXPECT_EQ(refcnt(a), 2);
+	/* readable without the mmap lock: the VMA lock covers it */
+	EXPECT_EQ(vas_vma_start(r), W);
+	EXPECT_EQ(vas_vma_end(r), W + 2 * P);
+	vas_vma_end_read(r);
+	EXPECT_EQ(refcnt(a), 1);
+
+	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, W + 2 * P));	/* no VMA */
+	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, 0));
+	{
+		VAS_VMA_READ_GUARD(g, f.user, W);
+		ASSERT_PTR_EQ(g, vma_ref(a));
+		EXPECT_EQ(refcnt(a), 2);
+	}
+	EXPECT_EQ(refcnt(a), 1);
+	vas_vma_count_retry(f.user);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_LOCK_SUCCESS), 2);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_LOCK_ABORT), 2);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_LOCK_RETRY), 1);
+	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_LOCK_MISS), 0);
+	fixture_fini(&f);
+}
+
+TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
+{
+	struct fixture f;
+	struct vm_area_struct *a, *b;
+	struct vas_vma_ref *r;
+
+	fixture_init(&f);
+	vas_mmap_write_lock(f.user);
+	a = mk(f.mm, W, W + P, RW);
+	b = mk(f.mm, W + 2 * P, W + 3 * P, RW);
+	ASSERT_TRUE(a && b);
+	vas_mmap_write_unlock(f.user);
+
+	vas_mmap_write_lock(f.user);
+	vma_start_write(a);
+	EXPECT_TRUE(vma_is_write_locked(a));
+	EXPECT_FALSE(vma_is_write_locked(b));
+	/* a is write-locked: fall back. b is not: readers never wait for
+	 * unrelated writers, even while the mmap lock is held for write. */
+	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, W));
+	r = vas_lock_vma_under_rcu(f.user, W + 2 * P);
+	EXPECT_PTR_EQ(r, vma_ref(b));
+	if (r)
+		vas_vma_end_read(r);
+	vas_mmap_write_unlock(f.user);
+	EXPECT_FALSE(vma_is_write_locked(a));
+	r = vas_lock_vma_under_rcu(f.user, W);
+	EXPECT_PTR_EQ(r, vma_ref(a));
+	if (r)
+		vas_vma_end_read(r);
+
+	/* downgrade also releases the VMA write locks */
+	vas_mmap_write_lock(f.user);
+	vma_start_write(a);
+	vas_mmap_write_downgrade(f.user);
+	EXPECT_FALSE(vma_is_write_locked(a));
+	vas_mmap_read_unlock(f.user);
+	fixture_fini(&f);
+}
+
+struct hold_ctx {
+	struct vas_mm_user *user;
+	unsigned long addr;
+	int locked;		/* set once the reader holds the VMA */
+	uint64_t hold_us;
+};
+
+static void *hold_reader(void *arg)
+{
+	struct hold_ctx *c = arg;
+	struct vas_vma_ref *r = vas_lock_vma_under_rcu(c->user, c->addr);
+
+	__atomic_store_n(&c->locked, r ? 1 : -1, __ATOMIC_RELEASE);
+	if (r) {
+		usleep((useconds_t)c->hold_us);
+		vas_vma_end_read(r);
+	}
+	return NULL;
+}
+
+static void start_holder(struct hold_ctx *c, pthread_t *t)
+{
+	pthread_create(t, NULL, hold_reader, c);
+	while (__atomic_load_n(&c->locked, __ATOMIC_ACQUIRE) == 0)
+		usleep(100);
+}
+
+TEST(start_write_waits_for_readers)
+{
+	struct fixture f;
+	struct vm_area_struct *a;
+	struct hold_ctx c = { 0 };
+	pthread_t t;
+	double t0, waited;
+
+	fixture_init(&f);
+	vas_mmap_write_lock(f.user);
+	a = mk(f.mm, W, W + P, RW);
+	ASSERT_NOT_NULL(a);
+	vas_mmap_write_unlock(f.user);
+
+	c.user = f.user;
+	c.addr = W;
+	c.hold_us = 100000;
+	start_holder(&c, &t);
+	ASSERT_EQ(c.locked, 1);
+	vas_mmap_write_lock(f.user);
+	t0 = harness_now();
+	vma_start_write(a);		/* must wait for the reader */
+	waited = harness_now() - t0;
+	EXPECT_TRUE(vma_is_write_locked(a));
+	EXPECT_EQ(refcnt(a), 1);
+	vas_mmap_write_unlock(f.user);
+	pthread_join(t, NULL);
+	EXPECT_GT(waited * 1000, 50);	/* ms; the reader held 100 ms */
+	EXPECT_GE(vas_stat_read(f.machine, VAS_STAT_VMA_WRITE_WAIT), 1);
+	fixture_fini(&f);
+}
+
+TEST(detach_waits_for_readers_then_vma_is_reusable)
+{
+	struct fixture f;
+	struct vm_area_struct *a, *again;
+	struct hold_ctx c = { 0 };
+	pthread_t t;
+	double t0;
+
+	fixture_init(&f);
+	vas_mmap_write_lock(f.user);
+	a = mk(f.mm, W, W + P, RW);
+	ASSERT_NOT_NULL(a);
+	vas_mmap_write_unlock(f.user);
+	c.user = f.user;
+	c.addr = W;
+	c.hold_us = 100000;
+	start_holder(&c, &t);
+	vas_mmap_write_lock(f.user);
+	t0 = harness_now();
+	ASSERT_EQ(vma_remove(f.mm, a), 0);	/* drains the reader first */
+	EXPECT_GT((harness_now() - t0) * 1000, 50);
+	EXPECT_EQ(refcnt(a), 0);
+	EXPECT_LAYOUT(f.mm, 0);
+	/* the cache hands the same memory out again, detached and clean */
+	again = vm_area_alloc(f.mm);
+	EXPECT_PTR_EQ(again, a);
+	EXPECT_EQ(refcnt(again), 0);
+	vm_area_free(again);
+	vas_mmap_write_unlock(f.user);
+	pthread_join(t, NULL);
+	fixture_fini(&f);
+}
+
+/*
+ * A reader that found a VMA in mm1's tree under RCU may lock it after it
+ * was freed and reused by mm2 (the cache is type-safe, not use-once).
+ * vma_start_read() must notice that the VMA is no longer mm1's.
+ */
+TEST(recycled_vma_of_another_mm_is_refused)
+{
+	struct fixture f;
+	struct vas_mm_user *u2;
+	struct mm_struct *mm2;
+	struct vm_area_struct *a, *b, *got;
+
+	fixture_init(&f);
+	ASSERT_EQ(vas_mm_create(f.machine, &u2), 0);
+	mm2 = mm_of_user(u2);
+	vas_mmap_write_lock(f.user);
+	a = mk(f.mm, W, W + P, RW);
+	ASSERT_NOT_NULL(a);
+	ASSERT_EQ(vma_remove(f.mm, a), 0);	/* a goes to the cache */
+	vas_mmap_write_unlock(f.user);
+
+	vas_mmap_write_lock(u2);
+	b = mk(mm2, W, W + P, RW);		/* ... and comes back for mm2 */
+	vas_mmap_write_unlock(u2);
+	ASSERT_PTR_EQ(b, a);
+
+	vas_rcu_read_lock();
+	got = vma_start_read(f.mm, a);		/* the stale pointer of mm1 */
+	vas_rcu_read_unlock();
+	EXPECT_NULL(got);
+	EXPECT_EQ(refcnt(a), 1);		/* reference given back */
+	EXPECT_EQ(vas_mm_count(vas_mm_from_user(u2)), 1);
+
+	/* the right address space locks it */
+	vas_rcu_read_lock();
+	got = vma_start_read(mm2, a);
+	vas_rcu_read_unlock();
+	EXPECT_PTR_EQ(got, a);
+	if (got && !IS_ERR(got))
+		vma_end_read(got);
+	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, W));
+	vas_mm_put(u2);
+	fixture_fini(&f);
+}
+
+TEST(detached_vma_reports_eagain)
+{
+	struct fixture f;
+	struct vm_area_struct *a, *got;
+
+	fixture_init(&f);
+	vas_mmap_write_lock(f.user);
+	a = vm_area_alloc(f.mm);
+	ASSERT_NOT_NULL(a);
+	vas_mmap_write_unlock(f.user);
+	vas_rcu_read_lock();
+	got = vma_start_read(f.mm, a);
+	vas_rcu_read_unlock();
+	EXPECT_PTR_EQ(got, ERR_PTR(-EAGAIN));
+	vm_area_free(a);
+	fixture_fini(&f);
+}
+
+#ifdef VAS_DEBUG
+/*
+ * The Rust seed's `drop(guard); vma.foo()` case: a VMA reference used after
+ * its guard was released must be reported, in the child, by an abort that
+ * names the misuse.
+ */
+static void misuse_child(int variant)
+{
+	struct vas_machine *m;
+	struct vas_mm_user *u;
+	struct vas_vma_ref *r;
+
+	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
+		_exit(3);
+	vas_mmap_write_lock(u);
+	if (!mk(mm_of_user(u), W, W + P, RW))
+		_exit(4);
+	vas_mmap_write_unlock(u);
+	if (variant == 0) {
+		vas_mmap_read_lock(u);
+		r = vas_vma_lookup(u, W);
+		vas_mmap_read_unlock(u);	/* drop(guard) */
+	} else {
+		r = vas_lock_vma_under_rcu(u, W);
+		if (!r)
+			_exit(5);
+		vas_vma_end_read(r);		/* drop(guard) */
+	}
+	(void)vas_vma_start(r);			/* vma.foo() */
+	_exit(0);
+}
+
+static void expect_misuse_reported(int variant)
+{
+	int pipefd[2], status;
+	char buf[4096];
+	ssize_t n, total = 0;
+	pid_t pid;
+
+	ASSERT_EQ(pipe(pipefd), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		misuse_child(variant);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], buf + total, sizeof(buf) - 1 - (size_t)total)) > 0)
+		total += n;
+	buf[total] = 0;
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	EXPECT_TRUE(strstr(buf, "VMA reference used without the lock") != NULL);
+}
+
+TEST(debug_reports_use_after_mmap_guard)
+{
+	expect_misuse_reported(0);
+}
+
+TEST(debug_reports_use_after_vma_guard)
+{
+	expect_misuse_reported(1);
+}
+#endif

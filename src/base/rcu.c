@@ -55,6 +55,8 @@ static void call_rcu_trampoline(struct rcu_head *rh)
 {
 	struct vas_rcu_head *head = caa_container_of(rh, struct vas_rcu_head, head);
 
+	/* liburcu's queue is not instrumented: show the hand-off. */
+	VAS_TSAN_ACQUIRE(head);
 	vas_rcu_tsan_acquire();
 	head->func(head);
 }
@@ -64,6 +66,7 @@ void vas_call_rcu(struct vas_rcu_head *head,
 {
 	vas_rcu_register();
 	head->func = func;
+	VAS_TSAN_RELEASE(head);
 	urcu_memb_call_rcu(&head->head, call_rcu_trampoline);
 }
 

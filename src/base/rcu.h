@@ -35,7 +35,11 @@ void __tsan_release(void *addr);
 extern char vas_rcu_tsan_sync;
 #define vas_rcu_tsan_release() __tsan_release(&vas_rcu_tsan_sync)
 #define vas_rcu_tsan_acquire() __tsan_acquire(&vas_rcu_tsan_sync)
+#define VAS_TSAN_RELEASE(p) __tsan_release(p)
+#define VAS_TSAN_ACQUIRE(p) __tsan_acquire(p)
 #else
+#define VAS_TSAN_RELEASE(p) ((void)(p))
+#define VAS_TSAN_ACQUIRE(p) ((void)(p))
 #define vas_rcu_tsan_release() ((void)0)
 #define vas_rcu_tsan_acquire() ((void)0)
 #endif

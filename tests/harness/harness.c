@@ -2,6 +2,7 @@
 /* harness.c - registry, failure records and main() of every test binary. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <time.h>
 #include "harness.h"
 
@@ -52,14 +53,12 @@ double harness_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-uint64_t harness_seed(void)
+static uint64_t seed;
+
+static void seed_init(void)
 {
-	static uint64_t seed;
-	static bool have;
 	const char *env;
 
-	if (have)
-		return seed;
 	env = getenv("VAS_SEED");
 	if (env && *env) {
 		seed = strtoull(env, NULL, 0);
@@ -69,9 +68,15 @@ uint64_t harness_seed(void)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20);
 	}
-	have = true;
 	printf("# seed %" PRIu64 " (replay with VAS_SEED=%" PRIu64 ")\n", seed, seed);
 	fflush(stdout);
+}
+
+uint64_t harness_seed(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, seed_init);
 	return seed;
 }
 

@@ -28,13 +28,9 @@
 	X(VMA_FREE, "vma_free")                                               \
 	X(VMA_SPLIT, "vma_split")                                             \
 	X(VMA_MERGE, "vma_merge")                                             \
-	X(TREE_NODE_ALLOC, "tree_node_alloc")                                 \
-	X(TREE_NODE_FREE, "tree_node_free")                                   \
-	X(TREE_STORE, "tree_store")                                           \
 	X(MM_CREATE, "mm_create")                                             \
 	X(MM_TEARDOWN, "mm_teardown")                                         \
-	X(MM_TEARDOWN_ASYNC, "mm_teardown_async")                             \
-	X(ALLOC_FAIL_INJECTED, "alloc_fail_injected")
+	X(MM_TEARDOWN_ASYNC, "mm_teardown_async")
 
 enum vas_stat {
 #define VAS__STAT_ENUM(name, str) VAS_STAT_##name,

@@ -326,3 +326,45 @@ TEST(vma_new_setters)
 	vas_mmap_write_unlock(f.user);
 	fixture_fini(&f);
 }
+
+/* The validator must catch each kind of corruption it claims to check. */
+TEST(validator_catches_corruption)
+{
+	struct fixture f;
+	struct vm_area_struct *a, *b;
+
+	fixture_init(&f);
+	vas_mmap_write_lock(f.user);
+	a = mk(f.mm, W, W + 2 * P, RW);
+	b = mk(f.mm, W + 4 * P, W + 6 * P, RW);
+	ASSERT_TRUE(a && b);
+	EXPECT_EQ(validate_mm(f.mm), 0);
+
+	f.mm->map_count++;
+	EXPECT_EQ(validate_mm(f.mm), -EUCLEAN);
+	f.mm->map_count--;
+
+	a->vm_end += P;		/* VMA disagrees with the tree */
+	EXPECT_EQ(validate_mm(f.mm), -EUCLEAN);
+	a->vm_end -= P;
+
+	f.mm->total_vm++;
+	EXPECT_EQ(validate_mm(f.mm), -EUCLEAN);
+	f.mm->total_vm--;
+
+	b->vm_flags &= ~VAS_VM_MAYWRITE;	/* VM_WRITE without VM_MAYWRITE */
+	EXPECT_EQ(validate_mm(f.mm), -EUCLEAN);
+	b->vm_flags |= VAS_VM_MAYWRITE;
+
+	b->vm_flags |= VAS_VM_SHARED;		/* VM_SHARED without VM_MAYSHARE */
+	EXPECT_EQ(validate_mm(f.mm), -EUCLEAN);
+	b->vm_flags &= ~VAS_VM_SHARED;
+
+	__atomic_store_n(&b->vm_refcnt, 0u, __ATOMIC_RELAXED);	/* "detached" */
+	EXPECT_EQ(validate_mm(f.mm), -EUCLEAN);
+	__atomic_store_n(&b->vm_refcnt, 1u, __ATOMIC_RELAXED);
+
+	EXPECT_EQ(validate_mm(f.mm), 0);
+	vas_mmap_write_unlock(f.user);
+	fixture_fini(&f);
+}

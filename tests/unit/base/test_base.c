@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_base.c - the base layer: allocation hook and failure injection,
+ * ERR_PTR, RCU glue, statistics, and (debug builds) lock-rank checking.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+#include "base/alloc.h"
+#include "base/bug.h"
+#include "base/err.h"
+#include "base/lockdep.h"
+#include "base/rcu.h"
+#include "base/stats.h"
+
+TEST(alloc_counts_and_live)
+{
+	long live = vas_alloc_live();
+	unsigned long n0, t0;
+	void *a, *b, *c;
+
+	vas_fail_reset();
+	n0 = vas_alloc_count();
+	t0 = vas_alloc_site_count(VAS_FP_TREE_NODE);
+	a = vas_alloc(10, VAS_FP_MISC);
+	b = vas_zalloc(64, VAS_FP_TREE_NODE);
+	c = vas_alloc_aligned(256, 256, VAS_FP_TREE_NODE);
+	ASSERT_TRUE(a && b && c);
+	EXPECT_EQ((uintptr_t)c % 256, 0);
+	for (int i = 0; i < 64; i++)
+		EXPECT_EQ(((unsigned char *)b)[i], 0);
+	EXPECT_EQ(vas_alloc_count() - n0, 3);
+	EXPECT_EQ(vas_alloc_site_count(VAS_FP_TREE_NODE) - t0, 2);
+	EXPECT_EQ(vas_alloc_live() - live, 3);
+	vas_free(a);
+	vas_free(b);
+	vas_free(c);
+	vas_free(NULL);
+	EXPECT_EQ(vas_alloc_live(), live);
+	EXPECT_TRUE(strcmp(vas_alloc_site_name(VAS_FP_TREE_NODE), "TREE_NODE") == 0);
+}
+
+TEST(fail_nth_fails_exactly_once)
+{
+	void *p[5];
+
+	vas_fail_reset();
+	vas_fail_nth(3);
+	for (int i = 0; i < 5; i++)
+		p[i] = vas_alloc(8, VAS_FP_MISC);
+	EXPECT_NOT_NULL(p[0]);
+	EXPECT_NOT_NULL(p[1]);
+	EXPECT_NULL(p[2]);
+	EXPECT_NOT_NULL(p[3]);
+	EXPECT_NOT_NULL(p[4]);
+	EXPECT_EQ(vas_fail_fired(), 1);
+	for (int i = 0; i < 5; i++)
+		vas_free(p[i]);
+	/* vas_alloc_check obeys the same injection */
+	vas_fail_nth(1);
+	EXPECT_FALSE(vas_alloc_check(VAS_FP_VMA));
+	EXPECT_TRUE(vas_alloc_check(VAS_FP_VMA));
+	vas_fail_reset();
+}
+
+TEST(fail_site_fails_every_time_until_cleared)
+{
+	void *p;
+
+	vas_fail_reset();
+	vas_fail_site(VAS_FP_VMA, true);
+	EXPECT_NULL(vas_alloc(8, VAS_FP_VMA));
+	EXPECT_NULL(vas_alloc_aligned(64, 64, VAS_FP_VMA));
+	p = vas_alloc(8, VAS_FP_MM);	/* other sites unaffected */
+	EXPECT_NOT_NULL(p);
+	vas_free(p);
+	vas_fail_site(VAS_FP_VMA, false);
+	p = vas_alloc(8, VAS_FP_VMA);
+	EXPECT_NOT_NULL(p);
+	vas_free(p);
+	EXPECT_EQ(vas_fail_fired(), 2);
+	vas_fail_reset();
+}
+
+TEST(err_ptr)
+{
+	void *e = ERR_PTR(-ENOMEM);
+	int x;
+
+	EXPECT_TRUE(IS_ERR(e));
+	EXPECT_EQ(PTR_ERR(e), -ENOMEM);
+	EXPECT_TRUE(IS_ERR_OR_NULL(NULL));
+	EXPECT_FALSE(IS_ERR(&x));
+	EXPECT_FALSE(IS_ERR_OR_NULL(&x));
+	EXPECT_TRUE(IS_ERR(ERR_PTR(-MAX_ERRNO)));
+}
+
+struct cb {
+	struct vas_rcu_head rcu;
+	int *ran;
+};
+
+static void cb_fn(struct vas_rcu_head *h)
+{
+	struct cb *c = container_of(h, struct cb, rcu);
+
+	__atomic_store_n(c->ran, 1, __ATOMIC_RELEASE);
+	vas_free(c);
+}
+
+static void *rcu_thread(void *arg)
+{
+	int *ran = arg;
+	struct cb *c = vas_alloc(sizeof(*c), VAS_FP_MISC);
+
+	/* an unregistered thread: the library registers it itself */
+	vas_rcu_read_lock();
+	vas_rcu_read_lock();	/* nests */
+	vas_rcu_read_unlock();
+	if (!vas_rcu_read_ongoing())
+		*ran = -1;
+	vas_rcu_read_unlock();
+	c->ran = ran;
+	vas_call_rcu(&c->rcu, cb_fn);
+	return NULL;
+}
+
+TEST(rcu_registers_threads_and_runs_callbacks)
+{
+	int ran = 0;
+	pthread_t t;
+
+	EXPECT_FALSE(vas_rcu_read_ongoing());
+	pthread_create(&t, NULL, rcu_thread, &ran);
+	pthread_join(t, NULL);	/* thread exit unregisters it */
+	EXPECT_NE(ran, -1);
+	vas_rcu_barrier();
+	EXPECT_EQ(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), 1);
+	vas_synchronize_rcu();
+}
+
+static struct vas_stats st;
+
+static void *stat_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 1000; i++)
+		stats_add(&st, VAS_STAT_VMA_SPLIT, 2);
+	return NULL;
+}
+
+TEST(stats_shards_sum_and_print)
+{
+	pthread_t t[4];
+	char buf[4096];
+	FILE *f;
+	int lines = 0;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, stat_thread, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(stats_sum(&st, VAS_STAT_VMA_SPLIT), 8000);
+	EXPECT_EQ(stats_sum(&st, VAS_STAT_VMA_MERGE), 0);
+	EXPECT_TRUE(strcmp(vas_stat_name(VAS_STAT_VMA_LOCK_SUCCESS), "vma_lock_success") == 0);
+	EXPECT_NULL(vas_stat_name(VAS_NR_STATS));
+	f = fmemopen(buf, sizeof(buf), "w");
+	ASSERT_NOT_NULL(f);
+	stats_print(&st, f);
+	fclose(f);
+	for (char *p = buf; *p; p++)
+		lines += *p == '\n';
+	EXPECT_EQ(lines, VAS_NR_STATS);
+	EXPECT_TRUE(strstr(buf, "vma_split 8000\n") != NULL);
+}
+
+TEST(warn_on_counts_and_returns_condition)
+{
+	unsigned long before = vas_warn_count();
+
+	EXPECT_FALSE(VAS_WARN_ON(1 == 2));
+	EXPECT_TRUE(VAS_WARN_ON(1 == 1));
+	EXPECT_EQ(vas_warn_count(), before + 1);
+}
+
+#ifdef VAS_DEBUG
+/* Run @fn in a child; it must abort with @msg on stderr. */
+static void expect_abort(void (*fn)(void), const char *msg)
+{
+	int pipefd[2], status;
+	char buf[4096];
+	ssize_t n, total = 0;
+	pid_t pid;
+
+	ASSERT_EQ(pipe(pipefd), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		fn();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], buf + total, sizeof(buf) - 1 - (size_t)total)) > 0)
+		total += n;
+	buf[total] = 0;
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	EXPECT_TRUE(strstr(buf, msg) != NULL);
+}
+
+static int la, lb;
+
+static void wrong_order(void)
+{
+	lockdep_acquire(&la, LOCK_RANK_VMA, LOCK_MODE_READ, false, false);
+	lockdep_acquire(&lb, LOCK_RANK_MMAP, LOCK_MODE_READ, false, false);
+}
+
+static void same_rank(void)
+{
+	lockdep_acquire(&la, LOCK_RANK_MMAP, LOCK_MODE_READ, false, false);
+	lockdep_acquire(&lb, LOCK_RANK_MMAP, LOCK_MODE_WRITE, false, false);
+}
+
+static void recursive(void)
+{
+	lockdep_acquire(&la, LOCK_RANK_MMAP, LOCK_MODE_READ, false, false);
+	lockdep_acquire(&la, LOCK_RANK_MMAP, LOCK_MODE_READ, false, false);
+}
+
+static void release_unheld(void)
+{
+	lockdep_release(&la);
+}
+
+TEST(lockdep_reports_order_violations)
+{
+	expect_abort(wrong_order, "lock order violation: taking a lock ranked below");
+	expect_abort(same_rank, "two locks of one rank without nesting");
+	expect_abort(recursive, "recursive acquisition");
+	expect_abort(release_unheld, "releasing a lock this thread does not hold");
+}
+
+TEST(lockdep_allows_order_nesting_and_trylocks)
+{
+	lockdep_acquire(&la, LOCK_RANK_MMAP, LOCK_MODE_WRITE, false, false);
+	lockdep_acquire(&lb, LOCK_RANK_MMAP, LOCK_MODE_WRITE, false, true);	/* nested */
+	EXPECT_EQ(lockdep_held_mode(&lb), LOCK_MODE_WRITE);
+	lockdep_release(&lb);
+	lockdep_acquire(&lb, LOCK_RANK_VMA, LOCK_MODE_READ, false, false);
+	lockdep_acquire(&st, LOCK_RANK_VMA, LOCK_MODE_READ, false, false);	/* VMA locks nest */
+	lockdep_release(&st);
+	lockdep_release(&lb);
+	lockdep_set_mode(&la, LOCK_MODE_READ);	/* downgrade */
+	EXPECT_EQ(lockdep_held_mode(&la), LOCK_MODE_READ);
+	lockdep_release(&la);
+	lockdep_acquire(&la, LOCK_RANK_VMA, LOCK_MODE_READ, false, false);
+	lockdep_acquire(&lb, LOCK_RANK_MMAP, LOCK_MODE_READ, true, false);	/* trylock */
+	EXPECT_EQ(lockdep_depth(), 2);
+	lockdep_release(&lb);
+	lockdep_release(&la);
+	EXPECT_EQ(lockdep_depth(), 0);
+	EXPECT_EQ(lockdep_held_mode(&la), LOCK_MODE_NONE);
+}
+#endif

@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	vas_mmap_write_unlock(user);
-	printf("vas %u.%u.%u demo: 2 readers (VMA lock under RCU, mmap-lock fallback) "
+	printf("vas %d.%d.%d demo: 2 readers (VMA lock under RCU, mmap-lock fallback) "
 	       "vs 1 writer, %.1f s\n\n", VAS_VERSION_MAJOR, VAS_VERSION_MINOR,
 	       VAS_VERSION_PATCH, secs);
 	print_layout(mm, "before");

@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 #include "harness.h"
 
@@ -91,6 +94,45 @@ double harness_seconds(double dflt)
 
 static int passed, failed;	/* static: live across longjmp */
 static int case_index;
+
+void harness_expect_abort(const char *file, int line, void (*fn)(void),
+			  const char *msg)
+{
+	char buf[8192];
+	size_t total = 0;
+	int pipefd[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd)) {
+		harness_fail(file, line, "pipe failed");
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		fn();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	while (pid > 0 && total < sizeof(buf) - 1 &&
+	       (n = read(pipefd[0], buf + total, sizeof(buf) - 1 - total)) > 0)
+		total += (size_t)n;
+	buf[total] = 0;
+	close(pipefd[0]);
+	if (pid < 0) {
+		harness_fail(file, line, "fork failed");
+		return;
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+		harness_fail(file, line, "child did not abort (status %#x)", status);
+	if (!strstr(buf, msg))
+		harness_fail(file, line, "child's report lacks \"%s\"; it said: %s",
+			     msg, buf);
+}
 
 int main(int argc, char **argv)
 {

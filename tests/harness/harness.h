@@ -30,6 +30,13 @@ uint64_t harness_seed(void);
 /* Seconds a time-boxed test runs: $VAS_STRESS_SECONDS, else @dflt. */
 double harness_seconds(double dflt);
 double harness_now(void);
+/*
+ * Run @fn in a child process; record a failure unless it dies of SIGABRT
+ * with @msg in what it wrote to stderr. For debug-build misuse reports.
+ */
+void harness_expect_abort(const char *file, int line, void (*fn)(void),
+			  const char *msg);
+#define EXPECT_ABORTS(fn, msg) harness_expect_abort(__FILE__, __LINE__, fn, msg)
 
 #define TEST(name)                                                            \
 	static void name(void);                                               \

@@ -5,9 +5,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "harness.h"
 #include "base/alloc.h"
 #include "base/bug.h"
@@ -187,33 +184,6 @@ TEST(warn_on_counts_and_returns_condition)
 }
 
 #ifdef VAS_DEBUG
-/* Run @fn in a child; it must abort with @msg on stderr. */
-static void expect_abort(void (*fn)(void), const char *msg)
-{
-	int pipefd[2], status;
-	char buf[4096];
-	ssize_t n, total = 0;
-	pid_t pid;
-
-	ASSERT_EQ(pipe(pipefd), 0);
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (pid == 0) {
-		dup2(pipefd[1], 2);
-		close(pipefd[0]);
-		fn();
-		_exit(0);
-	}
-	close(pipefd[1]);
-	while ((n = read(pipefd[0], buf + total, sizeof(buf) - 1 - (size_t)total)) > 0)
-		total += n;
-	buf[total] = 0;
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-	EXPECT_TRUE(strstr(buf, msg) != NULL);
-}
-
 static int la, lb;
 
 static void wrong_order(void)
@@ -241,10 +211,10 @@ static void release_unheld(void)
 
 TEST(lockdep_reports_order_violations)
 {
-	expect_abort(wrong_order, "lock order violation: taking a lock ranked below");
-	expect_abort(same_rank, "two locks of one rank without nesting");
-	expect_abort(recursive, "recursive acquisition");
-	expect_abort(release_unheld, "releasing a lock this thread does not hold");
+	EXPECT_ABORTS(wrong_order, "lock order violation: taking a lock ranked below");
+	EXPECT_ABORTS(same_rank, "two locks of one rank without nesting");
+	EXPECT_ABORTS(recursive, "recursive acquisition");
+	EXPECT_ABORTS(release_unheld, "releasing a lock this thread does not hold");
 }
 
 TEST(lockdep_allows_order_nesting_and_trylocks)

@@ -153,7 +153,7 @@ static void writer_round(struct mm_struct *mm, uint64_t *seed, unsigned long *op
 	}
 }
 
-static void print_layout(struct mm_struct *mm, const char *title)
+static void print_layout(const char *title)
 {
 	struct vas_vma_iter it;
 	struct vas_vma_ref *v;
@@ -170,9 +170,9 @@ static void print_layout(struct mm_struct *mm, const char *title)
 	}
 	if (n > 6)
 		printf("  ... %d more\n", n - 6);
-	if (validate_mm(mm))
-		printf("  VALIDATION FAILED\n");
 	vas_mmap_read_unlock(user);
+	if (vas_mm_validate(user))
+		printf("  VALIDATION FAILED\n");
 }
 
 int main(int argc, char **argv)
@@ -194,33 +194,35 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mm = mm_of_user(user);
-	vas_mmap_write_lock(user);
+	mmap_write_lock(mm);
 	for (unsigned long i = 0; i < SLOTS; i++) {
 		struct vm_area_struct *v = new_vma(mm, W + i * 4 * P, W + i * 4 * P + 3 * P);
 
-		if (!v || vma_link(mm, v))
+		if (!v || vma_link(mm, v)) {
+			mmap_write_unlock(mm);
 			return 1;
+		}
 	}
-	vas_mmap_write_unlock(user);
+	mmap_write_unlock(mm);
 	printf("vas %d.%d.%d demo: 2 readers (VMA lock under RCU, mmap-lock fallback) "
 	       "vs 1 writer, %.1f s\n\n", VAS_VERSION_MAJOR, VAS_VERSION_MINOR,
 	       VAS_VERSION_PATCH, secs);
-	print_layout(mm, "before");
+	print_layout("before");
 
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, reader, &rs[i]);
 	t0 = now();
 	while (now() - t0 < secs) {
-		vas_mmap_write_lock(user);
+		mmap_write_lock(mm);
 		writer_round(mm, &seed, &ops);
-		vas_mmap_write_unlock(user);
+		mmap_write_unlock(mm);
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 
 	printf("\n");
-	print_layout(mm, "after");
+	print_layout("after");
 	wrong = rs[0].wrong + rs[1].wrong;
 	printf("\nreaders: %lu lookups under a VMA lock, %lu under the mmap lock "
 	       "(%lu found a hole); %lu wrong\n",

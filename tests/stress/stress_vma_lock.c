@@ -104,9 +104,9 @@ static struct vm_area_struct *new_vma(struct mm_struct *mm, unsigned long s,
 }
 
 /* One random change to mm1. Context: mm1 write-locked. */
-static void writer_op(struct ctx *c, uint64_t *seed) VAS_REQUIRES(c->mm1)
+static void writer_op(struct ctx *c, struct mm_struct *mm, uint64_t *seed)
+	VAS_REQUIRES(mm)
 {
-	struct mm_struct *mm = c->mm1;
 	unsigned long a = W + (rnd(seed) % NPAGES) * P;
 	struct vm_area_struct *vma = rt_lookup(&mm->mm_mt, a, NULL, NULL);
 	struct vm_area_struct *n;
@@ -161,7 +161,7 @@ static void *writer(void *arg)
 	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		mmap_write_lock(c->mm1);
 		for (int i = 0; i < 4; i++)
-			writer_op(c, &seed);
+			writer_op(c, c->mm1, &seed);
 		if ((ops & 255) == 0 && validate_mm(c->mm1))
 			__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
 		mmap_write_unlock(c->mm1);

@@ -13,20 +13,20 @@
 static void setup(struct fixture *f)
 {
 	fixture_init(f);
-	vas_mmap_write_lock(f->user);
+	mmap_write_lock(f->mm);
 	ASSERT_NOT_NULL(mk(f->mm, W, W + 4 * P, RW));
 	ASSERT_NOT_NULL(mk(f->mm, W + 5 * P, W + 7 * P, RW));
 	ASSERT_NOT_NULL(mk(f->mm, W + 8 * P, W + 12 * P, RW));
-	vas_mmap_write_unlock(f->user);
+	mmap_write_unlock(f->mm);
 }
 
 static void expect_setup_layout(struct fixture *f)
 {
-	vas_mmap_read_lock(f->user);
+	mmap_read_lock(f->mm);
 	EXPECT_LAYOUT(f->mm, 3, W, W + 4 * P, W + 5 * P, W + 7 * P, W + 8 * P,
 		      W + 12 * P);
 	EXPECT_EQ(f->mm->total_vm, 10);
-	vas_mmap_read_unlock(f->user);
+	mmap_read_unlock(f->mm);
 }
 
 /* Objects alive in the allocator, less those parked in the VMA cache. */
@@ -116,12 +116,12 @@ static int run_op(struct fixture *f, int i) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
 	int err;
 
-	vas_mmap_write_lock(f->user);
+	mmap_write_lock(f->mm);
 	err = ops[i].fn(f);
 	if (validate_mm(f->mm))
 		harness_fail(__FILE__, __LINE__, "%s: invalid after err %d",
 			     ops[i].name, err);
-	vas_mmap_write_unlock(f->user);
+	mmap_write_unlock(f->mm);
 	return err;
 }
 
@@ -188,14 +188,14 @@ TEST(vma_site_failure_everywhere)
 
 	setup(&f);
 	vas_fail_site(VAS_FP_VMA, true);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	{
 		struct vm_area_struct *n;
 
 		EXPECT_NULL(mk(f.mm, W + 20 * P, W + 21 * P, RW));
 		EXPECT_EQ(vma_split(f.mm, at(&f, W), W + P, true, &n), -ENOMEM);
 	}
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	vas_fail_site(VAS_FP_VMA, false);
 	expect_setup_layout(&f);
 	EXPECT_GE(vas_fail_fired(), 2);

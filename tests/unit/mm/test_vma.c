@@ -13,7 +13,7 @@ TEST(link_lookup_find)
 	struct vm_area_struct *a, *b;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	/* 0123456789
 	 *  aa   bbb   */
 	a = mk(f.mm, W + 1 * P, W + 3 * P, RW);
@@ -72,7 +72,7 @@ TEST(link_lookup_find)
 		vm_area_free(x);
 	}
 	EXPECT_LAYOUT(f.mm, 2, W + P, W + 3 * P, W + 6 * P, W + 9 * P);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -85,10 +85,10 @@ TEST(iterator_walks_range_in_order)
 	int n = 0;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	for (int i = 0; i < 6; i++)
 		ASSERT_NOT_NULL(mk(f.mm, W + (2 * i) * P, W + (2 * i + 1) * P, RW));
-	vas_mmap_write_downgrade(f.user);
+	mmap_write_downgrade(f.mm);
 	/* [W+3P, W+9P) intersects VMAs 2, 3, 4 (starting at 4P, 6P, 8P) */
 	vas_vma_iter_init(&it, f.user, W + 3 * P, W + 9 * P);
 	while ((v = vas_vma_iter_next(&it, f.user)) && n < 8)
@@ -103,7 +103,7 @@ TEST(iterator_walks_range_in_order)
 		n++;
 	EXPECT_EQ(n, 6);
 	EXPECT_EQ(vas_mm_map_count(f.user), 6);
-	vas_mmap_read_unlock(f.user);
+	mmap_read_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -113,7 +113,7 @@ TEST(split_above_and_below)
 	struct vm_area_struct *a, *n1, *n2;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	/* 0123456789
 	 * aaaaaaaa      -> split at 5 (new above) -> split at 2 (new below)
 	 * nnaaannn                                                   */
@@ -136,7 +136,7 @@ TEST(split_above_and_below)
 	EXPECT_EQ(vma_split(f.mm, a, W + 5 * P, false, &n2), -EINVAL);
 	EXPECT_EQ(vma_split(f.mm, a, W + 3 * P + 8, false, &n2), -EINVAL);
 	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_SPLIT), 2);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	EXPECT_FALSE(vma_is_write_locked(a));
 	fixture_fini(&f);
 }
@@ -147,7 +147,7 @@ TEST(merge_next)
 	struct vm_area_struct *a, *b, *c;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	/* aabbb c  -> merge a+b -> aaaaa c */
 	a = mk(f.mm, W, W + 2 * P, RW);
 	b = mk(f.mm, W + 2 * P, W + 5 * P, RW);
@@ -159,7 +159,7 @@ TEST(merge_next)
 	EXPECT_EQ(f.mm->total_vm, 6);
 	EXPECT_EQ(vma_merge_next(f.mm, a, c), -EINVAL);	/* not adjacent */
 	EXPECT_LAYOUT(f.mm, 2, W, W + 5 * P, W + 6 * P, W + 7 * P);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -169,7 +169,7 @@ TEST(remove_vma)
 	struct vm_area_struct *a, *b;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + 2 * P, RW);
 	b = mk(f.mm, W + 3 * P, W + 4 * P, RW);
 	ASSERT_TRUE(a && b);
@@ -180,7 +180,7 @@ TEST(remove_vma)
 	EXPECT_LAYOUT(f.mm, 0);
 	EXPECT_EQ(f.mm->total_vm, 0);
 	EXPECT_EQ(f.mm->data_vm, 0);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -204,7 +204,7 @@ TEST(replace_range_every_shape)
 	struct vm_area_struct *a, *b, *c, *x;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	/* 0         1
 	 * 0123456789012345
 	 * aaaa bb cccc        replace [2, 10) by x:
@@ -254,7 +254,7 @@ TEST(replace_range_every_shape)
 	EXPECT_EQ(f.mm->total_vm, 13);
 	EXPECT_EQ(f.mm->map_count, 6);
 	EXPECT_EQ(validate_mm(f.mm), 0);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -269,7 +269,7 @@ TEST(max_map_count_is_enforced)
 	ASSERT_EQ(vas_machine_create(&cfg, &f.machine), 0);
 	ASSERT_EQ(vas_mm_create(f.machine, &f.user), 0);
 	f.mm = mm_of_user(f.user);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + 4 * P, RW);
 	ASSERT_NOT_NULL(mk(f.mm, W + 5 * P, W + 6 * P, RW));
 	ASSERT_NOT_NULL(mk(f.mm, W + 7 * P, W + 8 * P, RW));
@@ -282,7 +282,7 @@ TEST(max_map_count_is_enforced)
 		vm_area_free(y);
 	}
 	EXPECT_LAYOUT(f.mm, 3, W, W + 4 * P, W + 5 * P, W + 6 * P, W + 7 * P, W + 8 * P);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -295,7 +295,7 @@ TEST(vma_new_setters)
 	int token;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	v = new_vma(f.mm, W, W + P);
 	ASSERT_NOT_NULL(v);
 	v->vm_flags = VAS_VM_READ | VAS_VM_MAYREAD | VAS_VM_MAYWRITE | VAS_VM_MAYEXEC;
@@ -323,7 +323,7 @@ TEST(vma_new_setters)
 		EXPECT_PTR_EQ(vas_vma_mixedmap_ref(mx), r);
 		EXPECT_PTR_EQ(vas_vma_private(r), &token);
 	}
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -334,7 +334,7 @@ TEST(validator_catches_corruption)
 	struct vm_area_struct *a, *b;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + 2 * P, RW);
 	b = mk(f.mm, W + 4 * P, W + 6 * P, RW);
 	ASSERT_TRUE(a && b);
@@ -365,6 +365,6 @@ TEST(validator_catches_corruption)
 	__atomic_store_n(&b->vm_refcnt, 1u, __ATOMIC_RELAXED);
 
 	EXPECT_EQ(validate_mm(f.mm), 0);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }

@@ -22,10 +22,10 @@ TEST(lock_under_rcu_success_miss_and_counters)
 	struct vas_vma_ref *r;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + 2 * P, RW);
 	ASSERT_NOT_NULL(a);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	EXPECT_EQ(refcnt(a), 1);
 
 	r = vas_lock_vma_under_rcu(f.user, W + P + 5);
@@ -60,13 +60,13 @@ TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
 	struct vas_vma_ref *r;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + P, RW);
 	b = mk(f.mm, W + 2 * P, W + 3 * P, RW);
 	ASSERT_TRUE(a && b);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	vma_start_write(a);
 	EXPECT_TRUE(vma_is_write_locked(a));
 	EXPECT_FALSE(vma_is_write_locked(b));
@@ -77,7 +77,7 @@ TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
 	EXPECT_PTR_EQ(r, vma_ref(b));
 	if (r)
 		vas_vma_end_read(r);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	EXPECT_FALSE(vma_is_write_locked(a));
 	r = vas_lock_vma_under_rcu(f.user, W);
 	EXPECT_PTR_EQ(r, vma_ref(a));
@@ -85,11 +85,11 @@ TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
 		vas_vma_end_read(r);
 
 	/* downgrade also releases the VMA write locks */
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	vma_start_write(a);
-	vas_mmap_write_downgrade(f.user);
+	mmap_write_downgrade(f.mm);
 	EXPECT_FALSE(vma_is_write_locked(a));
-	vas_mmap_read_unlock(f.user);
+	mmap_read_unlock(f.mm);
 	fixture_fini(&f);
 }
 
@@ -129,23 +129,23 @@ TEST(start_write_waits_for_readers)
 	double t0, waited;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + P, RW);
 	ASSERT_NOT_NULL(a);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 
 	c.user = f.user;
 	c.addr = W;
 	c.hold_us = 100000;
 	start_holder(&c, &t);
 	ASSERT_EQ(c.locked, 1);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	t0 = harness_now();
 	vma_start_write(a);		/* must wait for the reader */
 	waited = harness_now() - t0;
 	EXPECT_TRUE(vma_is_write_locked(a));
 	EXPECT_EQ(refcnt(a), 1);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	pthread_join(t, NULL);
 	EXPECT_GT(waited * 1000, 50);	/* ms; the reader held 100 ms */
 	EXPECT_GE(vas_stat_read(f.machine, VAS_STAT_VMA_WRITE_WAIT), 1);
@@ -161,15 +161,15 @@ TEST(detach_waits_for_readers_then_vma_is_reusable)
 	double t0;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + P, RW);
 	ASSERT_NOT_NULL(a);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	c.user = f.user;
 	c.addr = W;
 	c.hold_us = 100000;
 	start_holder(&c, &t);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	t0 = harness_now();
 	ASSERT_EQ(vma_remove(f.mm, a), 0);	/* drains the reader first */
 	EXPECT_GT((harness_now() - t0) * 1000, 50);
@@ -180,7 +180,7 @@ TEST(detach_waits_for_readers_then_vma_is_reusable)
 	EXPECT_PTR_EQ(again, a);
 	EXPECT_EQ(refcnt(again), 0);
 	vm_area_free(again);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	pthread_join(t, NULL);
 	fixture_fini(&f);
 }
@@ -200,15 +200,15 @@ TEST(recycled_vma_of_another_mm_is_refused)
 	fixture_init(&f);
 	ASSERT_EQ(vas_mm_create(f.machine, &u2), 0);
 	mm2 = mm_of_user(u2);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + P, RW);
 	ASSERT_NOT_NULL(a);
 	ASSERT_EQ(vma_remove(f.mm, a), 0);	/* a goes to the cache */
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 
-	vas_mmap_write_lock(u2);
+	mmap_write_lock(mm2);
 	b = mk(mm2, W, W + P, RW);		/* ... and comes back for mm2 */
-	vas_mmap_write_unlock(u2);
+	mmap_write_unlock(mm2);
 	ASSERT_PTR_EQ(b, a);
 
 	vas_rcu_read_lock();
@@ -236,10 +236,10 @@ TEST(detached_vma_reports_eagain)
 	struct vm_area_struct *a, *got;
 
 	fixture_init(&f);
-	vas_mmap_write_lock(f.user);
+	mmap_write_lock(f.mm);
 	a = vm_area_alloc(f.mm);
 	ASSERT_NOT_NULL(a);
-	vas_mmap_write_unlock(f.user);
+	mmap_write_unlock(f.mm);
 	vas_rcu_read_lock();
 	got = vma_start_read(f.mm, a);
 	vas_rcu_read_unlock();
@@ -262,10 +262,10 @@ static void misuse_child(int variant)
 
 	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
 		_exit(3);
-	vas_mmap_write_lock(u);
+	mmap_write_lock(mm_of_user(u));
 	if (!mk(mm_of_user(u), W, W + P, RW))
 		_exit(4);
-	vas_mmap_write_unlock(u);
+	mmap_write_unlock(mm_of_user(u));
 	if (variant == 0) {
 		vas_mmap_read_lock(u);
 		r = vas_vma_lookup(u, W);
@@ -299,10 +299,10 @@ static void order_child(void)
 
 	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
 		_exit(3);
-	vas_mmap_write_lock(u);
+	mmap_write_lock(mm_of_user(u));
 	if (!mk(mm_of_user(u), W, W + P, RW))
 		_exit(4);
-	vas_mmap_write_unlock(u);
+	mmap_write_unlock(mm_of_user(u));
 	r = vas_lock_vma_under_rcu(u, W);
 	if (!r)
 		_exit(5);

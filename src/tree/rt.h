@@ -28,6 +28,7 @@
 #include "base/compiler.h"
 
 struct rt_node;
+struct rt_free_batch;
 
 /*
  * Locking key:
@@ -39,6 +40,9 @@ struct rt_tree {
 	unsigned long nr_entries;	/* (W) ranges stored */
 	unsigned long nr_nodes;		/* (W) nodes allocated, live */
 	unsigned int height;		/* (W) 0 when empty */
+	/* private: */
+	unsigned long __seq;		/* (W,R) bumped by every store */
+	struct rt_free_batch *__batch;	/* (W) spare RCU free-batch header */
 };
 
 /* Nodes reserved by rt_preallocate() for one rt_store(). */
@@ -104,6 +108,7 @@ struct rt_iter {
 	/* private: */
 	const struct rt_node *__leaf;
 	unsigned int __slot;
+	unsigned long __seq;	/* tree->__seq when __leaf was found */
 };
 
 void rt_iter_init(struct rt_iter *it, const struct rt_tree *t,

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * backend.h - what a vasctl runner (the vas model, the host kernel) offers
+ * to the interpreter.
+ *
+ * The interpreter (interp.c) resolves every address expression and does all
+ * the output formatting; a backend only performs the operations. Each
+ * operation returns 0 or the negative errno of the call, and
+ * VASCTL_EFATAL for a failure of the runner itself (the backend has then
+ * printed a diagnostic on stderr and the interpreter exits with status 1).
+ *
+ * Statements run in the "parent" address space or, after a fork, in the
+ * "child" one: the interpreter calls select() before every statement.
+ */
+#ifndef VASCTL_BACKEND_H
+#define VASCTL_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A failure of the runner, not of the call it makes. */
+#define VASCTL_EFATAL (-100000)
+
+/* Longest VmFlags string kept (codes joined by single spaces). */
+#define VASCTL_VMFLAGS_MAX 160
+
+/**
+ * struct vasctl_map - one mapping as `maps` reports it.
+ * @start:     first address.
+ * @end:       one past the last address.
+ * @prot:      VASCTL_PROT_* bits.
+ * @shared:    's' rather than 'p' in the permissions.
+ * @offset:    file offset (or shmem page offset) in bytes.
+ * @file:      script file id of a file mapping, -1 for an anonymous one.
+ * @name:      the script NAME of @file, NULL for an anonymous mapping.
+ * @vmflags:   VmFlags codes in kernel order, joined by single spaces,
+ *             without sd, hg, nh and mg.
+ * @rss_kb:    Rss in kB.
+ * @anon_kb:   Anonymous in kB.
+ * @locked_kb: Locked in kB (proportional).
+ */
+struct vasctl_map {
+	uint64_t start;
+	uint64_t end;
+	unsigned int prot;
+	bool shared;
+	uint64_t offset;
+	int file;
+	const char *name;
+	char vmflags[VASCTL_VMFLAGS_MAX];
+	uint64_t rss_kb;
+	uint64_t anon_kb;
+	uint64_t locked_kb;
+};
+
+/**
+ * struct vasctl_maps - a growable list of mappings, lowest first.
+ * @v:   the records.
+ * @n:   number in use.
+ * @cap: number allocated.
+ */
+struct vasctl_maps {
+	struct vasctl_map *v;
+	size_t n;
+	size_t cap;
+};
+
+/**
+ * vasctl_maps_add() - Append a zeroed record.
+ * @m: the list.
+ *
+ * Context: may allocate.
+ * Return: the new record, or NULL when out of memory.
+ */
+struct vasctl_map *vasctl_maps_add(struct vasctl_maps *m);
+
+/**
+ * vasctl_maps_free() - Release a list's records.
+ * @m: the list; left empty.
+ */
+void vasctl_maps_free(struct vasctl_maps *m);
+
+/**
+ * enum vasctl_access_result - outcome of `write` or `read`.
+ * @VASCTL_ACCESS_OK:      every page was accessed.
+ * @VASCTL_ACCESS_SIGSEGV: a page raised SIGSEGV (see @fault_addr).
+ * @VASCTL_ACCESS_SIGBUS:  a page raised SIGBUS.
+ */
+enum vasctl_access_result {
+	VASCTL_ACCESS_OK,
+	VASCTL_ACCESS_SIGSEGV,
+	VASCTL_ACCESS_SIGBUS,
+};
+
+/**
+ * struct vasctl_access - result of `write` or `read`.
+ * @result:     what happened.
+ * @fault_addr: page-aligned address of the page that faulted.
+ * @fnv:        FNV-1a 64 of the bytes read (read only, when OK).
+ */
+struct vasctl_access {
+	enum vasctl_access_result result;
+	uint64_t fault_addr;
+	uint64_t fnv;
+};
+
+/**
+ * struct vasctl_backend - the operations of one runner.
+ * @name:     "kernel" or "model".
+ * @ctx:      passed to every operation.
+ * @select:   run the next statements in the child (@child true) or the
+ *            parent; called before each statement. Only called with true
+ *            after a successful fork().
+ * @file:     create or rewrite file @file (id) named @name: @size bytes,
+ *            byte i = (i * 131 + @seed) mod 256; read-only with @ro.
+ * @mmap:     mmap(2); @file is -1 without NAME. Address in *@addrp.
+ * @munmap:   munmap(2).
+ * @mprotect: mprotect(2).
+ * @mremap:   mremap(2); @newaddr is 0 when the script gave none.
+ * @madvise:  madvise(2) with the MADV_* value @advice.
+ * @mlock:    mlock(2).
+ * @mlock2:   mlock2(2) with MLOCK_* @flags.
+ * @munlock:  munlock(2).
+ * @mseal:    mseal(2) with flags 0.
+ * @msync:    msync(2) with MS_* @flags.
+ * @write:    store @byte into [@addr, @addr + @len), page by page.
+ * @read:     load [@addr, @addr + @len), page by page, hash the bytes.
+ * @fread:    pread(2) @len bytes at @offset of @file; hash into *@fnvp.
+ * @fork:     create the child from the current (parent) address space,
+ *            ending the previous child first.
+ * @maps:     append the mappings that overlap [W, W + 1T) to @out,
+ *            lowest first.
+ * @destroy:  end any child, remove scratch state, free @ctx.
+ */
+struct vasctl_backend {
+	const char *name;
+	void *ctx;
+	int (*select)(void *ctx, bool child);
+	int (*file)(void *ctx, int file, const char *name, uint64_t size,
+		    uint64_t seed, bool ro);
+	int (*mmap)(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
+		    unsigned int flags, int file, uint64_t offset,
+		    uint64_t *addrp);
+	int (*munmap)(void *ctx, uint64_t addr, uint64_t len);
+	int (*mprotect)(void *ctx, uint64_t addr, uint64_t len,
+			unsigned int prot);
+	int (*mremap)(void *ctx, uint64_t addr, uint64_t oldlen,
+		      uint64_t newlen, unsigned int flags, uint64_t newaddr,
+		      uint64_t *addrp);
+	int (*madvise)(void *ctx, uint64_t addr, uint64_t len,
+		       unsigned int advice);
+	int (*mlock)(void *ctx, uint64_t addr, uint64_t len);
+	int (*mlock2)(void *ctx, uint64_t addr, uint64_t len,
+		      unsigned int flags);
+	int (*munlock)(void *ctx, uint64_t addr, uint64_t len);
+	int (*mseal)(void *ctx, uint64_t addr, uint64_t len);
+	int (*msync)(void *ctx, uint64_t addr, uint64_t len,
+		     unsigned int flags);
+	int (*write)(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
+		     struct vasctl_access *res);
+	int (*read)(void *ctx, uint64_t addr, uint64_t len,
+		    struct vasctl_access *res);
+	int (*fread)(void *ctx, int file, uint64_t offset, uint64_t len,
+		     uint64_t *fnvp);
+	int (*fork)(void *ctx);
+	int (*maps)(void *ctx, struct vasctl_maps *out);
+	void (*destroy)(void *ctx);
+};
+
+/**
+ * vasctl_kernel_backend_init() - Set up the host-kernel runner.
+ * @b:      filled with the kernel runner's operations.
+ * @script: the parsed script (file names are used to name mappings).
+ *
+ * Disables THP for the process and creates the scratch folder.
+ * Context: may allocate.
+ * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
+ */
+struct vasctl_script;
+int vasctl_kernel_backend_init(struct vasctl_backend *b,
+			       const struct vasctl_script *script);
+
+/**
+ * vasctl_fnv1a() - Continue an FNV-1a 64-bit hash.
+ * @h:   the hash so far (VASCTL_FNV_BASIS to start).
+ * @p:   bytes.
+ * @len: their number.
+ *
+ * Return: the updated hash.
+ */
+#define VASCTL_FNV_BASIS 0xcbf29ce484222325ULL
+#define VASCTL_FNV_PRIME 0x100000001b3ULL
+uint64_t vasctl_fnv1a(uint64_t h, const void *p, size_t len);
+
+#endif /* VASCTL_BACKEND_H */

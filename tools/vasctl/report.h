@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - output formatting of vasctl, shared by every runner, and the
+ * interpreter that drives a backend.
+ */
+#ifndef VASCTL_REPORT_H
+#define VASCTL_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend.h"
+#include "script.h"
+
+/**
+ * vasctl_errno_name() - Symbolic name of a Linux errno.
+ * @err: a positive errno value.
+ *
+ * Return: a static string such as "EINVAL", or NULL if unknown.
+ */
+const char *vasctl_errno_name(int err);
+
+/**
+ * vasctl_format_addr() - Format an address as the spec prints it.
+ * @buf: receives "W+0x..." for an address in [W, W + 1T), "?" otherwise.
+ * @len: size of @buf (32 is enough).
+ * @a:   the address.
+ */
+void vasctl_format_addr(char *buf, size_t len, uint64_t a);
+
+/**
+ * vasctl_format_errno() - Format a call's negative errno as "-ENAME".
+ * @buf: receives the text (unknown values print as "-E<number>").
+ * @len: size of @buf (32 is enough).
+ * @ret: a negative errno.
+ */
+void vasctl_format_errno(char *buf, size_t len, int ret);
+
+/**
+ * vasctl_print_maps() - Print the output of `maps` or `@child maps`.
+ * @out:   the stream.
+ * @child: print "@child maps:" rather than "maps:".
+ * @m:     the mappings, lowest first.
+ */
+void vasctl_print_maps(FILE *out, bool child, const struct vasctl_maps *m);
+
+/**
+ * vasctl_interp_run() - Run a parsed script on a backend.
+ * @s:   the script.
+ * @b:   the backend, initialised.
+ * @out: where results go (stdout).
+ *
+ * Errors go to stderr as "error: line N: WHAT" (script errors found while
+ * running) or "vasctl: ..." (runner failures).
+ * Return: the exit status: 0 after a complete run, 1 for a failure of the
+ * runner, 2 for a script error found while running.
+ */
+int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,
+		      FILE *out);
+
+#endif /* VASCTL_REPORT_H */

@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run_kernel.c - the host-kernel runner: every statement becomes the real
+ * system call on the runner's own process (or on a forked child).
+ *
+ * A forked child is kept alive and driven over a SOCK_SEQPACKET socket pair:
+ * the parent sends one request per statement and reads back the result (and
+ * the mapping records for maps). Files live in a private scratch folder on
+ * a disk file system; when the parent opens a new description for a file,
+ * it passes the descriptor to the child with SCM_RIGHTS, so both use the
+ * same open file description as the spec demands.
+ *
+ * Accesses (write, read) run page by page with SIGSEGV and SIGBUS caught by
+ * a handler that siglongjmp()s back; the handlers are installed only around
+ * the access, so faults elsewhere in the runner still crash it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "script.h"
+
+#ifndef SYS_mseal
+#define SYS_mseal 462	/* x86-64, arm64 and the generic table */
+#endif
+#ifndef PR_SET_THP_DISABLE
+#define PR_SET_THP_DISABLE 41
+#endif
+
+#define PAGE_SIZE 4096ULL
+#define SCRATCH_TEMPLATE "/var/tmp/vasctl.XXXXXX"
+
+/* Request codes beyond the statements. */
+enum {
+	KOP_ADOPT = 1000,	/* take the attached fd as the file's descriptor */
+};
+
+/* One open file of the script. */
+struct kfile {
+	char *path;
+	int fd;
+	bool ro;
+};
+
+/*
+ * Runner state. In a forked child process, a copy of it serves requests.
+ */
+struct kctx {
+	const struct vasctl_script *script;
+	char dir[sizeof(SCRATCH_TEMPLATE)];
+	struct kfile *files;	/* script->nfiles entries */
+	bool in_child;		/* statements go to the child */
+	pid_t child;		/* 0 when none */
+	int sock;		/* parent's end, -1 when no child */
+};
+
+/* A statement sent to the child. */
+struct kreq {
+	int op;
+	int file;
+	unsigned int prot;
+	unsigned int flags;
+	uint64_t addr;
+	uint64_t len;
+	uint64_t len2;
+	uint64_t offset;
+	uint64_t newaddr;
+};
+
+/* The child's answer, followed by @nmaps messages of struct vasctl_map. */
+struct kresp {
+	int ret;
+	uint64_t addr;
+	struct vasctl_access acc;
+	uint64_t fnv;
+	uint64_t nmaps;
+};
+
+/* ---- accesses with fault catching ---------------------------------- */
+
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig;
+static volatile uint64_t fault_page;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/**
+ * k_access() - Write @byte to or read [@addr, @addr + @len), page by page.
+ * @addr:  first byte.
+ * @len:   number of bytes.
+ * @write: store (true) or load (false).
+ * @byte:  the value stored.
+ * @res:   outcome; the hash of the bytes read when reading.
+ *
+ * Context: installs and restores SIGSEGV and SIGBUS handlers.
+ */
+static void k_access(uint64_t addr, uint64_t len, bool write,
+		     unsigned int byte, struct vasctl_access *res)
+{
+	struct sigaction sa, old_segv, old_bus;
+	uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
+	uint64_t cur = addr, h = VASCTL_FNV_BASIS;
+
+	memset(res, 0, sizeof(*res));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+
+	if (sigsetjmp(fault_jmp, 1)) {
+		res->result = fault_sig == SIGBUS ? VASCTL_ACCESS_SIGBUS :
+						    VASCTL_ACCESS_SIGSEGV;
+		res->fault_addr = fault_page & ~(PAGE_SIZE - 1);
+		goto out;
+	}
+	while (cur < end) {
+		uint64_t next = (cur & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
+		uint64_t p;
+
+		if (next > end || next == 0)
+			next = end;
+		fault_page = cur;
+		for (p = cur; p < next; p++) {
+			volatile unsigned char *b =
+				(volatile unsigned char *)(uintptr_t)p;
+
+			if (write) {
+				*b = (unsigned char)byte;
+			} else {
+				h ^= *b;
+				h *= VASCTL_FNV_PRIME;
+			}
+		}
+		cur = next;
+	}
+	res->result = VASCTL_ACCESS_OK;
+	res->fnv = h;
+out:
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+}
+
+/* ---- maps from /proc/self/smaps ------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto fail;
+	for (;;) {
+		ssize_t r;
+
+		if (cap - n < 4096) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* Keep the VmFlags codes except those that depend on the host's build. */
+static void filter_vmflags(char *dst, size_t len, const char *src)
+{
+	static const char *const skip[] = { "sd", "hg", "nh", "mg" };
+	size_t n = 0;
+
+	dst[0] = '\0';
+	while (*src) {
+		size_t i, tl;
+		bool drop = false;
+
+		src += strspn(src, " \t");
+		tl = strcspn(src, " \t\n");
+		if (tl == 0)
+			break;
+		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+			if (tl == 2 && !memcmp(src, skip[i], 2))
+				drop = true;
+		if (!drop && n + tl + 2 < len) {
+			if (n)
+				dst[n++] = ' ';
+			memcpy(dst + n, src, tl);
+			n += tl;
+			dst[n] = '\0';
+		}
+		src += tl;
+	}
+}
+
+static int path_to_file(const struct kctx *k, const char *path, size_t plen)
+{
+	size_t dl = strlen(k->dir), i;
+
+	if (plen <= dl + 1 || memcmp(path, k->dir, dl) || path[dl] != '/')
+		return -1;
+	path += dl + 1;
+	plen -= dl + 1;
+	for (i = 0; i < k->script->nfiles; i++)
+		if (strlen(k->script->files[i]) == plen &&
+		    !memcmp(k->script->files[i], path, plen))
+			return (int)i;
+	return -1;
+}
+
+static uint64_t field_kb(const char *line)
+{
+	return strtoull(line + strcspn(line, "0123456789"), NULL, 10);
+}
+
+/**
+ * k_maps() - Collect the mappings of this process that overlap the window.
+ * @k:   runner state.
+ * @out: receives the records.
+ *
+ * Return: 0, or VASCTL_EFATAL.
+ */
+static int k_maps(const struct kctx *k, struct vasctl_maps *out)
+{
+	char *buf = slurp("/proc/self/smaps"), *line, *next;
+	struct vasctl_map *cur = NULL;
+
+	if (!buf) {
+		fprintf(stderr, "vasctl: /proc/self/smaps: %s\n",
+			strerror(errno));
+		return VASCTL_EFATAL;
+	}
+	for (line = buf; *line; line = next) {
+		unsigned long long s, e, off;
+		char perms[8];
+		int pos = 0;
+
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s%n", &s, &e, perms,
+			   &off, &pos) == 4 && pos > 0) {
+			const char *path = line + pos;
+
+			cur = NULL;
+			if (s >= VASCTL_W + VASCTL_WSIZE || e <= VASCTL_W)
+				continue;
+			cur = vasctl_maps_add(out);
+			if (!cur) {
+				free(buf);
+				fprintf(stderr, "vasctl: out of memory\n");
+				return VASCTL_EFATAL;
+			}
+			path += strspn(path, " \t");
+			cur->start = s;
+			cur->end = e;
+			cur->offset = off;
+			cur->prot = (perms[0] == 'r' ? VASCTL_PROT_READ : 0) |
+				    (perms[1] == 'w' ? VASCTL_PROT_WRITE : 0) |
+				    (perms[2] == 'x' ? VASCTL_PROT_EXEC : 0);
+			cur->shared = perms[3] == 's';
+			cur->file = path_to_file(k, path, strlen(path));
+			cur->name = cur->file >= 0 ? k->script->files[cur->file] :
+						     NULL;
+			continue;
+		}
+		if (!cur)
+			continue;
+		if (!strncmp(line, "Rss:", 4))
+			cur->rss_kb = field_kb(line);
+		else if (!strncmp(line, "Anonymous:", 10))
+			cur->anon_kb = field_kb(line);
+		else if (!strncmp(line, "Locked:", 7))
+			cur->locked_kb = field_kb(line);
+		else if (!strncmp(line, "VmFlags:", 8))
+			filter_vmflags(cur->vmflags, sizeof(cur->vmflags),
+				       line + 8);
+	}
+	free(buf);
+	return 0;
+}
+
+/* ---- the statements, run in this process ----------------------------- */
+
+static int sysret(long r)
+{
+	return r == -1 ? -errno : 0;
+}
+
+static int k_fread(const struct kctx *k, int file, uint64_t off, uint64_t len,
+		   uint64_t *fnvp)
+{
+	unsigned char buf[1 << 14];
+	uint64_t h = VASCTL_FNV_BASIS;
+
+	while (len) {
+		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		ssize_t r = pread(k->files[file].fd, buf, want, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		h = vasctl_fnv1a(h, buf, (size_t)r);
+		off += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	*fnvp = h;
+	return 0;
+}
+
+/**
+ * k_exec() - Run one request in the calling process.
+ * @k:    runner state.
+ * @q:    the request.
+ * @r:    the result.
+ * @maps: receives the records of maps.
+ *
+ * Return: r->ret, which is 0, a negative errno or VASCTL_EFATAL.
+ */
+static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
+		  struct vasctl_maps *maps)
+{
+	long ret;
+
+	memset(r, 0, sizeof(*r));
+	switch (q->op) {
+	case VASCTL_OP_MMAP: {
+		int fd = q->file >= 0 ? k->files[q->file].fd : -1;
+
+		ret = syscall(SYS_mmap, q->addr, q->len, q->prot, q->flags, fd,
+			      q->offset);
+		if (ret == -1) {
+			r->ret = -errno;
+		} else {
+			r->ret = 0;
+			r->addr = (uint64_t)ret;
+		}
+		break;
+	}
+	case VASCTL_OP_MREMAP:
+		ret = syscall(SYS_mremap, q->addr, q->len, q->len2, q->flags,
+			      q->newaddr);
+		if (ret == -1) {
+			r->ret = -errno;
+		} else {
+			r->ret = 0;
+			r->addr = (uint64_t)ret;
+		}
+		break;
+	case VASCTL_OP_MUNMAP:
+		r->ret = sysret(syscall(SYS_munmap, q->addr, q->len));
+		break;
+	case VASCTL_OP_MPROTECT:
+		r->ret = sysret(syscall(SYS_mprotect, q->addr, q->len, q->prot));
+		break;
+	case VASCTL_OP_MADVISE:
+		r->ret = sysret(syscall(SYS_madvise, q->addr, q->len, q->flags));
+		break;
+	case VASCTL_OP_MLOCK:
+		r->ret = sysret(syscall(SYS_mlock, q->addr, q->len));
+		break;
+	case VASCTL_OP_MLOCK2:
+		r->ret = sysret(syscall(SYS_mlock2, q->addr, q->len, q->flags));
+		break;
+	case VASCTL_OP_MUNLOCK:
+		r->ret = sysret(syscall(SYS_munlock, q->addr, q->len));
+		break;
+	case VASCTL_OP_MSEAL:
+		r->ret = sysret(syscall(SYS_mseal, q->addr, q->len, 0UL));
+		break;
+	case VASCTL_OP_MSYNC:
+		r->ret = sysret(syscall(SYS_msync, q->addr, q->len, q->flags));
+		break;
+	case VASCTL_OP_WRITE:
+	case VASCTL_OP_READ:
+		k_access(q->addr, q->len, q->op == VASCTL_OP_WRITE, q->flags,
+			 &r->acc);
+		r->ret = 0;
+		break;
+	case VASCTL_OP_FREAD:
+		r->ret = k_fread(k, q->file, q->offset, q->len, &r->fnv);
+		break;
+	case VASCTL_OP_MAPS:
+		r->ret = k_maps(k, maps);
+		r->nmaps = maps->n;
+		break;
+	default:
+		fprintf(stderr, "vasctl: bad request %d\n", q->op);
+		r->ret = VASCTL_EFATAL;
+		break;
+	}
+	return r->ret;
+}
+
+/* ---- the child process ------------------------------------------------ */
+
+/* Receive one message, with at most one attached descriptor in *@fdp. */
+static ssize_t recv_msg(int sock, void *buf, size_t len, int *fdp)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf.buf,
+			      .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (fdp)
+		*fdp = -1;
+	do {
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			if (fdp)
+				*fdp = fd;
+			else
+				close(fd);
+		}
+	return n;
+}
+
+/* Send one message, with descriptor @fd attached unless it is -1. */
+static int send_msg(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	}
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/**
+ * child_loop() - Serve requests in the forked child until the socket closes.
+ * @k:    the child's copy of the runner state.
+ * @sock: the child's end of the socket pair.
+ *
+ * Context: never returns; the child leaves with _exit().
+ */
+static void __attribute__((noreturn)) child_loop(struct kctx *k, int sock)
+{
+	for (;;) {
+		struct vasctl_maps maps = { 0 };
+		struct kreq q;
+		struct kresp r;
+		ssize_t n;
+		size_t i;
+		int fd;
+
+		n = recv_msg(sock, &q, sizeof(q), &fd);
+		if (n == 0)
+			_exit(0);
+		if (n != (ssize_t)sizeof(q))
+			_exit(3);
+		if (q.op == KOP_ADOPT) {
+			if (fd < 0 || q.file < 0 ||
+			    (size_t)q.file >= k->script->nfiles)
+				_exit(3);
+			if (k->files[q.file].fd >= 0)
+				close(k->files[q.file].fd);
+			k->files[q.file].fd = fd;
+			memset(&r, 0, sizeof(r));
+		} else {
+			if (fd >= 0)
+				close(fd);
+			k_exec(k, &q, &r, &maps);
+		}
+		if (send_msg(sock, &r, sizeof(r), -1))
+			_exit(3);
+		for (i = 0; i < maps.n; i++)
+			if (send_msg(sock, &maps.v[i], sizeof(maps.v[i]), -1))
+				_exit(3);
+		vasctl_maps_free(&maps);
+	}
+}
+
+/* End the child, if any: close its socket and reap it. */
+static int end_child(struct kctx *k)
+{
+	int status;
+	pid_t p;
+
+	if (!k->child)
+		return 0;
+	close(k->sock);
+	k->sock = -1;
+	do {
+		p = waitpid(k->child, &status, 0);
+	} while (p < 0 && errno == EINTR);
+	k->child = 0;
+	k->in_child = false;
+	if (p < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "vasctl: the child process died\n");
+		return VASCTL_EFATAL;
+	}
+	return 0;
+}
+
+static int child_died(struct kctx *k)
+{
+	fprintf(stderr, "vasctl: the child process died\n");
+	if (k->child) {
+		close(k->sock);
+		k->sock = -1;
+		kill(k->child, SIGKILL);
+		waitpid(k->child, NULL, 0);
+		k->child = 0;
+	}
+	return VASCTL_EFATAL;
+}
+
+/**
+ * dispatch() - Run a request in the selected process.
+ * @k:    runner state.
+ * @q:    the request.
+ * @r:    the result.
+ * @maps: receives the records of maps (names resolved here).
+ *
+ * Return: r->ret.
+ */
+static int dispatch(struct kctx *k, const struct kreq *q, struct kresp *r,
+		    struct vasctl_maps *maps)
+{
+	uint64_t i;
+
+	if (!k->in_child)
+		return k_exec(k, q, r, maps);
+	if (send_msg(k->sock, q, sizeof(*q), -1) ||
+	    recv_msg(k->sock, r, sizeof(*r), NULL) != (ssize_t)sizeof(*r))
+		return child_died(k);
+	for (i = 0; i < r->nmaps; i++) {
+		struct vasctl_map *m = maps ? vasctl_maps_add(maps) : NULL;
+
+		if (!m) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			return VASCTL_EFATAL;
+		}
+		if (recv_msg(k->sock, m, sizeof(*m), NULL) != (ssize_t)sizeof(*m))
+			return child_died(k);
+		m->vmflags[sizeof(m->vmflags) - 1] = '\0';
+		m->name = m->file >= 0 && (size_t)m->file < k->script->nfiles ?
+				  k->script->files[m->file] :
+				  NULL;
+	}
+	return r->ret;
+}
+
+/* ---- backend operations ------------------------------------------------ */
+
+static int kb_select(void *ctx, bool child)
+{
+	struct kctx *k = ctx;
+
+	if (child && !k->child) {
+		fprintf(stderr, "vasctl: no child process\n");
+		return VASCTL_EFATAL;
+	}
+	k->in_child = child;
+	return 0;
+}
+
+static int write_contents(int fd, uint64_t size, uint64_t seed)
+{
+	unsigned char buf[1 << 14];
+	uint64_t off = 0;
+
+	if (ftruncate(fd, 0))
+		return -1;
+	while (off < size) {
+		size_t n = size - off < sizeof(buf) ? (size_t)(size - off) :
+						      sizeof(buf);
+		size_t i;
+		ssize_t w;
+
+		for (i = 0; i < n; i++)
+			buf[i] = (unsigned char)((off + i) * 131 + seed);
+		w = pwrite(fd, buf, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/*
+ * file: runs in the runner's process whichever side is selected (the file
+ * system and the open file description are shared); a new description is
+ * handed to the child.
+ */
+static int kb_file(void *ctx, int id, const char *name, uint64_t size,
+		   uint64_t seed, bool ro)
+{
+	struct kctx *k = ctx;
+	struct kfile *f = &k->files[id];
+	int wfd, oldfd = f->fd;
+
+	if (!f->path) {
+		size_t len = strlen(k->dir) + strlen(name) + 2;
+
+		f->path = malloc(len);
+		if (!f->path)
+			goto fail;
+		snprintf(f->path, len, "%s/%s", k->dir, name);
+		wfd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	} else {
+		wfd = f->ro ? open(f->path, O_RDWR | O_CLOEXEC) : f->fd;
+	}
+	if (wfd < 0 || write_contents(wfd, size, seed))
+		goto fail;
+	if (ro) {
+		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (f->fd < 0)
+			goto fail;
+		close(wfd);
+	} else {
+		f->fd = wfd;
+	}
+	if (oldfd >= 0 && oldfd != f->fd && oldfd != wfd)
+		close(oldfd);
+	f->ro = ro;
+	if (k->child && f->fd != oldfd) {
+		struct kreq q = { .op = KOP_ADOPT, .file = id };
+		struct kresp r;
+
+		if (send_msg(k->sock, &q, sizeof(q), f->fd) ||
+		    recv_msg(k->sock, &r, sizeof(r), NULL) != (ssize_t)sizeof(r))
+			return child_died(k);
+	}
+	return 0;
+fail:
+	fprintf(stderr, "vasctl: file %s: %s\n", name, strerror(errno));
+	return VASCTL_EFATAL;
+}
+
+static int kb_mmap(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
+		   unsigned int flags, int file, uint64_t offset,
+		   uint64_t *addrp)
+{
+	struct kreq q = { .op = VASCTL_OP_MMAP, .addr = addr, .len = len,
+			  .prot = prot, .flags = flags, .file = file,
+			  .offset = offset };
+	struct kresp r;
+	int ret = dispatch(ctx, &q, &r, NULL);
+
+	*addrp = r.addr;
+	return ret;
+}
+
+static int kb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
+		     uint64_t newlen, unsigned int flags, uint64_t newaddr,
+		     uint64_t *addrp)
+{
+	struct kreq q = { .op = VASCTL_OP_MREMAP, .addr = addr, .len = oldlen,
+			  .len2 = newlen, .flags = flags, .newaddr = newaddr,
+			  .file = -1 };
+	struct kresp r;
+	int ret = dispatch(ctx, &q, &r, NULL);
+
+	*addrp = r.addr;
+	return ret;
+}
+
+/* A request with ADDR, LEN and a flags-like value. */
+static int simple(void *ctx, int op, uint64_t addr, uint64_t len,
+		  unsigned int prot, unsigned int flags)
+{
+	struct kreq q = { .op = op, .addr = addr, .len = len, .prot = prot,
+			  .flags = flags, .file = -1 };
+	struct kresp r;
+
+	return dispatch(ctx, &q, &r, NULL);
+}
+
+static int kb_munmap(void *ctx, uint64_t addr, uint64_t len)
+{
+	return simple(ctx, VASCTL_OP_MUNMAP, addr, len, 0, 0);
+}
+
+static int kb_mprotect(void *ctx, uint64_t addr, uint64_t len,
+		       unsigned int prot)
+{
+	return simple(ctx, VASCTL_OP_MPROTECT, addr, len, prot, 0);
+}
+
+static int kb_madvise(void *ctx, uint64_t addr, uint64_t len,
+		      unsigned int advice)
+{
+	return simple(ctx, VASCTL_OP_MADVISE, addr, len, 0, advice);
+}
+
+static int kb_mlock(void *ctx, uint64_t addr, uint64_t len)
+{
+	return simple(ctx, VASCTL_OP_MLOCK, addr, len, 0, 0);
+}
+
+static int kb_mlock2(void *ctx, uint64_t addr, uint64_t len,
+		     unsigned int flags)
+{
+	return simple(ctx, VASCTL_OP_MLOCK2, addr, len, 0, flags);
+}
+
+static int kb_munlock(void *ctx, uint64_t addr, uint64_t len)
+{
+	return simple(ctx, VASCTL_OP_MUNLOCK, addr, len, 0, 0);
+}
+
+static int kb_mseal(void *ctx, uint64_t addr, uint64_t len)
+{
+	return simple(ctx, VASCTL_OP_MSEAL, addr, len, 0, 0);
+}
+
+static int kb_msync(void *ctx, uint64_t addr, uint64_t len,
+		    unsigned int flags)
+{
+	return simple(ctx, VASCTL_OP_MSYNC, addr, len, 0, flags);
+}
+
+static int kb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
+		    struct vasctl_access *res)
+{
+	struct kreq q = { .op = VASCTL_OP_WRITE, .addr = addr, .len = len,
+			  .flags = byte, .file = -1 };
+	struct kresp r;
+	int ret = dispatch(ctx, &q, &r, NULL);
+
+	*res = r.acc;
+	return ret;
+}
+
+static int kb_read(void *ctx, uint64_t addr, uint64_t len,
+		   struct vasctl_access *res)
+{
+	struct kreq q = { .op = VASCTL_OP_READ, .addr = addr, .len = len,
+			  .file = -1 };
+	struct kresp r;
+	int ret = dispatch(ctx, &q, &r, NULL);
+
+	*res = r.acc;
+	return ret;
+}
+
+static int kb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
+		    uint64_t *fnvp)
+{
+	struct kreq q = { .op = VASCTL_OP_FREAD, .file = file,
+			  .offset = offset, .len = len };
+	struct kresp r;
+	int ret = dispatch(ctx, &q, &r, NULL);
+
+	*fnvp = r.fnv;
+	return ret;
+}
+
+static int kb_maps(void *ctx, struct vasctl_maps *out)
+{
+	struct kreq q = { .op = VASCTL_OP_MAPS, .file = -1 };
+	struct kresp r;
+
+	return dispatch(ctx, &q, &r, out);
+}
+
+static int kb_fork(void *ctx)
+{
+	struct kctx *k = ctx;
+	int sv[2];
+	pid_t pid;
+
+	if (end_child(k))
+		return VASCTL_EFATAL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		fprintf(stderr, "vasctl: socketpair: %s\n", strerror(errno));
+		return VASCTL_EFATAL;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "vasctl: fork: %s\n", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return VASCTL_EFATAL;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_loop(k, sv[1]);
+	}
+	close(sv[1]);
+	k->child = pid;
+	k->sock = sv[0];
+	return 0;
+}
+
+static void kb_destroy(void *ctx)
+{
+	struct kctx *k = ctx;
+	size_t i;
+
+	end_child(k);
+	for (i = 0; i < k->script->nfiles; i++) {
+		if (k->files[i].fd >= 0)
+			close(k->files[i].fd);
+		if (k->files[i].path) {
+			unlink(k->files[i].path);
+			free(k->files[i].path);
+		}
+	}
+	rmdir(k->dir);
+	free(k->files);
+	free(k);
+}
+
+int vasctl_kernel_backend_init(struct vasctl_backend *b,
+			       const struct vasctl_script *script)
+{
+	struct kctx *k = calloc(1, sizeof(*k));
+	size_t i;
+
+	if (k)
+		k->files = calloc(script->nfiles + 1, sizeof(*k->files));
+	if (!k || !k->files) {
+		free(k);
+		fprintf(stderr, "vasctl: out of memory\n");
+		return VASCTL_EFATAL;
+	}
+	k->script = script;
+	k->sock = -1;
+	for (i = 0; i < script->nfiles; i++)
+		k->files[i].fd = -1;
+	if (prctl(PR_SET_THP_DISABLE, 1UL, 0UL, 0UL, 0UL)) {
+		fprintf(stderr, "vasctl: prctl(PR_SET_THP_DISABLE): %s\n",
+			strerror(errno));
+		goto fail;
+	}
+	memcpy(k->dir, SCRATCH_TEMPLATE, sizeof(SCRATCH_TEMPLATE));
+	if (!mkdtemp(k->dir)) {
+		fprintf(stderr, "vasctl: no scratch folder: %s: %s\n",
+			SCRATCH_TEMPLATE, strerror(errno));
+		goto fail;
+	}
+	memset(b, 0, sizeof(*b));
+	b->name = "kernel";
+	b->ctx = k;
+	b->select = kb_select;
+	b->file = kb_file;
+	b->mmap = kb_mmap;
+	b->munmap = kb_munmap;
+	b->mprotect = kb_mprotect;
+	b->mremap = kb_mremap;
+	b->madvise = kb_madvise;
+	b->mlock = kb_mlock;
+	b->mlock2 = kb_mlock2;
+	b->munlock = kb_munlock;
+	b->mseal = kb_mseal;
+	b->msync = kb_msync;
+	b->write = kb_write;
+	b->read = kb_read;
+	b->fread = kb_fread;
+	b->fork = kb_fork;
+	b->maps = kb_maps;
+	b->destroy = kb_destroy;
+	return 0;
+fail:
+	free(k->files);
+	free(k);
+	return VASCTL_EFATAL;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * script.h - the parsed form of a .vas script (see shared spec script.md).
+ *
+ * The parser turns the whole script into an array of statements before
+ * anything runs, and performs every check the spec lists as a script error
+ * (syntax, unknown statement, unknown file, unbound variable, misplaced
+ * @child). Names (files, variables) become small integer ids.
+ */
+#ifndef VASCTL_SCRIPT_H
+#define VASCTL_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The window base W, and the window size (1 TiB). */
+#define VASCTL_W	0x200000000000ULL
+#define VASCTL_WSIZE	0x10000000000ULL
+
+/* Linux UAPI values, spelled out: the host headers lack some of them. */
+#define VASCTL_PROT_READ	0x1
+#define VASCTL_PROT_WRITE	0x2
+#define VASCTL_PROT_EXEC	0x4
+
+#define VASCTL_MAP_SHARED		0x01
+#define VASCTL_MAP_PRIVATE		0x02
+#define VASCTL_MAP_SHARED_VALIDATE	0x03
+#define VASCTL_MAP_FIXED		0x10
+#define VASCTL_MAP_ANONYMOUS		0x20
+#define VASCTL_MAP_GROWSDOWN		0x100
+#define VASCTL_MAP_LOCKED		0x2000
+#define VASCTL_MAP_NORESERVE		0x4000
+#define VASCTL_MAP_POPULATE		0x8000
+#define VASCTL_MAP_STACK		0x20000
+#define VASCTL_MAP_FIXED_NOREPLACE	0x100000
+
+#define VASCTL_MREMAP_MAYMOVE	1
+#define VASCTL_MREMAP_FIXED	2
+#define VASCTL_MREMAP_DONTUNMAP	4
+
+#define VASCTL_MS_ASYNC		1
+#define VASCTL_MS_INVALIDATE	2
+#define VASCTL_MS_SYNC		4
+
+#define VASCTL_MLOCK_ONFAULT	1
+
+/**
+ * enum vasctl_op - the statements of the language.
+ */
+enum vasctl_op {
+	VASCTL_OP_FILE,
+	VASCTL_OP_MMAP,
+	VASCTL_OP_MUNMAP,
+	VASCTL_OP_MPROTECT,
+	VASCTL_OP_MREMAP,
+	VASCTL_OP_MADVISE,
+	VASCTL_OP_MLOCK,
+	VASCTL_OP_MLOCK2,
+	VASCTL_OP_MUNLOCK,
+	VASCTL_OP_MSEAL,
+	VASCTL_OP_MSYNC,
+	VASCTL_OP_WRITE,
+	VASCTL_OP_READ,
+	VASCTL_OP_FREAD,
+	VASCTL_OP_FORK,
+	VASCTL_OP_MAPS,
+};
+
+/**
+ * enum vasctl_addr_kind - how an address expression starts.
+ * @VASCTL_ADDR_ABS: a plain number.
+ * @VASCTL_ADDR_W:   the window base W.
+ * @VASCTL_ADDR_VAR: a variable.
+ */
+enum vasctl_addr_kind {
+	VASCTL_ADDR_ABS,
+	VASCTL_ADDR_W,
+	VASCTL_ADDR_VAR,
+};
+
+/**
+ * struct vasctl_addr - an address expression: base plus a signed delta.
+ * @kind:  what the base is.
+ * @var:   variable id when @kind is VASCTL_ADDR_VAR.
+ * @delta: added to the base modulo 2^64 (the absolute value for ABS).
+ */
+struct vasctl_addr {
+	enum vasctl_addr_kind kind;
+	int var;
+	uint64_t delta;
+};
+
+/**
+ * struct vasctl_stmt - one parsed statement.
+ * @line:   1-based line number in the script.
+ * @text:   the echo text: comment removed, blanks trimmed and folded,
+ *          including a leading "@child " when present.
+ * @op:     the statement.
+ * @child:  true for "@child STATEMENT".
+ * @addr:   ADDR of every statement that has one.
+ * @newaddr: NEWADDR of mremap (@has_newaddr says whether it was given).
+ * @has_newaddr: mremap had a NEWADDR.
+ * @len:    LEN, OLDLEN of mremap, SIZE of file, LEN of fread.
+ * @len2:   NEWLEN of mremap.
+ * @offset: OFFSET of mmap (file) or fread.
+ * @seed:   SEED of file (0 when absent).
+ * @prot:   PROT bits (VASCTL_PROT_*).
+ * @flags:  mmap/mremap/msync flags, madvise advice, mlock2 flags.
+ * @byte:   BYTE of write.
+ * @ro:     file ... ro.
+ * @file:   file id (file, fread, file-backed mmap), -1 otherwise.
+ * @bind:   variable id bound by "-> VAR", -1 when none.
+ */
+struct vasctl_stmt {
+	int line;
+	char *text;
+	enum vasctl_op op;
+	bool child;
+	struct vasctl_addr addr;
+	struct vasctl_addr newaddr;
+	bool has_newaddr;
+	uint64_t len;
+	uint64_t len2;
+	uint64_t offset;
+	uint64_t seed;
+	unsigned int prot;
+	unsigned int flags;
+	unsigned int byte;
+	bool ro;
+	int file;
+	int bind;
+};
+
+/**
+ * struct vasctl_script - a whole parsed script.
+ * @stmts:  statements in line order.
+ * @nstmts: their number.
+ * @files:  file NAMEs, indexed by file id.
+ * @nfiles: their number.
+ * @vars:   variable names (without '$'), indexed by variable id.
+ * @nvars:  their number.
+ */
+struct vasctl_script {
+	struct vasctl_stmt *stmts;
+	size_t nstmts;
+	char **files;
+	size_t nfiles;
+	char **vars;
+	size_t nvars;
+};
+
+/**
+ * vasctl_script_parse() - Parse and check a whole script.
+ * @src:    script text, NUL-terminated.
+ * @script: filled on success; release with vasctl_script_free().
+ * @err:    on a script error, receives "line N: WHAT" (without "error: ").
+ * @errlen: size of @err.
+ *
+ * Context: may allocate.
+ * Return: 0 on success, -EINVAL on a script error (@err set), -ENOMEM when
+ * out of memory.
+ */
+int vasctl_script_parse(const char *src, struct vasctl_script *script,
+			char *err, size_t errlen);
+
+/**
+ * vasctl_script_free() - Release what vasctl_script_parse() allocated.
+ * @script: a parsed script (or a zeroed one).
+ */
+void vasctl_script_free(struct vasctl_script *script);
+
+/**
+ * vasctl_op_name() - The keyword of a statement.
+ * @op: the statement.
+ *
+ * Return: a static string such as "mmap".
+ */
+const char *vasctl_op_name(enum vasctl_op op);
+
+#endif /* VASCTL_SCRIPT_H */

@@ -547,6 +547,33 @@ static void rt_wr_plan(struct rt_wr *w)
 			jl = rt_wr_lbound(w, k);
 			jr = rt_wr_rbound(w, k);
 		}
+		/*
+		 * Over-full in the interior: share with a sibling that has
+		 * room rather than add a node (B*-tree style); the node count
+		 * is the same, the parent does not grow, leaves stay fuller
+		 * under churn.
+		 */
+		if (T > cap && T < 2 * cap && jl >= 0 && jr >= 0 &&
+		    !w->abs_l[k] && !w->abs_r[k]) {
+			struct rt_node *nb = NULL;
+
+			if (jl == (int)k &&
+			    T + w->ln[k + 1]->i.child[w->ls[k] - 1]->nr <=
+			    2 * cap) {
+				nb = rt_wr_absorb_left(w, k, k);
+				w->abs_l[k] = nb;
+			} else if (jr == (int)k &&
+				   T + w->rn[k + 1]->i.child[w->rs[k] + 1]->nr <=
+				   2 * cap) {
+				nb = rt_wr_absorb_right(w, k, k);
+				w->abs_r[k] = nb;
+			}
+			if (nb) {
+				T += nb->nr;
+				jl = rt_wr_lbound(w, k);
+				jr = rt_wr_rbound(w, k);
+			}
+		}
 		w->pack[k] = jr < 0 ? RT_PACK_LEFT :
 			     jl < 0 ? RT_PACK_RIGHT : RT_PACK_EVEN;
 		g = T ? (T + cap - 1) / cap : 0;

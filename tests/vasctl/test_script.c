@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_script.c - white-box tests of the vasctl parser and formatters:
+ * number forms, address expressions, echo text, errno names, addresses.
+ * Prints "N passed, N failed" and exits non-zero on a failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "script.h"
+
+static int passed, failed;
+
+#define EXPECT(cond)                                                       \
+	do {                                                               \
+		if (cond) {                                                \
+			passed++;                                          \
+		} else {                                                   \
+			failed++;                                          \
+			fprintf(stderr, "%s:%d: expected %s\n", __FILE__,  \
+				__LINE__, #cond);                          \
+		}                                                          \
+	} while (0)
+
+#define EXPECT_STR(got, want)                                              \
+	do {                                                               \
+		const char *g_ = (got), *w_ = (want);                      \
+		if (g_ && !strcmp(g_, w_)) {                               \
+			passed++;                                          \
+		} else {                                                   \
+			failed++;                                          \
+			fprintf(stderr, "%s:%d: got '%s', expected '%s'\n", \
+				__FILE__, __LINE__, g_ ? g_ : "(null)", w_); \
+		}                                                          \
+	} while (0)
+
+/* Parse a one-statement script and return its first statement's length. */
+static int parse1(const char *src, struct vasctl_script *s)
+{
+	char err[256];
+
+	return vasctl_script_parse(src, s, err, sizeof(err));
+}
+
+static void test_numbers(void)
+{
+	static const struct {
+		const char *text;
+		uint64_t val;
+	} ok[] = {
+		{ "munmap W 4096", 4096 },
+		{ "munmap W 0x1000", 0x1000 },
+		{ "munmap W 0xABc", 0xabc },
+		{ "munmap W 16K", 16384 },
+		{ "munmap W 2M", 2 << 20 },
+		{ "munmap W 3G", 3ULL << 30 },
+		{ "munmap W 0x10K", 16 << 10 },
+		{ "munmap W 0", 0 },
+		{ "munmap W 18446744073709551615", UINT64_MAX },
+		{ "munmap W 0xffffffffffffffff", UINT64_MAX },
+	};
+	static const char *const bad[] = {
+		"munmap W 4k",	 "munmap W 0x",	 "munmap W 16KK",
+		"munmap W -1",	 "munmap W 1T",	 "munmap W 18446744073709551616",
+		"munmap W 0x1g", "munmap W 17179869184G", "munmap W 0X10",
+	};
+	struct vasctl_script s;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		EXPECT(parse1(ok[i].text, &s) == 0);
+		EXPECT(s.nstmts == 1 && s.stmts[0].len == ok[i].val);
+		vasctl_script_free(&s);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT(parse1(bad[i], &s) == -EINVAL);
+		EXPECT(s.nstmts == 0);
+	}
+}
+
+static void test_addresses(void)
+{
+	struct vasctl_script s;
+	const struct vasctl_stmt *st;
+
+	EXPECT(parse1("mmap W 8K rw- private|anonymous -> a\n"
+		      "munmap $a+16K 4K\nmunmap $a-4K 4K\nmunmap W-0x1000 4K\n"
+		      "munmap 0x1234 4K\nmunmap W 4K\n", &s) == 0);
+	EXPECT(s.nstmts == 6);
+	st = s.stmts;
+	EXPECT(st[0].addr.kind == VASCTL_ADDR_W && st[0].addr.delta == 0);
+	EXPECT(st[0].bind == 0 && st[0].prot == 3 &&
+	       st[0].flags == (VASCTL_MAP_PRIVATE | VASCTL_MAP_ANONYMOUS));
+	EXPECT(st[1].addr.kind == VASCTL_ADDR_VAR && st[1].addr.var == 0 &&
+	       st[1].addr.delta == 16384);
+	EXPECT(st[2].addr.delta == (uint64_t)-4096);
+	EXPECT(st[3].addr.kind == VASCTL_ADDR_W &&
+	       st[3].addr.delta == (uint64_t)-4096);
+	EXPECT(st[4].addr.kind == VASCTL_ADDR_ABS && st[4].addr.delta == 0x1234);
+	EXPECT_STR(s.vars[0], "a");
+	vasctl_script_free(&s);
+}
+
+static void test_statements(void)
+{
+	struct vasctl_script s;
+	const struct vasctl_stmt *st;
+
+	EXPECT(parse1("file d 1M 7 ro\nfile e 4K\n"
+		      "mmap W 4K r-x shared_validate|fixed|populate d 0x1000\n"
+		      "mremap W 4K 8K maymove|fixed|dontunmap W+8K -> m\n"
+		      "madvise W 4K guard_install\nmsync W 4K 0\n"
+		      "msync W 4K sync|invalidate\nmlock2 W 4K onfault\n"
+		      "write W 4K 255\nfread e 4K 100\nfork\n@child maps\n",
+		      &s) == 0);
+	EXPECT(s.nstmts == 12 && s.nfiles == 2);
+	st = s.stmts;
+	EXPECT(st[0].op == VASCTL_OP_FILE && st[0].file == 0 &&
+	       st[0].len == 1 << 20 && st[0].seed == 7 && st[0].ro);
+	EXPECT(st[1].file == 1 && st[1].seed == 0 && !st[1].ro);
+	EXPECT(st[2].file == 0 && st[2].offset == 0x1000 && st[2].prot == 5 &&
+	       st[2].flags == 0x3 + 0x10 + 0x8000 && st[2].bind == -1);
+	EXPECT(st[3].op == VASCTL_OP_MREMAP && st[3].has_newaddr &&
+	       st[3].newaddr.delta == 8192 && st[3].flags == 7 &&
+	       st[3].len == 4096 && st[3].len2 == 8192);
+	EXPECT(st[4].flags == 102);
+	EXPECT(st[5].flags == 0 && st[6].flags == 6);
+	EXPECT(st[7].flags == VASCTL_MLOCK_ONFAULT);
+	EXPECT(st[8].byte == 255);
+	EXPECT(st[9].op == VASCTL_OP_FREAD && st[9].file == 1 &&
+	       st[9].offset == 4096 && st[9].len == 100);
+	EXPECT(st[11].child && st[11].op == VASCTL_OP_MAPS);
+	EXPECT_STR(st[11].text, "@child maps");
+	vasctl_script_free(&s);
+}
+
+static void test_echo(void)
+{
+	struct vasctl_script s;
+
+	EXPECT(parse1("  \t mmap\tW  4K   rw-  private|anonymous\t->  a  # c\n"
+		      "\n# only\n   \nread $a 4K#x\r\n", &s) == 0);
+	EXPECT(s.nstmts == 2);
+	EXPECT_STR(s.stmts[0].text, "mmap W 4K rw- private|anonymous -> a");
+	EXPECT(s.stmts[0].line == 1);
+	EXPECT_STR(s.stmts[1].text, "read $a 4K");
+	EXPECT(s.stmts[1].line == 5);
+	vasctl_script_free(&s);
+	EXPECT(parse1("", &s) == 0 && s.nstmts == 0);
+	vasctl_script_free(&s);
+}
+
+static void test_errors(void)
+{
+	struct vasctl_script s;
+	char err[256];
+
+	EXPECT(vasctl_script_parse("maps\n\nfrob 1\n", &s, err, sizeof(err)) ==
+	       -EINVAL);
+	EXPECT_STR(err, "line 3: unknown statement 'frob'");
+	EXPECT(vasctl_script_parse("fork\n@child fork\n", &s, err,
+				   sizeof(err)) == -EINVAL);
+	EXPECT_STR(err, "line 2: @child fork is not allowed");
+	EXPECT(vasctl_script_parse("@fork\n", &s, err, sizeof(err)) == -EINVAL);
+	EXPECT_STR(err, "line 1: unknown statement '@fork'");
+	EXPECT(vasctl_script_parse("mmap W 4K rw- private|anonymous -> 1a-\n",
+				   &s, err, sizeof(err)) == -EINVAL);
+	EXPECT_STR(err, "line 1: bad variable name '1a-'");
+}
+
+static void test_format(void)
+{
+	char buf[32];
+	int e;
+
+	vasctl_format_addr(buf, sizeof(buf), VASCTL_W);
+	EXPECT_STR(buf, "W+0x0");
+	vasctl_format_addr(buf, sizeof(buf), VASCTL_W + 0xabc000);
+	EXPECT_STR(buf, "W+0xabc000");
+	vasctl_format_addr(buf, sizeof(buf), VASCTL_W + VASCTL_WSIZE - 1);
+	EXPECT_STR(buf, "W+0xffffffffff");
+	vasctl_format_addr(buf, sizeof(buf), VASCTL_W + VASCTL_WSIZE);
+	EXPECT_STR(buf, "?");
+	vasctl_format_addr(buf, sizeof(buf), VASCTL_W - 1);
+	EXPECT_STR(buf, "?");
+	vasctl_format_addr(buf, sizeof(buf), 0);
+	EXPECT_STR(buf, "?");
+	vasctl_format_errno(buf, sizeof(buf), -EINVAL);
+	EXPECT_STR(buf, "-EINVAL");
+	vasctl_format_errno(buf, sizeof(buf), -EOPNOTSUPP);
+	EXPECT_STR(buf, "-EOPNOTSUPP");
+	vasctl_format_errno(buf, sizeof(buf), -EHWPOISON);
+	EXPECT_STR(buf, "-EHWPOISON");
+	vasctl_format_errno(buf, sizeof(buf), -4000);
+	EXPECT_STR(buf, "-E4000");
+	/* Every errno glibc names has the same name here. */
+	for (e = 1; e < 134; e++) {
+		const char *g = strerrorname_np(e);
+
+		if (g)
+			EXPECT_STR(vasctl_errno_name(e), g);
+		else
+			EXPECT(vasctl_errno_name(e) == NULL);
+	}
+	EXPECT(vasctl_fnv1a(VASCTL_FNV_BASIS, "", 0) == 0xcbf29ce484222325ULL);
+	EXPECT(vasctl_fnv1a(VASCTL_FNV_BASIS, "a", 1) == 0xaf63dc4c8601ec8cULL);
+}
+
+static void test_maps_format(void)
+{
+	struct vasctl_maps m = { 0 };
+	struct vasctl_map *r;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	r = vasctl_maps_add(&m);
+	r->start = VASCTL_W;
+	r->end = VASCTL_W + 0x3000;
+	r->prot = 3;
+	strcpy(r->vmflags, "rd wr mr mw me ac");
+	r->rss_kb = 8;
+	r->anon_kb = 8;
+	r = vasctl_maps_add(&m);
+	r->start = VASCTL_W + 0x3000;
+	r->end = VASCTL_W + 0x5000;
+	r->prot = 1;
+	r->shared = true;
+	r->offset = 0x2000;
+	r->file = 0;
+	r->name = "data";
+	strcpy(r->vmflags, "rd sh mr mw me ms");
+	vasctl_print_maps(f, false, &m);
+	vasctl_print_maps(f, true, &m);
+	fclose(f);
+	EXPECT_STR(text,
+		   "maps:\n"
+		   "  W+0x0-W+0x3000 rw-p 00000000 - rd wr mr mw me ac rss=8 anon=8 locked=0\n"
+		   "  W+0x3000-W+0x5000 r--s 00002000 data rd sh mr mw me ms rss=0 anon=0 locked=0\n"
+		   "@child maps:\n"
+		   "  W+0x0-W+0x3000 rw-p 00000000 - rd wr mr mw me ac rss=8 anon=8 locked=0\n"
+		   "  W+0x3000-W+0x5000 r--s 00002000 data rd sh mr mw me ms rss=0 anon=0 locked=0\n");
+	free(text);
+	vasctl_maps_free(&m);
+}
+
+int main(void)
+{
+	test_numbers();
+	test_addresses();
+	test_statements();
+	test_echo();
+	test_errors();
+	test_format();
+	test_maps_format();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -103,36 +103,21 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 }
 
 /**
- * k_access() - Write @byte to or read [@addr, @addr + @len), page by page.
+ * access_pages() - The access loop of k_access(), page by page.
  * @addr:  first byte.
- * @len:   number of bytes.
+ * @end:   one past the last byte.
  * @write: store (true) or load (false).
  * @byte:  the value stored.
- * @res:   outcome; the hash of the bytes read when reading.
  *
- * Context: installs and restores SIGSEGV and SIGBUS handlers.
+ * Records the page being accessed in fault_page before touching it. Kept
+ * out of line so that no local of k_access() lives across siglongjmp().
+ * Return: the FNV-1a hash of the bytes read.
  */
-static void k_access(uint64_t addr, uint64_t len, bool write,
-		     unsigned int byte, struct vasctl_access *res)
+static __attribute__((noinline)) uint64_t
+access_pages(uint64_t addr, uint64_t end, bool write, unsigned int byte)
 {
-	struct sigaction sa, old_segv, old_bus;
-	uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
 	uint64_t cur = addr, h = VASCTL_FNV_BASIS;
 
-	memset(res, 0, sizeof(*res));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-
-	if (sigsetjmp(fault_jmp, 1)) {
-		res->result = fault_sig == SIGBUS ? VASCTL_ACCESS_SIGBUS :
-						    VASCTL_ACCESS_SIGSEGV;
-		res->fault_addr = fault_page & ~(PAGE_SIZE - 1);
-		goto out;
-	}
 	while (cur < end) {
 		uint64_t next = (cur & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
 		uint64_t p;
@@ -153,9 +138,43 @@ static void k_access(uint64_t addr, uint64_t len, bool write,
 		}
 		cur = next;
 	}
-	res->result = VASCTL_ACCESS_OK;
-	res->fnv = h;
-out:
+	return h;
+}
+
+/**
+ * k_access() - Write @byte to or read [@addr, @addr + @len), page by page.
+ * @addr:  first byte.
+ * @len:   number of bytes.
+ * @write: store (true) or load (false).
+ * @byte:  the value stored.
+ * @res:   outcome; the hash of the bytes read when reading.
+ *
+ * A fault ends the access; the pages before the faulting one were done.
+ * Context: installs and restores SIGSEGV and SIGBUS handlers.
+ */
+static void k_access(uint64_t addr, uint64_t len, bool write,
+		     unsigned int byte, struct vasctl_access *res)
+{
+	struct sigaction sa, old_segv, old_bus;
+	uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
+
+	memset(res, 0, sizeof(*res));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		res->fnv = access_pages(addr, end, write, byte);
+		res->result = VASCTL_ACCESS_OK;
+	} else {
+		res->result = fault_sig == SIGBUS ? VASCTL_ACCESS_SIGBUS :
+						    VASCTL_ACCESS_SIGSEGV;
+		res->fault_addr = fault_page & ~(PAGE_SIZE - 1);
+		res->fnv = 0;
+	}
 	sigaction(SIGSEGV, &old_segv, NULL);
 	sigaction(SIGBUS, &old_bus, NULL);
 }

@@ -58,9 +58,11 @@ static const char *const errno_names[] = {
 
 const char *vasctl_errno_name(int err)
 {
-	if (err <= 0 || (size_t)err >= sizeof(errno_names) / sizeof(errno_names[0]))
-		return NULL;
-	return errno_names[err];
+	const int n = (int)(sizeof(errno_names) / sizeof(errno_names[0]));
+
+	if (err > 0 && err < n)
+		return errno_names[err];
+	return NULL;
 }
 
 void vasctl_format_errno(char *buf, size_t len, int ret)

@@ -16,27 +16,27 @@
 
 static int passed, failed;
 
-#define EXPECT(cond)                                                       \
-	do {                                                               \
-		if (cond) {                                                \
-			passed++;                                          \
-		} else {                                                   \
-			failed++;                                          \
-			fprintf(stderr, "%s:%d: expected %s\n", __FILE__,  \
-				__LINE__, #cond);                          \
-		}                                                          \
+#define EXPECT(cond)                                                      \
+	do {                                                              \
+		if (cond) {                                               \
+			passed++;                                         \
+		} else {                                                  \
+			failed++;                                         \
+			fprintf(stderr, "%s:%d: expected %s\n", __FILE__, \
+				__LINE__, #cond);                         \
+		}                                                         \
 	} while (0)
 
-#define EXPECT_STR(got, want)                                              \
-	do {                                                               \
-		const char *g_ = (got), *w_ = (want);                      \
-		if (g_ && !strcmp(g_, w_)) {                               \
-			passed++;                                          \
-		} else {                                                   \
-			failed++;                                          \
-			fprintf(stderr, "%s:%d: got '%s', expected '%s'\n", \
+#define EXPECT_STR(got, want)                                                \
+	do {                                                                 \
+		const char *g_ = (got), *w_ = (want);                        \
+		if (g_ && !strcmp(g_, w_)) {                                 \
+			passed++;                                            \
+		} else {                                                     \
+			failed++;                                            \
+			fprintf(stderr, "%s:%d: got '%s', expected '%s'\n",  \
 				__FILE__, __LINE__, g_ ? g_ : "(null)", w_); \
-		}                                                          \
+		}                                                            \
 	} while (0)
 
 /* Parse a one-statement script and return its first statement's length. */
@@ -53,21 +53,23 @@ static void test_numbers(void)
 		const char *text;
 		uint64_t val;
 	} ok[] = {
-		{ "munmap W 4096", 4096 },
-		{ "munmap W 0x1000", 0x1000 },
-		{ "munmap W 0xABc", 0xabc },
-		{ "munmap W 16K", 16384 },
-		{ "munmap W 2M", 2 << 20 },
-		{ "munmap W 3G", 3ULL << 30 },
-		{ "munmap W 0x10K", 16 << 10 },
-		{ "munmap W 0", 0 },
-		{ "munmap W 18446744073709551615", UINT64_MAX },
-		{ "munmap W 0xffffffffffffffff", UINT64_MAX },
+	    {"munmap W 4096", 4096},
+	    {"munmap W 0x1000", 0x1000},
+	    {"munmap W 0xABc", 0xabc},
+	    {"munmap W 16K", 16384},
+	    {"munmap W 2M", 2 << 20},
+	    {"munmap W 3G", 3ULL << 30},
+	    {"munmap W 0x10K", 16 << 10},
+	    {"munmap W 0", 0},
+	    {"munmap W 18446744073709551615", UINT64_MAX},
+	    {"munmap W 0xffffffffffffffff", UINT64_MAX},
 	};
 	static const char *const bad[] = {
-		"munmap W 4k",	 "munmap W 0x",	 "munmap W 16KK",
-		"munmap W -1",	 "munmap W 1T",	 "munmap W 18446744073709551616",
-		"munmap W 0x1g", "munmap W 17179869184G", "munmap W 0X10",
+	    "munmap W 4k",   "munmap W 0x",
+	    "munmap W 16KK", "munmap W -1",
+	    "munmap W 1T",   "munmap W 18446744073709551616",
+	    "munmap W 0x1g", "munmap W 17179869184G",
+	    "munmap W 0X10",
 	};
 	struct vasctl_script s;
 	size_t i;
@@ -90,7 +92,8 @@ static void test_addresses(void)
 
 	EXPECT(parse1("mmap W 8K rw- private|anonymous -> a\n"
 		      "munmap $a+16K 4K\nmunmap $a-4K 4K\nmunmap W-0x1000 4K\n"
-		      "munmap 0x1234 4K\nmunmap W 4K\n", &s) == 0);
+		      "munmap 0x1234 4K\nmunmap W 4K\n",
+		      &s) == 0);
 	EXPECT(s.nstmts == 6);
 	st = s.stmts;
 	EXPECT(st[0].addr.kind == VASCTL_ADDR_W && st[0].addr.delta == 0);
@@ -101,7 +104,8 @@ static void test_addresses(void)
 	EXPECT(st[2].addr.delta == (uint64_t)-4096);
 	EXPECT(st[3].addr.kind == VASCTL_ADDR_W &&
 	       st[3].addr.delta == (uint64_t)-4096);
-	EXPECT(st[4].addr.kind == VASCTL_ADDR_ABS && st[4].addr.delta == 0x1234);
+	EXPECT(st[4].addr.kind == VASCTL_ADDR_ABS &&
+	       st[4].addr.delta == 0x1234);
 	EXPECT_STR(s.vars[0], "a");
 	vasctl_script_free(&s);
 }
@@ -144,7 +148,8 @@ static void test_echo(void)
 	struct vasctl_script s;
 
 	EXPECT(parse1("  \t mmap\tW  4K   rw-  private|anonymous\t->  a  # c\n"
-		      "\n# only\n   \nread $a 4K#x\r\n", &s) == 0);
+		      "\n# only\n   \nread $a 4K#x\r\n",
+		      &s) == 0);
 	EXPECT(s.nstmts == 2);
 	EXPECT_STR(s.stmts[0].text, "mmap W 4K rw- private|anonymous -> a");
 	EXPECT(s.stmts[0].line == 1);
@@ -213,7 +218,7 @@ static void test_format(void)
 
 static void test_maps_format(void)
 {
-	struct vasctl_maps m = { 0 };
+	struct vasctl_maps m = {0};
 	struct vasctl_map *r;
 	char *text = NULL;
 	size_t len = 0;
@@ -238,13 +243,16 @@ static void test_maps_format(void)
 	vasctl_print_maps(f, false, &m);
 	vasctl_print_maps(f, true, &m);
 	fclose(f);
-	EXPECT_STR(text,
-		   "maps:\n"
-		   "  W+0x0-W+0x3000 rw-p 00000000 - rd wr mr mw me ac rss=8 anon=8 locked=0\n"
-		   "  W+0x3000-W+0x5000 r--s 00002000 data rd sh mr mw me ms rss=0 anon=0 locked=0\n"
-		   "@child maps:\n"
-		   "  W+0x0-W+0x3000 rw-p 00000000 - rd wr mr mw me ac rss=8 anon=8 locked=0\n"
-		   "  W+0x3000-W+0x5000 r--s 00002000 data rd sh mr mw me ms rss=0 anon=0 locked=0\n");
+	EXPECT_STR(text, "maps:\n"
+			 "  W+0x0-W+0x3000 rw-p 00000000 - rd wr mr mw me ac "
+			 "rss=8 anon=8 locked=0\n"
+			 "  W+0x3000-W+0x5000 r--s 00002000 data rd sh mr mw "
+			 "me ms rss=0 anon=0 locked=0\n"
+			 "@child maps:\n"
+			 "  W+0x0-W+0x3000 rw-p 00000000 - rd wr mr mw me ac "
+			 "rss=8 anon=8 locked=0\n"
+			 "  W+0x3000-W+0x5000 r--s 00002000 data rd sh mr mw "
+			 "me ms rss=0 anon=0 locked=0\n");
 	free(text);
 	vasctl_maps_free(&m);
 }

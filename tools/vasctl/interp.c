@@ -43,7 +43,8 @@ static int resolve(const struct vasctl_script *s, const struct vasctl_stmt *st,
 	case VASCTL_ADDR_VAR:
 		if (!v->bound[a->var]) {
 			fprintf(stderr,
-				"error: line %d: variable '$%s' is not bound: its binding failed\n",
+				"error: line %d: variable '$%s' is not bound: "
+				"its binding failed\n",
 				st->line, s->vars[a->var]);
 			return 2;
 		}
@@ -81,7 +82,8 @@ static void put_access(FILE *out, const struct vasctl_access *a, bool read)
 	case VASCTL_ACCESS_SIGBUS:
 		vasctl_format_addr(buf, sizeof(buf), a->fault_addr);
 		fprintf(out, "%s@%s\n",
-			a->result == VASCTL_ACCESS_SIGSEGV ? "SIGSEGV" : "SIGBUS",
+			a->result == VASCTL_ACCESS_SIGSEGV ? "SIGSEGV"
+							   : "SIGBUS",
 			buf);
 		return;
 	}
@@ -101,8 +103,8 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 		    struct vasctl_backend *b, struct vars *v, FILE *out)
 {
 	uint64_t addr = 0, newaddr = 0, res = 0;
-	struct vasctl_access acc = { 0 };
-	struct vasctl_maps maps = { 0 };
+	struct vasctl_access acc = {0};
+	struct vasctl_maps maps = {0};
 	char buf[32];
 	int ret = 0, x;
 

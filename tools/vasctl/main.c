@@ -17,20 +17,24 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: vasctl COMMAND FILE|-\n"
-	      "\n"
-	      "Runs a .vas script (see the script language spec) and prints one\n"
-	      "line per statement. FILE '-' reads the script from standard input.\n"
-	      "\n"
-	      "commands:\n"
-	      "  kernel FILE   run the script on the host kernel with real system calls\n"
-	      "  run FILE      run the script on the vas model (not built yet)\n"
-	      "  diff FILE     run it on both and compare the outputs (not built yet)\n"
-	      "  --help, -h    print this help\n"
-	      "\n"
-	      "exit status: 0 the script ran; 1 a failure of vasctl itself;\n"
-	      "2 an error in the script (\"error: line N: WHAT\" on stderr).\n",
-	      f);
+	fputs(
+	    "usage: vasctl COMMAND FILE|-\n"
+	    "\n"
+	    "Runs a .vas script (see the script language spec) and prints one\n"
+	    "line per statement. FILE '-' reads the script from standard "
+	    "input.\n"
+	    "\n"
+	    "commands:\n"
+	    "  kernel FILE   run the script on the host kernel with real "
+	    "system calls\n"
+	    "  run FILE      run the script on the vas model (not built yet)\n"
+	    "  diff FILE     run it on both and compare the outputs (not built "
+	    "yet)\n"
+	    "  --help, -h    print this help\n"
+	    "\n"
+	    "exit status: 0 the script ran; 1 a failure of vasctl itself;\n"
+	    "2 an error in the script (\"error: line N: WHAT\" on stderr).\n",
+	    f);
 }
 
 /* Read a whole stream into a NUL-terminated buffer. */
@@ -125,7 +129,8 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
 	}
@@ -135,7 +140,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[1];
-	if (strcmp(cmd, "kernel") && strcmp(cmd, "run") && strcmp(cmd, "diff")) {
+	if (strcmp(cmd, "kernel") && strcmp(cmd, "run") &&
+	    strcmp(cmd, "diff")) {
 		fprintf(stderr, "vasctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 1;

@@ -33,7 +33,7 @@
 #include "script.h"
 
 #ifndef SYS_mseal
-#define SYS_mseal 462	/* x86-64, arm64 and the generic table */
+#define SYS_mseal 462 /* x86-64, arm64 and the generic table */
 #endif
 #ifndef PR_SET_THP_DISABLE
 #define PR_SET_THP_DISABLE 41
@@ -44,7 +44,7 @@
 
 /* Request codes beyond the statements. */
 enum {
-	KOP_ADOPT = 1000,	/* take the attached fd as the file's descriptor */
+	KOP_ADOPT = 1000, /* take the attached fd as the file's descriptor */
 };
 
 /* One open file of the script. */
@@ -60,10 +60,10 @@ struct kfile {
 struct kctx {
 	const struct vasctl_script *script;
 	char dir[sizeof(SCRATCH_TEMPLATE)];
-	struct kfile *files;	/* script->nfiles entries */
-	bool in_child;		/* statements go to the child */
-	pid_t child;		/* 0 when none */
-	int sock;		/* parent's end, -1 when no child */
+	struct kfile *files; /* script->nfiles entries */
+	bool in_child;	     /* statements go to the child */
+	pid_t child;	     /* 0 when none */
+	int sock;	     /* parent's end, -1 when no child */
 };
 
 /* A statement sent to the child. */
@@ -127,7 +127,7 @@ access_pages(uint64_t addr, uint64_t end, bool write, unsigned int byte)
 		fault_page = cur;
 		for (p = cur; p < next; p++) {
 			volatile unsigned char *b =
-				(volatile unsigned char *)(uintptr_t)p;
+			    (volatile unsigned char *)(uintptr_t)p;
 
 			if (write) {
 				*b = (unsigned char)byte;
@@ -152,8 +152,8 @@ access_pages(uint64_t addr, uint64_t end, bool write, unsigned int byte)
  * A fault ends the access; the pages before the faulting one were done.
  * Context: installs and restores SIGSEGV and SIGBUS handlers.
  */
-static void k_access(uint64_t addr, uint64_t len, bool write,
-		     unsigned int byte, struct vasctl_access *res)
+static void k_access(uint64_t addr, uint64_t len, bool write, unsigned int byte,
+		     struct vasctl_access *res)
 {
 	struct sigaction sa, old_segv, old_bus;
 	uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
@@ -170,8 +170,8 @@ static void k_access(uint64_t addr, uint64_t len, bool write,
 		res->fnv = access_pages(addr, end, write, byte);
 		res->result = VASCTL_ACCESS_OK;
 	} else {
-		res->result = fault_sig == SIGBUS ? VASCTL_ACCESS_SIGBUS :
-						    VASCTL_ACCESS_SIGSEGV;
+		res->result = fault_sig == SIGBUS ? VASCTL_ACCESS_SIGBUS
+						  : VASCTL_ACCESS_SIGSEGV;
 		res->fault_addr = fault_page & ~(PAGE_SIZE - 1);
 		res->fnv = 0;
 	}
@@ -222,7 +222,7 @@ fail:
 /* Keep the VmFlags codes except those that depend on the host's build. */
 static void filter_vmflags(char *dst, size_t len, const char *src)
 {
-	static const char *const skip[] = { "sd", "hg", "nh", "mg" };
+	static const char *const skip[] = {"sd", "hg", "nh", "mg"};
 	size_t n = 0;
 
 	dst[0] = '\0';
@@ -294,7 +294,8 @@ static int k_maps(const struct kctx *k, struct vasctl_maps *out)
 		if (*next)
 			*next++ = '\0';
 		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s%n", &s, &e, perms,
-			   &off, &pos) == 4 && pos > 0) {
+			   &off, &pos) == 4 &&
+		    pos > 0) {
 			const char *path = line + pos;
 
 			cur = NULL;
@@ -315,8 +316,8 @@ static int k_maps(const struct kctx *k, struct vasctl_maps *out)
 				    (perms[2] == 'x' ? VASCTL_PROT_EXEC : 0);
 			cur->shared = perms[3] == 's';
 			cur->file = path_to_file(k, path, strlen(path));
-			cur->name = cur->file >= 0 ? k->script->files[cur->file] :
-						     NULL;
+			cur->name =
+			    cur->file >= 0 ? k->script->files[cur->file] : NULL;
 			continue;
 		}
 		if (!cur)
@@ -409,10 +410,12 @@ static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 		r->ret = sysret(syscall(SYS_munmap, q->addr, q->len));
 		break;
 	case VASCTL_OP_MPROTECT:
-		r->ret = sysret(syscall(SYS_mprotect, q->addr, q->len, q->prot));
+		r->ret =
+		    sysret(syscall(SYS_mprotect, q->addr, q->len, q->prot));
 		break;
 	case VASCTL_OP_MADVISE:
-		r->ret = sysret(syscall(SYS_madvise, q->addr, q->len, q->flags));
+		r->ret =
+		    sysret(syscall(SYS_madvise, q->addr, q->len, q->flags));
 		break;
 	case VASCTL_OP_MLOCK:
 		r->ret = sysret(syscall(SYS_mlock, q->addr, q->len));
@@ -459,10 +462,11 @@ static ssize_t recv_msg(int sock, void *buf, size_t len, int *fdp)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf.buf,
-			      .msg_controllen = sizeof(cbuf.buf) };
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf)};
 	struct cmsghdr *c;
 	ssize_t n;
 
@@ -493,8 +497,8 @@ static int send_msg(int sock, const void *buf, size_t len, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
 	if (fd >= 0) {
@@ -525,7 +529,7 @@ static int send_msg(int sock, const void *buf, size_t len, int fd)
 static void __attribute__((noreturn)) child_loop(struct kctx *k, int sock)
 {
 	for (;;) {
-		struct vasctl_maps maps = { 0 };
+		struct vasctl_maps maps = {0};
 		struct kreq q;
 		struct kresp r;
 		ssize_t n;
@@ -620,12 +624,13 @@ static int dispatch(struct kctx *k, const struct kreq *q, struct kresp *r,
 			fprintf(stderr, "vasctl: out of memory\n");
 			return VASCTL_EFATAL;
 		}
-		if (recv_msg(k->sock, m, sizeof(*m), NULL) != (ssize_t)sizeof(*m))
+		if (recv_msg(k->sock, m, sizeof(*m), NULL) !=
+		    (ssize_t)sizeof(*m))
 			return child_died(k);
 		m->vmflags[sizeof(m->vmflags) - 1] = '\0';
-		m->name = m->file >= 0 && (size_t)m->file < k->script->nfiles ?
-				  k->script->files[m->file] :
-				  NULL;
+		m->name = m->file >= 0 && (size_t)m->file < k->script->nfiles
+			      ? k->script->files[m->file]
+			      : NULL;
 	}
 	return r->ret;
 }
@@ -652,8 +657,8 @@ static int write_contents(int fd, uint64_t size, uint64_t seed)
 	if (ftruncate(fd, 0))
 		return -1;
 	while (off < size) {
-		size_t n = size - off < sizeof(buf) ? (size_t)(size - off) :
-						      sizeof(buf);
+		size_t n = size - off < sizeof(buf) ? (size_t)(size - off)
+						    : sizeof(buf);
 		size_t i;
 		ssize_t w;
 
@@ -688,7 +693,8 @@ static int kb_file(void *ctx, int id, const char *name, uint64_t size,
 		if (!f->path)
 			goto fail;
 		snprintf(f->path, len, "%s/%s", k->dir, name);
-		wfd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		wfd =
+		    open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	} else {
 		wfd = f->ro ? open(f->path, O_RDWR | O_CLOEXEC) : f->fd;
 	}
@@ -706,11 +712,12 @@ static int kb_file(void *ctx, int id, const char *name, uint64_t size,
 		close(oldfd);
 	f->ro = ro;
 	if (k->child && f->fd != oldfd) {
-		struct kreq q = { .op = KOP_ADOPT, .file = id };
+		struct kreq q = {.op = KOP_ADOPT, .file = id};
 		struct kresp r;
 
 		if (send_msg(k->sock, &q, sizeof(q), f->fd) ||
-		    recv_msg(k->sock, &r, sizeof(r), NULL) != (ssize_t)sizeof(r))
+		    recv_msg(k->sock, &r, sizeof(r), NULL) !=
+			(ssize_t)sizeof(r))
 			return child_died(k);
 	}
 	return 0;
@@ -723,9 +730,13 @@ static int kb_mmap(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
 		   unsigned int flags, int file, uint64_t offset,
 		   uint64_t *addrp)
 {
-	struct kreq q = { .op = VASCTL_OP_MMAP, .addr = addr, .len = len,
-			  .prot = prot, .flags = flags, .file = file,
-			  .offset = offset };
+	struct kreq q = {.op = VASCTL_OP_MMAP,
+			 .addr = addr,
+			 .len = len,
+			 .prot = prot,
+			 .flags = flags,
+			 .file = file,
+			 .offset = offset};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -733,13 +744,16 @@ static int kb_mmap(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
 	return ret;
 }
 
-static int kb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
-		     uint64_t newlen, unsigned int flags, uint64_t newaddr,
-		     uint64_t *addrp)
+static int kb_mremap(void *ctx, uint64_t addr, uint64_t oldlen, uint64_t newlen,
+		     unsigned int flags, uint64_t newaddr, uint64_t *addrp)
 {
-	struct kreq q = { .op = VASCTL_OP_MREMAP, .addr = addr, .len = oldlen,
-			  .len2 = newlen, .flags = flags, .newaddr = newaddr,
-			  .file = -1 };
+	struct kreq q = {.op = VASCTL_OP_MREMAP,
+			 .addr = addr,
+			 .len = oldlen,
+			 .len2 = newlen,
+			 .flags = flags,
+			 .newaddr = newaddr,
+			 .file = -1};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -751,8 +765,12 @@ static int kb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
 static int simple(void *ctx, int op, uint64_t addr, uint64_t len,
 		  unsigned int prot, unsigned int flags)
 {
-	struct kreq q = { .op = op, .addr = addr, .len = len, .prot = prot,
-			  .flags = flags, .file = -1 };
+	struct kreq q = {.op = op,
+			 .addr = addr,
+			 .len = len,
+			 .prot = prot,
+			 .flags = flags,
+			 .file = -1};
 	struct kresp r;
 
 	return dispatch(ctx, &q, &r, NULL);
@@ -780,8 +798,7 @@ static int kb_mlock(void *ctx, uint64_t addr, uint64_t len)
 	return simple(ctx, VASCTL_OP_MLOCK, addr, len, 0, 0);
 }
 
-static int kb_mlock2(void *ctx, uint64_t addr, uint64_t len,
-		     unsigned int flags)
+static int kb_mlock2(void *ctx, uint64_t addr, uint64_t len, unsigned int flags)
 {
 	return simple(ctx, VASCTL_OP_MLOCK2, addr, len, 0, flags);
 }
@@ -796,8 +813,7 @@ static int kb_mseal(void *ctx, uint64_t addr, uint64_t len)
 	return simple(ctx, VASCTL_OP_MSEAL, addr, len, 0, 0);
 }
 
-static int kb_msync(void *ctx, uint64_t addr, uint64_t len,
-		    unsigned int flags)
+static int kb_msync(void *ctx, uint64_t addr, uint64_t len, unsigned int flags)
 {
 	return simple(ctx, VASCTL_OP_MSYNC, addr, len, 0, flags);
 }
@@ -805,8 +821,11 @@ static int kb_msync(void *ctx, uint64_t addr, uint64_t len,
 static int kb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
 		    struct vasctl_access *res)
 {
-	struct kreq q = { .op = VASCTL_OP_WRITE, .addr = addr, .len = len,
-			  .flags = byte, .file = -1 };
+	struct kreq q = {.op = VASCTL_OP_WRITE,
+			 .addr = addr,
+			 .len = len,
+			 .flags = byte,
+			 .file = -1};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -817,8 +836,8 @@ static int kb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
 static int kb_read(void *ctx, uint64_t addr, uint64_t len,
 		   struct vasctl_access *res)
 {
-	struct kreq q = { .op = VASCTL_OP_READ, .addr = addr, .len = len,
-			  .file = -1 };
+	struct kreq q = {
+	    .op = VASCTL_OP_READ, .addr = addr, .len = len, .file = -1};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -829,8 +848,8 @@ static int kb_read(void *ctx, uint64_t addr, uint64_t len,
 static int kb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
 		    uint64_t *fnvp)
 {
-	struct kreq q = { .op = VASCTL_OP_FREAD, .file = file,
-			  .offset = offset, .len = len };
+	struct kreq q = {
+	    .op = VASCTL_OP_FREAD, .file = file, .offset = offset, .len = len};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -840,7 +859,7 @@ static int kb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
 
 static int kb_maps(void *ctx, struct vasctl_maps *out)
 {
-	struct kreq q = { .op = VASCTL_OP_MAPS, .file = -1 };
+	struct kreq q = {.op = VASCTL_OP_MAPS, .file = -1};
 	struct kresp r;
 
 	return dispatch(ctx, &q, &r, out);

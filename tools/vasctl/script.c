@@ -23,71 +23,55 @@ struct name_val {
 };
 
 static const struct name_val mmap_flags[] = {
-	{ "private", VASCTL_MAP_PRIVATE },
-	{ "shared", VASCTL_MAP_SHARED },
-	{ "shared_validate", VASCTL_MAP_SHARED_VALIDATE },
-	{ "anonymous", VASCTL_MAP_ANONYMOUS },
-	{ "fixed", VASCTL_MAP_FIXED },
-	{ "fixed_noreplace", VASCTL_MAP_FIXED_NOREPLACE },
-	{ "populate", VASCTL_MAP_POPULATE },
-	{ "noreserve", VASCTL_MAP_NORESERVE },
-	{ "locked", VASCTL_MAP_LOCKED },
-	{ "growsdown", VASCTL_MAP_GROWSDOWN },
-	{ "stack", VASCTL_MAP_STACK },
-	{ NULL, 0 },
+    {"private", VASCTL_MAP_PRIVATE},
+    {"shared", VASCTL_MAP_SHARED},
+    {"shared_validate", VASCTL_MAP_SHARED_VALIDATE},
+    {"anonymous", VASCTL_MAP_ANONYMOUS},
+    {"fixed", VASCTL_MAP_FIXED},
+    {"fixed_noreplace", VASCTL_MAP_FIXED_NOREPLACE},
+    {"populate", VASCTL_MAP_POPULATE},
+    {"noreserve", VASCTL_MAP_NORESERVE},
+    {"locked", VASCTL_MAP_LOCKED},
+    {"growsdown", VASCTL_MAP_GROWSDOWN},
+    {"stack", VASCTL_MAP_STACK},
+    {NULL, 0},
 };
 
 static const struct name_val mremap_flags[] = {
-	{ "maymove", VASCTL_MREMAP_MAYMOVE },
-	{ "fixed", VASCTL_MREMAP_FIXED },
-	{ "dontunmap", VASCTL_MREMAP_DONTUNMAP },
-	{ NULL, 0 },
+    {"maymove", VASCTL_MREMAP_MAYMOVE},
+    {"fixed", VASCTL_MREMAP_FIXED},
+    {"dontunmap", VASCTL_MREMAP_DONTUNMAP},
+    {NULL, 0},
 };
 
 static const struct name_val msync_flags[] = {
-	{ "sync", VASCTL_MS_SYNC },
-	{ "async", VASCTL_MS_ASYNC },
-	{ "invalidate", VASCTL_MS_INVALIDATE },
-	{ NULL, 0 },
+    {"sync", VASCTL_MS_SYNC},
+    {"async", VASCTL_MS_ASYNC},
+    {"invalidate", VASCTL_MS_INVALIDATE},
+    {NULL, 0},
 };
 
 /* MADV_* values of Linux's uapi asm-generic/mman-common.h. */
 static const struct name_val advices[] = {
-	{ "normal", 0 },
-	{ "random", 1 },
-	{ "sequential", 2 },
-	{ "willneed", 3 },
-	{ "dontneed", 4 },
-	{ "free", 8 },
-	{ "remove", 9 },
-	{ "dontfork", 10 },
-	{ "dofork", 11 },
-	{ "mergeable", 12 },
-	{ "unmergeable", 13 },
-	{ "hugepage", 14 },
-	{ "nohugepage", 15 },
-	{ "dontdump", 16 },
-	{ "dodump", 17 },
-	{ "wipeonfork", 18 },
-	{ "keeponfork", 19 },
-	{ "cold", 20 },
-	{ "pageout", 21 },
-	{ "populate_read", 22 },
-	{ "populate_write", 23 },
-	{ "guard_install", 102 },
-	{ "guard_remove", 103 },
-	{ NULL, 0 },
+    {"normal", 0},	    {"random", 1},	   {"sequential", 2},
+    {"willneed", 3},	    {"dontneed", 4},	   {"free", 8},
+    {"remove", 9},	    {"dontfork", 10},	   {"dofork", 11},
+    {"mergeable", 12},	    {"unmergeable", 13},   {"hugepage", 14},
+    {"nohugepage", 15},	    {"dontdump", 16},	   {"dodump", 17},
+    {"wipeonfork", 18},	    {"keeponfork", 19},	   {"cold", 20},
+    {"pageout", 21},	    {"populate_read", 22}, {"populate_write", 23},
+    {"guard_install", 102}, {"guard_remove", 103}, {NULL, 0},
 };
 
 static const char *const op_names[] = {
-	[VASCTL_OP_FILE] = "file",	   [VASCTL_OP_MMAP] = "mmap",
-	[VASCTL_OP_MUNMAP] = "munmap",	   [VASCTL_OP_MPROTECT] = "mprotect",
-	[VASCTL_OP_MREMAP] = "mremap",	   [VASCTL_OP_MADVISE] = "madvise",
-	[VASCTL_OP_MLOCK] = "mlock",	   [VASCTL_OP_MLOCK2] = "mlock2",
-	[VASCTL_OP_MUNLOCK] = "munlock",   [VASCTL_OP_MSEAL] = "mseal",
-	[VASCTL_OP_MSYNC] = "msync",	   [VASCTL_OP_WRITE] = "write",
-	[VASCTL_OP_READ] = "read",	   [VASCTL_OP_FREAD] = "fread",
-	[VASCTL_OP_FORK] = "fork",	   [VASCTL_OP_MAPS] = "maps",
+    [VASCTL_OP_FILE] = "file",	     [VASCTL_OP_MMAP] = "mmap",
+    [VASCTL_OP_MUNMAP] = "munmap",   [VASCTL_OP_MPROTECT] = "mprotect",
+    [VASCTL_OP_MREMAP] = "mremap",   [VASCTL_OP_MADVISE] = "madvise",
+    [VASCTL_OP_MLOCK] = "mlock",     [VASCTL_OP_MLOCK2] = "mlock2",
+    [VASCTL_OP_MUNLOCK] = "munlock", [VASCTL_OP_MSEAL] = "mseal",
+    [VASCTL_OP_MSYNC] = "msync",     [VASCTL_OP_WRITE] = "write",
+    [VASCTL_OP_READ] = "read",	     [VASCTL_OP_FREAD] = "fread",
+    [VASCTL_OP_FORK] = "fork",	     [VASCTL_OP_MAPS] = "maps",
 };
 
 const char *vasctl_op_name(enum vasctl_op op)
@@ -101,16 +85,17 @@ struct parser {
 	char *err;
 	size_t errlen;
 	int line;
-	bool *var_bound;	/* per variable id: some earlier line binds it */
+	bool *var_bound; /* per variable id: some earlier line binds it */
 	size_t var_cap;
-	bool forked;		/* an earlier line is a (parent) fork */
+	bool forked; /* an earlier line is a (parent) fork */
 	bool nomem;
 };
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int fail(struct parser *p, const char *fmt, ...)
+static int
+fail(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -316,7 +301,7 @@ static int parse_num_arg(struct parser *p, const char *tok, const char *what,
 
 static int parse_prot(struct parser *p, const char *tok, unsigned int *out)
 {
-	static const char letters[3] = { 'r', 'w', 'x' };
+	static const char letters[3] = {'r', 'w', 'x'};
 	unsigned int i, prot = 0;
 
 	if (strlen(tok) != 3)
@@ -358,7 +343,8 @@ static int parse_flags(struct parser *p, const char *tok,
 		const struct name_val *nv;
 
 		for (nv = tab; nv->name; nv++)
-			if (strlen(nv->name) == len && !memcmp(nv->name, s, len))
+			if (strlen(nv->name) == len &&
+			    !memcmp(nv->name, s, len))
 				break;
 		if (!nv->name)
 			return fail(p, "bad %s '%.*s'", what, (int)len, s);
@@ -474,7 +460,8 @@ static int parse_stmt(struct parser *p, char **tok, int n,
 	}
 	case VASCTL_OP_MMAP:
 		if (a != 4 && a != 6)
-			return fail(p, "mmap takes ADDR LEN PROT FLAGS [NAME OFFSET] [-> VAR]");
+			return fail(p, "mmap takes ADDR LEN PROT FLAGS [NAME "
+				       "OFFSET] [-> VAR]");
 		ret = parse_addr(p, arg[0], &st->addr);
 		if (!ret)
 			ret = parse_num_arg(p, arg[1], "LEN", &st->len);
@@ -602,7 +589,7 @@ static int parse_line(struct parser *p, char **tok, int n,
 int vasctl_script_parse(const char *src, struct vasctl_script *script,
 			char *err, size_t errlen)
 {
-	struct parser p = { .s = script, .err = err, .errlen = errlen };
+	struct parser p = {.s = script, .err = err, .errlen = errlen};
 	size_t cap = 0;
 	int ret = 0;
 
@@ -663,8 +650,8 @@ int vasctl_script_parse(const char *src, struct vasctl_script *script,
 		free(buf);
 		if (ret == 0 && script->nstmts == cap) {
 			size_t ncap = cap ? cap * 2 : 32;
-			struct vasctl_stmt *ns = realloc(
-				script->stmts, ncap * sizeof(*ns));
+			struct vasctl_stmt *ns =
+			    realloc(script->stmts, ncap * sizeof(*ns));
 
 			if (!ns) {
 				free(st.text);

@@ -135,6 +135,11 @@ int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
  * (with the same entry), one that covers the whole of [start, end) is cut
  * in two. Nodes come from @pa, which must have been filled by
  * rt_preallocate() for this range with no store in between.
+ *
+ * A store of a non-NULL @entry over exactly one existing range (same start
+ * and end) replaces the entry in place and takes no node: it needs no
+ * preallocation, even right after another store. Callers rely on this to
+ * follow one store with such an overwrite (vma_replace_range).
  * Context: writer. Never fails, never allocates.
  */
 void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,

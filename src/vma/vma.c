@@ -296,9 +296,14 @@ int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
  *      after:   |-A-|[s ....... vma ..... e)C|
  *
  * A (straddles s) is trimmed to end at s, B (inside) is removed, C
- * (straddles e) is trimmed to start at e. If one VMA straddles both edges,
- * a new VMA takes its part above e (stored first, like a split), then @vma
- * is stored over [s, e). All allocation happens before the first change.
+ * (straddles e) is trimmed to start at e. All allocation happens before the
+ * first change, and one store of @vma over [s, e) makes the change visible.
+ *
+ * If one VMA straddles both edges, that store leaves the tree's part above
+ * e pointing at it; a second store hands exactly that range to the new
+ * tail VMA in place (an exact overwrite, which the tree does without
+ * nodes). Between the two stores the old VMA is write-locked, so lock-free
+ * readers of that range fall back to the mmap lock and wait.
  */
 int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 {
@@ -329,28 +334,12 @@ int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 		tail = vm_area_alloc(mm);
 		if (!tail)
 			return -ENOMEM;
-		err = rt_preallocate(&mm->mm_mt, &pa, e, left->vm_end);
-		if (err)
-			goto out_free_tail;
 	}
 	err = rt_preallocate(&mm->mm_mt, &pa, s, e);
 	if (err)
 		goto out_release;
 
-	/* Point of no return. */
-	if (tail) {
-		vma_write_lock(mm, left);
-		vma_copy_fields(tail, left);
-		vma_set_start(tail, e);
-		vma_write_lock(mm, tail);
-		vma_attach(mm, tail);
-		rt_store(&mm->mm_mt, &pa, e, tail->vm_end, tail);
-		left->vm_end = e;
-		mm->map_count++;
-		right = tail;
-		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
-	}
-	/* Write-lock all overlapped VMAs before the store hides them. */
+	/* Point of no return. Write-lock everything the store changes. */
 	rt_iter_init(&it, &mm->mm_mt, s, e);
 	while ((cur = rt_iter_next(&it, NULL, NULL))) {
 		vma_write_lock(mm, cur);
@@ -359,12 +348,25 @@ int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 			doomed_head = cur;
 		}
 	}
-	if (left) {	/* with a tail, left already ends at e */
+	if (tail) {
+		vma_copy_fields(tail, left);
+		vma_set_start(tail, e);
+		vma_write_lock(mm, tail);
+		vma_attach(mm, tail);
+		/* left keeps [start, s); the pages above e move to tail */
+		vm_stat_account(mm, left->vm_flags,
+				-(long)((left->vm_end - s) >> PAGE_SHIFT));
+		vm_stat_account(mm, tail->vm_flags, (long)vma_pages(tail));
+		left->vm_end = s;
+		right = NULL;
+		mm->map_count++;
+		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
+	} else if (left) {
 		vm_stat_account(mm, left->vm_flags,
 				-(long)((left->vm_end - s) >> PAGE_SHIFT));
 		left->vm_end = s;
 	}
-	if (right && right != tail) {
+	if (right) {
 		vm_stat_account(mm, right->vm_flags,
 				-(long)((e - right->vm_start) >> PAGE_SHIFT));
 		vma_set_start(right, e);
@@ -372,6 +374,8 @@ int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 	vma_write_lock(mm, vma);
 	vma_attach(mm, vma);
 	rt_store(&mm->mm_mt, &pa, s, e, vma);
+	if (tail)	/* exact overwrite of [e, end): in place, no node */
+		rt_store(&mm->mm_mt, &pa, e, tail->vm_end, tail);
 	rt_prealloc_release(&pa);
 	mm->map_count++;
 	vm_stat_account(mm, vma->vm_flags, (long)vma_pages(vma));
@@ -388,7 +392,6 @@ int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 
 out_release:
 	rt_prealloc_release(&pa);
-out_free_tail:
 	if (tail)
 		vm_area_free(tail);
 	return err;

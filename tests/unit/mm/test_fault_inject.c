@@ -29,12 +29,6 @@ static void expect_setup_layout(struct fixture *f)
 	mmap_read_unlock(f->mm);
 }
 
-/* Objects alive in the allocator, less those parked in the VMA cache. */
-static long live_objects(struct fixture *f)
-{
-	return vas_alloc_live() - (long)f->machine->vma_cache_nr;
-}
-
 static struct vm_area_struct *at(struct fixture *f, unsigned long addr)
 {
 	return rt_lookup(&f->mm->mm_mt, addr, NULL, NULL);
@@ -144,9 +138,8 @@ TEST(every_allocation_site_fails_cleanly)
 			EXPECT_GT(need, 0);
 
 		for (unsigned long k = 1; k <= need; k++) {
+			live = vas_alloc_live();
 			setup(&f);
-			vas_rcu_barrier();	/* setup's old nodes are gone */
-			live = live_objects(&f);
 			vas_fail_nth(k);
 			err = run_op(&f, (int)i);
 			vas_fail_nth(0);
@@ -155,12 +148,11 @@ TEST(every_allocation_site_fails_cleanly)
 					     "%s: failing allocation %lu/%lu gave %d",
 					     ops[i].name, k, need, err);
 			expect_setup_layout(&f);
-			vas_rcu_barrier();
-			if (live_objects(&f) != live)
+			fixture_fini(&f);	/* frees all, after a grace period */
+			if (vas_alloc_live() != live)
 				harness_fail(__FILE__, __LINE__,
 					     "%s: allocation %lu: %ld objects leaked",
-					     ops[i].name, k, live_objects(&f) - live);
-			fixture_fini(&f);
+					     ops[i].name, k, vas_alloc_live() - live);
 		}
 	}
 }

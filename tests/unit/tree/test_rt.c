@@ -218,6 +218,30 @@ TEST(overwrite_and_trim)
 	destroy(&t);
 }
 
+static void build_gapped(struct rt_tree *t, unsigned long n, int order);
+
+/* An exact overwrite is in place: it needs no preallocated node. */
+TEST(exact_overwrite_needs_no_node)
+{
+	struct rt_tree t;
+	struct rt_prealloc pa = RT_PREALLOC_INIT;
+
+	rt_init(&t);
+	build_gapped(&t, 3000, 1);
+	ASSERT_EQ(rt_preallocate(&t, &pa, 101 * P, 102 * P), 0);
+	EXPECT_EQ(pa.nr, 1);		/* reserved for an erase */
+	rt_prealloc_release(&pa);
+	rt_store(&t, &pa, 101 * P, 102 * P, E(7));	/* pa is empty */
+	EXPECT_EQ(rt_validate(&t), 0);
+	EXPECT_PTR_EQ(rt_lookup(&t, 101 * P, NULL, NULL), E(7));
+	st(&t, 103 * P + 0x800, 104 * P, NULL);		/* a COW store */
+	rt_store(&t, &pa, 103 * P, 103 * P + 0x800, E(8));	/* right after */
+	EXPECT_EQ(rt_validate(&t), 0);
+	EXPECT_PTR_EQ(rt_lookup(&t, 103 * P, NULL, NULL), E(8));
+	EXPECT_EQ(t.nr_entries, 3000);
+	destroy(&t);
+}
+
 TEST(extreme_addresses)
 {
 	struct rt_tree t;

@@ -781,8 +781,15 @@ static void rt_wr_retire(struct rt_wr *w, unsigned int k, struct rt_node *n)
 {
 	unsigned int lo = 0, hi;
 
+	/*
+	 * k < height <= RT_MAX_HEIGHT (checked by rt_wr_walk); cppcheck cannot
+	 * see that VAS_BUG_ON does not return.
+	 */
+	VAS_BUG_ON(k >= RT_MAX_HEIGHT);
+	// cppcheck-suppress arrayIndexOutOfBoundsCond
 	if (k > 0 && n != w->abs_l[k] && n != w->abs_r[k]) {
 		hi = n->nr - 1;
+		// cppcheck-suppress arrayIndexOutOfBoundsCond
 		if (n == w->pre_l[k])
 			lo = w->ls[k - 1];
 		if (n == w->pre_r[k])

@@ -776,6 +776,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-v")) {
 			verbose = 1;
+		} else if (!strcmp(argv[i], "--smoke")) {
+			/* CI: every figure once, briefly, small sizes */
+			min_time = 0.005;
+			reps = 1;
+			sizes[0] = 100;
+			sizes[1] = 1000;
+			nsizes = 2;
 		} else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) {
 			min_time = atof(argv[++i]);
 		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
@@ -791,7 +798,7 @@ int main(int argc, char **argv)
 			}
 		} else {
 			fprintf(stderr, "usage: %s [--min-time S] [--reps R] "
-				"[--sizes a,b,c] [-v]\n", argv[0]);
+				"[--sizes a,b,c] [-v] [--smoke]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -133,7 +133,7 @@ TEST(rcu_registers_threads_and_runs_callbacks)
 	EXPECT_FALSE(vas_rcu_read_ongoing());
 	pthread_create(&t, NULL, rcu_thread, &ran);
 	pthread_join(t, NULL);	/* thread exit unregisters it */
-	EXPECT_NE(ran, -1);
+	EXPECT_NE(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), -1);
 	vas_rcu_barrier();
 	EXPECT_EQ(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), 1);
 	vas_synchronize_rcu();

@@ -48,16 +48,24 @@ struct vas_machine {
 	pthread_t worker;			/* (c) */
 };
 
+/*
+ * Field order is by who writes how often, one cache line per group, so
+ * that lock-free readers (lock_vma_under_rcu) do not miss on lines the
+ * writer or the lock word dirty: line 0 is read-mostly (tree root), then
+ * mm_lock_seq (changes once per write-lock section), then the mmap lock,
+ * then counts and accounting.
+ */
 struct mm_struct {
-	struct vas_machine *machine;		/* (c) */
-	struct rt_tree mm_mt;			/* (M,R) the VMAs */
-	struct mmap_lock mmap_lock;
+	struct rt_tree mm_mt;			/* (M,R) the VMAs; 2 lines */
 	/*
 	 * mm_lock_seq: odd while the mmap lock is held for write. A VMA whose
 	 * vm_lock_seq equals it is write-locked. (a; written under M write)
 	 */
-	unsigned long mm_lock_seq;
-	int mm_users;				/* (a) */
+	unsigned long mm_lock_seq __attribute__((aligned(64)));
+	struct vas_machine *machine;		/* (c) */
+	unsigned long id;			/* (c) for reports */
+	struct mmap_lock mmap_lock __attribute__((aligned(64)));
+	int mm_users __attribute__((aligned(64))); /* (a) */
 	int mm_count;				/* (a) */
 	/* Writers waiting for VMA readers sleep on this word (a futex). */
 	uint32_t vma_writer_wait;		/* (a) */
@@ -67,7 +75,6 @@ struct mm_struct {
 	unsigned long data_vm;			/* (M) */
 	unsigned long exec_vm;			/* (M) */
 	unsigned long stack_vm;			/* (M) */
-	unsigned long id;			/* (c) for reports */
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
 };
 

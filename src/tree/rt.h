@@ -36,10 +36,16 @@ struct rt_free_batch;
  *  (R) RCU readers may read without a lock
  */
 struct rt_tree {
+	/*
+	 * Readers load root on every lookup; the fields stores write every
+	 * time live on the next cache line, so lookups of a tree that is not
+	 * being restructured do not miss on them (bench_vma_lock).
+	 */
 	struct rt_node *root;		/* (W,R) NULL when empty */
-	unsigned long nr_entries;	/* (W) ranges stored */
-	unsigned long nr_nodes;		/* (W) nodes allocated, live */
 	unsigned int height;		/* (W) 0 when empty */
+	unsigned long nr_entries	/* (W) ranges stored */
+		__attribute__((aligned(64)));
+	unsigned long nr_nodes;		/* (W) nodes allocated, live */
 	/* private: */
 	unsigned long __seq;		/* (W,R) bumped by every store */
 	struct rt_free_batch *__batch;	/* (W) spare RCU free-batch header */

@@ -11,5 +11,8 @@
 #include <vas/stats.h>
 #include <vas/mm.h>
 #include <vas/vma.h>
+#include <vas/uapi.h>
+#include <vas/file.h>
+#include <vas/mman.h>
 
 #endif /* VAS_VAS_H */

@@ -54,6 +54,11 @@ bool vma_is_write_locked(struct vm_area_struct *vma);
 void vma_assert_write_locked(struct vm_area_struct *vma);
 void vma_assert_locked(struct vm_area_struct *vma);
 void vma_assert_attached(struct vm_area_struct *vma);
+/* Whether @vma is in a tree (vm_refcnt non-zero). Context: mmap lock. */
+static inline bool vma_is_attached(const struct vm_area_struct *vma)
+{
+	return __atomic_load_n(&vma->vm_refcnt, __ATOMIC_RELAXED) != 0;
+}
 void vma_assert_detached(struct vm_area_struct *vma);
 void vma_mark_attached(struct vm_area_struct *vma) VAS_REQUIRES(vma->vm_mm);
 void vma_mark_detached(struct vm_area_struct *vma) VAS_REQUIRES(vma->vm_mm);

@@ -19,6 +19,7 @@
 #include <vas/mm.h>
 #include <vas/stats.h>
 #include <vas/vma.h>
+#include <vas/mman.h>
 #include "base/compiler.h"
 #include "base/rcu.h"
 #include "base/stats.h"
@@ -75,6 +76,10 @@ struct mm_struct {
 	unsigned long data_vm;			/* (M) */
 	unsigned long exec_vm;			/* (M) */
 	unsigned long stack_vm;			/* (M) */
+	unsigned long mmap_base;		/* (M) top-down search start */
+	unsigned long def_flags;		/* (M) mlockall(MCL_FUTURE) */
+	unsigned long rlimit[VAS_NR_RLIMITS];	/* (M,a) soft limits, bytes */
+	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
 };
 
@@ -83,6 +88,7 @@ struct mm_struct {
 #define VMA_REF_LIMIT (VMA_LOCK_OFFSET - 1)
 
 struct vas_vm_ops;
+struct anon_vma;
 
 struct vm_area_struct {
 	unsigned long vm_start;			/* (V,R) see vma_lock.c */
@@ -95,7 +101,15 @@ struct vm_area_struct {
 	struct mm_struct *vm_mm;
 	unsigned long vm_flags;			/* (V) */
 	unsigned long vm_pgoff;			/* (V) */
-	struct vas_file *vm_file;		/* (V) */
+	struct vas_file *vm_file;		/* (V) holds a reference */
+	/*
+	 * The anonymous-memory object (Linux anon_vma), created on the first
+	 * anonymous fault; NULL until then. anon_vma_forked: the chain has a
+	 * parent's anon_vma too (a VMA inherited through fork), which stops
+	 * it from merging with fresh neighbours. (V)
+	 */
+	struct anon_vma *anon_vma;
+	bool anon_vma_forked;
 	const struct vas_vm_ops *vm_ops;	/* (V) */
 	void *vm_private_data;			/* (V) */
 	/*

@@ -11,9 +11,6 @@
 #include "mm/mm.h"
 #include "vma/vma.h"
 
-/* x86-64 with 4-level paging: user addresses below 2^47 - one page. */
-#define VAS_TASK_SIZE ((1UL << 47) - PAGE_SIZE)
-
 #define BAD(...)                                                              \
 	do {                                                                  \
 		fprintf(stderr, "vas: validate_mm(mm %lu): ", mm->id);        \
@@ -24,7 +21,7 @@
 
 int validate_mm(struct mm_struct *mm)
 {
-	unsigned long prev_end = 0, total = 0, s, e;
+	unsigned long prev_end = 0, total = 0, locked = 0, s, e;
 	unsigned long mayflags, access;
 	struct vm_area_struct *vma;
 	struct rt_iter it;
@@ -73,6 +70,8 @@ int validate_mm(struct mm_struct *mm)
 			BAD("VMA [%#lx, %#lx) VM_SHARED without VM_MAYSHARE",
 			    vma->vm_start, vma->vm_end);
 		total += vma_pages(vma);
+		if (vma->vm_flags & VAS_VM_LOCKED)
+			locked += vma_pages(vma);
 	}
 	if (count != mm->map_count)
 		BAD("map_count %d but %d VMAs in the tree", mm->map_count, count);
@@ -82,6 +81,9 @@ int validate_mm(struct mm_struct *mm)
 	if (total != mm->total_vm)
 		BAD("total_vm %lu but the VMAs span %lu pages", mm->total_vm,
 		    total);
+	if (locked != mm->locked_vm)
+		BAD("locked_vm %lu but VM_LOCKED VMAs span %lu pages",
+		    mm->locked_vm, locked);
 	if (mm->data_vm + mm->exec_vm + mm->stack_vm > mm->total_vm)
 		BAD("data_vm %lu + exec_vm %lu + stack_vm %lu > total_vm %lu",
 		    mm->data_vm, mm->exec_vm, mm->stack_vm, mm->total_vm);

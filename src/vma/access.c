@@ -96,14 +96,21 @@ void vma_new_end(struct vm_area_struct *vma)
 	lockdep_release(vma);
 }
 
+void vma_assert_new(const struct vm_area_struct *vma)
+{
+#ifdef VAS_DEBUG
+	if (lockdep_held_mode(vma) != LOCK_MODE_SETUP)
+		lockdep_report("vas_vma_new used outside its mmap hook", vma);
+#else
+	(void)vma;
+#endif
+}
+
 static struct vm_area_struct *new_vma(struct vas_vma_new *ref)
 {
 	struct vm_area_struct *vma = vma_of_new(ref);
 
-#ifdef VAS_DEBUG
-	if (lockdep_held_mode(vma) != LOCK_MODE_SETUP)
-		lockdep_report("vas_vma_new used outside its mmap hook", vma);
-#endif
+	vma_assert_new(vma);
 	return vma;
 }
 

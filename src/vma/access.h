@@ -38,6 +38,8 @@ static inline struct vas_vma_new *vma_new(struct vm_area_struct *vma)
  * detached.
  */
 void vma_new_begin(struct vm_area_struct *vma);
+/* Debug builds: abort unless @vma is inside its mmap hook (vma_new_begin). */
+void vma_assert_new(const struct vm_area_struct *vma);
 void vma_new_end(struct vm_area_struct *vma);
 
 #endif /* VAS_VMA_ACCESS_H */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include "base/alloc.h"
 #include "base/bug.h"
+#include "mem/file.h"
+#include "vma/access.h"
 #include "vma/vma.h"
 
 /* A stamp no address space's mm_lock_seq takes while write-locked (odd). */
@@ -26,6 +28,8 @@ static void vma_reset(struct vm_area_struct *vma, struct mm_struct *mm)
 	vma->vm_file = NULL;
 	vma->vm_ops = NULL;
 	vma->vm_private_data = NULL;
+	vma->anon_vma = NULL;
+	vma->anon_vma_forked = false;
 	vma->cache_next = NULL;
 	__atomic_store_n(&vma->vm_lock_seq, VMA_SEQ_UNLOCKED, __ATOMIC_RELAXED);
 	__atomic_store_n(&vma->vm_mm, mm, __ATOMIC_RELAXED);
@@ -68,6 +72,10 @@ void vm_area_free(struct vm_area_struct *vma)
 	struct vas_machine *machine = mm->machine;
 
 	vma_assert_detached(vma);
+	if (vma->vm_file) {
+		vas_file_put(vma->vm_file);
+		vma->vm_file = NULL;
+	}
 	stats_add(&machine->stats, VAS_STAT_VMA_FREE, 1);
 	pthread_mutex_lock(&machine->vma_cache_lock);
 	if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
@@ -106,6 +114,29 @@ void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)
 	else if ((flags & (VAS_VM_WRITE | VAS_VM_SHARED | VAS_VM_STACK)) ==
 		 VAS_VM_WRITE)
 		mm->data_vm += (unsigned long)npages;
+}
+
+void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
+		 int sign)
+{
+	long pages = (long)vma_pages(vma) * sign;
+
+	vm_stat_account(mm, vma->vm_flags, pages);
+	if (vma->vm_flags & VAS_VM_LOCKED)
+		mm->locked_vm += (unsigned long)pages;
+}
+
+/* vm_ops->open / ->close of a VMA. Context: mmap lock held for write. */
+static void vma_open(struct vm_area_struct *vma)
+{
+	if (vma->vm_ops && vma->vm_ops->open)
+		vma->vm_ops->open(vma_ref(vma));
+}
+
+static void vma_close(struct vm_area_struct *vma)
+{
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma_ref(vma));
 }
 
 static bool range_ok(unsigned long start, unsigned long end)
@@ -149,7 +180,7 @@ static void vma_detach(struct mm_struct *mm, struct vm_area_struct *vma)
 
 int vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	struct rt_prealloc pa = RT_PREALLOC_INIT;
+	VMC_STATE(c, vma->vm_start, vma->vm_end, vma, vma->vm_pgoff);
 	unsigned long next_start;
 	int err;
 
@@ -160,39 +191,24 @@ int vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 	if (rt_find(&mm->mm_mt, vma->vm_start, &next_start, NULL) &&
 	    next_start < vma->vm_end)
 		return -EEXIST;
-	if (!map_count_ok(mm, 1))
-		return -ENOMEM;
-	err = rt_preallocate(&mm->mm_mt, &pa, vma->vm_start, vma->vm_end);
+	err = vmc_prepare(mm, &c);
 	if (err)
 		return err;
-	/* Point of no return. */
-	vma_write_lock(mm, vma);
-	vma_attach(mm, vma);
-	rt_store(&mm->mm_mt, &pa, vma->vm_start, vma->vm_end, vma);
-	rt_prealloc_release(&pa);
-	mm->map_count++;
-	vm_stat_account(mm, vma->vm_flags, (long)vma_pages(vma));
+	vmc_commit(mm, &c);
 	return 0;
 }
 
 int vma_remove(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	struct rt_prealloc pa = RT_PREALLOC_INIT;
+	VMC_STATE(c, vma->vm_start, vma->vm_end, NULL, 0);
 	int err;
 
 	mmap_assert_write_locked(mm);
 	VAS_BUG_ON(vma->vm_mm != mm);
-	err = rt_preallocate(&mm->mm_mt, &pa, vma->vm_start, vma->vm_end);
+	err = vmc_prepare(mm, &c);
 	if (err)
 		return err;
-	/* Point of no return. */
-	vma_write_lock(mm, vma);
-	rt_store(&mm->mm_mt, &pa, vma->vm_start, vma->vm_end, NULL);
-	rt_prealloc_release(&pa);
-	vma_detach(mm, vma);
-	mm->map_count--;
-	vm_stat_account(mm, vma->vm_flags, -(long)vma_pages(vma));
-	vm_area_free(vma);
+	vmc_commit(mm, &c);
 	return 0;
 }
 
@@ -207,6 +223,8 @@ static void vma_copy_fields(struct vm_area_struct *dst,
 	dst->vm_file = src->vm_file;
 	dst->vm_ops = src->vm_ops;
 	dst->vm_private_data = src->vm_private_data;
+	dst->anon_vma = src->anon_vma;
+	dst->anon_vma_forked = src->anon_vma_forked;
 }
 
 /* Move @vma's start to @addr, keeping pgoff in step. Context: V. */
@@ -250,11 +268,14 @@ int vma_split(struct mm_struct *mm, struct vm_area_struct *vma,
 		vma_set_start(new, addr);
 		vma->vm_end = addr;
 	}
+	if (new->vm_file)
+		vas_file_get(new->vm_file);
 	vma_write_lock(mm, new);
 	vma_attach(mm, new);
 	rt_store(&mm->mm_mt, &pa, ns, ne, new);
 	rt_prealloc_release(&pa);
 	mm->map_count++;
+	vma_open(new);
 	stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
 	*newp = new;
 	return 0;
@@ -263,136 +284,177 @@ int vma_split(struct mm_struct *mm, struct vm_area_struct *vma,
 int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
 		   struct vm_area_struct *next)
 {
-	struct rt_prealloc pa = RT_PREALLOC_INIT;
+	VMC_STATE(c, prev->vm_start, next->vm_end, prev, prev->vm_pgoff);
 	int err;
 
 	mmap_assert_write_locked(mm);
 	VAS_BUG_ON(prev->vm_mm != mm || next->vm_mm != mm);
 	if (prev->vm_end != next->vm_start)
 		return -EINVAL;
-	err = rt_preallocate(&mm->mm_mt, &pa, prev->vm_start, next->vm_end);
+	err = vmc_prepare(mm, &c);
 	if (err)
 		return err;
-	/* Point of no return. */
-	vma_write_lock(mm, prev);
-	vma_write_lock(mm, next);
-	vm_stat_account(mm, next->vm_flags, -(long)vma_pages(next));
-	vm_stat_account(mm, prev->vm_flags, (long)vma_pages(next));
-	prev->vm_end = next->vm_end;
-	rt_store(&mm->mm_mt, &pa, prev->vm_start, prev->vm_end, prev);
-	rt_prealloc_release(&pa);
-	vma_detach(mm, next);
-	mm->map_count--;
-	vm_area_free(next);
+	vmc_commit(mm, &c);
 	stats_add(&mm->machine->stats, VAS_STAT_VMA_MERGE, 1);
 	return 0;
 }
 
+/* ---- struct vmc: one atomic change of a range --------------------------- */
+
 /*
- * vma_replace_range() - see vma.h.
- *
- *      before:  |--A--|   |---B---|  |--C--|
- *                   [s .................. e)
- *      after:   |-A-|[s ....... vma ..... e)C|
- *
- * A (straddles s) is trimmed to end at s, B (inside) is removed, C
- * (straddles e) is trimmed to start at e. All allocation happens before the
- * first change, and one store of @vma over [s, e) makes the change visible.
- *
- * If one VMA straddles both edges, that store leaves the tree's part above
- * e pointing at it; a second store hands exactly that range to the new
- * tail VMA in place (an exact overwrite, which the tree does without
- * nodes). Between the two stores the old VMA is write-locked, so lock-free
- * readers of that range fall back to the mmap lock and wait.
+ * The VMA that straddles both edges of [start, end) and so must be cut in
+ * two, or an existing target reaching past end; NULL if none.
  */
-int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
+static struct vm_area_struct *vmc_find_cut(struct mm_struct *mm,
+					   const struct vmc *c)
 {
-	unsigned long s = vma->vm_start, e = vma->vm_end;
-	struct rt_prealloc pa = RT_PREALLOC_INIT;
-	struct vm_area_struct *tail = NULL, *cur, *left = NULL, *right = NULL;
-	struct vm_area_struct *doomed_head = NULL;
+	struct vm_area_struct *v = rt_lookup(&mm->mm_mt, c->end - 1, NULL, NULL);
+
+	if (!v || v->vm_end <= c->end)
+		return NULL;
+	if (v == c->target || v->vm_start < c->start)
+		return v;
+	return NULL;
+}
+
+int vmc_prepare(struct mm_struct *mm, struct vmc *c)
+{
+	struct vm_area_struct *cur;
 	struct rt_iter it;
-	int removed = 0, err;
+	int delta = 0, err;
 
 	mmap_assert_write_locked(mm);
-	if (!range_ok(s, e) || vma->vm_mm != mm)
+	if (!range_ok(c->start, c->end))
 		return -EINVAL;
-	vma_assert_detached(vma);
-
-	rt_iter_init(&it, &mm->mm_mt, s, e);
-	while ((cur = rt_iter_next(&it, NULL, NULL))) {
-		if (cur->vm_start < s)
-			left = cur;
-		if (cur->vm_end > e)
-			right = cur;
-		if (cur->vm_start >= s && cur->vm_end <= e)
-			removed++;
+	if (c->target && !vma_is_attached(c->target)) {
+		VAS_BUG_ON(c->target->vm_mm != mm);
+		delta++;
 	}
-	if (!map_count_ok(mm, 1 - removed + (left && left == right)))
-		return -ENOMEM;
-	if (left && left == right) {
-		tail = vm_area_alloc(mm);
-		if (!tail)
+	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
+	while ((cur = rt_iter_next(&it, NULL, NULL)))
+		if (cur != c->target && cur->vm_start >= c->start &&
+		    cur->vm_end <= c->end)
+			delta--;
+	c->__cut = vmc_find_cut(mm, c);
+	c->__upper = NULL;
+	if (c->__cut) {
+		delta++;
+		if (!map_count_ok(mm, delta > 0 ? delta : 0))
 			return -ENOMEM;
+		c->__upper = vm_area_alloc(mm);
+		if (!c->__upper)
+			return -ENOMEM;
+	} else if (delta > 0 && !map_count_ok(mm, delta)) {
+		return -ENOMEM;
 	}
-	err = rt_preallocate(&mm->mm_mt, &pa, s, e);
-	if (err)
-		goto out_release;
+	c->__delta = delta;
+	err = rt_preallocate(&mm->mm_mt, &c->__pa, c->start, c->end);
+	if (err) {
+		if (c->__upper)
+			vm_area_free(c->__upper);
+		c->__upper = NULL;
+		return err;
+	}
+	return 0;
+}
 
-	/* Point of no return. Write-lock everything the store changes. */
+void vmc_abort(struct mm_struct *mm, struct vmc *c)
+{
+	mmap_assert_write_locked(mm);
+	rt_prealloc_release(&c->__pa);
+	if (c->__upper)
+		vm_area_free(c->__upper);
+	c->__upper = NULL;
+}
+
+void vmc_commit(struct mm_struct *mm, struct vmc *c)
+{
+	struct vm_area_struct *cur, *left = NULL, *right = NULL, *doomed = NULL;
+	struct vm_area_struct *t = c->target, *upper = c->__upper;
+	unsigned long s = c->start, e = c->end;
+	struct rt_iter it;
+
+	mmap_assert_write_locked(mm);
+	/*
+	 * Write-lock and un-account everything the store changes; collect
+	 * what disappears. (Point of no return.)
+	 */
 	rt_iter_init(&it, &mm->mm_mt, s, e);
 	while ((cur = rt_iter_next(&it, NULL, NULL))) {
 		vma_write_lock(mm, cur);
-		if (cur->vm_start >= s && cur->vm_end <= e) {
-			cur->cache_next = doomed_head;	/* detached below */
-			doomed_head = cur;
+		vma_account(mm, cur, -1);
+		if (cur == t)
+			continue;
+		if (cur->vm_start < s)
+			left = cur;
+		else if (cur->vm_end > e)
+			right = cur;
+		else {
+			cur->cache_next = doomed;
+			doomed = cur;
 		}
 	}
-	if (tail) {
-		vma_copy_fields(tail, left);
-		vma_set_start(tail, e);
-		vma_write_lock(mm, tail);
-		vma_attach(mm, tail);
-		/* left keeps [start, s); the pages above e move to tail */
-		vm_stat_account(mm, left->vm_flags,
-				-(long)((left->vm_end - s) >> PAGE_SHIFT));
-		vm_stat_account(mm, tail->vm_flags, (long)vma_pages(tail));
-		left->vm_end = s;
-		right = NULL;
-		mm->map_count++;
-		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
-	} else if (left) {
-		vm_stat_account(mm, left->vm_flags,
-				-(long)((left->vm_end - s) >> PAGE_SHIFT));
-		left->vm_end = s;
+	if (upper) {
+		vma_copy_fields(upper, c->__cut);
+		vma_set_start(upper, e);
+		upper->vm_end = c->__cut->vm_end;
+		if (upper->vm_file)
+			vas_file_get(upper->vm_file);
+		vma_write_lock(mm, upper);
+		vma_attach(mm, upper);
 	}
-	if (right) {
-		vm_stat_account(mm, right->vm_flags,
-				-(long)((e - right->vm_start) >> PAGE_SHIFT));
+	if (left && left != t)
+		left->vm_end = s;
+	if (right)
 		vma_set_start(right, e);
+	if (t) {
+		vma_write_lock(mm, t);
+		t->vm_start = s;
+		t->vm_end = e;
+		t->vm_pgoff = c->pgoff;
+		if (!vma_is_attached(t))
+			vma_attach(mm, t);
 	}
-	vma_write_lock(mm, vma);
-	vma_attach(mm, vma);
-	rt_store(&mm->mm_mt, &pa, s, e, vma);
-	if (tail)	/* exact overwrite of [e, end): in place, no node */
-		rt_store(&mm->mm_mt, &pa, e, tail->vm_end, tail);
-	rt_prealloc_release(&pa);
-	mm->map_count++;
-	vm_stat_account(mm, vma->vm_flags, (long)vma_pages(vma));
-	while (doomed_head) {
-		cur = doomed_head;
-		doomed_head = cur->cache_next;
+	rt_store(&mm->mm_mt, &c->__pa, s, e, t);
+	if (upper)	/* exact overwrite of the cut's upper part: no node */
+		rt_store(&mm->mm_mt, &c->__pa, e, upper->vm_end, upper);
+	rt_prealloc_release(&c->__pa);
+	mm->map_count += c->__delta;
+
+	if (left && left != t)
+		vma_account(mm, left, 1);
+	if (right)
+		vma_account(mm, right, 1);
+	if (upper) {
+		vma_account(mm, upper, 1);
+		vma_open(upper);
+		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
+	}
+	if (t)
+		vma_account(mm, t, 1);
+	while (doomed) {
+		cur = doomed;
+		doomed = cur->cache_next;
 		cur->cache_next = NULL;
+		vma_close(cur);
 		vma_detach(mm, cur);
-		vm_stat_account(mm, cur->vm_flags, -(long)vma_pages(cur));
-		mm->map_count--;
 		vm_area_free(cur);
 	}
-	return 0;
+	c->__upper = NULL;
+}
 
-out_release:
-	rt_prealloc_release(&pa);
-	if (tail)
-		vm_area_free(tail);
-	return err;
+int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	VMC_STATE(c, vma->vm_start, vma->vm_end, vma, vma->vm_pgoff);
+	int err;
+
+	mmap_assert_write_locked(mm);
+	if (!range_ok(c.start, c.end) || vma->vm_mm != mm)
+		return -EINVAL;
+	vma_assert_detached(vma);
+	err = vmc_prepare(mm, &c);
+	if (err)
+		return err;
+	vmc_commit(mm, &c);
+	return 0;
 }

@@ -89,6 +89,59 @@ int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
 int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 	VAS_REQUIRES(mm) VAS_MUST_CHECK;
 
+/*
+ * struct vmc - one atomic change of a range of an address space.
+ *
+ * After the commit, @target covers exactly [start, end) (with @pgoff), or
+ * the range is unmapped if @target is NULL:
+ *  - VMAs wholly inside [start, end), other than @target, are removed;
+ *  - a VMA straddling @start keeps its part below, one straddling @end its
+ *    part above (its pgoff moves up);
+ *  - a VMA straddling both edges, or an existing @target that reached past
+ *    @end, is cut in two: the part above @end becomes a new VMA.
+ * @target may be new (detached: it is attached) or an existing VMA being
+ * grown over its neighbours (a merge); its old range must lie inside
+ * [start, end).
+ *
+ *	before:  |--A--|   |---B---|  |--C--|
+ *	                [start ........... end)
+ *	after:   |-A-|[start .. target .. end)C|
+ *
+ * vmc_prepare() allocates everything (tree nodes, the new upper part) and
+ * checks map_count; vmc_commit() cannot fail; vmc_abort() undoes the
+ * prepare. Between the two the caller may run hooks that can fail (a
+ * file's mmap hook). One tree store makes the change visible (a second,
+ * in-place store gives a cut VMA's upper part its own object).
+ *
+ * Context for all three: mmap lock held for write.
+ */
+struct vmc {
+	unsigned long start, end;
+	struct vm_area_struct *target;
+	unsigned long pgoff;
+	/* private: */
+	struct vm_area_struct *__cut;	/* VMA cut in two, or NULL */
+	struct vm_area_struct *__upper;	/* new object for its upper part */
+	struct rt_prealloc __pa;
+	int __delta;			/* change of map_count */
+};
+
+#define VMC_STATE(name, s, e, tgt, pg)                                      \
+	struct vmc name = { .start = (s), .end = (e), .target = (tgt),       \
+			    .pgoff = (pg), .__pa = RT_PREALLOC_INIT }
+
+int vmc_prepare(struct mm_struct *mm, struct vmc *c)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+void vmc_commit(struct mm_struct *mm, struct vmc *c) VAS_REQUIRES(mm);
+void vmc_abort(struct mm_struct *mm, struct vmc *c) VAS_REQUIRES(mm);
+
+/**
+ * vma_account() - Add (@sign 1) or remove (-1) @vma's pages in @mm's
+ * counters: total_vm, locked_vm, and data/exec/stack as vm_stat_account.
+ */
+void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
+		 int sign) VAS_REQUIRES(mm);
+
 /** vma_pages() - Pages spanned by @vma. Context: @vma stable. */
 static inline unsigned long vma_pages(const struct vm_area_struct *vma)
 {

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * file.h - files that address spaces map: host-backed regular files and
+ * driver files whose mmap hook sets up the VMA.
+ *
+ * A struct vas_file is reference counted; each VMA that maps it holds a
+ * reference. It stands for an open file description: its mode (read,
+ * write) is fixed at creation, like the f_mode of an open file.
+ */
+#ifndef VAS_FILE_H
+#define VAS_FILE_H
+
+#include <stdbool.h>
+#include <vas/defs.h>
+#include <vas/vma.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vas_machine;
+struct vas_file;
+
+/* File modes (f_mode). */
+#define VAS_FMODE_READ 0x1
+#define VAS_FMODE_WRITE 0x2
+
+/*
+ * Operations on a VMA of a driver file (vm_operations_struct). Every
+ * callback runs with the mmap lock held for write (open, close) or the
+ * VMA's guard held (name); none may take the mmap lock.
+ */
+struct vas_vm_ops {
+	/* A new VMA now maps the same object (split, copy). May be NULL. */
+	void (*open)(struct vas_vma_ref *vma);
+	/* The VMA goes away. A VMA with a close op never merges. May be NULL. */
+	void (*close)(struct vas_vma_ref *vma);
+	/* Name shown in maps ("[name]"), or NULL. May be NULL. */
+	const char *(*name)(struct vas_vma_ref *vma);
+};
+
+/* Operations of a driver file (file_operations). */
+struct vas_file_ops {
+	/*
+	 * Set up @vma for a new mapping (f_op->mmap). The VMA is not yet
+	 * visible; the hook may change its flags through the vas_vma_new
+	 * setters, install vm_ops and private data, or fail the mmap by
+	 * returning a negative errno (the mapping is then not made).
+	 * Context: mmap lock held for write.
+	 */
+	int (*mmap)(struct vas_file *file, struct vas_vma_new *vma);
+	/* The last reference went away. May be NULL. */
+	void (*release)(struct vas_file *file);
+};
+
+/**
+ * vas_file_open_host() - A file backed by the host file open on @fd.
+ * @fd:   host descriptor; vas keeps its own duplicate.
+ * @mode: VAS_FMODE_READ and/or VAS_FMODE_WRITE, as @fd was opened.
+ * @name: the name maps and smaps print for its mappings; copied.
+ * Context: any; may allocate. Return: 0, -ENOMEM, -EBADF, -EINVAL.
+ */
+VAS_API int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
+			       const char *name, struct vas_file **out)
+	VAS_MUST_CHECK;
+
+/**
+ * vas_file_create() - A driver file with @ops and private data @priv.
+ * Context: any; may allocate. Return: 0 or -ENOMEM.
+ */
+VAS_API int vas_file_create(struct vas_machine *machine,
+			    const struct vas_file_ops *ops, void *priv, int mode,
+			    const char *name, struct vas_file **out)
+	VAS_MUST_CHECK;
+
+/** vas_file_get() - Take a reference. Context: caller holds one. */
+VAS_API struct vas_file *vas_file_get(struct vas_file *file);
+/** vas_file_put() - Drop a reference; the last one releases the file. */
+VAS_API void vas_file_put(struct vas_file *file);
+/** vas_file_private() - The driver's @priv. Lifetime: that of @file. */
+VAS_API void *vas_file_private(const struct vas_file *file);
+/** vas_file_name() - The name given at creation. Lifetime: that of @file. */
+VAS_API const char *vas_file_name(const struct vas_file *file);
+/** vas_file_mode() - VAS_FMODE_* bits. */
+VAS_API int vas_file_mode(const struct vas_file *file);
+
+/**
+ * vas_vma_new_set_ops() - Install @ops on a VMA in its mmap hook.
+ * Context: inside the mmap hook that received @vma.
+ */
+VAS_API void vas_vma_new_set_ops(struct vas_vma_new *vma,
+				 const struct vas_vm_ops *ops);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAS_FILE_H */

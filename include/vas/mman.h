@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mman.h - the mmap family of system calls on an address space, with the
+ * semantics and errno values of Linux 6.18 (x86-64, 4-level paging).
+ *
+ * Each call takes the mmap lock itself (VAS_EXCLUDES: the caller must not
+ * hold it) and returns 0 or a negative errno; addresses come back through
+ * an out-parameter. A failed call leaves the address space as Linux leaves
+ * it: unchanged, except where Linux itself stops part-way (mprotect,
+ * madvise and mlock over several VMAs change the VMAs before the one that
+ * failed, as documented per call).
+ */
+#ifndef VAS_MMAN_H
+#define VAS_MMAN_H
+
+#include <vas/defs.h>
+#include <vas/mm.h>
+#include <vas/uapi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vas_file;
+
+/**
+ * vas_mmap() - mmap(2).
+ * @file: the file to map (its reference is taken), or NULL with
+ *        VAS_MAP_ANONYMOUS.
+ * @off:  file offset in bytes (page aligned).
+ * @addrp: receives the address of the mapping.
+ * Return: 0 or -errno.
+ */
+VAS_API int vas_mmap(struct vas_mm_user *mm, unsigned long addr,
+		     unsigned long len, int prot, int flags,
+		     struct vas_file *file, unsigned long off,
+		     unsigned long *addrp) VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/** vas_munmap() - munmap(2). Return: 0 or -errno. */
+VAS_API int vas_munmap(struct vas_mm_user *mm, unsigned long addr,
+		       unsigned long len) VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/**
+ * vas_mprotect() - mprotect(2). On an error part-way through a range of
+ * several VMAs, the VMAs before the failing point keep the new protection
+ * (as in Linux).
+ */
+VAS_API int vas_mprotect(struct vas_mm_user *mm, unsigned long addr,
+			 unsigned long len, int prot)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/* Resource limits of an address space (RLIMIT_*). */
+enum vas_rlimit {
+	VAS_RLIMIT_AS,
+	VAS_RLIMIT_DATA,
+	VAS_RLIMIT_MEMLOCK,
+	VAS_RLIMIT_STACK,
+	VAS_NR_RLIMITS
+};
+#define VAS_RLIM_INFINITY (~0UL)
+
+/**
+ * vas_mm_set_rlimit() - Set the soft limit @resource of @mm, in bytes.
+ * Defaults: unlimited, except RLIMIT_MEMLOCK 8 MiB and RLIMIT_STACK 8 MiB.
+ * Context: takes the mmap lock for write. Return: 0 or -EINVAL.
+ */
+VAS_API int vas_mm_set_rlimit(struct vas_mm_user *mm, enum vas_rlimit resource,
+			      unsigned long value) VAS_EXCLUDES(mm);
+/** vas_mm_get_rlimit() - The soft limit, in bytes. Context: any. */
+VAS_API unsigned long vas_mm_get_rlimit(struct vas_mm_user *mm,
+					enum vas_rlimit resource);
+/**
+ * vas_mm_set_cap_ipc_lock() - Whether the "process" has CAP_IPC_LOCK (mlock
+ * beyond RLIMIT_MEMLOCK; default true, as for root). Context: any.
+ */
+VAS_API void vas_mm_set_cap_ipc_lock(struct vas_mm_user *mm, bool capable);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAS_MMAN_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/* file.c - vas_file objects: creation, references, host metadata. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "base/alloc.h"
+#include "base/bug.h"
+#include "mem/file.h"
+#include "vma/access.h"
+#include "mm/mm_types.h"
+
+static struct vas_file *file_alloc(struct vas_machine *machine,
+				   enum vas_file_kind kind, int mode,
+				   const char *name)
+{
+	struct vas_file *f = vas_zalloc(sizeof(*f), VAS_FP_MISC);
+	size_t n = strlen(name ? name : "") + 1;
+
+	if (!f)
+		return NULL;
+	f->name = vas_alloc(n, VAS_FP_MISC);
+	if (!f->name) {
+		vas_free(f);
+		return NULL;
+	}
+	memcpy(f->name, name ? name : "", n);
+	f->refcount = 1;
+	f->kind = kind;
+	f->mode = mode;
+	f->host_fd = -1;
+	f->machine = machine;
+	return f;
+}
+
+int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
+		       const char *name, struct vas_file **out)
+{
+	struct vas_file *f;
+	int dup_fd;
+
+	if (!(mode & (VAS_FMODE_READ | VAS_FMODE_WRITE)) ||
+	    (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
+		return -EINVAL;
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	f = file_alloc(machine, VAS_FILE_HOST, mode, name);
+	if (!f)
+		return -ENOMEM;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0) {
+		vas_free(f->name);
+		vas_free(f);
+		return -EBADF;
+	}
+	f->host_fd = dup_fd;
+	*out = f;
+	return 0;
+}
+
+int vas_file_create(struct vas_machine *machine, const struct vas_file_ops *ops,
+		    void *priv, int mode, const char *name,
+		    struct vas_file **out)
+{
+	struct vas_file *f;
+
+	if (!ops || (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
+		return -EINVAL;
+	f = file_alloc(machine, VAS_FILE_DRIVER, mode, name);
+	if (!f)
+		return -ENOMEM;
+	f->ops = ops;
+	f->priv = priv;
+	*out = f;
+	return 0;
+}
+
+struct vas_file *shmem_file_setup(struct vas_machine *machine,
+				  unsigned long size)
+{
+	(void)size;
+	return file_alloc(machine, VAS_FILE_SHMEM,
+			  VAS_FMODE_READ | VAS_FMODE_WRITE, "/dev/zero (deleted)");
+}
+
+struct vas_file *vas_file_get(struct vas_file *file)
+{
+	int old = __atomic_fetch_add(&file->refcount, 1, __ATOMIC_RELAXED);
+
+	VAS_BUG_ON(old <= 0);
+	return file;
+}
+
+void vas_file_put(struct vas_file *file)
+{
+	int left;
+
+	if (!file)
+		return;
+	left = __atomic_sub_fetch(&file->refcount, 1, __ATOMIC_ACQ_REL);
+	VAS_BUG_ON(left < 0);
+	if (left)
+		return;
+	if (file->kind == VAS_FILE_DRIVER && file->ops->release)
+		file->ops->release(file);
+	if (file->host_fd >= 0)
+		close(file->host_fd);
+	vas_free(file->name);
+	vas_free(file);
+}
+
+void *vas_file_private(const struct vas_file *file)
+{
+	return file->priv;
+}
+
+const char *vas_file_name(const struct vas_file *file)
+{
+	return file->name;
+}
+
+int vas_file_mode(const struct vas_file *file)
+{
+	return file->mode;
+}
+
+bool vas__file_is_shmem(const struct vas_file *file)
+{
+	return file && file->kind == VAS_FILE_SHMEM;
+}
+
+int vas__file_host_stat(const struct vas_file *file, unsigned long *dev_major,
+			unsigned long *dev_minor, unsigned long *ino)
+{
+	struct stat st;
+
+	if (!file || file->kind != VAS_FILE_HOST || fstat(file->host_fd, &st))
+		return -EINVAL;
+	*dev_major = major(st.st_dev);
+	*dev_minor = minor(st.st_dev);
+	*ino = (unsigned long)st.st_ino;
+	return 0;
+}
+
+void vas_vma_new_set_ops(struct vas_vma_new *ref, const struct vas_vm_ops *ops)
+{
+	struct vm_area_struct *vma = vma_of_new(ref);
+
+	vma_assert_new(vma);
+	vma->vm_ops = (const struct vas_vm_ops *)ops;
+}

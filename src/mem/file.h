@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * file.h (internal) - struct vas_file: an open file description that
+ * address spaces map. Host-backed (a duplicate of a host descriptor),
+ * driver (an ops table with an mmap hook), or the shmem object behind a
+ * shared anonymous mapping.
+ */
+#ifndef VAS_MEM_FILE_H
+#define VAS_MEM_FILE_H
+
+#include <vas/file.h>
+#include "base/compiler.h"
+
+enum vas_file_kind {
+	VAS_FILE_HOST,
+	VAS_FILE_DRIVER,
+	VAS_FILE_SHMEM,
+};
+
+/*
+ * Locking key: (c) constant after creation, (a) atomic.
+ */
+struct vas_file {
+	int refcount;				/* (a) */
+	enum vas_file_kind kind;		/* (c) */
+	int mode;				/* (c) VAS_FMODE_* */
+	int host_fd;				/* (c) VAS_FILE_HOST, else -1 */
+	const struct vas_file_ops *ops;		/* (c) VAS_FILE_DRIVER */
+	void *priv;				/* (c) */
+	struct vas_machine *machine;		/* (c) */
+	char *name;				/* (c) */
+};
+
+/**
+ * shmem_file_setup() - The shmem object of a new shared anonymous mapping
+ * of @size bytes ("/dev/zero (deleted)" in maps). Context: may allocate.
+ * Return: the file with one reference, or NULL.
+ */
+struct vas_file *shmem_file_setup(struct vas_machine *machine,
+				  unsigned long size);
+
+/** vas__file_is_shmem() - Whether @file backs a shared anonymous mapping. */
+bool vas__file_is_shmem(const struct vas_file *file);
+
+/**
+ * vas__file_host_stat() - Device numbers and inode of a host-backed file,
+ * for maps. Return: 0, or -EINVAL for other kinds (they print 00:00 0).
+ */
+int vas__file_host_stat(const struct vas_file *file, unsigned long *dev_major,
+			unsigned long *dev_minor, unsigned long *ino);
+
+/** file_has_mmap() - Whether mapping @file is possible (f_op->mmap). */
+static inline bool file_has_mmap(const struct vas_file *file)
+{
+	return file->kind != VAS_FILE_DRIVER || file->ops->mmap;
+}
+
+#endif /* VAS_MEM_FILE_H */

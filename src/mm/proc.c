@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proc.c - the /proc/PID/maps and /proc/PID/smaps text of an address space
+ * (Linux fs/proc/task_mmu.c: show_map_vma, show_smap, show_smap_vma_flags).
+ *
+ * The format is reproduced to the character: see include/vas/proc.h for
+ * what vas prints differently from a real process. Departures from the
+ * kernel's structure: the text goes to a stdio stream instead of a
+ * seq_file, and the whole walk holds the mmap read lock once (the kernel
+ * may drop it between seq_file buffers).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <vas/file.h>
+#include <vas/proc.h>
+#include <vas/vma.h>
+#include "mem/file.h"
+#include "mm/mm.h"
+#include "vma/access.h"
+
+/*
+ * VM_MAYBE_GUARD (bit 11, code "gu"): set on a VMA once MADV_GUARD_INSTALL
+ * has been applied to it. Linux 6.18.y prints it (seen on 6.18.44);
+ * include/vas/vma.h does not name the bit yet.
+ */
+#define PROC_VM_MAYBE_GUARD (1UL << 11)
+
+/* x86-64 4 KiB pages; huge pages (hugetlb) are not modelled. */
+#define PROC_PAGE_SIZE 4096UL
+#define PROC_PAGE_SHIFT 12
+#define PROC_HPAGE_PMD_SIZE (1UL << 21)
+
+/* ---- VmFlags codes ------------------------------------------------------ */
+
+/*
+ * The codes of Linux 6.18 show_smap_vma_flags() for x86-64 with
+ * CONFIG_MEM_SOFT_DIRTY, CONFIG_X86_USER_SHADOW_STACK,
+ * CONFIG_ARCH_HAS_PKEYS and CONFIG_HAVE_ARCH_USERFAULTFD_MINOR, indexed by
+ * bit. NULL: a bit the kernel does not name, printed "??". "": a bit named
+ * elsewhere (the protection key, shown by ProtectionKey), not printed.
+ */
+static const char *const vm_flag_codes[64] = {
+	[0] = "rd",	/* VM_READ */
+	[1] = "wr",	/* VM_WRITE */
+	[2] = "ex",	/* VM_EXEC */
+	[3] = "sh",	/* VM_SHARED */
+	[4] = "mr",	/* VM_MAYREAD */
+	[5] = "mw",	/* VM_MAYWRITE */
+	[6] = "me",	/* VM_MAYEXEC */
+	[7] = "ms",	/* VM_MAYSHARE */
+	[8] = "gd",	/* VM_GROWSDOWN */
+	[9] = "um",	/* VM_UFFD_MISSING */
+	[10] = "pf",	/* VM_PFNMAP */
+	[11] = "gu",	/* VM_MAYBE_GUARD */
+	[12] = "uw",	/* VM_UFFD_WP */
+	[13] = "lo",	/* VM_LOCKED */
+	[14] = "io",	/* VM_IO */
+	[15] = "sr",	/* VM_SEQ_READ */
+	[16] = "rr",	/* VM_RAND_READ */
+	[17] = "dc",	/* VM_DONTCOPY */
+	[18] = "de",	/* VM_DONTEXPAND */
+	[19] = "lf",	/* VM_LOCKONFAULT */
+	[20] = "ac",	/* VM_ACCOUNT */
+	[21] = "nr",	/* VM_NORESERVE */
+	[22] = "ht",	/* VM_HUGETLB */
+	[23] = "sf",	/* VM_SYNC */
+	[24] = "ar",	/* VM_ARCH_1 (x86: VM_PAT) */
+	[25] = "wf",	/* VM_WIPEONFORK */
+	[26] = "dd",	/* VM_DONTDUMP */
+	[27] = "sd",	/* VM_SOFTDIRTY */
+	[28] = "mm",	/* VM_MIXEDMAP */
+	[29] = "hg",	/* VM_HUGEPAGE */
+	[30] = "nh",	/* VM_NOHUGEPAGE */
+	[31] = "mg",	/* VM_MERGEABLE */
+	[32] = "",	/* VM_PKEY_BIT0 */
+	[33] = "",	/* VM_PKEY_BIT1 */
+	[34] = "",	/* VM_PKEY_BIT2 */
+	[35] = "",	/* VM_PKEY_BIT3 */
+	[37] = "ss",	/* VM_SHADOW_STACK */
+	[40] = "dp",	/* VM_DROPPABLE */
+	[41] = "ui",	/* VM_UFFD_MINOR */
+	[42] = "sl",	/* VM_SEALED */
+};
+
+_Static_assert(VAS_VM_GROWSDOWN == 1UL << 8, "gd");
+_Static_assert(VAS_VM_UFFD_MISSING == 1UL << 9, "um");
+_Static_assert(VAS_VM_PFNMAP == 1UL << 10, "pf");
+_Static_assert(VAS_VM_UFFD_WP == 1UL << 12, "uw");
+_Static_assert(VAS_VM_LOCKONFAULT == 1UL << 19, "lf");
+_Static_assert(VAS_VM_SOFTDIRTY == 1UL << 27, "sd");
+_Static_assert(VAS_VM_MERGEABLE == 1UL << 31, "mg");
+_Static_assert(VAS_VM_PKEY_BIT3 == 1UL << 35, "pkey");
+_Static_assert(VAS_VM_SHADOW_STACK == 1UL << 37, "ss");
+_Static_assert(VAS_VM_DROPPABLE == 1UL << 40, "dp");
+_Static_assert(VAS_VM_UFFD_MINOR == 1UL << 41, "ui");
+_Static_assert(VAS_VM_SEALED == 1UL << 42, "sl");
+_Static_assert(sizeof(unsigned long) * CHAR_BIT == 64, "64-bit flags");
+
+/* The code of bit @bit: NULL for none at all, else two letters or "??". */
+static const char *vm_flag_code(unsigned int bit)
+{
+	const char *code = vm_flag_codes[bit];
+
+	if (!code)
+		return "??";
+	return code[0] ? code : NULL;
+}
+
+size_t vas_vm_flags_codes(unsigned long vm_flags, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned int bit;
+
+	for (bit = 0; bit < 64; bit++) {
+		const char *code;
+		size_t i;
+
+		if (!(vm_flags & (1UL << bit)))
+			continue;
+		code = vm_flag_code(bit);
+		if (!code)
+			continue;
+		/* " xx" after the first code, "xx" for it. */
+		for (i = len ? 0 : 1; i < 3; i++) {
+			char c = i ? code[i - 1] : ' ';
+
+			if (len + 1 < size)
+				buf[len] = c;
+			len++;
+		}
+	}
+	if (size)
+		buf[len < size ? len : size - 1] = '\0';
+	return len;
+}
+
+/* ---- smaps figures ------------------------------------------------------ */
+
+/* PSS figures are fixed-point bytes << SMAPS_PSS_SHIFT (the kernel's). */
+#define SMAPS_PSS_SHIFT 12
+
+/*
+ * The page figures of one VMA (the kernel's struct mem_size_stats), in
+ * bytes. Filled by smaps_gather_stats(): the memory layer adds a walk of
+ * the VMA's page tables there.
+ */
+struct smaps_counts {
+	unsigned long long resident;
+	unsigned long long pss;			/* << SMAPS_PSS_SHIFT */
+	unsigned long long pss_dirty;		/* << SMAPS_PSS_SHIFT */
+	unsigned long long shared_clean;
+	unsigned long long shared_dirty;
+	unsigned long long private_clean;
+	unsigned long long private_dirty;
+	unsigned long long referenced;
+	unsigned long long anonymous;
+	unsigned long long ksm;
+	unsigned long long lazyfree;
+	unsigned long long anonymous_thp;
+	unsigned long long shmem_thp;
+	unsigned long long file_thp;
+	unsigned long long shared_hugetlb;
+	unsigned long long private_hugetlb;
+	unsigned long long swap;
+	unsigned long long swap_pss;		/* << SMAPS_PSS_SHIFT */
+	unsigned long long pss_locked;		/* << SMAPS_PSS_SHIFT */
+};
+
+/*
+ * smaps_gather_stats() - Count the pages @vma maps into @mss
+ * (smap_gather_stats). There are no pages yet: every figure is 0.
+ * Context: mmap lock held for read.
+ */
+static void smaps_gather_stats(struct vas_mm_user *u,
+			       const struct vm_area_struct *vma,
+			       struct smaps_counts *mss)
+	VAS_REQUIRES_SHARED(u)
+{
+	(void)u;
+	(void)vma;
+	memset(mss, 0, sizeof(*mss));
+}
+
+/*
+ * THPeligible (thp_vma_allowable_orders for smaps) in the THP "madvise"
+ * mode with only PMD-sized anonymous huge pages enabled: an anonymous VMA
+ * with VM_HUGEPAGE and without VM_NOHUGEPAGE that holds an aligned 2 MiB
+ * block. File and shmem VMAs are not eligible (shmem_enabled "never", no
+ * READ_ONLY_THP_FOR_FS).
+ */
+static bool smaps_thp_eligible(const struct vm_area_struct *vma)
+{
+	unsigned long haddr;
+
+	if (vma->vm_file || vma->vm_ops)
+		return false;
+	if (!(vma->vm_flags & VAS_VM_HUGEPAGE) ||
+	    (vma->vm_flags & VAS_VM_NOHUGEPAGE))
+		return false;
+	if (vma->vm_end - vma->vm_start < PROC_HPAGE_PMD_SIZE)
+		return false;
+	haddr = (vma->vm_end - PROC_HPAGE_PMD_SIZE) & ~(PROC_HPAGE_PMD_SIZE - 1);
+	return haddr >= vma->vm_start;
+}
+
+/* ---- the maps line ------------------------------------------------------ */
+
+/* Column at which the name starts, less one (seq_setwidth in show_map_vma). */
+#define MAPS_NAME_PAD (25 + 8 * 6 - 1)
+
+/* A name as seq_path() prints it: a newline becomes "\012". */
+static void maps_put_name(FILE *out, const char *name)
+{
+	for (; *name; name++) {
+		if (*name == '\n')
+			fputs("\\012", out);
+		else
+			fputc(*name, out);
+	}
+}
+
+/* show_map_vma(): the header line of @vma, newline included. */
+static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
+			  FILE *out) VAS_REQUIRES_SHARED(u)
+{
+	unsigned long flags = vma->vm_flags;
+	unsigned long major = 0, minor = 0, ino = 0;
+	unsigned long long pgoff = 0;
+	const char *name = NULL;
+	bool path = false;
+	int n;
+
+	(void)u;
+	if (vma->vm_file) {
+		pgoff = (unsigned long long)vma->vm_pgoff << PROC_PAGE_SHIFT;
+		if (vas__file_host_stat(vma->vm_file, &major, &minor, &ino))
+			major = minor = ino = 0;
+		if (vas__file_is_shmem(vma->vm_file))
+			name = "/dev/zero (deleted)";
+		else
+			name = vas_file_name(vma->vm_file);
+		path = true;
+	} else if (vma->vm_ops && vma->vm_ops->name) {
+		name = vma->vm_ops->name(vma_ref(vma));
+	}
+	/* [heap] and [stack]: not yet, vas has no brk area or initial stack. */
+
+	n = fprintf(out, "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu ",
+		    vma->vm_start, vma->vm_end, flags & VAS_VM_READ ? 'r' : '-',
+		    flags & VAS_VM_WRITE ? 'w' : '-',
+		    flags & VAS_VM_EXEC ? 'x' : '-',
+		    flags & VAS_VM_MAYSHARE ? 's' : 'p', pgoff, major, minor, ino);
+	if (name) {
+		/* seq_pad(m, ' '): spaces up to the column, then one more. */
+		for (; n >= 0 && n < MAPS_NAME_PAD; n++)
+			fputc(' ', out);
+		fputc(' ', out);
+		if (path)
+			maps_put_name(out, name);
+		else
+			fputs(name, out);
+	}
+	fputc('\n', out);
+}
+
+/* ---- smaps --------------------------------------------------------------- */
+
+/* SEQ_PUT_DEC: "NAME:   " then bytes in kB right-aligned in 8 columns. */
+static void smaps_put_kb(FILE *out, const char *label, unsigned long long bytes)
+{
+	fprintf(out, "%s%8llu kB\n", label, bytes >> 10);
+}
+
+/* show_smap(): the maps line of @vma and its figures. */
+static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
+			   FILE *out) VAS_REQUIRES_SHARED(u)
+{
+	struct smaps_counts mss;
+	unsigned int bit;
+
+	smaps_gather_stats(u, vma, &mss);
+	maps_show_vma(u, vma, out);
+
+	smaps_put_kb(out, "Size:           ", vma->vm_end - vma->vm_start);
+	smaps_put_kb(out, "KernelPageSize: ", PROC_PAGE_SIZE);
+	smaps_put_kb(out, "MMUPageSize:    ", PROC_PAGE_SIZE);
+	smaps_put_kb(out, "Rss:            ", mss.resident);
+	smaps_put_kb(out, "Pss:            ", mss.pss >> SMAPS_PSS_SHIFT);
+	smaps_put_kb(out, "Pss_Dirty:      ", mss.pss_dirty >> SMAPS_PSS_SHIFT);
+	smaps_put_kb(out, "Shared_Clean:   ", mss.shared_clean);
+	smaps_put_kb(out, "Shared_Dirty:   ", mss.shared_dirty);
+	smaps_put_kb(out, "Private_Clean:  ", mss.private_clean);
+	smaps_put_kb(out, "Private_Dirty:  ", mss.private_dirty);
+	smaps_put_kb(out, "Referenced:     ", mss.referenced);
+	smaps_put_kb(out, "Anonymous:      ", mss.anonymous);
+	smaps_put_kb(out, "KSM:            ", mss.ksm);
+	smaps_put_kb(out, "LazyFree:       ", mss.lazyfree);
+	smaps_put_kb(out, "AnonHugePages:  ", mss.anonymous_thp);
+	smaps_put_kb(out, "ShmemPmdMapped: ", mss.shmem_thp);
+	smaps_put_kb(out, "FilePmdMapped:  ", mss.file_thp);
+	smaps_put_kb(out, "Shared_Hugetlb: ", mss.shared_hugetlb);
+	/* The kernel gives this one 7 columns: its label is one longer. */
+	fprintf(out, "Private_Hugetlb: %7llu kB\n", mss.private_hugetlb >> 10);
+	smaps_put_kb(out, "Swap:           ", mss.swap);
+	smaps_put_kb(out, "SwapPss:        ", mss.swap_pss >> SMAPS_PSS_SHIFT);
+	smaps_put_kb(out, "Locked:         ", mss.pss_locked >> SMAPS_PSS_SHIFT);
+	fprintf(out, "THPeligible:    %8u\n", smaps_thp_eligible(vma) ? 1u : 0u);
+	/* No ProtectionKey line: arch_pkeys_enabled() is false (proc.h). */
+
+	fputs("VmFlags: ", out);
+	for (bit = 0; bit < 64; bit++) {
+		const char *code;
+
+		if (!(vma->vm_flags & (1UL << bit)))
+			continue;
+		code = vm_flag_code(bit);
+		if (code)
+			fprintf(out, "%s ", code);
+	}
+	fputc('\n', out);
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+static int proc_print(struct vas_mm_user *u, FILE *out, bool smaps)
+	VAS_EXCLUDES(u)
+{
+	struct vas_vma_iter it;
+	struct vas_vma_ref *ref;
+
+	vas_mmap_read_lock(u);
+	vas_vma_iter_init(&it, u, 0, ULONG_MAX);
+	while ((ref = vas_vma_iter_next(&it, u))) {
+		if (smaps)
+			smaps_show_vma(u, vma_of_ref(ref), out);
+		else
+			maps_show_vma(u, vma_of_ref(ref), out);
+	}
+	vas_mmap_read_unlock(u);
+	return ferror(out) ? -EIO : 0;
+}
+
+int vas_proc_maps_print(struct vas_mm_user *mm, FILE *out)
+{
+	return proc_print(mm, out, false);
+}
+
+int vas_proc_smaps_print(struct vas_mm_user *mm, FILE *out)
+{
+	return proc_print(mm, out, true);
+}

@@ -33,6 +33,13 @@ int vas_mm_create(struct vas_machine *machine, struct vas_mm_user **out)
 	};
 	rt_init(&mm->mm_mt);
 	mmap_lock_init(&mm->mmap_lock);
+	/* x86-64 without randomisation: TASK_SIZE less the 128 MiB gap */
+	mm->mmap_base = (VAS_TASK_SIZE - (128UL << 20)) & PAGE_MASK;
+	for (int r = 0; r < VAS_NR_RLIMITS; r++)
+		mm->rlimit[r] = VAS_RLIM_INFINITY;
+	mm->rlimit[VAS_RLIMIT_MEMLOCK] = 8UL << 20;
+	mm->rlimit[VAS_RLIMIT_STACK] = 8UL << 20;
+	mm->cap_ipc_lock = true;
 	__atomic_add_fetch(&machine->nr_mms, 1, __ATOMIC_RELAXED);
 	stats_add(&machine->stats, VAS_STAT_MM_CREATE, 1);
 	*out = mm_user(mm);
@@ -146,6 +153,33 @@ void mmput_async(struct mm_struct *mm)
 {
 	if (mm_users_dec(mm))
 		machine_queue_teardown(mm->machine, mm);
+}
+
+int vas_mm_set_rlimit(struct vas_mm_user *u, enum vas_rlimit resource,
+		      unsigned long value)
+{
+	struct mm_struct *mm = mm_of_user(u);
+
+	if ((unsigned)resource >= VAS_NR_RLIMITS)
+		return -EINVAL;
+	mmap_write_lock(mm);
+	__atomic_store_n(&mm->rlimit[resource], value, __ATOMIC_RELAXED);
+	mmap_write_unlock(mm);
+	return 0;
+}
+
+unsigned long vas_mm_get_rlimit(struct vas_mm_user *u, enum vas_rlimit resource)
+{
+	if ((unsigned)resource >= VAS_NR_RLIMITS)
+		return 0;
+	return __atomic_load_n(&mm_of_user(u)->rlimit[resource],
+			       __ATOMIC_RELAXED);
+}
+
+void vas_mm_set_cap_ipc_lock(struct vas_mm_user *u, bool capable)
+{
+	__atomic_store_n(&mm_of_user(u)->cap_ipc_lock, capable,
+			 __ATOMIC_RELAXED);
 }
 
 /* ---- public names ------------------------------------------------------- */

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmap.c - mmap(2): argument checks in Linux 6.18's order (do_mmap),
+ * address selection (x86-64 top-down, arch_get_unmapped_area_topdown),
+ * and mmap_region: the implicit unmap of MAP_FIXED, the merge with the
+ * neighbours, the file's mmap hook, all committed with one atomic store.
+ */
+#include <errno.h>
+#include <limits.h>
+#include "base/bug.h"
+#include "mem/file.h"
+#include "mmap/mmap_internal.h"
+#include "vma/access.h"
+
+/* Flags that MAP_SHARED accepts without validation (LEGACY_MAP_MASK). */
+#define LEGACY_MAP_MASK                                                       \
+	(VAS_MAP_SHARED | VAS_MAP_PRIVATE | VAS_MAP_FIXED | VAS_MAP_ANONYMOUS | \
+	 VAS_MAP_DENYWRITE | VAS_MAP_EXECUTABLE | VAS_MAP_UNINITIALIZED |      \
+	 VAS_MAP_GROWSDOWN | VAS_MAP_LOCKED | VAS_MAP_NORESERVE |              \
+	 VAS_MAP_POPULATE | VAS_MAP_NONBLOCK | VAS_MAP_STACK | VAS_MAP_HUGETLB)
+
+bool may_expand_vm(struct mm_struct *mm, unsigned long flags,
+		   unsigned long npages)
+{
+	if (mm->total_vm + npages > rlimit_pages(mm, VAS_RLIMIT_AS))
+		return false;
+	if (is_data_mapping(flags) &&
+	    mm->data_vm + npages > rlimit_pages(mm, VAS_RLIMIT_DATA))
+		return false;
+	return true;
+}
+
+bool mlock_future_ok(struct mm_struct *mm, unsigned long flags,
+		     unsigned long bytes)
+{
+	if (!(flags & VAS_VM_LOCKED) ||
+	    __atomic_load_n(&mm->cap_ipc_lock, __ATOMIC_RELAXED))
+		return true;
+	return (bytes >> PAGE_SHIFT) + mm->locked_vm <=
+	       rlimit_pages(mm, VAS_RLIMIT_MEMLOCK);
+}
+
+/* MAP_* -> VM_* (calc_vm_flag_bits). */
+static unsigned long calc_vm_flag_bits(int flags)
+{
+	return (flags & VAS_MAP_GROWSDOWN ? VAS_VM_GROWSDOWN : 0) |
+	       (flags & VAS_MAP_LOCKED ? VAS_VM_LOCKED : 0) |
+	       (flags & VAS_MAP_STACK ? VAS_VM_NOHUGEPAGE : 0);
+}
+
+/* The lowest address a VMA's guard gap leaves free below it. */
+static unsigned long vm_start_gap(struct mm_struct *mm,
+				  const struct vm_area_struct *vma)
+{
+	unsigned long start = vma->vm_start;
+
+	if (vma->vm_flags & VAS_VM_GROWSDOWN) {
+		start -= mm->machine->cfg.stack_guard_gap;
+		if (start > vma->vm_start)
+			start = 0;
+	}
+	return start;
+}
+
+/*
+ * The highest free gap of @len bytes below @high and at or above @low
+ * (vm_unmapped_area, top-down). Return: its start, or -ENOMEM.
+ */
+static long unmapped_area_topdown(struct mm_struct *mm, unsigned long len,
+				  unsigned long low, unsigned long high)
+	VAS_REQUIRES(mm)
+{
+	unsigned long gap_end = high, s, e;
+	struct vm_area_struct *vma;
+
+	if (high < low || high - low < len)
+		return -ENOMEM;
+	/* Walk down from the VMA that contains or follows high - 1. */
+	vma = rt_find(&mm->mm_mt, high - 1, &s, &e);
+	for (;;) {
+		unsigned long gap_start, top = gap_end;
+
+		if (vma && vma->vm_start < high) {
+			unsigned long sg = vm_start_gap(mm, vma);
+
+			if (sg < top)
+				top = sg;
+		}
+		vma = rt_prev(&mm->mm_mt, vma ? vma->vm_start : high, &s, &e);
+		gap_start = vma ? e : 0;
+		if (gap_start < low)
+			gap_start = low;
+		if (top > gap_start && top - gap_start >= len)
+			return (long)(top - len);
+		if (!vma || e <= low)
+			return -ENOMEM;
+		gap_end = top;
+	}
+}
+
+/* Bottom-up fallback (arch_get_unmapped_area). */
+static long unmapped_area_bottomup(struct mm_struct *mm, unsigned long len)
+	VAS_REQUIRES(mm)
+{
+	unsigned long addr = mm->mmap_base / 3 & PAGE_MASK, s, e;
+	struct vm_area_struct *vma;
+
+	while (addr + len <= VAS_TASK_SIZE && addr + len > addr) {
+		vma = rt_find(&mm->mm_mt, addr, &s, &e);
+		if (!vma || addr + len <= vm_start_gap(mm, vma))
+			return (long)addr;
+		addr = e;
+	}
+	return -ENOMEM;
+}
+
+static long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+			      unsigned long len, int flags)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *vma;
+	long found;
+
+	if (len > VAS_TASK_SIZE)
+		return -ENOMEM;
+	if (flags & VAS_MAP_FIXED) {
+		found = (long)addr;
+	} else {
+		if (addr) {
+			addr &= PAGE_MASK;
+			/* mmap_address_hint_valid() */
+			if (VAS_TASK_SIZE - len >= addr) {
+				vma = rt_find(&mm->mm_mt, addr, NULL, NULL);
+				if (!vma || addr + len <= vm_start_gap(mm, vma))
+					return (long)addr;
+			}
+		}
+		found = unmapped_area_topdown(mm, len, PAGE_SIZE, mm->mmap_base);
+		if (found < 0)
+			found = unmapped_area_bottomup(mm, len);
+		if (found < 0)
+			return found;
+	}
+	if ((unsigned long)found > VAS_TASK_SIZE - len)
+		return -ENOMEM;
+	if ((unsigned long)found & ~PAGE_MASK)
+		return -EINVAL;
+	return found;
+}
+
+/* Pages and accounted pages of [start, end) that are mapped now. */
+static void count_overlap(struct mm_struct *mm, unsigned long start,
+			  unsigned long end, unsigned long *pages,
+			  unsigned long *accounted, bool *sealed)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *vma;
+	struct rt_iter it;
+	unsigned long s, e;
+
+	*pages = *accounted = 0;
+	*sealed = false;
+	rt_iter_init(&it, &mm->mm_mt, start, end);
+	while ((vma = rt_iter_next(&it, &s, &e))) {
+		unsigned long n = (min_t(unsigned long, e, end) -
+				   max_t(unsigned long, s, start)) >> PAGE_SHIFT;
+
+		*pages += n;
+		if (vma->vm_flags & VAS_VM_ACCOUNT)
+			*accounted += n;
+		if (vma->vm_flags & VAS_VM_SEALED)
+			*sealed = true;
+	}
+}
+
+/* Call the file's mmap hook on the new, still invisible @vma. */
+static int call_mmap(struct vas_file *file, struct vm_area_struct *vma)
+{
+	int err;
+
+	if (file->kind != VAS_FILE_DRIVER)
+		return 0;
+	vma_new_begin(vma);
+	err = file->ops->mmap(file, vma_new(vma));
+	vma_new_end(vma);
+	return err;
+}
+
+/*
+ * mmap_region() - Map [addr, addr + len) with @vm_flags, replacing what is
+ * there, merging with the neighbours Linux would merge with.
+ *
+ *	|--L--|.....|--R--|   L and R straddle the edges: after the implicit
+ *	     [addr   end)     unmap, "prev" is L's lower part and "next" R's
+ *	                      upper part; either may take the new range.
+ */
+static long mmap_region(struct mm_struct *mm, struct vas_file *file,
+			unsigned long addr, unsigned long len,
+			unsigned long vm_flags, unsigned long pgoff)
+	VAS_REQUIRES(mm)
+{
+	unsigned long end = addr + len, pglen = len >> PAGE_SHIFT;
+	unsigned long nr_pages, nr_accounted, ts, te, tpgoff;
+	struct vm_area_struct *prev = NULL, *next = NULL, *t, *vma = NULL;
+	unsigned long ps, pe, ns, ne;
+	bool sealed, merge_left = false, merge_right = false;
+	struct vmg g;
+	int err;
+
+	count_overlap(mm, addr, end, &nr_pages, &nr_accounted, &sealed);
+	if (sealed)
+		return -EPERM;
+	if (!may_expand_vm(mm, vm_flags, pglen - nr_pages))
+		return -ENOMEM;
+	/* accountable_mapping(): private writable memory is committed */
+	if ((vm_flags & (VAS_VM_NORESERVE | VAS_VM_SHARED | VAS_VM_WRITE)) ==
+	    VAS_VM_WRITE)
+		vm_flags |= VAS_VM_ACCOUNT;
+
+	/* The neighbours as they will be once [addr, end) is unmapped. */
+	if (addr) {
+		prev = rt_lookup(&mm->mm_mt, addr - 1, &ps, &pe);
+	}
+	next = rt_lookup(&mm->mm_mt, end, &ns, &ne);
+	g = (struct vmg){ .start = addr, .end = end, .pgoff = pgoff,
+			  .flags = vm_flags, .file = file };
+	if (!(vm_flags & VAS_VM_SPECIAL)) {
+		merge_left = prev && vmg_can_merge_prev(&g, prev,
+				prev->vm_pgoff + ((addr - ps) >> PAGE_SHIFT));
+		merge_right = next && vmg_can_merge_next(&g, next,
+				next->vm_pgoff + ((end - ns) >> PAGE_SHIFT)) &&
+			      (!merge_left || anon_vmas_compatible(prev, next));
+		if (merge_left && merge_right && next != prev &&
+		    !can_merge_remove_vma(next))
+			merge_right = false;
+	}
+
+	if (merge_left) {
+		t = prev;
+		ts = ps;
+		te = merge_right ? ne : end;
+		tpgoff = prev->vm_pgoff;
+	} else if (merge_right && ns >= addr) {
+		t = next;
+		ts = addr;
+		te = ne;
+		tpgoff = pgoff;
+	} else {
+		/* a new VMA (also when next is the lower part of one VMA
+		 * that straddles both edges: the new VMA takes its place) */
+		vma = vm_area_alloc(mm);
+		if (!vma)
+			return -ENOMEM;
+		vma->vm_start = addr;
+		vma->vm_end = end;
+		vma->vm_flags = vm_flags;
+		vma->vm_pgoff = pgoff;
+		if (file)
+			vma->vm_file = vas_file_get(file);
+		t = vma;
+		ts = addr;
+		te = merge_right ? ne : end;
+		tpgoff = pgoff;
+	}
+	{
+		VMC_STATE(c, ts, te, t, tpgoff);
+
+		err = vmc_prepare(mm, &c);
+		if (err)
+			goto out_free;
+		if (vma && file) {
+			err = call_mmap(file, vma);
+			if (err) {
+				vmc_abort(mm, &c);
+				goto out_free;
+			}
+			/* The hook may have made the mapping special. */
+			if ((vma->vm_flags & VAS_VM_SPECIAL) &&
+			    (vma->vm_flags & VAS_VM_LOCKED))
+				vma->vm_flags &= ~(VAS_VM_LOCKED |
+						   VAS_VM_LOCKONFAULT);
+		}
+		vmc_commit(mm, &c);
+	}
+	if (!vma)
+		stats_add(&mm->machine->stats, VAS_STAT_VMA_MERGE, 1);
+	return (long)addr;
+
+out_free:
+	if (vma)
+		vm_area_free(vma);
+	return err;
+}
+
+/*
+ * do_mmap() - @shmem: the shmem object a shared anonymous mapping gets
+ * (file is NULL then), so that it merges only with its own pieces.
+ */
+static long do_mmap(struct mm_struct *mm, struct vas_file *file,
+		    struct vas_file *shmem, unsigned long addr,
+		    unsigned long len, int prot, int flags, unsigned long pgoff)
+	VAS_REQUIRES(mm)
+{
+	unsigned long vm_flags;
+	long found;
+
+	if (!len)
+		return -EINVAL;
+	if (flags & VAS_MAP_FIXED_NOREPLACE)
+		flags |= VAS_MAP_FIXED;
+	if (!(flags & VAS_MAP_FIXED)) {
+		/* round_hint_to_min() */
+		addr &= PAGE_MASK;
+		if (addr && addr < mm->machine->cfg.mmap_min_addr)
+			addr = mm->machine->cfg.mmap_min_addr;
+	}
+	if (len > ULONG_MAX - PAGE_SIZE + 1)
+		return -ENOMEM;
+	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	if (!len)
+		return -ENOMEM;
+	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
+	if ((unsigned long)mm->map_count > mm->machine->cfg.max_map_count)
+		return -ENOMEM;
+	vm_flags = calc_vm_prot_bits(prot) | calc_vm_flag_bits(flags) |
+		   mm->def_flags | VAS_VM_MAYREAD | VAS_VM_MAYWRITE |
+		   VAS_VM_MAYEXEC;
+	found = get_unmapped_area(mm, addr, len, flags);
+	if (found < 0)
+		return found;
+	addr = (unsigned long)found;
+	if (flags & VAS_MAP_FIXED_NOREPLACE) {
+		unsigned long s;
+
+		if (rt_find(&mm->mm_mt, addr, &s, NULL) && s < addr + len)
+			return -EEXIST;
+	}
+	if ((flags & VAS_MAP_LOCKED) &&
+	    !__atomic_load_n(&mm->cap_ipc_lock, __ATOMIC_RELAXED) &&
+	    rlimit_pages(mm, VAS_RLIMIT_MEMLOCK) == 0)
+		return -EPERM;
+	if (!mlock_future_ok(mm, vm_flags, len))
+		return -EAGAIN;
+	if (file) {
+		switch (flags & VAS_MAP_TYPE) {
+		case VAS_MAP_SHARED:
+			flags &= LEGACY_MAP_MASK;
+			/* fall through */
+		case VAS_MAP_SHARED_VALIDATE:
+			if (flags & ~LEGACY_MAP_MASK)
+				return -EOPNOTSUPP;
+			if ((prot & VAS_PROT_WRITE) &&
+			    !(file->mode & VAS_FMODE_WRITE))
+				return -EACCES;
+			vm_flags |= VAS_VM_SHARED | VAS_VM_MAYSHARE;
+			if (!(file->mode & VAS_FMODE_WRITE))
+				vm_flags &= ~(VAS_VM_MAYWRITE | VAS_VM_SHARED);
+			/* fall through */
+		case VAS_MAP_PRIVATE:
+			if (!(file->mode & VAS_FMODE_READ))
+				return -EACCES;
+			if (!file_has_mmap(file))
+				return -ENODEV;
+			if (vm_flags & VAS_VM_GROWSDOWN)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+	} else {
+		switch (flags & VAS_MAP_TYPE) {
+		case VAS_MAP_SHARED:
+			if (vm_flags & VAS_VM_GROWSDOWN)
+				return -EINVAL;
+			pgoff = 0;
+			vm_flags |= VAS_VM_SHARED | VAS_VM_MAYSHARE;
+			break;
+		case VAS_MAP_PRIVATE:
+			pgoff = addr >> PAGE_SHIFT;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (flags & VAS_MAP_NORESERVE)
+		vm_flags |= VAS_VM_NORESERVE;	/* overcommit heuristic */
+	return mmap_region(mm, file ? file : shmem, addr, len, vm_flags, pgoff);
+}
+
+int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,
+	     int prot, int flags, struct vas_file *file, unsigned long off,
+	     unsigned long *addrp)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	struct vas_file *shmem = NULL;
+	long ret;
+
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (flags & VAS_MAP_ANONYMOUS)
+		file = NULL;
+	else if (!file)
+		return -EBADF;
+	flags &= ~(VAS_MAP_EXECUTABLE | VAS_MAP_DENYWRITE);
+	if (!file && (flags & VAS_MAP_TYPE) == VAS_MAP_SHARED) {
+		/* shared anonymous memory lives in a shmem object */
+		shmem = shmem_file_setup(mm->machine, len);
+		if (!shmem)
+			return -ENOMEM;
+	}
+	mmap_write_lock(mm);
+	ret = do_mmap(mm, file, shmem, addr, len, prot, flags,
+		      off >> PAGE_SHIFT);
+	mmap_write_unlock(mm);
+	if (shmem)
+		vas_file_put(shmem);
+	if (ret < 0)
+		return (int)ret;
+	*addrp = (unsigned long)ret;
+	return 0;
+}

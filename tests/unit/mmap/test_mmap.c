@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_mmap.c - mmap, munmap and mprotect through the public API: merging,
+ * splitting, MAP_FIXED replacement, errnos, accounting; the whole layout
+ * checked after each step (flags included) and the validator run.
+ */
+#include <errno.h>
+#include <limits.h>
+#include "harness.h"
+#include <vas/vas.h>
+#include "base/alloc.h"
+
+#define W 0x200000000000UL
+#define P 4096UL
+#define ANON (VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS)
+#define RW (VAS_PROT_READ | VAS_PROT_WRITE)
+#define VM_RW (VAS_VM_READ | VAS_VM_WRITE)
+#define MAYS (VAS_VM_MAYREAD | VAS_VM_MAYWRITE | VAS_VM_MAYEXEC)
+
+struct f {
+	struct vas_machine *m;
+	struct vas_mm_user *mm;
+};
+
+static void setup(struct f *f)
+{
+	ASSERT_EQ(vas_machine_create(NULL, &f->m), 0);
+	ASSERT_EQ(vas_mm_create(f->m, &f->mm), 0);
+}
+
+static void teardown(struct f *f)
+{
+	EXPECT_EQ(vas_mm_validate(f->mm), 0);
+	vas_mm_put(f->mm);
+	EXPECT_EQ(vas_machine_destroy(f->m), 0);
+}
+
+struct want {
+	unsigned long start, end, flags, pgoff;
+};
+
+/* Exactly these VMAs, with these flags and pgoffs. */
+static void expect_vmas_(const char *file, int line, struct vas_mm_user *mm,
+			 const struct want *w, int n)
+{
+	struct vas_vma_iter it;
+	struct vas_vma_ref *v;
+	int i = 0;
+
+	vas_mmap_read_lock(mm);
+	vas_vma_iter_init(&it, mm, 0, ULONG_MAX);
+	while ((v = vas_vma_iter_next(&it, mm))) {
+		if (i < n && (vas_vma_start(v) != w[i].start ||
+			      vas_vma_end(v) != w[i].end ||
+			      vas_vma_flags(v) != w[i].flags ||
+			      vas_vma_pgoff(v) != w[i].pgoff))
+			harness_fail(file, line,
+				     "VMA %d is [%#lx,%#lx) flags %#lx pgoff %#lx; want "
+				     "[%#lx,%#lx) flags %#lx pgoff %#lx", i,
+				     vas_vma_start(v), vas_vma_end(v), vas_vma_flags(v),
+				     vas_vma_pgoff(v), w[i].start, w[i].end,
+				     w[i].flags, w[i].pgoff);
+		i++;
+	}
+	vas_mmap_read_unlock(mm);
+	if (i != n)
+		harness_fail(file, line, "%d VMAs, want %d", i, n);
+	if (vas_mm_validate(mm))
+		harness_fail(file, line, "validator failed");
+}
+#define EXPECT_VMAS(mm, ...)                                                  \
+	do {                                                                  \
+		const struct want __w[] = { __VA_ARGS__ };                    \
+		expect_vmas_(__FILE__, __LINE__, mm, __w,                     \
+			     (int)(sizeof(__w) / sizeof(__w[0])));            \
+	} while (0)
+
+#define ANONRW (VM_RW | MAYS | VAS_VM_ACCOUNT)
+#define ANONR (VAS_VM_READ | MAYS)
+
+TEST(adjacent_anonymous_mmaps_merge)
+{
+	struct f f;
+	unsigned long a;
+
+	setup(&f);
+	/* W: aa  then bb right after: one VMA */
+	ASSERT_EQ(vas_mmap(f.mm, W, 2 * P, RW, ANON, NULL, 0, &a), 0);
+	EXPECT_EQ(a, W);
+	ASSERT_EQ(vas_mmap(f.mm, W + 2 * P, 2 * P, RW, ANON, NULL, 0, &a), 0);
+	EXPECT_EQ(a, W + 2 * P);
+	EXPECT_VMAS(f.mm, { W, W + 4 * P, ANONRW, W / P });
+	/* different prot does not merge */
+	ASSERT_EQ(vas_mmap(f.mm, W + 4 * P, P, VAS_PROT_READ, ANON, NULL, 0, &a), 0);
+	EXPECT_VMAS(f.mm, { W, W + 4 * P, ANONRW, W / P },
+		    { W + 4 * P, W + 5 * P, ANONR, W / P + 4 });
+	/* fill a hole between two compatible VMAs: all three merge */
+	ASSERT_EQ(vas_mmap(f.mm, W + 7 * P, P, VAS_PROT_READ, ANON, NULL, 0, &a), 0);
+	ASSERT_EQ(vas_mmap(f.mm, W + 5 * P, 2 * P, VAS_PROT_READ, ANON, NULL, 0, &a), 0);
+	EXPECT_VMAS(f.mm, { W, W + 4 * P, ANONRW, W / P },
+		    { W + 4 * P, W + 8 * P, ANONR, W / P + 4 });
+	teardown(&f);
+}
+
+TEST(mprotect_splits_and_merges_back)
+{
+	struct f f;
+	unsigned long a;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, 4 * P, RW, ANON, NULL, 0, &a), 0);
+	/* middle becomes read-only: three VMAs; VM_ACCOUNT dropped (no anon_vma) */
+	ASSERT_EQ(vas_mprotect(f.mm, W + P, 2 * P, VAS_PROT_READ), 0);
+	EXPECT_VMAS(f.mm, { W, W + P, ANONRW, W / P },
+		    { W + P, W + 3 * P, ANONR, W / P + 1 },
+		    { W + 3 * P, W + 4 * P, ANONRW, W / P + 3 });
+	/* back to rw: one VMA again */
+	ASSERT_EQ(vas_mprotect(f.mm, W + P, 2 * P, RW), 0);
+	EXPECT_VMAS(f.mm, { W, W + 4 * P, ANONRW, W / P });
+	teardown(&f);
+}
+
+TEST(mprotect_over_hole_changes_part_before)
+{
+	struct f f;
+	unsigned long a;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, 2 * P, RW, ANON, NULL, 0, &a), 0);
+	ASSERT_EQ(vas_mmap(f.mm, W + 3 * P, P, RW, ANON, NULL, 0, &a), 0);
+	EXPECT_EQ(vas_mprotect(f.mm, W, 4 * P, VAS_PROT_READ), -ENOMEM);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONR, W / P },
+		    { W + 3 * P, W + 4 * P, ANONRW, W / P + 3 });
+	/* a hole at the start: nothing changes */
+	EXPECT_EQ(vas_mprotect(f.mm, W + 2 * P, 2 * P, VAS_PROT_NONE), -ENOMEM);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONR, W / P },
+		    { W + 3 * P, W + 4 * P, ANONRW, W / P + 3 });
+	EXPECT_EQ(vas_mprotect(f.mm, W + 1, P, VAS_PROT_READ), -EINVAL);
+	EXPECT_EQ(vas_mprotect(f.mm, W, 0, VAS_PROT_READ), 0);
+	EXPECT_EQ(vas_mprotect(f.mm, W, P, 0x10), -EINVAL);
+	teardown(&f);
+}
+
+TEST(munmap_middle_edges_and_errors)
+{
+	struct f f;
+	unsigned long a;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, 6 * P, RW, ANON, NULL, 0, &a), 0);
+	ASSERT_EQ(vas_munmap(f.mm, W + 2 * P, 2 * P), 0);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONRW, W / P },
+		    { W + 4 * P, W + 6 * P, ANONRW, W / P + 4 });
+	ASSERT_EQ(vas_munmap(f.mm, W + P, 4 * P), 0);	/* trims both */
+	EXPECT_VMAS(f.mm, { W, W + P, ANONRW, W / P },
+		    { W + 5 * P, W + 6 * P, ANONRW, W / P + 5 });
+	EXPECT_EQ(vas_munmap(f.mm, W + 1, P), -EINVAL);
+	EXPECT_EQ(vas_munmap(f.mm, W, 0), -EINVAL);
+	EXPECT_EQ(vas_munmap(f.mm, W + 10 * P, P), 0);	/* nothing there */
+	teardown(&f);
+}
+
+TEST(map_fixed_replaces_and_merges)
+{
+	struct f f;
+	unsigned long a;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, 6 * P, RW, ANON, NULL, 0, &a), 0);
+	/* read-only over the middle: split in three */
+	ASSERT_EQ(vas_mmap(f.mm, W + 2 * P, 2 * P, VAS_PROT_READ,
+			   ANON | VAS_MAP_FIXED, NULL, 0, &a), 0);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONRW, W / P },
+		    { W + 2 * P, W + 4 * P, ANONR, W / P + 2 },
+		    { W + 4 * P, W + 6 * P, ANONRW, W / P + 4 });
+	/* rw over it again: merges back with both sides */
+	ASSERT_EQ(vas_mmap(f.mm, W + 2 * P, 2 * P, RW, ANON | VAS_MAP_FIXED, NULL,
+			   0, &a), 0);
+	EXPECT_VMAS(f.mm, { W, W + 6 * P, ANONRW, W / P });
+	EXPECT_EQ(vas_mmap(f.mm, W + P, P, RW, ANON | VAS_MAP_FIXED_NOREPLACE,
+			   NULL, 0, &a), -EEXIST);
+	/* a hint over a mapping goes elsewhere (top-down, below mmap_base) */
+	ASSERT_EQ(vas_mmap(f.mm, W, P, RW, ANON, NULL, 0, &a), 0);
+	EXPECT_NE(a, W);
+	EXPECT_EQ(a & (P - 1), 0);
+	EXPECT_EQ(vas_munmap(f.mm, a, P), 0);
+	teardown(&f);
+}
+
+TEST(mmap_errnos)
+{
+	struct f f;
+	unsigned long a = 123;
+
+	setup(&f);
+	EXPECT_EQ(vas_mmap(f.mm, W, 0, RW, ANON, NULL, 0, &a), -EINVAL);
+	EXPECT_EQ(vas_mmap(f.mm, W, P, RW, VAS_MAP_ANONYMOUS, NULL, 0, &a), -EINVAL);
+	EXPECT_EQ(vas_mmap(f.mm, W, P, RW, VAS_MAP_PRIVATE, NULL, 0, &a), -EBADF);
+	EXPECT_EQ(vas_mmap(f.mm, W + 1, P, RW, ANON | VAS_MAP_FIXED, NULL, 0, &a), -EINVAL);
+	EXPECT_EQ(vas_mmap(f.mm, W, P, RW, ANON, NULL, 1, &a), -EINVAL);
+	EXPECT_EQ(vas_mmap(f.mm, W, -P, RW, ANON, NULL, 0, &a), -ENOMEM);
+	EXPECT_EQ(vas_mmap(f.mm, VAS_TASK_SIZE, P, RW, ANON | VAS_MAP_FIXED, NULL, 0,
+			   &a), -ENOMEM);
+	EXPECT_EQ(a, 123);	/* untouched on failure */
+	teardown(&f);
+}
+
+TEST(shared_anonymous_never_merges)
+{
+	struct f f;
+	unsigned long a;
+	const unsigned long sh = VM_RW | MAYS | VAS_VM_SHARED | VAS_VM_MAYSHARE;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, 2 * P, RW, VAS_MAP_SHARED | VAS_MAP_ANONYMOUS,
+			   NULL, 0, &a), 0);
+	ASSERT_EQ(vas_mmap(f.mm, W + 2 * P, 2 * P, RW,
+			   VAS_MAP_SHARED | VAS_MAP_ANONYMOUS, NULL, 0, &a), 0);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, sh, 0 }, { W + 2 * P, W + 4 * P, sh, 0 });
+	/* split pieces of one object merge back; pgoff follows the object */
+	ASSERT_EQ(vas_mprotect(f.mm, W + P, P, VAS_PROT_READ), 0);
+	EXPECT_VMAS(f.mm, { W, W + P, sh, 0 },
+		    { W + P, W + 2 * P, sh & ~VAS_VM_WRITE, 1 },
+		    { W + 2 * P, W + 4 * P, sh, 0 });
+	ASSERT_EQ(vas_mprotect(f.mm, W + P, P, RW), 0);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, sh, 0 }, { W + 2 * P, W + 4 * P, sh, 0 });
+	teardown(&f);
+}
+
+TEST(accounting_and_map_count_limit)
+{
+	struct vas_machine_config cfg;
+	struct f f;
+	unsigned long a;
+
+	vas_machine_config_init(&cfg);
+	cfg.max_map_count = 2;
+	ASSERT_EQ(vas_machine_create(&cfg, &f.m), 0);
+	ASSERT_EQ(vas_mm_create(f.m, &f.mm), 0);
+	ASSERT_EQ(vas_mmap(f.mm, W, 3 * P, RW, ANON, NULL, 0, &a), 0);
+	ASSERT_EQ(vas_mmap(f.mm, W + 4 * P, P, RW, ANON, NULL, 0, &a), 0);
+	/* a split that would make 3 VMAs is refused, nothing changes */
+	EXPECT_EQ(vas_munmap(f.mm, W + P, P), -ENOMEM);
+	EXPECT_VMAS(f.mm, { W, W + 3 * P, ANONRW, W / P },
+		    { W + 4 * P, W + 5 * P, ANONRW, W / P + 4 });
+	/* RLIMIT_AS */
+	ASSERT_EQ(vas_mm_set_rlimit(f.mm, VAS_RLIMIT_AS, 5 * P), 0);
+	EXPECT_EQ(vas_mmap(f.mm, W + 8 * P, P, RW, ANON, NULL, 0, &a), -ENOMEM);
+	teardown(&f);
+}
+
+/* ---- allocation failure ------------------------------------------------- */
+
+/* Flags of every page of [W, W + 8P), 0 where unmapped. */
+static void page_flags(struct vas_mm_user *mm, unsigned long *out)
+{
+	vas_mmap_read_lock(mm);
+	for (int i = 0; i < 8; i++) {
+		struct vas_vma_ref *v = vas_vma_lookup(mm, W + (unsigned long)i * P);
+
+		out[i] = v ? vas_vma_flags(v) : 0;
+	}
+	vas_mmap_read_unlock(mm);
+}
+
+static int op_fixed(struct vas_mm_user *mm)
+{
+	unsigned long a;
+
+	return vas_mmap(mm, W + 2 * P, 2 * P, VAS_PROT_READ, ANON | VAS_MAP_FIXED,
+			NULL, 0, &a);
+}
+
+static int op_munmap(struct vas_mm_user *mm)
+{
+	return vas_munmap(mm, W + 2 * P, 2 * P);
+}
+
+static int op_mprotect(struct vas_mm_user *mm)
+{
+	return vas_mprotect(mm, W + 2 * P, 2 * P, VAS_PROT_READ);
+}
+
+static int op_shared(struct vas_mm_user *mm)
+{
+	unsigned long a;
+
+	return vas_mmap(mm, W + 6 * P, 2 * P, RW, VAS_MAP_SHARED | VAS_MAP_ANONYMOUS,
+			NULL, 0, &a);
+}
+
+/*
+ * Every allocation of each call fails once in turn: the call returns
+ * -ENOMEM, every page keeps its mapping and flags (mprotect may leave a
+ * split behind, as Linux does), and nothing leaks.
+ */
+TEST(each_allocation_fails_cleanly)
+{
+	int (*ops[])(struct vas_mm_user *) = { op_fixed, op_munmap, op_mprotect,
+					       op_shared };
+
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		unsigned long need, before[8], after[8], a;
+		long live;
+		struct f f;
+		int err;
+
+		for (unsigned long k = 0;; k++) {
+			live = vas_alloc_live();
+			setup(&f);
+			ASSERT_EQ(vas_mmap(f.mm, W, 6 * P, RW, ANON, NULL, 0, &a), 0);
+			page_flags(f.mm, before);
+			need = vas_alloc_count();
+			vas_fail_nth(k);	/* k == 0: dry run */
+			err = ops[i](f.mm);
+			vas_fail_nth(0);
+			need = vas_alloc_count() - need;
+			if (k == 0) {
+				EXPECT_EQ(err, 0);
+			} else {
+				if (err != -ENOMEM)
+					harness_fail(__FILE__, __LINE__,
+						     "op %u alloc %lu: %d", i, k, err);
+				page_flags(f.mm, after);
+				for (int p = 0; p < 8; p++)
+					if (before[p] != after[p])
+						harness_fail(__FILE__, __LINE__,
+							     "op %u alloc %lu: page %d changed",
+							     i, k, p);
+			}
+			teardown(&f);
+			if (vas_alloc_live() != live)
+				harness_fail(__FILE__, __LINE__, "op %u alloc %lu: leak %ld",
+					     i, k, vas_alloc_live() - live);
+			if (k >= need)
+				break;
+		}
+	}
+}

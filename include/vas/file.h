@@ -35,7 +35,11 @@ struct vas_vm_ops {
 	void (*open)(struct vas_vma_ref *vma);
 	/* The VMA goes away. A VMA with a close op never merges. May be NULL. */
 	void (*close)(struct vas_vma_ref *vma);
-	/* Name shown in maps ("[name]"), or NULL. May be NULL. */
+	/*
+	 * Name shown in maps for a VMA without a file, printed as returned
+	 * (the kernel's special mappings return "[vdso]", brackets and all),
+	 * or NULL. May be NULL.
+	 */
 	const char *(*name)(struct vas_vma_ref *vma);
 };
 

@@ -49,6 +49,52 @@ VAS_API int vas_mprotect(struct vas_mm_user *mm, unsigned long addr,
 			 unsigned long len, int prot)
 	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
 
+/**
+ * vas_mlock() / vas_mlock2() / vas_munlock() - mlock(2), mlock2(2) with
+ * VAS_MLOCK_ONFAULT, munlock(2). Like Linux, VMAs before a hole in the
+ * range keep their new state and -ENOMEM is returned.
+ */
+VAS_API int vas_mlock(struct vas_mm_user *mm, unsigned long addr,
+		      unsigned long len) VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+VAS_API int vas_mlock2(struct vas_mm_user *mm, unsigned long addr,
+		       unsigned long len, int flags)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+VAS_API int vas_munlock(struct vas_mm_user *mm, unsigned long addr,
+			unsigned long len) VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+/** vas_mlockall() / vas_munlockall() - mlockall(2) (VAS_MCL_*), munlockall(2). */
+VAS_API int vas_mlockall(struct vas_mm_user *mm, int flags)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+VAS_API int vas_munlockall(struct vas_mm_user *mm)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/**
+ * vas_madvise() - madvise(2). The advices that change VMA flags (normal,
+ * random, sequential, dontfork, dofork, wipeonfork, keeponfork, dontdump,
+ * dodump, hugepage, nohugepage, mergeable, unmergeable) and those that act
+ * on resident pages (dontneed, dontneed_locked, free, willneed, cold,
+ * pageout: there are no resident pages until the memory layer) are
+ * implemented. Unmapped parts of the range are skipped and reported as
+ * -ENOMEM at the end, as in Linux.
+ * Return: 0 or -errno; -ENOSYS for remove, populate_read, populate_write,
+ * guard_install and guard_remove, which need the memory layer.
+ */
+VAS_API int vas_madvise(struct vas_mm_user *mm, unsigned long addr,
+			unsigned long len, int advice)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/** vas_mseal() - mseal(2): @flags must be 0. All-or-nothing for holes. */
+VAS_API int vas_mseal(struct vas_mm_user *mm, unsigned long addr,
+		      unsigned long len, unsigned long flags)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/**
+ * vas_msync() - msync(2) (VAS_MS_*). Context: takes the mmap lock for
+ * read.
+ */
+VAS_API int vas_msync(struct vas_mm_user *mm, unsigned long addr,
+		      unsigned long len, int flags)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
 /* Resource limits of an address space (RLIMIT_*). */
 enum vas_rlimit {
 	VAS_RLIMIT_AS,

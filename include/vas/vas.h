@@ -14,5 +14,6 @@
 #include <vas/uapi.h>
 #include <vas/file.h>
 #include <vas/mman.h>
+#include <vas/proc.h>
 
 #endif /* VAS_VAS_H */

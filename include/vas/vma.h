@@ -51,6 +51,8 @@ struct vas_file;
 #define VAS_VM_GROWSDOWN 0x00000100UL
 #define VAS_VM_UFFD_MISSING 0x00000200UL
 #define VAS_VM_PFNMAP 0x00000400UL
+/* A guard region may be installed (MADV_GUARD_INSTALL; smaps "gu"). */
+#define VAS_VM_MAYBE_GUARD 0x00000800UL
 #define VAS_VM_UFFD_WP 0x00001000UL
 #define VAS_VM_LOCKED 0x00002000UL
 #define VAS_VM_IO 0x00004000UL

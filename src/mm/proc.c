@@ -21,13 +21,6 @@
 #include "mm/mm.h"
 #include "vma/access.h"
 
-/*
- * VM_MAYBE_GUARD (bit 11, code "gu"): set on a VMA once MADV_GUARD_INSTALL
- * has been applied to it. Linux 6.18.y prints it (seen on 6.18.44);
- * include/vas/vma.h does not name the bit yet.
- */
-#define PROC_VM_MAYBE_GUARD (1UL << 11)
-
 /* x86-64 4 KiB pages; huge pages (hugetlb) are not modelled. */
 #define PROC_PAGE_SIZE 4096UL
 #define PROC_PAGE_SHIFT 12

@@ -33,7 +33,7 @@
 #define ANON_RO (VAS_VM_READ | MAY)
 #define SHARED_RW                                                             \
 	(VAS_VM_READ | VAS_VM_WRITE | VAS_VM_SHARED | MAY | VAS_VM_MAYSHARE)
-#define VM_MAYBE_GUARD (1UL << 11)
+#define VM_MAYBE_GUARD VAS_VM_MAYBE_GUARD
 
 struct fixture {
 	struct vas_machine *machine;

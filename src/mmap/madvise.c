@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * madvise.c - madvise(2) (do_madvise, madvise_walk_vmas): argument checks,
+ * the walk that skips unmapped parts and reports -ENOMEM at the end, the
+ * advices that change VMA flags (with splits and merges at the edges), the
+ * mseal protection against discarding read-only anonymous memory, and the
+ * advices on resident pages (none exist before the memory layer).
+ */
+#include <errno.h>
+#include "base/err.h"
+#include "mmap/mmap_internal.h"
+
+static bool advice_valid(int advice)
+{
+	switch (advice) {
+	case VAS_MADV_NORMAL: case VAS_MADV_RANDOM: case VAS_MADV_SEQUENTIAL:
+	case VAS_MADV_WILLNEED: case VAS_MADV_DONTNEED: case VAS_MADV_FREE:
+	case VAS_MADV_REMOVE: case VAS_MADV_DONTFORK: case VAS_MADV_DOFORK:
+	case VAS_MADV_MERGEABLE: case VAS_MADV_UNMERGEABLE:
+	case VAS_MADV_HUGEPAGE: case VAS_MADV_NOHUGEPAGE:
+	case VAS_MADV_DONTDUMP: case VAS_MADV_DODUMP:
+	case VAS_MADV_WIPEONFORK: case VAS_MADV_KEEPONFORK:
+	case VAS_MADV_COLD: case VAS_MADV_PAGEOUT:
+	case VAS_MADV_POPULATE_READ: case VAS_MADV_POPULATE_WRITE:
+	case VAS_MADV_DONTNEED_LOCKED: case VAS_MADV_COLLAPSE:
+	case VAS_MADV_GUARD_INSTALL: case VAS_MADV_GUARD_REMOVE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Advices that only change vm_flags (madvise_need_mmap_write). */
+static bool advice_changes_flags(int advice)
+{
+	switch (advice) {
+	case VAS_MADV_NORMAL: case VAS_MADV_RANDOM: case VAS_MADV_SEQUENTIAL:
+	case VAS_MADV_DONTFORK: case VAS_MADV_DOFORK:
+	case VAS_MADV_MERGEABLE: case VAS_MADV_UNMERGEABLE:
+	case VAS_MADV_HUGEPAGE: case VAS_MADV_NOHUGEPAGE:
+	case VAS_MADV_DONTDUMP: case VAS_MADV_DODUMP:
+	case VAS_MADV_WIPEONFORK: case VAS_MADV_KEEPONFORK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Advices that discard data, refused on sealed read-only anonymous memory. */
+static bool advice_discards(int advice)
+{
+	switch (advice) {
+	case VAS_MADV_FREE: case VAS_MADV_DONTNEED:
+	case VAS_MADV_DONTNEED_LOCKED: case VAS_MADV_REMOVE:
+	case VAS_MADV_DONTFORK: case VAS_MADV_WIPEONFORK:
+	case VAS_MADV_GUARD_INSTALL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_ro_anon(const struct vm_area_struct *vma)
+{
+	if (vma->vm_file || (vma->vm_flags & VAS_VM_SHARED))
+		return false;
+	return !(vma->vm_flags & VAS_VM_WRITE);
+}
+
+/* The new flags for @advice, or -EINVAL (madvise_update_vma's switch). */
+static long advice_flags(const struct vm_area_struct *vma, int advice)
+{
+	unsigned long f = vma->vm_flags;
+
+	switch (advice) {
+	case VAS_MADV_NORMAL:
+		return (long)(f & ~(VAS_VM_RAND_READ | VAS_VM_SEQ_READ));
+	case VAS_MADV_SEQUENTIAL:
+		return (long)((f & ~VAS_VM_RAND_READ) | VAS_VM_SEQ_READ);
+	case VAS_MADV_RANDOM:
+		return (long)((f & ~VAS_VM_SEQ_READ) | VAS_VM_RAND_READ);
+	case VAS_MADV_DONTFORK:
+		return (long)(f | VAS_VM_DONTCOPY);
+	case VAS_MADV_DOFORK:
+		if (f & VAS_VM_IO)
+			return -EINVAL;
+		return (long)(f & ~VAS_VM_DONTCOPY);
+	case VAS_MADV_WIPEONFORK:
+		if (vma->vm_file || (f & VAS_VM_SHARED))
+			return -EINVAL;
+		return (long)(f | VAS_VM_WIPEONFORK);
+	case VAS_MADV_KEEPONFORK:
+		if (f & VAS_VM_DROPPABLE)
+			return -EINVAL;
+		return (long)(f & ~VAS_VM_WIPEONFORK);
+	case VAS_MADV_DONTDUMP:
+		return (long)(f | VAS_VM_DONTDUMP);
+	case VAS_MADV_DODUMP:
+		if ((f & VAS_VM_SPECIAL) || (f & VAS_VM_DROPPABLE))
+			return -EINVAL;
+		return (long)(f & ~VAS_VM_DONTDUMP);
+	case VAS_MADV_MERGEABLE:
+		if (f & (VAS_VM_MERGEABLE | VAS_VM_SHARED | VAS_VM_MAYSHARE |
+			 VAS_VM_PFNMAP | VAS_VM_IO | VAS_VM_DONTEXPAND |
+			 VAS_VM_HUGETLB | VAS_VM_MIXEDMAP | VAS_VM_DROPPABLE))
+			return (long)f;
+		return (long)(f | VAS_VM_MERGEABLE);
+	case VAS_MADV_UNMERGEABLE:
+		return (long)(f & ~VAS_VM_MERGEABLE);
+	case VAS_MADV_HUGEPAGE:
+		return (long)((f & ~VAS_VM_NOHUGEPAGE) | VAS_VM_HUGEPAGE);
+	case VAS_MADV_NOHUGEPAGE:
+		return (long)((f & ~VAS_VM_HUGEPAGE) | VAS_VM_NOHUGEPAGE);
+	}
+	return (long)f;
+}
+
+/* One VMA's part [start, end). Context: mmap lock held for write. */
+static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+		       unsigned long start, unsigned long end, int advice)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *got;
+	long nf;
+
+	if (advice_changes_flags(advice)) {
+		nf = advice_flags(vma, advice);
+		if (nf < 0)
+			return (int)nf;
+		if ((unsigned long)nf == vma->vm_flags)
+			return 0;
+		got = vma_modify_flags(mm, vma, start, end, (unsigned long)nf);
+		return IS_ERR(got) ? (int)PTR_ERR(got) : 0;
+	}
+	switch (advice) {
+	case VAS_MADV_DONTNEED:
+	case VAS_MADV_DONTNEED_LOCKED:
+		/* madvise_dontneed_free_valid_vma() */
+		if (advice == VAS_MADV_DONTNEED && (vma->vm_flags & VAS_VM_LOCKED))
+			return -EINVAL;
+		if (vma->vm_flags & (VAS_VM_PFNMAP | VAS_VM_HUGETLB))
+			return -EINVAL;
+		return 0;	/* no resident pages before the memory layer */
+	case VAS_MADV_FREE:
+		if (vma->vm_file || (vma->vm_flags & (VAS_VM_LOCKED | VAS_VM_PFNMAP |
+						      VAS_VM_HUGETLB | VAS_VM_SHARED)))
+			return -EINVAL;
+		return 0;
+	case VAS_MADV_WILLNEED:
+	case VAS_MADV_COLD:
+	case VAS_MADV_PAGEOUT:
+		if (advice != VAS_MADV_WILLNEED &&
+		    (vma->vm_flags & (VAS_VM_LOCKED | VAS_VM_PFNMAP | VAS_VM_HUGETLB)))
+			return -EINVAL;
+		return 0;
+	case VAS_MADV_COLLAPSE:
+		return -EINVAL;	/* no transparent huge pages in vas */
+	default:
+		return -ENOSYS;	/* needs the memory layer */
+	}
+}
+
+int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in,
+		int advice)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	unsigned long len, end, tmp, e;
+	struct vm_area_struct *vma;
+	int unmapped_error = 0, error = 0;
+
+	if (!advice_valid(advice))
+		return -EINVAL;
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	len = (len_in + PAGE_SIZE - 1) & PAGE_MASK;
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	switch (advice) {
+	case VAS_MADV_REMOVE: case VAS_MADV_POPULATE_READ:
+	case VAS_MADV_POPULATE_WRITE: case VAS_MADV_GUARD_INSTALL:
+	case VAS_MADV_GUARD_REMOVE:
+		return -ENOSYS;	/* the memory layer brings these */
+	}
+	mmap_write_lock(mm);
+	/* mseal: no discarding of sealed read-only anonymous memory */
+	if (advice_discards(advice)) {
+		struct rt_iter it;
+
+		rt_iter_init(&it, &mm->mm_mt, start, end);
+		while ((vma = rt_iter_next(&it, NULL, NULL))) {
+			if ((vma->vm_flags & VAS_VM_SEALED) && is_ro_anon(vma)) {
+				error = -EPERM;
+				goto out;
+			}
+		}
+	}
+	vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	for (;;) {
+		if (!vma) {
+			error = -ENOMEM;
+			break;
+		}
+		if (start < vma->vm_start) {
+			unmapped_error = -ENOMEM;
+			start = vma->vm_start;
+			if (start >= end)
+				break;
+		}
+		tmp = vma->vm_end < end ? vma->vm_end : end;
+		error = madvise_vma(mm, vma, start, tmp, advice);
+		if (error)
+			break;
+		/* continue after the VMA now covering tmp - 1 (it may have merged) */
+		rt_lookup(&mm->mm_mt, tmp - 1, NULL, &e);
+		start = e;
+		if (start >= end)
+			break;
+		vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	}
+out:
+	mmap_write_unlock(mm);
+	return error ? error : unmapped_error;
+}

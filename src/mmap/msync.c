@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/*
+ * msync.c - msync(2): argument checks, the walk over the range (unmapped
+ * parts give -ENOMEM, MS_ASYNC alone stops at the first hole), -EBUSY for
+ * MS_INVALIDATE on locked memory. Writing dirty pages back arrives with
+ * the page cache of the memory layer; until then no page is dirty.
+ */
+#include <errno.h>
+#include "mmap/mmap_internal.h"
+
+int vas_msync(struct vas_mm_user *u, unsigned long start, unsigned long len,
+	      int flags)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	struct vm_area_struct *vma;
+	unsigned long end;
+	int error = -EINVAL, unmapped_error = 0;
+
+	if (flags & ~(VAS_MS_ASYNC | VAS_MS_INVALIDATE | VAS_MS_SYNC))
+		return error;
+	if (start & ~PAGE_MASK)
+		return error;
+	if ((flags & VAS_MS_ASYNC) && (flags & VAS_MS_SYNC))
+		return error;
+	len = (len + PAGE_SIZE - 1) & PAGE_MASK;
+	end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	mmap_read_lock(mm);
+	vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	for (;;) {
+		error = -ENOMEM;
+		if (!vma)
+			break;
+		if (start < vma->vm_start) {
+			if (flags == VAS_MS_ASYNC)
+				break;
+			start = vma->vm_start;
+			if (start >= end)
+				break;
+			unmapped_error = -ENOMEM;
+		}
+		if ((flags & VAS_MS_INVALIDATE) && (vma->vm_flags & VAS_VM_LOCKED)) {
+			error = -EBUSY;
+			break;
+		}
+		start = vma->vm_end;
+		if (start >= end) {
+			error = 0;
+			break;
+		}
+		vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	}
+	mmap_read_unlock(mm);
+	return error ? error : unmapped_error;
+}

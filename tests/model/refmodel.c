@@ -347,6 +347,27 @@ static void unmap_pages(struct ref_model *m, unsigned long s, unsigned long e)
 		memset(&m->pg[i], 0, sizeof(m->pg[i]));
 }
 
+/*
+ * vms_gather_munmap_vmas() + vms_complete_munmap_vmas(): unmap [s, e).
+ * A sealed VMA in the range fails the whole unmap with -EPERM, but the
+ * first VMA has already been split at @s if it is not itself sealed
+ * (the split is not undone).
+ */
+static int gather_munmap(struct ref_model *m, unsigned long s, unsigned long e)
+{
+	if (range_has(m, s, e, VAS_VM_SEALED)) {
+		unsigned long i = s;
+
+		while (i < e && !m->pg[i].mapped)
+			i++;
+		if (i == s && !(m->pg[s].flags & VAS_VM_SEALED))
+			split_at(m, s);
+		return -EPERM;
+	}
+	unmap_pages(m, s, e);
+	return 0;
+}
+
 /* ---- mmap / munmap ------------------------------------------------------- */
 
 static uint64_t calc_vm_prot_bits(int prot)
@@ -377,6 +398,7 @@ int ref_mmap(struct ref_model *m, unsigned long addr, unsigned long len,
 	uint64_t vm_flags;
 	unsigned long pgoff, s, e;
 	struct ref_file *f = NULL;
+	int err;
 
 	/* sys_mmap (x86), ksys_mmap_pgoff() */
 	if (off & ~PAGE_MASK)
@@ -454,9 +476,9 @@ int ref_mmap(struct ref_model *m, unsigned long addr, unsigned long len,
 	if (flags & VAS_MAP_NORESERVE)
 		vm_flags |= VAS_VM_NORESERVE;	/* overcommit is not "never" */
 	/* __mmap_region(): unmap what is there (vms_gather_munmap_vmas) */
-	if (range_has(m, s, e, VAS_VM_SEALED))
-		return -EPERM;
-	unmap_pages(m, s, e);
+	err = gather_munmap(m, s, e);
+	if (err)
+		return err;
 	/* accountable_mapping() */
 	if ((vm_flags & (VAS_VM_NORESERVE | VAS_VM_SHARED | VAS_VM_WRITE)) ==
 	    VAS_VM_WRITE)
@@ -493,10 +515,7 @@ int ref_munmap(struct ref_model *m, unsigned long addr, unsigned long len)
 		abort();
 	s = pidx(m, addr);
 	e = pidx(m, addr + len);
-	if (range_has(m, s, e, VAS_VM_SEALED))
-		return -EPERM;
-	unmap_pages(m, s, e);
-	return 0;
+	return gather_munmap(m, s, e);
 }
 
 /* ---- mprotect ------------------------------------------------------------ */
@@ -884,13 +903,10 @@ static int mremap_to(struct ref_model *m, unsigned long s, unsigned long on,
 	bool locked;
 
 	if (flags & VAS_MREMAP_FIXED) {
-		if (range_has(m, d, d + nn, VAS_VM_SEALED))
-			return -EPERM;
-		unmap_pages(m, d, d + nn);
-	}
-	if (on > nn) {
-		unmap_pages(m, s + nn, s + on);
-		on = nn;
+		int err = gather_munmap(m, d, d + nn);
+
+		if (err)
+			return err;
 	}
 	locked = m->pg[s].flags & VAS_VM_LOCKED;
 	move_pages(m, s, on, d, nn, flags & VAS_MREMAP_DONTUNMAP);
@@ -979,26 +995,45 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 		*out = new_addr;
 		return 0;
 	}
-	err = check_prep_vma(m, s, on, nn, implies_new || nn > on,
-			     flags & VAS_MREMAP_DONTUNMAP);
-	if (err)
-		return err;
 	if (implies_new) {
-		err = mremap_to(m, s, on, d, nn, flags);
+		/*
+		 * check_prep_vma() first (for a shrink, only the part that
+		 * stays must be inside the VMA), then mremap_to(): unmap
+		 * the target, unmap the source's tail, move.
+		 */
+		err = check_prep_vma(m, s, on < nn ? on : nn, nn, true,
+				     flags & VAS_MREMAP_DONTUNMAP);
+		if (err)
+			return err;
+		if (flags & VAS_MREMAP_FIXED) {
+			err = gather_munmap(m, d, d + nn);
+			if (err)
+				return err;
+		}
+		if (on > nn) {
+			err = gather_munmap(m, s + nn, s + on);
+			if (err)
+				return err;
+			on = nn;
+		}
+		err = mremap_to(m, s, on, d, nn, flags & ~VAS_MREMAP_FIXED);
 		if (err)
 			return err;
 		*out = new_addr;
 		return 0;
 	}
+	err = check_prep_vma(m, s, on, nn, nn > on, false);
+	if (err)
+		return err;
 	if (nn == on) {
 		*out = addr;
 		return 0;
 	}
 	if (nn < on) {
 		/* shrink_vma(): a plain munmap of the tail */
-		if (range_has(m, s + nn, s + on, VAS_VM_SEALED))
-			return -EPERM;
-		unmap_pages(m, s + nn, s + on);
+		err = gather_munmap(m, s + nn, s + on);
+		if (err)
+			return err;
 		*out = addr;
 		return 0;
 	}

@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: MIT
 # Runs one vasctl case and compares its exit status, stdout and stderr.
-#   -DVASCTL=path -DARGS="kernel;file" [-DINPUT=file]
+#   -DVASCTL=path -DARGS="kernel;file" [-DINPUT=file] [-DWORKDIR=dir]
 #   -DRC=expected status [-DSTDOUT=file] [-DSTDERR=file] [-DSTDERR_HAS=text]
 # A missing STDOUT means stdout must be empty; a missing STDERR and
 # STDERR_HAS mean stderr must be empty.
+if(NOT WORKDIR)
+  set(WORKDIR .)
+endif()
 if(INPUT)
   execute_process(COMMAND ${VASCTL} ${ARGS} INPUT_FILE ${INPUT}
+    WORKING_DIRECTORY ${WORKDIR}
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 else()
-  execute_process(COMMAND ${VASCTL} ${ARGS}
+  execute_process(COMMAND ${VASCTL} ${ARGS} WORKING_DIRECTORY ${WORKDIR}
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 endif()
 set(fail "")

@@ -7,7 +7,11 @@
  * the output formatting; a backend only performs the operations. Each
  * operation returns 0 or the negative errno of the call, and
  * VASCTL_EFATAL for a failure of the runner itself (the backend has then
- * printed a diagnostic on stderr and the interpreter exits with status 1).
+ * printed a diagnostic on stderr and the interpreter exits with status 1),
+ * or VASCTL_EUNSUPPORTED for a statement the runner cannot perform yet (the
+ * interpreter prints "error: line N: STATEMENT is not supported by the
+ * model yet" and exits with status 1: a limit of the runner, not an error
+ * of the script).
  *
  * Statements run in the "parent" address space or, after a fork, in the
  * "child" one: the interpreter calls select() before every statement.
@@ -21,6 +25,8 @@
 
 /* A failure of the runner, not of the call it makes. */
 #define VASCTL_EFATAL (-100000)
+/* A statement the runner does not implement (yet). */
+#define VASCTL_EUNSUPPORTED (-100001)
 
 /* Longest VmFlags string kept (codes joined by single spaces). */
 #define VASCTL_VMFLAGS_MAX 160
@@ -180,6 +186,19 @@ struct vasctl_backend {
 struct vasctl_script;
 int vasctl_kernel_backend_init(struct vasctl_backend *b,
 			       const struct vasctl_script *script);
+
+/**
+ * vasctl_model_backend_init() - Set up the vas model runner.
+ * @b:      filled with the model runner's operations.
+ * @script: the parsed script.
+ *
+ * Creates a vas machine with one address space, and the scratch folder for
+ * the script's files (real host files, wrapped by vas_file_open_host()).
+ * Context: may allocate.
+ * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
+ */
+int vasctl_model_backend_init(struct vasctl_backend *b,
+			      const struct vasctl_script *script);
 
 /**
  * vasctl_fnv1a() - Continue an FNV-1a 64-bit hash.

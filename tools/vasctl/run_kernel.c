@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "scratch.h"
 #include "script.h"
 
 #ifndef SYS_mseal
@@ -40,18 +41,10 @@
 #endif
 
 #define PAGE_SIZE 4096ULL
-#define SCRATCH_TEMPLATE "/var/tmp/vasctl.XXXXXX"
 
 /* Request codes beyond the statements. */
 enum {
 	KOP_ADOPT = 1000, /* take the attached fd as the file's descriptor */
-};
-
-/* One open file of the script. */
-struct kfile {
-	char *path;
-	int fd;
-	bool ro;
 };
 
 /*
@@ -59,8 +52,7 @@ struct kfile {
  */
 struct kctx {
 	const struct vasctl_script *script;
-	char dir[sizeof(SCRATCH_TEMPLATE)];
-	struct kfile *files; /* script->nfiles entries */
+	struct vasctl_scratch scratch; /* the folder and the files */
 	bool in_child;	     /* statements go to the child */
 	pid_t child;	     /* 0 when none */
 	int sock;	     /* parent's end, -1 when no child */
@@ -250,9 +242,10 @@ static void filter_vmflags(char *dst, size_t len, const char *src)
 
 static int path_to_file(const struct kctx *k, const char *path, size_t plen)
 {
-	size_t dl = strlen(k->dir), i;
+	size_t dl = strlen(k->scratch.dir), i;
 
-	if (plen <= dl + 1 || memcmp(path, k->dir, dl) || path[dl] != '/')
+	if (plen <= dl + 1 || memcmp(path, k->scratch.dir, dl) ||
+	    path[dl] != '/')
 		return -1;
 	path += dl + 1;
 	plen -= dl + 1;
@@ -343,30 +336,6 @@ static int sysret(long r)
 	return r == -1 ? -errno : 0;
 }
 
-static int k_fread(const struct kctx *k, int file, uint64_t off, uint64_t len,
-		   uint64_t *fnvp)
-{
-	unsigned char buf[1 << 14];
-	uint64_t h = VASCTL_FNV_BASIS;
-
-	while (len) {
-		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
-		ssize_t r = pread(k->files[file].fd, buf, want, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		h = vasctl_fnv1a(h, buf, (size_t)r);
-		off += (uint64_t)r;
-		len -= (uint64_t)r;
-	}
-	*fnvp = h;
-	return 0;
-}
-
 /**
  * k_exec() - Run one request in the calling process.
  * @k:    runner state.
@@ -384,7 +353,7 @@ static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 	memset(r, 0, sizeof(*r));
 	switch (q->op) {
 	case VASCTL_OP_MMAP: {
-		int fd = q->file >= 0 ? k->files[q->file].fd : -1;
+		int fd = q->file >= 0 ? k->scratch.files[q->file].fd : -1;
 
 		ret = syscall(SYS_mmap, q->addr, q->len, q->prot, q->flags, fd,
 			      q->offset);
@@ -439,7 +408,8 @@ static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 		r->ret = 0;
 		break;
 	case VASCTL_OP_FREAD:
-		r->ret = k_fread(k, q->file, q->offset, q->len, &r->fnv);
+		r->ret = vasctl_scratch_fread(&k->scratch, q->file, q->offset,
+					      q->len, &r->fnv);
 		break;
 	case VASCTL_OP_MAPS:
 		r->ret = k_maps(k, maps);
@@ -545,9 +515,9 @@ static void __attribute__((noreturn)) child_loop(struct kctx *k, int sock)
 			if (fd < 0 || q.file < 0 ||
 			    (size_t)q.file >= k->script->nfiles)
 				_exit(3);
-			if (k->files[q.file].fd >= 0)
-				close(k->files[q.file].fd);
-			k->files[q.file].fd = fd;
+			if (k->scratch.files[q.file].fd >= 0)
+				close(k->scratch.files[q.file].fd);
+			k->scratch.files[q.file].fd = fd;
 			memset(&r, 0, sizeof(r));
 		} else {
 			if (fd >= 0)
@@ -649,31 +619,6 @@ static int kb_select(void *ctx, bool child)
 	return 0;
 }
 
-static int write_contents(int fd, uint64_t size, uint64_t seed)
-{
-	unsigned char buf[1 << 14];
-	uint64_t off = 0;
-
-	if (ftruncate(fd, 0))
-		return -1;
-	while (off < size) {
-		size_t n = size - off < sizeof(buf) ? (size_t)(size - off)
-						    : sizeof(buf);
-		size_t i;
-		ssize_t w;
-
-		for (i = 0; i < n; i++)
-			buf[i] = (unsigned char)((off + i) * 131 + seed);
-		w = pwrite(fd, buf, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 /*
  * file: runs in the runner's process whichever side is selected (the file
  * system and the open file description are shared); a new description is
@@ -683,47 +628,22 @@ static int kb_file(void *ctx, int id, const char *name, uint64_t size,
 		   uint64_t seed, bool ro)
 {
 	struct kctx *k = ctx;
-	struct kfile *f = &k->files[id];
-	int wfd, oldfd = f->fd;
+	bool newdesc;
 
-	if (!f->path) {
-		size_t len = strlen(k->dir) + strlen(name) + 2;
-
-		f->path = malloc(len);
-		if (!f->path)
-			goto fail;
-		snprintf(f->path, len, "%s/%s", k->dir, name);
-		wfd =
-		    open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	} else {
-		wfd = f->ro ? open(f->path, O_RDWR | O_CLOEXEC) : f->fd;
-	}
-	if (wfd < 0 || write_contents(wfd, size, seed))
-		goto fail;
-	if (ro) {
-		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		if (f->fd < 0)
-			goto fail;
-		close(wfd);
-	} else {
-		f->fd = wfd;
-	}
-	if (oldfd >= 0 && oldfd != f->fd && oldfd != wfd)
-		close(oldfd);
-	f->ro = ro;
-	if (k->child && f->fd != oldfd) {
+	if (vasctl_scratch_file(&k->scratch, id, name, size, seed, ro,
+				&newdesc))
+		return VASCTL_EFATAL;
+	if (k->child && newdesc) {
 		struct kreq q = {.op = KOP_ADOPT, .file = id};
 		struct kresp r;
 
-		if (send_msg(k->sock, &q, sizeof(q), f->fd) ||
+		if (send_msg(k->sock, &q, sizeof(q),
+			     k->scratch.files[id].fd) ||
 		    recv_msg(k->sock, &r, sizeof(r), NULL) !=
 			(ssize_t)sizeof(r))
 			return child_died(k);
 	}
 	return 0;
-fail:
-	fprintf(stderr, "vasctl: file %s: %s\n", name, strerror(errno));
-	return VASCTL_EFATAL;
 }
 
 static int kb_mmap(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
@@ -899,19 +819,9 @@ static int kb_fork(void *ctx)
 static void kb_destroy(void *ctx)
 {
 	struct kctx *k = ctx;
-	size_t i;
 
 	end_child(k);
-	for (i = 0; i < k->script->nfiles; i++) {
-		if (k->files[i].fd >= 0)
-			close(k->files[i].fd);
-		if (k->files[i].path) {
-			unlink(k->files[i].path);
-			free(k->files[i].path);
-		}
-	}
-	rmdir(k->dir);
-	free(k->files);
+	vasctl_scratch_destroy(&k->scratch);
 	free(k);
 }
 
@@ -919,30 +829,20 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 			       const struct vasctl_script *script)
 {
 	struct kctx *k = calloc(1, sizeof(*k));
-	size_t i;
 
-	if (k)
-		k->files = calloc(script->nfiles + 1, sizeof(*k->files));
-	if (!k || !k->files) {
-		free(k);
+	if (!k) {
 		fprintf(stderr, "vasctl: out of memory\n");
 		return VASCTL_EFATAL;
 	}
 	k->script = script;
 	k->sock = -1;
-	for (i = 0; i < script->nfiles; i++)
-		k->files[i].fd = -1;
 	if (prctl(PR_SET_THP_DISABLE, 1UL, 0UL, 0UL, 0UL)) {
 		fprintf(stderr, "vasctl: prctl(PR_SET_THP_DISABLE): %s\n",
 			strerror(errno));
 		goto fail;
 	}
-	memcpy(k->dir, SCRATCH_TEMPLATE, sizeof(SCRATCH_TEMPLATE));
-	if (!mkdtemp(k->dir)) {
-		fprintf(stderr, "vasctl: no scratch folder: %s: %s\n",
-			SCRATCH_TEMPLATE, strerror(errno));
+	if (vasctl_scratch_init(&k->scratch, script->nfiles))
 		goto fail;
-	}
 	memset(b, 0, sizeof(*b));
 	b->name = "kernel";
 	b->ctx = k;
@@ -966,7 +866,6 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 	b->destroy = kb_destroy;
 	return 0;
 fail:
-	free(k->files);
 	free(k);
 	return VASCTL_EFATAL;
 }

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scratch.h - the scratch folder of a run and the script's files in it,
+ * shared by every runner: the files are real files on a disk file system
+ * for the model as well as for the kernel (see "Files" in the spec).
+ */
+#ifndef VASCTL_SCRATCH_H
+#define VASCTL_SCRATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VASCTL_SCRATCH_TEMPLATE "/var/tmp/vasctl.XXXXXX"
+
+/**
+ * struct vasctl_sfile - one file of the script.
+ * @path: its path in the scratch folder, NULL until the first `file`.
+ * @fd:   the open file description the script uses, -1 until then.
+ * @ro:   @fd is open read-only.
+ */
+struct vasctl_sfile {
+	char *path;
+	int fd;
+	bool ro;
+};
+
+/**
+ * struct vasctl_scratch - the scratch folder and the files in it.
+ * @dir:    the folder's path.
+ * @files:  one entry per script file id.
+ * @nfiles: their number.
+ */
+struct vasctl_scratch {
+	char dir[sizeof(VASCTL_SCRATCH_TEMPLATE)];
+	struct vasctl_sfile *files;
+	size_t nfiles;
+};
+
+/**
+ * vasctl_scratch_init() - Create the scratch folder.
+ * @s:      filled.
+ * @nfiles: number of file ids of the script.
+ *
+ * Context: may allocate.
+ * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
+ */
+int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles);
+
+/**
+ * vasctl_scratch_file() - Run a `file` statement on the host file system.
+ * @s:       the scratch state.
+ * @id:      file id.
+ * @name:    its NAME (for the path and the diagnostic).
+ * @size:    bytes; byte i = (i * 131 + @seed) mod 256.
+ * @seed:    see @size.
+ * @ro:      open read-only.
+ * @newdesc: set when files[@id].fd is now a different open file
+ *           description than before (first creation, `ro`, or leaving
+ *           `ro`); the previous descriptor has been closed.
+ *
+ * A rewrite without `ro` of a file that is open read-write keeps its
+ * description; anything else opens a new one, as the spec says.
+ * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
+ */
+int vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
+			uint64_t size, uint64_t seed, bool ro, bool *newdesc);
+
+/**
+ * vasctl_scratch_fread() - pread(2) and hash @len bytes of file @id.
+ * @s:      the scratch state.
+ * @id:     file id (created).
+ * @offset: first byte.
+ * @len:    bytes wanted (fewer at end of file).
+ * @fnvp:   receives the FNV-1a hash of the bytes returned.
+ *
+ * Return: 0 or the negative errno of pread.
+ */
+int vasctl_scratch_fread(const struct vasctl_scratch *s, int id,
+			 uint64_t offset, uint64_t len, uint64_t *fnvp);
+
+/**
+ * vasctl_scratch_destroy() - Close and remove the files and the folder.
+ * @s: the scratch state; its memory is released.
+ */
+void vasctl_scratch_destroy(struct vasctl_scratch *s);
+
+#endif /* VASCTL_SCRATCH_H */

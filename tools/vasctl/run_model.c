@@ -9,7 +9,8 @@
  * one vas_file, so mappings of one description share one vas_file and can
  * merge, as in Linux.
  *
- * Statements the library does not implement yet return VASCTL_EUNSUPPORTED.
+ * Statements the library does not implement yet (mremap, write, read, fork,
+ * and the madvise advices that need pages) return VASCTL_EUNSUPPORTED.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -122,18 +123,58 @@ static int mb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
 	return VASCTL_EUNSUPPORTED;
 }
 
-/* madvise, mlock, mlock2, munlock, mseal, msync: not in the library yet. */
-static int mb_range_flags(void *ctx, uint64_t addr, uint64_t len,
-			  unsigned int flags)
+/*
+ * madvise: the library answers -ENOSYS for the advices that need the
+ * memory layer (remove, populate_*, guard_*); Linux never does.
+ */
+static int mb_madvise(void *ctx, uint64_t addr, uint64_t len,
+		      unsigned int advice)
 {
-	(void)ctx, (void)addr, (void)len, (void)flags;
-	return VASCTL_EUNSUPPORTED;
+	struct mctx *m = ctx;
+	int ret;
+
+	ret = vas_madvise(m->mm, (unsigned long)addr, (unsigned long)len,
+			  (int)advice);
+	return ret == -ENOSYS ? VASCTL_EUNSUPPORTED : ret;
 }
 
-static int mb_range(void *ctx, uint64_t addr, uint64_t len)
+static int mb_mlock(void *ctx, uint64_t addr, uint64_t len)
 {
-	(void)ctx, (void)addr, (void)len;
-	return VASCTL_EUNSUPPORTED;
+	struct mctx *m = ctx;
+
+	return vas_mlock(m->mm, (unsigned long)addr, (unsigned long)len);
+}
+
+static int mb_mlock2(void *ctx, uint64_t addr, uint64_t len,
+		     unsigned int flags)
+{
+	struct mctx *m = ctx;
+
+	return vas_mlock2(m->mm, (unsigned long)addr, (unsigned long)len,
+			  (int)flags);
+}
+
+static int mb_munlock(void *ctx, uint64_t addr, uint64_t len)
+{
+	struct mctx *m = ctx;
+
+	return vas_munlock(m->mm, (unsigned long)addr, (unsigned long)len);
+}
+
+static int mb_mseal(void *ctx, uint64_t addr, uint64_t len)
+{
+	struct mctx *m = ctx;
+
+	return vas_mseal(m->mm, (unsigned long)addr, (unsigned long)len, 0);
+}
+
+static int mb_msync(void *ctx, uint64_t addr, uint64_t len,
+		    unsigned int flags)
+{
+	struct mctx *m = ctx;
+
+	return vas_msync(m->mm, (unsigned long)addr, (unsigned long)len,
+			 (int)flags);
 }
 
 static int mb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
@@ -324,12 +365,12 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 	b->munmap = mb_munmap;
 	b->mprotect = mb_mprotect;
 	b->mremap = mb_mremap;
-	b->madvise = mb_range_flags;
-	b->mlock = mb_range;
-	b->mlock2 = mb_range_flags;
-	b->munlock = mb_range;
-	b->mseal = mb_range;
-	b->msync = mb_range_flags;
+	b->madvise = mb_madvise;
+	b->mlock = mb_mlock;
+	b->mlock2 = mb_mlock2;
+	b->munlock = mb_munlock;
+	b->mseal = mb_mseal;
+	b->msync = mb_msync;
 	b->write = mb_write;
 	b->read = mb_read;
 	b->fread = mb_fread;

@@ -50,6 +50,17 @@ VAS_API int vas_mprotect(struct vas_mm_user *mm, unsigned long addr,
 	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
 
 /**
+ * vas_mremap() - mremap(2) with VAS_MREMAP_* @flags; @new_addr is used
+ * with MREMAP_FIXED or MREMAP_DONTUNMAP. With MREMAP_FIXED and equal
+ * lengths, several VMAs move together (Linux 6.18).
+ * Return: 0 with the new address in *@addrp, or -errno.
+ */
+VAS_API int vas_mremap(struct vas_mm_user *mm, unsigned long addr,
+		       unsigned long old_len, unsigned long new_len, int flags,
+		       unsigned long new_addr, unsigned long *addrp)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/**
  * vas_mlock() / vas_mlock2() / vas_munlock() - mlock(2), mlock2(2) with
  * VAS_MLOCK_ONFAULT, munlock(2). Like Linux, VMAs before a hole in the
  * range keep their new state and -ENOMEM is returned.

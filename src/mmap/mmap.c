@@ -114,9 +114,8 @@ static long unmapped_area_bottomup(struct mm_struct *mm, unsigned long len)
 	return -ENOMEM;
 }
 
-static long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
-			      unsigned long len, int flags)
-	VAS_REQUIRES(mm)
+long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+		       unsigned long len, int flags)
 {
 	struct vm_area_struct *vma;
 	long found;

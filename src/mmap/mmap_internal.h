@@ -78,6 +78,13 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 					unsigned long start, unsigned long end,
 					unsigned long newflags) VAS_REQUIRES(mm);
 
+/* munmap.c */
+int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
+	VAS_REQUIRES(mm);
+/* mmap.c: address selection as mmap does it (MAP_FIXED honoured). */
+long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+		       unsigned long len, int flags) VAS_REQUIRES(mm);
+
 /* The VMA before @vma in the tree (vma_prev), or NULL. Context: M. */
 static inline struct vm_area_struct *vma_prev_of(struct mm_struct *mm,
 						 struct vm_area_struct *vma)

@@ -12,9 +12,6 @@
  * write. Return: 0 or -errno.
  */
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
-	VAS_REQUIRES(mm);
-
-int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
 	struct vm_area_struct *vma, *first, *n;
 	unsigned long end, s;

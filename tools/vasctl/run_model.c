@@ -9,7 +9,7 @@
  * one vas_file, so mappings of one description share one vas_file and can
  * merge, as in Linux.
  *
- * Statements the library does not implement yet (mremap, write, read, fork,
+ * Statements the library does not implement yet (write, read, fork,
  * and the madvise advices that need pages) return VASCTL_EUNSUPPORTED.
  */
 #include <errno.h>
@@ -117,10 +117,15 @@ static int mb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
 		     uint64_t newlen, unsigned int flags, uint64_t newaddr,
 		     uint64_t *addrp)
 {
-	(void)ctx, (void)addr, (void)oldlen, (void)newlen, (void)flags;
-	(void)newaddr;
-	*addrp = 0;
-	return VASCTL_EUNSUPPORTED;
+	struct mctx *m = ctx;
+	unsigned long out = 0;
+	int ret;
+
+	ret = vas_mremap(m->mm, (unsigned long)addr, (unsigned long)oldlen,
+			 (unsigned long)newlen, (int)flags,
+			 (unsigned long)newaddr, &out);
+	*addrp = out;
+	return ret;
 }
 
 /*

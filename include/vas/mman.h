@@ -106,6 +106,24 @@ VAS_API int vas_msync(struct vas_mm_user *mm, unsigned long addr,
 		      unsigned long len, int flags)
 	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
 
+/**
+ * vas_mm_set_brk_start() - Where the heap starts (what exec sets up: the
+ * end of the data segment, page aligned). Until it is set, brk only
+ * reports 0. Context: takes the mmap lock for write. Return: 0, -EINVAL
+ * (not page aligned or not below TASK_SIZE) or -EBUSY (already set).
+ */
+VAS_API int vas_mm_set_brk_start(struct vas_mm_user *mm, unsigned long start)
+	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
+
+/**
+ * vas_brk() - brk(2): move the program break to @brk. Like the system
+ * call it cannot fail: *@brkp receives the new break, or the old one when
+ * the request was refused (below the start, RLIMIT_DATA, a mapping or a
+ * stack guard gap in the way, no memory). Return: 0.
+ */
+VAS_API int vas_brk(struct vas_mm_user *mm, unsigned long brk,
+		    unsigned long *brkp) VAS_EXCLUDES(mm);
+
 /* Resource limits of an address space (RLIMIT_*). */
 enum vas_rlimit {
 	VAS_RLIMIT_AS,

@@ -77,6 +77,7 @@ struct mm_struct {
 	unsigned long exec_vm;			/* (M) */
 	unsigned long stack_vm;			/* (M) */
 	unsigned long mmap_base;		/* (M) top-down search start */
+	unsigned long start_brk, brk;		/* (M) the heap; 0: none */
 	unsigned long def_flags;		/* (M) mlockall(MCL_FUTURE) */
 	unsigned long rlimit[VAS_NR_RLIMITS];	/* (M,a) soft limits, bytes */
 	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */

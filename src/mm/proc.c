@@ -239,7 +239,10 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	} else if (vma->vm_ops && vma->vm_ops->name) {
 		name = vma->vm_ops->name(vma_ref(vma));
 	}
-	/* [heap] and [stack]: not yet, vas has no brk area or initial stack. */
+	else if (vma->vm_mm->start_brk && vma->vm_start <= vma->vm_mm->brk &&
+		 vma->vm_end >= vma->vm_mm->start_brk)
+		name = "[heap]";
+	/* [stack]: vas sets up no initial stack. */
 
 	n = fprintf(out, "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu ",
 		    vma->vm_start, vma->vm_end, flags & VAS_VM_READ ? 'r' : '-',

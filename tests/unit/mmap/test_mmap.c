@@ -337,3 +337,35 @@ TEST(each_allocation_fails_cleanly)
 		}
 	}
 }
+
+TEST(brk_grows_shrinks_and_refuses)
+{
+	struct f f;
+	unsigned long b, a;
+	const unsigned long H = 0x555555554000UL;
+	const unsigned long heap = VM_RW | VAS_VM_MAYREAD | VAS_VM_MAYWRITE |
+				   VAS_VM_MAYEXEC | VAS_VM_ACCOUNT;
+
+	setup(&f);
+	EXPECT_EQ(vas_brk(f.mm, H + P, &b), 0);
+	EXPECT_EQ(b, 0);			/* no heap yet */
+	EXPECT_EQ(vas_mm_set_brk_start(f.mm, H + 1), -EINVAL);
+	ASSERT_EQ(vas_mm_set_brk_start(f.mm, H), 0);
+	EXPECT_EQ(vas_mm_set_brk_start(f.mm, H), -EBUSY);
+	EXPECT_EQ(vas_brk(f.mm, H + 100, &b), 0);
+	EXPECT_EQ(b, H + 100);
+	EXPECT_VMAS(f.mm, { H, H + P, heap, H / P });
+	EXPECT_EQ(vas_brk(f.mm, H + 3 * P, &b), 0);	/* extends the same VMA */
+	EXPECT_EQ(b, H + 3 * P);
+	EXPECT_VMAS(f.mm, { H, H + 3 * P, heap, H / P });
+	EXPECT_EQ(vas_brk(f.mm, H - P, &b), 0);		/* below the start */
+	EXPECT_EQ(b, H + 3 * P);
+	EXPECT_EQ(vas_brk(f.mm, H + P, &b), 0);		/* shrink */
+	EXPECT_EQ(b, H + P);
+	EXPECT_VMAS(f.mm, { H, H + P, heap, H / P });
+	/* a mapping in the way refuses growth */
+	ASSERT_EQ(vas_mmap(f.mm, H + 4 * P, P, RW, ANON | VAS_MAP_FIXED, NULL, 0, &a), 0);
+	EXPECT_EQ(vas_brk(f.mm, H + 4 * P, &b), 0);
+	EXPECT_EQ(b, H + P);
+	teardown(&f);
+}

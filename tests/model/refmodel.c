@@ -340,9 +340,15 @@ static int mm_populate(struct ref_model *m, unsigned long s, unsigned long e,
 	return 0;
 }
 
-/* Unmap pages [s, e): munmap never merges. */
+/*
+ * Unmap pages [s, e): munmap never merges. Split first, so that the two
+ * remains of a VMA unmapped in its middle have different identities
+ * (else a later mapping of the hole would join them without a check).
+ */
 static void unmap_pages(struct ref_model *m, unsigned long s, unsigned long e)
 {
+	split_at(m, s);
+	split_at(m, e);
 	for (unsigned long i = s; i < e; i++)
 		memset(&m->pg[i], 0, sizeof(m->pg[i]));
 }
@@ -428,7 +434,7 @@ int ref_mmap(struct ref_model *m, unsigned long addr, unsigned long len,
 	}
 	if (!ref_in_window(m, addr, len) ||
 	    (!(flags & VAS_MAP_FIXED) && !ref_range_free(m, addr, len)))
-		abort();	/* the kernel would pick the address */
+		return -REF_EUNMODELLED;	/* the kernel picks the address */
 	s = pidx(m, addr);
 	e = pidx(m, addr + len);
 	if ((flags & VAS_MAP_FIXED_NOREPLACE) && !ref_range_free(m, addr, len))
@@ -512,7 +518,7 @@ int ref_munmap(struct ref_model *m, unsigned long addr, unsigned long len)
 	if (!len)
 		return -EINVAL;
 	if (!ref_in_window(m, addr, len))
-		abort();
+		return -REF_EUNMODELLED;
 	s = pidx(m, addr);
 	e = pidx(m, addr + len);
 	return gather_munmap(m, s, e);
@@ -534,7 +540,7 @@ int ref_mprotect(struct ref_model *m, unsigned long addr, unsigned long len,
 		     VAS_PROT_SEM))
 		return -EINVAL;
 	if (!ref_in_window(m, addr, len))
-		abort();
+		return -REF_EUNMODELLED;
 	i = pidx(m, addr);
 	end = pidx(m, addr + len);
 	while (i < end) {
@@ -588,7 +594,7 @@ static int do_mlock(struct ref_model *m, unsigned long addr, unsigned long len,
 	if (!len)
 		return 0;
 	if (!ref_in_window(m, addr, len))
-		abort();
+		return -REF_EUNMODELLED;
 	s = i = pidx(m, addr);
 	end = pidx(m, addr + len);
 	while (i < end) {
@@ -751,7 +757,7 @@ int ref_madvise(struct ref_model *m, unsigned long addr, unsigned long len,
 	if (!len)
 		return 0;
 	if (!ref_in_window(m, addr, len))
-		abort();
+		return -REF_EUNMODELLED;
 	i = pidx(m, addr);
 	end = pidx(m, addr + len);
 	/* madvise_walk_vmas(): holes are skipped and reported at the end. */
@@ -800,7 +806,7 @@ int ref_mseal(struct ref_model *m, unsigned long addr, unsigned long len,
 	if (!len)
 		return 0;
 	if (!ref_in_window(m, addr, len))
-		abort();
+		return -REF_EUNMODELLED;
 	i = pidx(m, addr);
 	end = pidx(m, addr + len);
 	if (range_has_hole(m, i, end))
@@ -826,7 +832,7 @@ int ref_mseal(struct ref_model *m, unsigned long addr, unsigned long len,
  * copy_vma() (an unfaulted anonymous VMA takes the pgoff of its new
  * address, else the pgoff moves with it), merge the copy with its new
  * neighbours, then unmap the source (or, with MREMAP_DONTUNMAP, clear
- * VM_LOCKED_MASK and VM_ACCOUNT on the source VMA).
+ * VM_LOCKED_MASK on the source VMA; VM_ACCOUNT stays).
  */
 static void move_pages(struct ref_model *m, unsigned long s, unsigned long n,
 		       unsigned long d, unsigned long dn, bool dontunmap)
@@ -862,7 +868,7 @@ static void move_pages(struct ref_model *m, unsigned long s, unsigned long n,
 		whole = vs == src.start && ve == src.end && vs == s &&
 			ve == s + n && m->pg[s].vid != m->pg[d].vid;
 		for (unsigned long i = vs; i < ve; i++) {
-			m->pg[i].flags &= ~(VM_LOCKED_MASK | VAS_VM_ACCOUNT);
+			m->pg[i].flags &= ~VM_LOCKED_MASK;
 			if (whole)
 				m->pg[i].anon = 0;
 		}
@@ -980,11 +986,11 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 			return -EINVAL;
 		if (!(flags & VAS_MREMAP_FIXED) ||
 		    !ref_in_window(m, new_addr, new_len))
-			abort();
+			return -REF_EUNMODELLED;
 		d = pidx(m, new_addr);
 	}
 	if (!old_len || !ref_in_window(m, addr, old_len))
-		abort();	/* not modelled */
+		return -REF_EUNMODELLED;
 	s = pidx(m, addr);
 	on = old_len / REF_PAGE_SIZE;
 	nn = new_len / REF_PAGE_SIZE;
@@ -1064,7 +1070,7 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 	}
 	if (!(flags & VAS_MREMAP_MAYMOVE))
 		return -ENOMEM;
-	abort();	/* the kernel would pick the address */
+	return -REF_EUNMODELLED;	/* the kernel picks the address */
 }
 
 /* ---- comparison and printing --------------------------------------------- */

@@ -38,6 +38,12 @@
  * identity is only compared up to renaming (see ref_vmas_diff()). */
 #define REF_FILEID_SHMEM 0x10000U
 
+/*
+ * Returned (negated) for arguments outside the modelled subset: a range
+ * leaving the window, an address the kernel would choose, old_len 0.
+ */
+#define REF_EUNMODELLED 10000
+
 /* /proc shows offset 0 for anonymous private VMAs: their pgoff is unknown. */
 #define REF_PGOFF_UNKNOWN (~0ULL)
 

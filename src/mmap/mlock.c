@@ -81,6 +81,29 @@ static unsigned long count_mlocked(struct mm_struct *mm, unsigned long start,
 	return n;
 }
 
+/*
+ * The outcome of populating [start, start + len) after mlock
+ * (__mm_populate): a VMA without any access (PROT_NONE) cannot be faulted
+ * in: -EFAULT, which mlock reports as -ENOMEM. VM_IO/VM_PFNMAP VMAs and
+ * lock-on-fault VMAs are skipped. Faulting the pages themselves comes
+ * with the memory layer.
+ */
+static int mlock_populate(struct mm_struct *mm, unsigned long start,
+			  unsigned long len) VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *vma;
+	struct rt_iter it;
+
+	rt_iter_init(&it, &mm->mm_mt, start, start + len);
+	while ((vma = rt_iter_next(&it, NULL, NULL))) {
+		if (vma->vm_flags & (VAS_VM_IO | VAS_VM_PFNMAP | VAS_VM_LOCKONFAULT))
+			continue;
+		if (!(vma->vm_flags & VAS_VM_ACCESS_FLAGS))
+			return -ENOMEM;	/* -EFAULT, as mlock reports it */
+	}
+	return 0;
+}
+
 static bool can_do_mlock(struct mm_struct *mm)
 {
 	return __atomic_load_n(&mm->cap_ipc_lock, __ATOMIC_RELAXED) ||
@@ -105,6 +128,8 @@ static int do_mlock(struct mm_struct *mm, unsigned long start,
 		locked -= count_mlocked(mm, start, len);
 	if (locked <= limit || cap)
 		error = apply_vma_lock_flags(mm, start, len, flags);
+	if (!error)
+		error = mlock_populate(mm, start, len);
 	mmap_write_unlock(mm);
 	return error;
 }

@@ -342,6 +342,13 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	if (!mlock_future_ok(mm, vm_flags, len))
 		return -EAGAIN;
 	if (file) {
+		/* file_mmap_ok(): offsets up to MAX_LFS_FILESIZE for regular
+		 * files and shmem, ULONG_MAX for drivers */
+		unsigned long maxsize = file->kind == VAS_FILE_DRIVER ?
+					~0UL : 0x7fffffffffffffffUL;
+
+		if (len > maxsize || pgoff > (maxsize - len) >> PAGE_SHIFT)
+			return -EOVERFLOW;
 		switch (flags & VAS_MAP_TYPE) {
 		case VAS_MAP_SHARED:
 			flags &= LEGACY_MAP_MASK;

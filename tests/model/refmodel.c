@@ -44,6 +44,8 @@ void ref_fini(struct ref_model *m)
 {
 	free(m->pg);
 	m->pg = NULL;
+	free(m->shmem_pages);
+	m->shmem_pages = NULL;
 }
 
 void ref_file_set(struct ref_model *m, uint32_t id, bool readable,
@@ -304,13 +306,18 @@ static void anon_prepare(struct ref_model *m, unsigned long i)
  * VMA takes write faults (CoW), so it gets an anon_vma; PROT_NONE fails
  * with -EFAULT; VM_LOCKONFAULT populates nothing.
  */
-static int populate_vma(struct ref_model *m, unsigned long s)
+static int populate_vma(struct ref_model *m, unsigned long s, unsigned long e)
 {
 	uint64_t f = m->pg[s].flags;
+	uint32_t id = m->pg[s].fileid;
 
 	if (f & VAS_VM_LOCKONFAULT)
 		return 0;
 	if (!(f & VM_ACCESS))
+		return -EFAULT;
+	/* past the end of a shmem object (grown by mremap): SIGBUS */
+	if (id >= REF_FILEID_SHMEM &&
+	    m->pg[e - 1].pgoff >= m->shmem_pages[id - REF_FILEID_SHMEM])
 		return -EFAULT;
 	if ((f & (VAS_VM_WRITE | VAS_VM_SHARED)) == VAS_VM_WRITE)
 		anon_prepare(m, s);
@@ -331,7 +338,7 @@ static int mm_populate(struct ref_model *m, unsigned long s, unsigned long e,
 		}
 		run_of(m, i, &vs, &ve);
 		if (!(m->pg[i].flags & (VAS_VM_IO | VAS_VM_PFNMAP))) {
-			err = populate_vma(m, i);
+			err = populate_vma(m, i, ve < e ? ve : e);
 			if (err && !ignore_errors)
 				return err;
 		}
@@ -489,8 +496,23 @@ int ref_mmap(struct ref_model *m, unsigned long addr, unsigned long len,
 	if ((vm_flags & (VAS_VM_NORESERVE | VAS_VM_SHARED | VAS_VM_WRITE)) ==
 	    VAS_VM_WRITE)
 		vm_flags |= VAS_VM_ACCOUNT;
-	if (!f && (vm_flags & VAS_VM_SHARED))
-		fileid = m->next_shmem++;	/* shmem_zero_setup() */
+	if (!f && (vm_flags & VAS_VM_SHARED)) {
+		/* shmem_zero_setup(): a new object of the mapping's size */
+		size_t k = m->next_shmem - REF_FILEID_SHMEM;
+
+		if (k >= m->shmem_cap) {
+			size_t cap = m->shmem_cap ? 2 * m->shmem_cap : 256;
+			unsigned long *p = realloc(m->shmem_pages,
+						   cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			m->shmem_pages = p;
+			m->shmem_cap = cap;
+		}
+		m->shmem_pages[k] = e - s;
+		fileid = m->next_shmem++;
+	}
 	for (unsigned long i = s; i < e; i++) {
 		m->pg[i].mapped = true;
 		m->pg[i].flags = vm_flags;
@@ -575,7 +597,7 @@ int ref_mprotect(struct ref_model *m, unsigned long addr, unsigned long len,
 		if ((oldflags & (VAS_VM_WRITE | VAS_VM_SHARED | VAS_VM_LOCKED)) ==
 			    VAS_VM_LOCKED &&
 		    (newflags & VAS_VM_WRITE))
-			(void)populate_vma(m, i);
+			(void)populate_vma(m, i, t);
 		i = ve;
 	}
 	return 0;

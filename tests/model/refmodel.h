@@ -76,6 +76,9 @@ struct ref_model {
 	uint32_t next_vid, next_anon, next_shmem;
 	struct ref_file files[REF_MAX_FILES];	/* index = file id */
 	bool thp;		/* MADV_[NO]HUGEPAGE are accepted */
+	/* size in pages of each shmem object (by id - REF_FILEID_SHMEM) */
+	unsigned long *shmem_pages;
+	size_t shmem_cap;
 };
 
 int ref_init(struct ref_model *m, unsigned long base, unsigned long npages);

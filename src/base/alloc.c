@@ -6,6 +6,7 @@
  * it from one thread, and a concurrent allocation either sees the arming or
  * does not, which is all a test needs.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/alloc.h"
@@ -145,4 +146,130 @@ unsigned long vas_alloc_site_count(enum vas_alloc_site site)
 long vas_alloc_live(void)
 {
 	return READ_ONCE(live);
+}
+
+/* ---- the node pool ------------------------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NODE_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define NODE_POOL 0
+#endif
+#endif
+#ifndef NODE_POOL
+#define NODE_POOL 1
+#endif
+
+struct pooled {
+	struct pooled *next;
+};
+
+#define NODE_BATCH 32		/* moved between a thread and the pool */
+#define NODE_LOCAL_MAX 64	/* per-thread cache */
+#define NODE_POOL_MAX 8192	/* global pool: 2 MiB; beyond, free() */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pooled *pool;		/* (pool_lock) */
+static unsigned long pool_nr;		/* (pool_lock) */
+static __thread struct pooled *local;
+static __thread unsigned int local_nr;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* Move up to @n blocks from *from to *to. */
+static unsigned int move_blocks(struct pooled **from, struct pooled **to,
+				unsigned int n)
+{
+	unsigned int moved = 0;
+
+	while (*from && moved < n) {
+		struct pooled *b = *from;
+
+		*from = b->next;
+		b->next = *to;
+		*to = b;
+		moved++;
+	}
+	return moved;
+}
+
+static void local_return_all(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pool_lock);
+	pool_nr += move_blocks(&local, &pool, ~0u);
+	pthread_mutex_unlock(&pool_lock);
+	local_nr = 0;
+}
+
+static void pool_key_init(void)
+{
+	pthread_key_create(&pool_key, local_return_all);
+}
+
+void *vas_node_alloc(enum vas_alloc_site site)
+{
+	struct pooled *b;
+	void *p = NULL;
+
+	if (should_fail(site))
+		return NULL;
+	if (NODE_POOL) {
+		if (!local) {
+			pthread_once(&pool_once, pool_key_init);
+			pthread_setspecific(pool_key, (void *)1);
+			pthread_mutex_lock(&pool_lock);
+			local_nr = move_blocks(&pool, &local, NODE_BATCH);
+			pool_nr -= local_nr;
+			pthread_mutex_unlock(&pool_lock);
+		}
+		b = local;
+		if (b) {
+			local = b->next;
+			local_nr--;
+			__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+			return b;
+		}
+	}
+	if (posix_memalign(&p, VAS_NODE_SIZE, VAS_NODE_SIZE) != 0)
+		return NULL;
+	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void vas_node_free(void *p)
+{
+	struct pooled *b = p;
+
+	if (!p)
+		return;
+	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+	if (!NODE_POOL) {
+		free(p);
+		return;
+	}
+	if (!local_nr) {
+		pthread_once(&pool_once, pool_key_init);
+		pthread_setspecific(pool_key, (void *)1);
+	}
+	b->next = local;
+	local = b;
+	if (++local_nr <= NODE_LOCAL_MAX)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	if (pool_nr < NODE_POOL_MAX) {
+		unsigned int n = move_blocks(&local, &pool, NODE_BATCH);
+
+		pool_nr += n;
+		local_nr -= n;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	while (local_nr > NODE_LOCAL_MAX - NODE_BATCH) {	/* pool full */
+		b = local;
+		local = b->next;
+		local_nr--;
+		free(b);
+	}
 }

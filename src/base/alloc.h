@@ -60,6 +60,20 @@ bool vas_alloc_check(enum vas_alloc_site site) VAS_MUST_CHECK;
 /** vas_free() - Free memory from vas_alloc*(); NULL is a no-op. */
 void vas_free(void *p);
 
+/*
+ * Pooled fixed-size blocks: VAS_NODE_SIZE bytes aligned to VAS_NODE_SIZE
+ * (range-tree nodes). Nodes are allocated by writers and freed by the RCU
+ * callback thread, so each thread keeps a small cache and the caches trade
+ * batches through a global pool; glibc's malloc is hit only to grow it.
+ * Builds with AddressSanitizer or ThreadSanitizer bypass the pool, so the
+ * tools see every allocation and free.
+ */
+#define VAS_NODE_SIZE 256
+/** vas_node_alloc() - A node-sized block, uninitialised, or NULL. */
+void *vas_node_alloc(enum vas_alloc_site site) VAS_MUST_CHECK;
+/** vas_node_free() - Give back a block from vas_node_alloc(); NULL ok. */
+void vas_node_free(void *p);
+
 /** vas_alloc_site_name() - "TREE_NODE" for VAS_FP_TREE_NODE, etc. */
 const char *vas_alloc_site_name(enum vas_alloc_site site);
 

@@ -48,7 +48,11 @@ extern char vas_rcu_tsan_sync;
 struct vas_rcu_head {
 	struct rcu_head head;
 	void (*func)(struct vas_rcu_head *head);
+	struct vas_rcu_head *next;	/* in the calling thread's batch */
 };
+
+/* Callbacks a thread gathers before it hands them to liburcu at once. */
+#define VAS_RCU_BATCH 64
 
 extern __thread bool vas_rcu_registered;
 void vas_rcu_register_slow(void);
@@ -92,12 +96,21 @@ void vas_synchronize_rcu(void);
 /**
  * vas_call_rcu() - Run @func(@head) after a grace period, on liburcu's
  * call_rcu thread. Context: any thread, also inside a read-side section.
+ *
+ * Callbacks are gathered per thread and queued VAS_RCU_BATCH at a time
+ * (one liburcu call_rcu, so one wake-up of its worker, per batch): a
+ * callback may wait until its thread has gathered a batch, calls
+ * vas_rcu_barrier() or exits. At most VAS_RCU_BATCH - 1 objects per
+ * thread wait that way.
  */
 void vas_call_rcu(struct vas_rcu_head *head,
 		  void (*func)(struct vas_rcu_head *head));
 
 /**
- * vas_rcu_barrier() - Wait until every callback queued so far has run.
+ * vas_rcu_barrier() - Wait until every callback queued so far has run:
+ * those of the calling thread's batch, and the batches other threads have
+ * handed over (a thread hands its batch over when it is full or when the
+ * thread exits).
  * Context: not inside a read-side section, not on the call_rcu thread.
  */
 void vas_rcu_barrier(void);

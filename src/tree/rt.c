@@ -80,6 +80,7 @@ struct rt_node {
 };
 
 _Static_assert(sizeof(struct rt_node) == RT_NODE_SIZE, "rt_node size");
+_Static_assert(RT_NODE_SIZE == VAS_NODE_SIZE, "nodes come from the node pool");
 
 /* The nodes one store replaced, freed together after a grace period. */
 struct rt_free_batch {
@@ -808,10 +809,10 @@ static void rt_free_batch_cb(struct vas_rcu_head *head)
 	while (n) {
 		struct rt_node *next = n->free_next;
 
-		vas_free(n);
+		vas_node_free(n);
 		n = next;
 	}
-	vas_free(b);
+	vas_node_free(b);
 }
 
 /* Hand the dead nodes to RCU with the tree's spare batch header. */
@@ -946,19 +947,19 @@ int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
 	if (need_erase > need)
 		need = need_erase;
 	if (batch && !t->__batch) {
-		t->__batch = vas_alloc(sizeof(*t->__batch), VAS_FP_TREE_NODE);
+		/* a pooled node-sized block: headers, too, are freed by
+		 * the RCU callback thread */
+		t->__batch = vas_node_alloc(VAS_FP_TREE_NODE);
 		if (!t->__batch)
 			return -ENOMEM;
 	}
 	while (pa->nr + nr < need) {
-		struct rt_node *n = vas_alloc_aligned(RT_NODE_SIZE,
-						      RT_NODE_SIZE,
-						      VAS_FP_TREE_NODE);
+		struct rt_node *n = vas_node_alloc(VAS_FP_TREE_NODE);
 
 		if (!n) {
 			while (got) {
 				n = got->free_next;
-				vas_free(got);
+				vas_node_free(got);
 				got = n;
 			}
 			return -ENOMEM;
@@ -982,7 +983,7 @@ void rt_prealloc_release(struct rt_prealloc *pa)
 		struct rt_node *n = pa->nodes;
 
 		pa->nodes = n->free_next;
-		vas_free(n);
+		vas_node_free(n);
 	}
 	pa->nr = 0;
 }
@@ -1061,11 +1062,11 @@ void rt_destroy(struct rt_tree *t)
 	t->nr_nodes = 0;
 	WRITE_ONCE(t->__seq, t->__seq + 1);
 	if (!list) {
-		vas_free(b);
+		vas_node_free(b);
 		return;
 	}
 	if (!b)
-		b = vas_alloc(sizeof(*b), VAS_FP_TREE_NODE);
+		b = vas_node_alloc(VAS_FP_TREE_NODE);
 	if (b) {
 		b->list = list;
 		vas_call_rcu(&b->rcu, rt_free_batch_cb);
@@ -1076,7 +1077,7 @@ void rt_destroy(struct rt_tree *t)
 	while (list) {
 		struct rt_node *n = list->free_next;
 
-		vas_free(list);
+		vas_node_free(list);
 		list = n;
 	}
 }

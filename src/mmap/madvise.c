@@ -123,6 +123,13 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	struct vm_area_struct *got;
 	long nf;
 
+	/*
+	 * mseal: no discarding of sealed read-only anonymous memory. Checked
+	 * per VMA as the walk reaches it, so the VMAs before keep the advice.
+	 */
+	if (advice_discards(advice) && (vma->vm_flags & VAS_VM_SEALED) &&
+	    is_ro_anon(vma))
+		return -EPERM;
 	if (advice_changes_flags(advice)) {
 		nf = advice_flags(vma, advice);
 		if (nf < 0)
@@ -187,18 +194,6 @@ int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in
 		return -ENOSYS;	/* the memory layer brings these */
 	}
 	mmap_write_lock(mm);
-	/* mseal: no discarding of sealed read-only anonymous memory */
-	if (advice_discards(advice)) {
-		struct rt_iter it;
-
-		rt_iter_init(&it, &mm->mm_mt, start, end);
-		while ((vma = rt_iter_next(&it, NULL, NULL))) {
-			if ((vma->vm_flags & VAS_VM_SEALED) && is_ro_anon(vma)) {
-				error = -EPERM;
-				goto out;
-			}
-		}
-	}
 	vma = rt_find(&mm->mm_mt, start, NULL, NULL);
 	for (;;) {
 		if (!vma) {
@@ -222,7 +217,6 @@ int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in
 			break;
 		vma = rt_find(&mm->mm_mt, start, NULL, NULL);
 	}
-out:
 	mmap_write_unlock(mm);
 	return error ? error : unmapped_error;
 }

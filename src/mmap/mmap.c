@@ -208,7 +208,7 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 
 	count_overlap(mm, addr, end, &nr_pages, &nr_accounted, &sealed);
 	if (sealed)
-		return -EPERM;
+		return munmap_check_sealed(mm, addr, end);
 	if (!may_expand_vm(mm, vm_flags, pglen - nr_pages))
 		return -ENOMEM;
 	/* accountable_mapping(): private writable memory is committed */

@@ -79,6 +79,8 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 					unsigned long newflags) VAS_REQUIRES(mm);
 
 /* munmap.c */
+int munmap_check_sealed(struct mm_struct *mm, unsigned long start,
+			unsigned long end) VAS_REQUIRES(mm);
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	VAS_REQUIRES(mm);
 /* mmap.c: address selection as mmap does it (MAP_FIXED honoured). */

@@ -321,7 +321,7 @@ static long remap_move(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 	bool seen = false;
 	int flags = (int)r->flags;
 
-	for (;;) {
+	while (pos < end) {	/* the search is bounded by end (vma_find) */
 		unsigned long s, e, addr, len, offset;
 		struct vm_area_struct *vma = rt_find(&mm->mm_mt, pos, &s, &e);
 
@@ -345,7 +345,12 @@ static long remap_move(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 			res = one;
 		seen = true;
 		target = (unsigned long)one + len;
-		pos = addr + len;
+		/*
+		 * Go on after the VMA as it was found (Linux's iterator):
+		 * with MREMAP_DONTUNMAP the source stays, and must not be
+		 * found again.
+		 */
+		pos = e;
 	}
 	return res;
 }

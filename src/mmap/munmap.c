@@ -8,14 +8,44 @@
 #include "mmap/mmap_internal.h"
 
 /*
+ * munmap_check_sealed() - -EPERM if a VMA in [start, end) is sealed, after
+ * the side effect Linux has there (vms_gather_munmap_vmas): it splits the
+ * first VMA at @start before it looks at the others, so a sealed VMA
+ * further on leaves that split behind.
+ */
+int munmap_check_sealed(struct mm_struct *mm, unsigned long start,
+			unsigned long end)
+{
+	struct vm_area_struct *vma, *first, *n;
+	unsigned long s;
+	struct rt_iter it;
+
+	first = rt_find(&mm->mm_mt, start, &s, NULL);
+	if (!first || s >= end)
+		return 0;
+	if (first->vm_flags & VAS_VM_SEALED)
+		return -EPERM;
+	rt_iter_init(&it, &mm->mm_mt, start, end);
+	while ((vma = rt_iter_next(&it, NULL, NULL))) {
+		if (vma->vm_flags & VAS_VM_SEALED) {
+			/* a failed split changes nothing: -EPERM either way */
+			if (first->vm_start < start &&
+			    vma_split(mm, first, start, true, &n))
+				return -EPERM;
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+/*
  * do_munmap() - Unmap [start, start + len). Context: mmap lock held for
  * write. Return: 0 or -errno.
  */
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
-	struct vm_area_struct *vma, *first, *n;
+	struct vm_area_struct *first;
 	unsigned long end, s;
-	struct rt_iter it;
 	int err;
 
 	if ((start & ~PAGE_MASK) || start > VAS_TASK_SIZE ||
@@ -27,21 +57,9 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	first = rt_find(&mm->mm_mt, start, &s, NULL);
 	if (!first || s >= end)
 		return 0;
-	if (first->vm_flags & VAS_VM_SEALED)
-		return -EPERM;
-	/*
-	 * Linux splits the first VMA before it looks at the others, so a
-	 * sealed VMA further on leaves that split behind.
-	 */
-	rt_iter_init(&it, &mm->mm_mt, start, end);
-	while ((vma = rt_iter_next(&it, NULL, NULL))) {
-		if (vma->vm_flags & VAS_VM_SEALED) {
-			if (first->vm_start < start &&
-			    vma_split(mm, first, start, true, &n) == 0)
-				return -EPERM;
-			return -EPERM;
-		}
-	}
+	err = munmap_check_sealed(mm, start, end);
+	if (err)
+		return err;
 	{
 		VMC_STATE(c, start, end, NULL, 0);
 

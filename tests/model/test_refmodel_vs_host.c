@@ -13,6 +13,7 @@
  */
 #include "host_ops.h"
 #include "refmodel.h"
+#include "vas_ops.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +56,15 @@ struct ctx {
 	struct host_env h;
 	uint64_t rng;
 	struct ref_vma mv[MAXV], hv[MAXV];
+	/*
+	 * When set, operations run on vas instead of the host kernel, and the
+	 * validator runs after each one. vas has no page faults yet, so the
+	 * generator then leaves out what populates memory (MAP_LOCKED,
+	 * MAP_POPULATE, mlock without MLOCK_ONFAULT): its anon_vma effects
+	 * are page-level.
+	 */
+	struct vas_env *vas;
+	bool no_populate;
 };
 
 static int window_no;
@@ -131,8 +141,42 @@ static int run_model(struct ctx *c, const struct op *o, unsigned long *out)
 	return -ENOSYS;
 }
 
+static int run_vas(struct ctx *c, const struct op *o, unsigned long *out)
+{
+	struct vas_mm_user *mm = c->vas->mm;
+
+	switch (o->kind) {
+	case OP_MMAP:
+		return vas_mmap(mm, o->addr, o->len, o->prot, o->flags,
+				vas_env_file(c->vas, o->fileid), o->off, out);
+	case OP_MUNMAP:
+		return vas_munmap(mm, o->addr, o->len);
+	case OP_MPROTECT:
+		return vas_mprotect(mm, o->addr, o->len, o->prot);
+	case OP_MLOCK:
+		return vas_mlock(mm, o->addr, o->len);
+	case OP_MLOCK2:
+		return vas_mlock2(mm, o->addr, o->len, o->flags);
+	case OP_MUNLOCK:
+		return vas_munlock(mm, o->addr, o->len);
+	case OP_MADVISE:
+		return vas_madvise(mm, o->addr, o->len, o->flags);
+	case OP_MSEAL:
+		return vas_mseal(mm, o->addr, o->len, (unsigned long)o->flags);
+	case OP_MREMAP:
+		return vas_mremap(mm, o->addr, o->len, o->len2, o->flags,
+				  o->new_addr, out);
+	case OP_NR:
+		break;
+	}
+	return -ENOSYS;
+}
+
 static int run_host(struct ctx *c, const struct op *o, unsigned long *out)
 {
+	if (c->vas)
+		return run_vas(c, o, out);
+	{
 	struct host_env *h = &c->h;
 
 	switch (o->kind) {
@@ -160,6 +204,7 @@ static int run_host(struct ctx *c, const struct op *o, unsigned long *out)
 		break;
 	}
 	return -ENOSYS;
+	}
 }
 
 /*
@@ -172,6 +217,13 @@ static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
 	int mret, hret, nm, nh, d;
 	char buf[200];
 
+	if (getenv("VAS_MODEL_TRACE")) {	/* the state before each op */
+		int nb = ref_vmas(&c->m, c->mv, MAXV);
+
+		op_str(o, buf, sizeof(buf));
+		printf("# op %ld: %s\n", idx, buf);
+		ref_vmas_print("#   before", c->mv, nb);
+	}
 	mret = run_model(c, o, &mout);
 	if (mret == -REF_EUNMODELLED) {
 		/* never let the host run it: it could map outside the window */
@@ -184,7 +236,13 @@ static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
 	if (retp)
 		*retp = mret;
 	nm = ref_vmas(&c->m, c->mv, MAXV);
-	nh = host_vmas(&c->h, c->hv, MAXV);
+	nh = c->vas ? vas_env_vmas(c->vas, c->hv, MAXV) :
+		      host_vmas(&c->h, c->hv, MAXV);
+	if (c->vas && vas_mm_validate(c->vas->mm)) {
+		printf("# validator failed after op %ld (seed %" PRIu64 ")\n",
+		       idx, harness_seed());
+		return false;
+	}
 	d = nh < 0 ? 0 : ref_vmas_diff(c->mv, nm, c->hv, nh, IGNORED_FLAGS);
 	if (mret == hret && (mret || mout == hout) && d < 0)
 		return true;
@@ -329,9 +387,9 @@ static void gen_mmap(struct ctx *c, struct op *o)
 		o->flags |= VAS_MAP_FIXED_NOREPLACE;
 	else
 		o->flags |= VAS_MAP_FIXED;
-	if (chance(c, 4))
+	if (chance(c, 4) && !c->no_populate)
 		o->flags |= VAS_MAP_LOCKED;
-	if (chance(c, 4))
+	if (chance(c, 4) && !c->no_populate)
 		o->flags |= VAS_MAP_POPULATE;
 	if (chance(c, 10))
 		o->flags |= VAS_MAP_NORESERVE;
@@ -424,11 +482,11 @@ static void gen_op(struct ctx *c, struct op *o)
 		o->prot = rnd_prot(c);
 		if (chance(c, 1))
 			o->prot |= 0x10;
-	} else if (k < 68) {
+	} else if (k < 68 && !c->no_populate) {
 		o->kind = OP_MLOCK;
 	} else if (k < 74) {
 		o->kind = OP_MLOCK2;
-		o->flags = chance(c, 60) ? VAS_MLOCK_ONFAULT : 0;
+		o->flags = chance(c, 60) || c->no_populate ? VAS_MLOCK_ONFAULT : 0;
 		if (chance(c, 2))
 			o->flags |= 2;
 	} else if (k < 82) {
@@ -508,6 +566,48 @@ TEST(refmodel_random_vs_host)
 		ref_vmas_print("# final", c->mv, nm);
 	}
 	ctx_fini(c);
+	free(c);
+}
+
+/*
+ * The property test of the mapping layer: the same random operations on
+ * vas and on the reference model (which the test above checks against
+ * the host kernel), compared after every operation, with vas's validator.
+ * $VAS_VAS_OPS operations (default 100000).
+ */
+TEST(vas_random_vs_refmodel)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct vas_env *v = calloc(1, sizeof(*v));
+	const char *env = getenv("VAS_VAS_OPS");
+	long nops = env && *env ? strtol(env, NULL, 0) : 100000, i;
+	double t0 = harness_now();
+
+	ASSERT_NOT_NULL(c);
+	ASSERT_NOT_NULL(v);
+	ASSERT_TRUE(ctx_init(c, NPAGES));
+	ASSERT_EQ(vas_env_init(v, &c->h), 0);
+	c->vas = v;
+	c->no_populate = true;
+	c->rng = harness_seed() ^ 0x5a5a;
+	for (i = 0; i < nops; i++) {
+		struct op o;
+
+		if (i % 2500 == 2499 && !reset(c, i))
+			break;
+		gen_op(c, &o);
+		if (!step(c, &o, i, NULL)) {
+			harness_fail(__FILE__, __LINE__,
+				     "model != vas at op %ld (seed %" PRIu64 ")",
+				     i, harness_seed());
+			break;
+		}
+	}
+	printf("# vas vs model: %ld ops in %.1f s\n", i, harness_now() - t0);
+	c->vas = NULL;
+	vas_env_fini(v);
+	ctx_fini(c);
+	free(v);
 	free(c);
 }
 

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* vas_ops.c - see vas_ops.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include "vas_ops.h"
+
+int vas_env_init(struct vas_env *v, const struct host_env *h)
+{
+	int err;
+
+	*v = (struct vas_env){ .base = h->base, .npages = h->npages };
+	err = vas_machine_create(NULL, &v->machine);
+	if (err)
+		return err;
+	err = vas_mm_create(v->machine, &v->mm);
+	if (err)
+		return err;
+	for (int id = 1; id < REF_MAX_FILES; id++) {
+		int fl, mode;
+
+		if (h->fds[id] < 0)
+			continue;
+		fl = fcntl(h->fds[id], F_GETFL);
+		if (fl < 0)
+			continue;
+		mode = (fl & O_ACCMODE) == O_RDONLY ? VAS_FMODE_READ :
+		       (fl & O_ACCMODE) == O_WRONLY ? VAS_FMODE_WRITE :
+						      VAS_FMODE_READ | VAS_FMODE_WRITE;
+		err = vas_file_open_host(v->machine, h->fds[id], mode,
+					 h->paths[id], &v->files[id]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void vas_env_fini(struct vas_env *v)
+{
+	if (v->mm)
+		vas_mm_put(v->mm);
+	for (int id = 0; id < REF_MAX_FILES; id++)
+		if (v->files[id])
+			vas_file_put(v->files[id]);
+	if (v->machine && vas_machine_destroy(v->machine))
+		fprintf(stderr, "vas_env_fini: machine busy\n");
+}
+
+struct vas_file *vas_env_file(const struct vas_env *v, uint32_t fileid)
+{
+	return fileid && fileid < REF_MAX_FILES ? v->files[fileid] : NULL;
+}
+
+int vas_env_vmas(const struct vas_env *v, struct ref_vma *out, int max)
+{
+	struct vas_file *shmem[256];
+	unsigned int nshmem = 0;
+	struct vas_vma_iter it;
+	struct vas_vma_ref *vma;
+	int n = 0;
+
+	vas_mmap_read_lock(v->mm);
+	vas_vma_iter_init(&it, v->mm, v->base, v->base + v->npages * REF_PAGE_SIZE);
+	while ((vma = vas_vma_iter_next(&it, v->mm)) && n < max) {
+		struct vas_file *f = vas_vma_file(vma);
+		uint32_t id = 0;
+
+		if (f) {
+			for (uint32_t k = 1; k < REF_MAX_FILES; k++)
+				if (v->files[k] == f)
+					id = k;
+			if (!id) {	/* a shmem object: number it */
+				unsigned int k;
+
+				for (k = 0; k < nshmem && shmem[k] != f; k++)
+					;
+				if (k == nshmem && nshmem < 256)
+					shmem[nshmem++] = f;
+				id = REF_FILEID_SHMEM + k;
+			}
+		}
+		out[n++] = (struct ref_vma){
+			.start = vas_vma_start(vma), .end = vas_vma_end(vma),
+			.flags = vas_vma_flags(vma), .fileid = id,
+			.pgoff = vas_vma_pgoff(vma),
+		};
+	}
+	vas_mmap_read_unlock(v->mm);
+	return n;
+}

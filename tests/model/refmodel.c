@@ -211,7 +211,7 @@ static bool mergeable(const struct ref_vma *a, const struct ref_vma *b)
 static unsigned long merge_range_lr(struct ref_model *m, unsigned long s,
 				    unsigned long e, bool try_left)
 {
-	struct ref_vma mid, prev, next;
+	struct ref_vma mid = { 0 }, prev = { 0 }, next = { 0 };
 	bool left = false, right = false;
 	uint32_t vid, anon;
 	unsigned long a = s, b = e;

@@ -167,16 +167,6 @@ static long op_many(int kernel)
 	return (long)nvmas;
 }
 
-static long op_mprotect_split(int kernel)
-{
-	for (int i = 0; i < 256; i++) {
-		do_mprotect(kernel, W + P, P, PROT_READ);	/* split in three */
-		do_mprotect(kernel, W + P, P, RW);		/* merge back */
-	}
-	return 256;
-}
-
-static int mprotect_which;	/* 0: both, 1: split only, 2: merge only */
 static double split_ns, merge_ns;
 
 static long op_mprotect_timed(int kernel)
@@ -266,7 +256,7 @@ int main(int argc, char **argv)
 	    measure(op_mmap_munmap, 1), measure(op_mmap_munmap, 0));
 
 	for (int n = 0; n < 2; n++) {
-		double km, ku, vm, vu;
+		double km = 0, ku = 0, vm = 0, vu = 0;
 		char name[80];
 		long rounds;
 
@@ -308,7 +298,6 @@ int main(int argc, char **argv)
 		row("mprotect merging it back", kmg / (ks + kmg) * 2 * k,
 		    merge_ns / (split_ns + merge_ns) * 2 * v);
 	}
-	(void)op_mprotect_split;
 	do_munmap(1, W, 3 * P);
 	do_munmap(0, W, 3 * P);
 

@@ -172,8 +172,8 @@ struct pooled {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pooled *pool;		/* (pool_lock) */
 static unsigned long pool_nr;		/* (pool_lock) */
-static __thread struct pooled *local;
-static __thread unsigned int local_nr;
+static __vas_tls struct pooled *local;
+static __vas_tls unsigned int local_nr;
 static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 

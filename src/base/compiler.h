@@ -20,6 +20,14 @@
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define __cleanup(fn) __attribute__((cleanup(fn)))
 
+/*
+ * Thread-local variables on hot paths: the initial-exec model turns each
+ * access into one %fs-relative load instead of a __tls_get_addr() call in
+ * the shared library (it takes a little of the static TLS reserve, which
+ * glibc keeps for libraries loaded later too).
+ */
+#define __vas_tls __thread __attribute__((tls_model("initial-exec")))
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define container_of(ptr, type, member)                                       \

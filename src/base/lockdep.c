@@ -15,8 +15,8 @@ struct held_lock {
 	enum lock_mode mode;
 };
 
-static __thread struct held_lock held[LOCKDEP_MAX_HELD];
-static __thread unsigned int nr_held;
+static __vas_tls struct held_lock held[LOCKDEP_MAX_HELD];
+static __vas_tls unsigned int nr_held;
 
 static const char *mode_name(enum lock_mode m)
 {

@@ -6,13 +6,13 @@
 #include "base/bug.h"
 #include "base/rcu.h"
 
-__thread bool vas_rcu_registered;
+__vas_tls bool vas_rcu_registered;
 #ifdef VAS_TSAN
 char vas_rcu_tsan_sync;
 #endif
 
-static __thread struct vas_rcu_head *batch_first;
-static __thread unsigned int batch_nr;
+static __vas_tls struct vas_rcu_head *batch_first;
+static __vas_tls unsigned int batch_nr;
 
 static pthread_key_t rcu_key;
 static void batch_flush(void);

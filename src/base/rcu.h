@@ -54,7 +54,7 @@ struct vas_rcu_head {
 /* Callbacks a thread gathers before it hands them to liburcu at once. */
 #define VAS_RCU_BATCH 64
 
-extern __thread bool vas_rcu_registered;
+extern __vas_tls bool vas_rcu_registered;
 void vas_rcu_register_slow(void);
 
 /** vas_rcu_register() - Register the calling thread with RCU if needed. */

@@ -2,7 +2,7 @@
 /* stats.c - shard choice, summing and printing of the counters. */
 #include "base/stats.h"
 
-__thread int vas_stat_shard_id;	/* 1-based; 0 = not chosen yet */
+__vas_tls int vas_stat_shard_id;	/* 1-based; 0 = not chosen yet */
 static unsigned int next_shard;
 
 int vas_stat_shard_pick(void)

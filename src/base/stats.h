@@ -21,7 +21,7 @@ struct vas_stats {
 	struct vas_stat_shard shard[VAS_STAT_SHARDS];
 };
 
-extern __thread int vas_stat_shard_id;
+extern __vas_tls int vas_stat_shard_id;
 int vas_stat_shard_pick(void);
 
 /** stats_add() - Add @n to @stat. Context: any; lock-free. */

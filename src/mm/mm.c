@@ -119,6 +119,7 @@ void exit_mmap(struct mm_struct *mm)
 		vma = freelist;
 		freelist = vma->cache_next;
 		vma->cache_next = NULL;
+		vma_close(vma);
 		mmap_assert_write_locked(vma->vm_mm);
 		vma_mark_detached(vma);
 		vm_area_free(vma);

@@ -174,8 +174,8 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 		}
 		vmc_commit(mm, &c);
 	}
-	if (new && new->vm_ops && new->vm_ops->open)
-		new->vm_ops->open((struct vas_vma_ref *)new);
+	if (new)
+		vma_open(new);
 	return t;
 }
 

@@ -127,13 +127,13 @@ void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 }
 
 /* vm_ops->open / ->close of a VMA. Context: mmap lock held for write. */
-static void vma_open(struct vm_area_struct *vma)
+void vma_open(struct vm_area_struct *vma)
 {
 	if (vma->vm_ops && vma->vm_ops->open)
 		vma->vm_ops->open(vma_ref(vma));
 }
 
-static void vma_close(struct vm_area_struct *vma)
+void vma_close(struct vm_area_struct *vma)
 {
 	if (vma->vm_ops && vma->vm_ops->close)
 		vma->vm_ops->close(vma_ref(vma));

@@ -142,6 +142,17 @@ void vmc_abort(struct mm_struct *mm, struct vmc *c) VAS_REQUIRES(mm);
 void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 		 int sign) VAS_REQUIRES(mm);
 
+/*
+ * vma_open() / vma_close() - Call @vma's vm_ops->open / ->close, if any:
+ * open for each new VMA object that maps what an existing one mapped (a
+ * split's new part), close for each VMA object that goes away. vas makes
+ * fewer transient objects than Linux (see docs/mapping.md), so a driver
+ * may see fewer calls, but always one close per open or mmap.
+ * Context: mmap lock held for write.
+ */
+void vma_open(struct vm_area_struct *vma);
+void vma_close(struct vm_area_struct *vma);
+
 /** vma_pages() - Pages spanned by @vma. Context: @vma stable. */
 static inline unsigned long vma_pages(const struct vm_area_struct *vma)
 {

@@ -167,7 +167,6 @@ struct pooled {
 
 #define NODE_BATCH 32		/* moved between a thread and the pool */
 #define NODE_LOCAL_MAX 64	/* per-thread cache */
-#define NODE_POOL_MAX 8192	/* global pool: 2 MiB; beyond, free() */
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pooled *pool;		/* (pool_lock) */
@@ -208,6 +207,29 @@ static void pool_key_init(void)
 	pthread_key_create(&pool_key, local_return_all);
 }
 
+/*
+ * Grow the calling thread's cache by one chunk of NODE_BATCH blocks from a
+ * single aligned allocation (one posix_memalign per 32 nodes instead of
+ * one each). Chunks stay in the pool for good: it holds the peak number of
+ * nodes ever in use, blocks in flight through RCU included.
+ */
+static bool node_pool_grow(void)
+{
+	char *chunk;
+
+	if (posix_memalign((void **)&chunk, VAS_NODE_SIZE,
+			   (size_t)VAS_NODE_SIZE * NODE_BATCH) != 0)
+		return false;
+	for (unsigned int i = 0; i < NODE_BATCH; i++) {
+		struct pooled *b = (struct pooled *)(chunk + (size_t)i * VAS_NODE_SIZE);
+
+		b->next = local;
+		local = b;
+	}
+	local_nr += NODE_BATCH;
+	return true;
+}
+
 void *vas_node_alloc(enum vas_alloc_site site)
 {
 	struct pooled *b;
@@ -224,13 +246,13 @@ void *vas_node_alloc(enum vas_alloc_site site)
 			pool_nr -= local_nr;
 			pthread_mutex_unlock(&pool_lock);
 		}
+		if (!local && !node_pool_grow())
+			return NULL;
 		b = local;
-		if (b) {
-			local = b->next;
-			local_nr--;
-			__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
-			return b;
-		}
+		local = b->next;
+		local_nr--;
+		__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+		return b;
 	}
 	if (posix_memalign(&p, VAS_NODE_SIZE, VAS_NODE_SIZE) != 0)
 		return NULL;
@@ -258,18 +280,7 @@ void vas_node_free(void *p)
 	if (++local_nr <= NODE_LOCAL_MAX)
 		return;
 	pthread_mutex_lock(&pool_lock);
-	if (pool_nr < NODE_POOL_MAX) {
-		unsigned int n = move_blocks(&local, &pool, NODE_BATCH);
-
-		pool_nr += n;
-		local_nr -= n;
-		b = NULL;
-	}
+	pool_nr += move_blocks(&local, &pool, NODE_BATCH);
 	pthread_mutex_unlock(&pool_lock);
-	while (local_nr > NODE_LOCAL_MAX - NODE_BATCH) {	/* pool full */
-		b = local;
-		local = b->next;
-		local_nr--;
-		free(b);
-	}
+	local_nr -= NODE_BATCH;
 }

@@ -204,14 +204,60 @@ static bool smaps_thp_eligible(const struct vm_area_struct *vma)
 /* Column at which the name starts, less one (seq_setwidth in show_map_vma). */
 #define MAPS_NAME_PAD (25 + 8 * 6 - 1)
 
-/* A name as seq_path() prints it: a newline becomes "\012". */
-static void maps_put_name(FILE *out, const char *name)
+/*
+ * The maps line is built in a buffer with these helpers and written with
+ * one fwrite: printf-style formatting cost more than the rest of the walk
+ * (bench_syscalls, "maps text").
+ */
+struct linebuf {
+	char b[4096 + 128];
+	size_t n;
+};
+
+/* Lower-case hex of @v, at least @min digits. */
+static void put_hex(struct linebuf *l, unsigned long long v, int min)
 {
-	for (; *name; name++) {
-		if (*name == '\n')
-			fputs("\\012", out);
-		else
-			fputc(*name, out);
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n < min)
+		tmp[n++] = '0';
+	while (n)
+		l->b[l->n++] = tmp[--n];
+}
+
+static void put_dec(struct linebuf *l, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		l->b[l->n++] = tmp[--n];
+}
+
+static void put_c(struct linebuf *l, char c)
+{
+	l->b[l->n++] = c;
+}
+
+/* A name as seq_path() prints it (a newline becomes "\012"), bounded. */
+static void put_name(struct linebuf *l, const char *name, bool path)
+{
+	for (; *name && l->n < sizeof(l->b) - 8; name++) {
+		if (path && *name == '\n') {
+			memcpy(l->b + l->n, "\\012", 4);
+			l->n += 4;
+		} else {
+			put_c(l, *name);
+		}
 	}
 }
 
@@ -223,8 +269,8 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	unsigned long major = 0, minor = 0, ino = 0;
 	unsigned long long pgoff = 0;
 	const char *name = NULL;
+	struct linebuf l;
 	bool path = false;
-	int n;
 
 	(void)u;
 	if (vma->vm_file) {
@@ -244,22 +290,34 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 		name = "[heap]";
 	/* [stack]: vas sets up no initial stack. */
 
-	n = fprintf(out, "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu ",
-		    vma->vm_start, vma->vm_end, flags & VAS_VM_READ ? 'r' : '-',
-		    flags & VAS_VM_WRITE ? 'w' : '-',
-		    flags & VAS_VM_EXEC ? 'x' : '-',
-		    flags & VAS_VM_MAYSHARE ? 's' : 'p', pgoff, major, minor, ino);
+	/* "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu " */
+	l.n = 0;
+	put_hex(&l, vma->vm_start, 8);
+	put_c(&l, '-');
+	put_hex(&l, vma->vm_end, 8);
+	put_c(&l, ' ');
+	put_c(&l, flags & VAS_VM_READ ? 'r' : '-');
+	put_c(&l, flags & VAS_VM_WRITE ? 'w' : '-');
+	put_c(&l, flags & VAS_VM_EXEC ? 'x' : '-');
+	put_c(&l, flags & VAS_VM_MAYSHARE ? 's' : 'p');
+	put_c(&l, ' ');
+	put_hex(&l, pgoff, 8);
+	put_c(&l, ' ');
+	put_hex(&l, major, 2);
+	put_c(&l, ':');
+	put_hex(&l, minor, 2);
+	put_c(&l, ' ');
+	put_dec(&l, ino);
+	put_c(&l, ' ');
 	if (name) {
 		/* seq_pad(m, ' '): spaces up to the column, then one more. */
-		for (; n >= 0 && n < MAPS_NAME_PAD; n++)
-			fputc(' ', out);
-		fputc(' ', out);
-		if (path)
-			maps_put_name(out, name);
-		else
-			fputs(name, out);
+		while (l.n < MAPS_NAME_PAD)
+			put_c(&l, ' ');
+		put_c(&l, ' ');
+		put_name(&l, name, path);
 	}
-	fputc('\n', out);
+	put_c(&l, '\n');
+	fwrite(l.b, 1, l.n, out);
 }
 
 /* ---- smaps --------------------------------------------------------------- */

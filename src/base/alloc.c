@@ -162,49 +162,72 @@ long vas_alloc_live(void)
 #endif
 
 struct pooled {
-	struct pooled *next;
+	struct pooled *next;		/* within a list or batch */
+	struct pooled *next_batch;	/* first block of a batch: the next batch */
 };
 
 #define NODE_BATCH 32		/* moved between a thread and the pool */
 #define NODE_LOCAL_MAX 64	/* per-thread cache */
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pooled *pool;		/* (pool_lock) */
-static unsigned long pool_nr;		/* (pool_lock) */
+/*
+ * The global pool is a stack of whole batches (lists of NODE_BATCH
+ * blocks): a thread pushes or pops one batch in O(1) under a spinlock
+ * held for a few instructions, so the writer and the RCU callback thread
+ * never sleep on it.
+ */
+static pthread_spinlock_t pool_lock;
+static struct pooled *pool_batches;	/* (pool_lock) */
 static __vas_tls struct pooled *local;
 static __vas_tls unsigned int local_nr;
 static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-/* Move up to @n blocks from *from to *to. */
-static unsigned int move_blocks(struct pooled **from, struct pooled **to,
-				unsigned int n)
+static void pool_push_batch(struct pooled *batch)
 {
-	unsigned int moved = 0;
-
-	while (*from && moved < n) {
-		struct pooled *b = *from;
-
-		*from = b->next;
-		b->next = *to;
-		*to = b;
-		moved++;
-	}
-	return moved;
+	pthread_spin_lock(&pool_lock);
+	batch->next_batch = pool_batches;
+	pool_batches = batch;
+	pthread_spin_unlock(&pool_lock);
 }
 
+static struct pooled *pool_pop_batch(void)
+{
+	struct pooled *batch;
+
+	pthread_spin_lock(&pool_lock);
+	batch = pool_batches;
+	if (batch)
+		pool_batches = batch->next_batch;
+	pthread_spin_unlock(&pool_lock);
+	return batch;
+}
+
+/* Thread exit: hand the cache back in batches (the last one may be short). */
 static void local_return_all(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&pool_lock);
-	pool_nr += move_blocks(&local, &pool, ~0u);
-	pthread_mutex_unlock(&pool_lock);
+	while (local) {
+		struct pooled *batch = local, *b = local;
+
+		for (unsigned int i = 1; i < NODE_BATCH && b->next; i++)
+			b = b->next;
+		local = b->next;
+		b->next = NULL;
+		pool_push_batch(batch);
+	}
 	local_nr = 0;
 }
 
 static void pool_key_init(void)
 {
+	pthread_spin_init(&pool_lock, PTHREAD_PROCESS_PRIVATE);
 	pthread_key_create(&pool_key, local_return_all);
+}
+
+static void pool_thread_init(void)
+{
+	pthread_once(&pool_once, pool_key_init);
+	pthread_setspecific(pool_key, (void *)1);
 }
 
 /*
@@ -239,12 +262,15 @@ void *vas_node_alloc(enum vas_alloc_site site)
 		return NULL;
 	if (NODE_POOL) {
 		if (!local) {
-			pthread_once(&pool_once, pool_key_init);
-			pthread_setspecific(pool_key, (void *)1);
-			pthread_mutex_lock(&pool_lock);
-			local_nr = move_blocks(&pool, &local, NODE_BATCH);
-			pool_nr -= local_nr;
-			pthread_mutex_unlock(&pool_lock);
+			pool_thread_init();
+			local = pool_pop_batch();
+			if (local) {
+				struct pooled *b2 = local;
+
+				local_nr = 1;
+				while ((b2 = b2->next))
+					local_nr++;
+			}
 		}
 		if (!local && !node_pool_grow())
 			return NULL;
@@ -262,7 +288,7 @@ void *vas_node_alloc(enum vas_alloc_site site)
 
 void vas_node_free(void *p)
 {
-	struct pooled *b = p;
+	struct pooled *b = p, *cut;
 
 	if (!p)
 		return;
@@ -271,16 +297,19 @@ void vas_node_free(void *p)
 		free(p);
 		return;
 	}
-	if (!local_nr) {
-		pthread_once(&pool_once, pool_key_init);
-		pthread_setspecific(pool_key, (void *)1);
-	}
+	if (!local_nr)
+		pool_thread_init();
 	b->next = local;
 	local = b;
 	if (++local_nr <= NODE_LOCAL_MAX)
 		return;
-	pthread_mutex_lock(&pool_lock);
-	pool_nr += move_blocks(&local, &pool, NODE_BATCH);
-	pthread_mutex_unlock(&pool_lock);
+	/* hand the newest NODE_BATCH blocks to the pool as one batch */
+	cut = local;
+	for (unsigned int i = 1; i < NODE_BATCH; i++)
+		cut = cut->next;
+	b = local;
+	local = cut->next;
+	cut->next = NULL;
 	local_nr -= NODE_BATCH;
+	pool_push_batch(b);
 }

@@ -932,18 +932,24 @@ static unsigned int rt_need(struct rt_tree *t, unsigned long start,
 	return w.need;
 }
 
-int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
-		   unsigned long start, unsigned long end)
+/*
+ * Reserve for a store of [start, end): of a non-NULL entry if @store, of
+ * NULL (an erase) if @erase; both when the entry is not known.
+ */
+static int rt_reserve(struct rt_tree *t, struct rt_prealloc *pa,
+		      unsigned long start, unsigned long end, bool store,
+		      bool erase)
 {
 	struct rt_node *got = NULL;
-	unsigned int need, need_erase, nr = 0;
+	unsigned int need = 0, need_erase = 0, nr = 0;
 	bool batch = false;
 
 	if (VAS_WARN_ON(start >= end))
 		return 0;
-	/* The entry is not known yet: reserve for a store and an erase. */
-	need = rt_need(t, start, end, (void *)1, &batch);
-	need_erase = rt_need(t, start, end, NULL, &batch);
+	if (store)
+		need = rt_need(t, start, end, (void *)1, &batch);
+	if (erase)
+		need_erase = rt_need(t, start, end, NULL, &batch);
 	if (need_erase > need)
 		need = need_erase;
 	if (batch && !t->__batch) {
@@ -975,6 +981,18 @@ int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
 		got = n;
 	}
 	return 0;
+}
+
+int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
+		   unsigned long start, unsigned long end)
+{
+	return rt_reserve(t, pa, start, end, true, true);
+}
+
+int rt_preallocate_entry(struct rt_tree *t, struct rt_prealloc *pa,
+			 unsigned long start, unsigned long end, bool erase)
+{
+	return rt_reserve(t, pa, start, end, !erase, erase);
 }
 
 void rt_prealloc_release(struct rt_prealloc *pa)

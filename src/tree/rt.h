@@ -133,6 +133,16 @@ int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
 		   unsigned long start, unsigned long end) VAS_MUST_CHECK;
 
 /**
+ * rt_preallocate_entry() - rt_preallocate() for a store whose kind is
+ * known: of NULL (an erase) if @erase, else of a non-NULL entry. Half the
+ * work of rt_preallocate(); the store that follows must be of that kind.
+ * Context, return: as rt_preallocate().
+ */
+int rt_preallocate_entry(struct rt_tree *t, struct rt_prealloc *pa,
+			 unsigned long start, unsigned long end, bool erase)
+	VAS_MUST_CHECK;
+
+/**
  * rt_store() - Map every address of [@start, @end) to @entry, atomically.
  * @entry: the new entry, or NULL to erase the range.
  *

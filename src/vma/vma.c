@@ -253,7 +253,7 @@ int vma_split(struct mm_struct *mm, struct vm_area_struct *vma,
 		return -ENOMEM;
 	ns = new_below ? vma->vm_start : addr;
 	ne = new_below ? addr : vma->vm_end;
-	err = rt_preallocate(&mm->mm_mt, &pa, ns, ne);
+	err = rt_preallocate_entry(&mm->mm_mt, &pa, ns, ne, false);
 	if (err) {
 		vm_area_free(new);
 		return err;
@@ -348,7 +348,8 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 		return -ENOMEM;
 	}
 	c->__delta = delta;
-	err = rt_preallocate(&mm->mm_mt, &c->__pa, c->start, c->end);
+	err = rt_preallocate_entry(&mm->mm_mt, &c->__pa, c->start, c->end,
+				   !c->target);
 	if (err) {
 		if (c->__upper)
 			vm_area_free(c->__upper);

@@ -289,15 +289,42 @@ static int op_shared(struct vas_mm_user *mm)
 			NULL, 0, &a);
 }
 
+static int op_mremap_move(struct vas_mm_user *mm)
+{
+	unsigned long a;
+
+	return vas_mremap(mm, W + 2 * P, 2 * P, 2 * P,
+			  VAS_MREMAP_MAYMOVE | VAS_MREMAP_FIXED, W + 7 * P, &a);
+}
+
+static int op_mremap_grow(struct vas_mm_user *mm)
+{
+	unsigned long a;
+
+	return vas_mremap(mm, W, 6 * P, 7 * P, 0, 0, &a);
+}
+
+static int op_mlock(struct vas_mm_user *mm)
+{
+	return vas_mlock2(mm, W + 2 * P, 2 * P, VAS_MLOCK_ONFAULT);
+}
+
+static int op_madvise(struct vas_mm_user *mm)
+{
+	return vas_madvise(mm, W + 2 * P, 2 * P, VAS_MADV_DONTFORK);
+}
+
 /*
  * Every allocation of each call fails once in turn: the call returns
- * -ENOMEM, every page keeps its mapping and flags (mprotect may leave a
- * split behind, as Linux does), and nothing leaks.
+ * -ENOMEM, every page keeps its mapping and flags (mprotect, mlock and
+ * madvise may leave a split behind, as Linux does), and nothing leaks.
+ * The window holds one 6-page VMA at W (pages 6 and 7 are free).
  */
 TEST(each_allocation_fails_cleanly)
 {
 	int (*ops[])(struct vas_mm_user *) = { op_fixed, op_munmap, op_mprotect,
-					       op_shared };
+					       op_shared, op_mremap_move,
+					       op_mremap_grow, op_mlock, op_madvise };
 
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		unsigned long need, before[8], after[8], a;
@@ -317,6 +344,8 @@ TEST(each_allocation_fails_cleanly)
 			need = vas_alloc_count() - need;
 			if (k == 0) {
 				EXPECT_EQ(err, 0);
+				/* there is something to fail in each op */
+				EXPECT_GT(need, 0);
 			} else {
 				if (err != -ENOMEM)
 					harness_fail(__FILE__, __LINE__,

@@ -44,6 +44,7 @@ struct vas_machine_config {
 	unsigned long mmap_min_addr;	/* vm.mmap_min_addr: 65536 */
 	unsigned long stack_guard_gap;	/* 256 pages: 1 MiB */
 	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 4096 */
+	size_t frames_bytes;		/* physical memory: 256 MiB; 0: default */
 };
 
 /** vas_machine_config_init() - Fill @cfg with the defaults. Context: any. */

@@ -30,7 +30,10 @@
 	X(VMA_MERGE, "vma_merge")                                             \
 	X(MM_CREATE, "mm_create")                                             \
 	X(MM_TEARDOWN, "mm_teardown")                                         \
-	X(MM_TEARDOWN_ASYNC, "mm_teardown_async")
+	X(MM_TEARDOWN_ASYNC, "mm_teardown_async")                             \
+	X(PGALLOC, "pgalloc")                                                 \
+	X(PGFREE, "pgfree")                                                   \
+	X(OOM, "oom")
 
 enum vas_stat {
 #define VAS__STAT_ENUM(name, str) VAS_STAT_##name,

@@ -24,6 +24,7 @@
 	X(TREE_NODE)                                                          \
 	X(STATS)                                                              \
 	X(LOCKDEP)                                                            \
+	X(FRAME)                                                              \
 	X(MISC)
 
 enum vas_alloc_site {

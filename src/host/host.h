@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * host.h - the only code that calls the real operating system for
- * synchronisation and threads: futex wait/wake, thread creation, clocks.
+ * synchronisation, threads and memory: futex wait/wake, thread creation,
+ * clocks, the host memory behind the machine's frames.
  */
 #ifndef VAS_HOST_HOST_H
 #define VAS_HOST_HOST_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /**
@@ -38,5 +40,25 @@ void host_yield(void);
 
 /** host_now_ns() - CLOCK_MONOTONIC in nanoseconds. */
 uint64_t host_now_ns(void);
+
+/* ---- host memory (hostmem.c) ------------------------------------------- */
+
+/**
+ * host_mem_reserve() - Reserve @bytes (a multiple of the host page size) of
+ * private anonymous host memory, zero-filled, without committing swap
+ * (MAP_NORESERVE): pages the library never touches cost nothing.
+ * Context: any; may block. Return: the memory, or NULL.
+ */
+void *host_mem_reserve(size_t bytes);
+
+/** host_mem_release() - Give back memory from host_mem_reserve(). */
+void host_mem_release(void *addr, size_t bytes);
+
+/**
+ * host_mem_protect_ro() - Make [@addr, @addr + @bytes) read-only, so that a
+ * stray write faults in the host instead of corrupting shared data.
+ * Return: 0 or a negative errno.
+ */
+int host_mem_protect_ro(void *addr, size_t bytes);
 
 #endif /* VAS_HOST_HOST_H */

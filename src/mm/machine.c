@@ -8,6 +8,7 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "host/host.h"
+#include "mem/page.h"
 #include "mm/mm.h"
 #include "vma/vma.h"
 
@@ -19,6 +20,7 @@ void vas_machine_config_init(struct vas_machine_config *cfg)
 	cfg->mmap_min_addr = 65536;
 	cfg->stack_guard_gap = 256UL << PAGE_SHIFT;
 	cfg->vma_cache_max = 4096;
+	cfg->frames_bytes = 256UL << 20;
 }
 
 static void *worker_main(void *arg)
@@ -81,6 +83,11 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		return -ENOMEM;
 	memset(machine, 0, sizeof(*machine));
 	machine->cfg = *cfg;
+	err = frames_create(machine);
+	if (err) {
+		vas_free(machine);
+		return err;
+	}
 	pthread_mutex_init(&machine->vma_cache_lock, NULL);
 	pthread_mutex_init(&machine->worker_lock, NULL);
 	pthread_cond_init(&machine->worker_cond, NULL);
@@ -91,6 +98,7 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		pthread_cond_destroy(&machine->worker_cond);
 		pthread_mutex_destroy(&machine->worker_lock);
 		pthread_mutex_destroy(&machine->vma_cache_lock);
+		frames_destroy(machine);
 		vas_free(machine);
 		return err;
 	}
@@ -119,6 +127,7 @@ int vas_machine_destroy(struct vas_machine *machine)
 	/* VMAs and tree nodes freed through RCU must be gone first. */
 	vas_rcu_barrier();
 	vma_cache_drain(machine);
+	frames_destroy(machine);
 	pthread_cond_destroy(&machine->worker_idle);
 	pthread_cond_destroy(&machine->worker_cond);
 	pthread_mutex_destroy(&machine->worker_lock);

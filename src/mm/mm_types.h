@@ -33,6 +33,7 @@ struct vas_machine {
 	struct vas_machine_config cfg;		/* (c) */
 	struct vas_stats stats;			/* (a) */
 	long nr_mms;				/* (a) address spaces alive */
+	struct frames *frames;			/* (c) physical memory: mem/page.c */
 
 	/* The VMA cache: see vma/vma.c. (L: vma_cache_lock) */
 	pthread_mutex_t vma_cache_lock;

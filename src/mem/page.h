@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page.h (internal) - the machine's physical memory: a pool of 4 KiB frames
+ * backed by host memory, one struct page per frame, and the shared zero
+ * page. docs/memory.md, "Frames", has the design.
+ *
+ * The rule every user of this file keeps:
+ *
+ *   No address space can ever read bytes another one left behind.
+ *
+ * alloc_page() hands out zeroed frames. Only a caller that overwrites all
+ * PAGE_SIZE bytes before the frame becomes visible to any address space
+ * (a copy-on-write copy, a page-cache fill that zeroes the tail past EOF)
+ * may pass __GFP_NOZERO. The zero page is read-only: its host memory is
+ * mapped read-only, so a stray write faults in the host.
+ *
+ * Counts (the kernel's, for one 4 KiB page):
+ *  - refcount: 0 while the frame is free; alloc_page() returns it at 1;
+ *    every mapping of the page holds a reference of its own, so
+ *    page_mapcount() <= page_ref_count() for every page in use. The last
+ *    put_page() frees the frame.
+ *  - mapcount: stored -1 based (_mapcount == -1: not mapped), as in Linux;
+ *    page_mapcount() returns the 0-based count. The zero page is never
+ *    counted: it is mapped by "special" entries, as Linux maps it, and
+ *    callers need not take references on it either.
+ */
+#ifndef VAS_MEM_PAGE_H
+#define VAS_MEM_PAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/bug.h"
+#include "base/compiler.h"
+
+struct vas_machine;
+struct frames;
+
+/* Bits of page->flags. */
+enum pageflags {
+	PG_locked,	/* the page lock is held (lock_page) */
+	PG_waiters,	/* someone sleeps in lock_page() */
+	PG_uptodate,	/* contents valid (a file page has been read in) */
+	PG_dirty,	/* contents must be written back to the file */
+	PG_anon,	/* anonymous: ->mapping is the anon_vma */
+	PG_zero,	/* contents known to be all zero (pool-internal) */
+	PG_reserved,	/* never freed: the zero page */
+	PG_free,	/* in the pool: a free list or a thread's cache */
+	__NR_PAGEFLAGS,
+};
+
+/*
+ * Locking key:
+ *  (a) atomic
+ *  (o) the owner's: whoever holds a reference and owns the page's use
+ *      (the page lock, or the page cache's index lock, as the owner says)
+ *  (L) the pool lock while on the global free list; the owning thread
+ *      while in its cache
+ *  (c) constant after the pool is created
+ */
+struct page {
+	uint32_t flags;			/* (a) 1 << PG_*; the futex word of
+					 * lock_page() */
+	int _refcount;			/* (a) 0: free */
+	int _mapcount;			/* (a) -1 based */
+	uint32_t __reserved;
+	void *mapping;			/* (o) vas_file or anon_vma; NULL */
+	unsigned long index;		/* (o) page offset in ->mapping */
+	union {
+		unsigned long private;	/* (o) while allocated */
+		struct page *free_next;	/* (L) while free */
+	};
+	struct frames *pool;		/* (c) */
+};
+
+/* ---- flags ------------------------------------------------------------- */
+
+static inline bool page_test_flag(const struct page *page, enum pageflags f)
+{
+	return __atomic_load_n(&page->flags, __ATOMIC_ACQUIRE) & (1u << f);
+}
+static inline void page_set_flag(struct page *page, enum pageflags f)
+{
+	__atomic_fetch_or(&page->flags, 1u << f, __ATOMIC_ACQ_REL);
+}
+static inline void page_clear_flag(struct page *page, enum pageflags f)
+{
+	__atomic_fetch_and(&page->flags, ~(1u << f), __ATOMIC_ACQ_REL);
+}
+/* Return: whether the bit was set before. */
+static inline bool page_test_set_flag(struct page *page, enum pageflags f)
+{
+	return __atomic_fetch_or(&page->flags, 1u << f, __ATOMIC_ACQ_REL) &
+	       (1u << f);
+}
+static inline bool page_test_clear_flag(struct page *page, enum pageflags f)
+{
+	return __atomic_fetch_and(&page->flags, ~(1u << f), __ATOMIC_ACQ_REL) &
+	       (1u << f);
+}
+
+/* PageDirty(), SetPageDirty(), ClearPageDirty(), TestClearPageDirty()... */
+#define PAGEFLAG(Name, bit)                                                   \
+	static inline bool Page##Name(const struct page *page)               \
+	{                                                                     \
+		return page_test_flag(page, bit);                             \
+	}                                                                     \
+	static inline void SetPage##Name(struct page *page)                  \
+	{                                                                     \
+		page_set_flag(page, bit);                                     \
+	}                                                                     \
+	static inline void ClearPage##Name(struct page *page)                \
+	{                                                                     \
+		page_clear_flag(page, bit);                                   \
+	}                                                                     \
+	static inline bool TestSetPage##Name(struct page *page)              \
+	{                                                                     \
+		return page_test_set_flag(page, bit);                         \
+	}                                                                     \
+	static inline bool TestClearPage##Name(struct page *page)            \
+	{                                                                     \
+		return page_test_clear_flag(page, bit);                       \
+	}
+
+PAGEFLAG(Locked, PG_locked)
+PAGEFLAG(Uptodate, PG_uptodate)
+PAGEFLAG(Dirty, PG_dirty)
+PAGEFLAG(Anon, PG_anon)
+PAGEFLAG(Reserved, PG_reserved)
+
+/* ---- allocation -------------------------------------------------------- */
+
+/* gfp flags of alloc_page(). */
+#define GFP_KERNEL 0u
+/* Zero the frame: the default; for call sites that read like the kernel's. */
+#define __GFP_ZERO 0x1u
+/*
+ * vas: do not zero. The caller overwrites all PAGE_SIZE bytes before the
+ * frame can be seen by any address space. Debug builds hand such frames
+ * out filled with PAGE_POISON, so a caller that forgets shows up.
+ */
+#define __GFP_NOZERO 0x2u
+
+#define PAGE_POISON 0x6b	/* fill of free frames in VAS_DEBUG builds */
+
+/**
+ * alloc_page() - Allocate one frame of @m.
+ * @m:   the machine.
+ * @gfp: GFP_KERNEL / __GFP_ZERO (zeroed), or __GFP_NOZERO.
+ *
+ * Context: any thread; takes and releases the pool lock (a leaf) when this
+ * thread's cache is empty. Never blocks on anything but that lock.
+ * Return: the page, refcount 1, mapcount 0, flags, mapping, index and
+ * private clear; or NULL when the pool is exhausted (counted as
+ * VAS_STAT_OOM) or the allocation was failed by injection
+ * (vas_fail_site(VAS_FP_FRAME)). Callers turn NULL into -ENOMEM or
+ * VAS_FAULT_OOM.
+ */
+struct page *alloc_page(struct vas_machine *m, unsigned int gfp)
+	VAS_MUST_CHECK;
+
+/** get_page() - Take a reference. Context: the caller holds one. */
+static inline void get_page(struct page *page)
+{
+	int old = __atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
+
+	VAS_BUG_ON(old <= 0);
+}
+
+/**
+ * get_page_unless_zero() - Take a reference unless the page is free
+ * (folio_try_get). For lookups that find a page without holding a
+ * reference (the page cache under its lock or RCU).
+ * Return: whether a reference was taken.
+ */
+static inline bool get_page_unless_zero(struct page *page)
+{
+	int old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	do {
+		if (old == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old + 1,
+					      true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+void __free_page_frame(struct page *page);
+
+/**
+ * put_page() - Drop a reference; the last one frees the frame to the pool.
+ * The page must be unmapped (mapcount 0) and unlocked by then; putting the
+ * zero page's last reference is a bug.
+ * Context: any thread; may take and release the pool lock (a leaf).
+ */
+static inline void put_page(struct page *page)
+{
+	int now = __atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_ACQ_REL);
+
+	if (likely(now > 0))
+		return;
+	VAS_BUG_ON(now < 0);
+	__free_page_frame(page);
+}
+
+/** page_ref_count() - The reference count (racy unless owned). */
+static inline int page_ref_count(const struct page *page)
+{
+	return __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+}
+
+/* ---- mappings ---------------------------------------------------------- */
+
+/** page_mapcount() - How many page-table entries map @page (0-based). */
+static inline int page_mapcount(const struct page *page)
+{
+	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
+}
+
+/** page_mapped() - Whether any page-table entry maps @page. */
+static inline bool page_mapped(const struct page *page)
+{
+	return page_mapcount(page) > 0;
+}
+
+/**
+ * page_add_map() - Count one more page-table entry mapping @page. The
+ * caller holds a reference for that entry (get_page) and the page-table
+ * lock of the entry. Not for the zero page (warns and does nothing).
+ * Return: true if this is the first mapping (Linux's first-map check).
+ */
+static inline bool page_add_map(struct page *page)
+{
+	if (VAS_WARN_ON_ONCE(PageReserved(page)))
+		return false;
+	return __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/**
+ * page_remove_map() - Count one page-table entry less. The caller then
+ * drops the entry's reference (put_page). Not for the zero page.
+ * Return: true if that was the last mapping.
+ */
+static inline bool page_remove_map(struct page *page)
+{
+	int now;
+
+	if (VAS_WARN_ON_ONCE(PageReserved(page)))
+		return false;
+	now = __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL);
+	VAS_BUG_ON(now < -1);
+	return now == -1;
+}
+
+/* ---- addresses and frame numbers --------------------------------------- */
+
+/** page_to_pfn() - The frame number of @page in its machine. */
+unsigned long page_to_pfn(const struct page *page);
+
+/**
+ * pfn_to_page() - The page of frame @pfn of @m.
+ * Return: the page, or NULL if !pfn_valid(@m, @pfn).
+ */
+struct page *pfn_to_page(const struct vas_machine *m, unsigned long pfn);
+
+/** pfn_valid() - Whether @pfn names a frame of @m (the zero page's too). */
+bool pfn_valid(const struct vas_machine *m, unsigned long pfn);
+
+/**
+ * page_address() - The host address of @page's PAGE_SIZE bytes, valid
+ * while the caller holds a reference (the zero page's: always).
+ */
+void *page_address(const struct page *page);
+
+/**
+ * frames_zero_page() - The machine's shared zero page: all zero, never
+ * freed, read-only (a write faults in the host). ZERO_PAGE(m) in kernel
+ * spelling.
+ */
+struct page *frames_zero_page(const struct vas_machine *m);
+#define ZERO_PAGE(m) frames_zero_page(m)
+
+/** is_zero_page() - Whether @page is its machine's zero page. */
+static inline bool is_zero_page(const struct page *page)
+{
+	return PageReserved(page);
+}
+
+/* ---- the page lock ----------------------------------------------------- */
+
+/**
+ * lock_page() - Take @page's lock (PG_locked); sleeps while another thread
+ * holds it. The caller holds a reference.
+ * Context: may block; lock rank LOCK_RANK_PAGE (after the VMA lock, before
+ * the page-table lock).
+ */
+void lock_page(struct page *page);
+
+/** trylock_page() - lock_page() if that needs no wait. Return: taken. */
+bool trylock_page(struct page *page) VAS_MUST_CHECK;
+
+/** unlock_page() - Release the page lock and wake its waiters. */
+void unlock_page(struct page *page);
+
+/* ---- the pool ------------------------------------------------------------ */
+
+/**
+ * frames_create() - Create the frame pool of @m from m->cfg.frames_bytes
+ * (0: the default, 256 MiB, written back into m->cfg), set m->frames.
+ * Frame 0 becomes the zero page.
+ *
+ * Context: machine creation; may allocate, may block.
+ * Return: 0, -EINVAL (the size is not a multiple of PAGE_SIZE, is below
+ * two frames or above 64 TiB) or -ENOMEM (host memory could not be
+ * reserved).
+ */
+int frames_create(struct vas_machine *m) VAS_MUST_CHECK;
+
+/**
+ * frames_destroy() - Give @m's frames back to the host. Frames still in use
+ * are reported (a warning) and lost with the rest.
+ * Context: machine destruction: no other thread uses @m any more; frames
+ * other threads still cache are forgotten, not touched.
+ */
+void frames_destroy(struct vas_machine *m);
+
+/* Figures of the pool. Not a snapshot while other threads allocate. */
+struct frames_stats {
+	unsigned long total;	/* frames, the zero page included */
+	unsigned long free;	/* frames alloc_page() can still hand out */
+	unsigned long cached;	/*  of which in threads' caches */
+	unsigned long untouched; /* of which never handed out yet */
+};
+
+/** frames_stats() - Fill @st for @m. Context: takes the pool lock. */
+void frames_stats(const struct vas_machine *m, struct frames_stats *st);
+
+/**
+ * frames_drain_local() - Give the frames this thread caches back to their
+ * pool (a thread going idle does this; thread exit does it by itself).
+ * Context: takes the pool lock.
+ */
+void frames_drain_local(void);
+
+/**
+ * frames_validate() - Check the pool: the free list (bounds, no cycle,
+ * count), every frame handed out so far (a free frame has refcount 0,
+ * mapcount 0, no mapping, PG_free; a frame in use has refcount > 0,
+ * mapcount <= refcount, no PG_free), the free count against the frames
+ * counted free, and the zero page (reserved, referenced, all zero).
+ * Prints what is wrong to stderr.
+ * Context: takes the pool lock; exact only while no other thread
+ * allocates or frees frames of @m.
+ * Return: 0, or -EUCLEAN.
+ */
+int frames_validate(const struct vas_machine *m) VAS_MUST_CHECK;
+
+#endif /* VAS_MEM_PAGE_H */

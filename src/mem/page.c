@@ -74,6 +74,8 @@ struct frames {
 	struct frames_shard shard[VAS_STAT_SHARDS];
 };
 
+_Static_assert(sizeof(struct page) == 48, "docs/memory.md: 48 bytes a frame");
+
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct frames *pools;		/* (G) every live pool */
 static uint64_t next_pool_id = 1;	/* (G) */
@@ -177,10 +179,16 @@ static void tcache_flush(void)
 	tc->owner_id = 0;
 }
 
+/*
+ * Thread exit. A later key destructor (another library's) may still free
+ * frames: disarming lets tcache_bind() set the key again, and glibc then
+ * runs this destructor once more.
+ */
 static void tcache_exit(void *arg)
 {
 	(void)arg;
 	tcache_flush();
+	tcache.armed = false;
 }
 
 static void tcache_key_init(void)

@@ -63,7 +63,7 @@ static int cmp(const void *a, const void *b)
 /* Median over reps of ns per op; @fn runs one round and returns its ops. */
 static double measure(long (*fn)(int kernel), int kernel)
 {
-	double v[16];
+	double v[16] = { 0 };
 
 	fn(kernel);	/* warm-up */
 	for (int r = 0; r < reps; r++) {

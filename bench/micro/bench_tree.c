@@ -612,7 +612,7 @@ static void run_threads(struct ctx *c, int nr, int nw, struct tres *o)
 static void measure_threads(struct ctx *c, int nr, int nw, double *r,
 			    double *w, double *cpu)
 {
-	double rs[16], ws[16], cs[16];
+	double rs[16] = { 0 }, ws[16] = { 0 }, cs[16] = { 0 };
 	struct tres o;
 
 	for (int i = 0; i < reps; i++) {

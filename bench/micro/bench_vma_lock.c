@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 	printf("%-32s %10s %10s %12s %10s\n", "config", "ns/op", "Mops/s", "writer kop/s",
 	       "fallbacks");
 	for (size_t c = 0; c < sizeof(cfgs) / sizeof(cfgs[0]); c++) {
-		double ns[99], mops[99], wk[99];
+		double ns[99] = { 0 }, mops[99] = { 0 }, wk[99] = { 0 };
 		unsigned long fb = 0;
 
 		for (int r = 0; r < reps; r++) {

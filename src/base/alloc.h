@@ -25,6 +25,7 @@
 	X(STATS)                                                              \
 	X(LOCKDEP)                                                            \
 	X(FRAME)                                                              \
+	X(PGTABLE)                                                            \
 	X(MISC)
 
 enum vas_alloc_site {

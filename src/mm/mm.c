@@ -14,6 +14,7 @@
 #include "base/bug.h"
 #include "base/lockdep.h"
 #include "mm/mm.h"
+#include "pgtable/pgtable.h"
 #include "vma/vma.h"
 
 static unsigned long next_mm_id;
@@ -31,6 +32,11 @@ int vas_mm_create(struct vas_machine *machine, struct vas_mm_user **out)
 		.mm_count = 1,
 		.id = __atomic_add_fetch(&next_mm_id, 1, __ATOMIC_RELAXED),
 	};
+	mm->pgd = pt_pgd_alloc();
+	if (!mm->pgd) {
+		vas_free(mm);
+		return -ENOMEM;
+	}
 	rt_init(&mm->mm_mt);
 	mmap_lock_init(&mm->mmap_lock);
 	/* x86-64 without randomisation: TASK_SIZE less the 128 MiB gap */
@@ -127,6 +133,9 @@ void exit_mmap(struct mm_struct *mm)
 	mm->map_count = 0;
 	mm->total_vm = mm->locked_vm = mm->data_vm = 0;
 	mm->exec_vm = mm->stack_vm = 0;
+	/* No VMA is left, so no walker: every table goes at once. */
+	pt_pgd_free(mm->pgd);
+	mm->pgd = NULL;
 	mmap_write_unlock(mm);
 	stats_add(&mm->machine->stats, VAS_STAT_MM_TEARDOWN, 1);
 }

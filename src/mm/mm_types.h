@@ -59,6 +59,7 @@ struct vas_machine {
  */
 struct mm_struct {
 	struct rt_tree mm_mt;			/* (M,R) the VMAs; 2 lines */
+	struct pgd *pgd;			/* (c) page tables: pgtable/pgtable.h */
 	/*
 	 * mm_lock_seq: odd while the mmap lock is held for write. A VMA whose
 	 * vm_lock_seq equals it is write-locked. (a; written under M write)

@@ -5,6 +5,7 @@
  * by unmapping; a refused request leaves the break where it was.
  */
 #include <errno.h>
+#include "mem/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_DATA_DEFAULT_FLAGS                                                 \
@@ -117,6 +118,8 @@ int vas_brk(struct vas_mm_user *u, unsigned long brk, unsigned long *brkp)
 	if (do_brk_flags(mm, brkvma, oldbrk, newbrk - oldbrk) < 0)
 		goto out;
 	mm->brk = brk;
+	if (mm->def_flags & VAS_VM_LOCKED)	/* mlockall(MCL_FUTURE) */
+		mm_populate(mm, oldbrk, newbrk);
 success:
 	*brkp = brk;
 	mmap_write_unlock(mm);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "base/err.h"
+#include "mem/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)
@@ -82,24 +83,26 @@ static unsigned long count_mlocked(struct mm_struct *mm, unsigned long start,
 }
 
 /*
- * The outcome of populating [start, start + len) after mlock
- * (__mm_populate): a VMA without any access (PROT_NONE) cannot be faulted
- * in: -EFAULT, which mlock reports as -ENOMEM. VM_IO/VM_PFNMAP VMAs and
- * lock-on-fault VMAs are skipped. Faulting the pages themselves comes
- * with the memory layer.
+ * __mm_populate() after mlock: VMA by VMA; VM_IO/VM_PFNMAP and
+ * lock-on-fault VMAs are skipped; a VMA without any access (PROT_NONE)
+ * cannot be faulted in and stops the walk with -EFAULT, which mlock
+ * reports as -ENOMEM; running out of memory is reported as -EAGAIN.
  */
 static int mlock_populate(struct mm_struct *mm, unsigned long start,
 			  unsigned long len) VAS_REQUIRES(mm)
 {
+	unsigned long end = start + len, e;
 	struct vm_area_struct *vma;
-	struct rt_iter it;
 
-	rt_iter_init(&it, &mm->mm_mt, start, start + len);
-	while ((vma = rt_iter_next(&it, NULL, NULL))) {
+	while (start < end && (vma = rt_find(&mm->mm_mt, start, NULL, &e)) &&
+	       vma->vm_start < end) {
+		start = e;
 		if (vma->vm_flags & (VAS_VM_IO | VAS_VM_PFNMAP | VAS_VM_LOCKONFAULT))
 			continue;
 		if (!(vma->vm_flags & VAS_VM_ACCESS_FLAGS))
 			return -ENOMEM;	/* -EFAULT, as mlock reports it */
+		if (vma_populate(mm, vma))
+			return -EAGAIN;
 	}
 	return 0;
 }
@@ -191,6 +194,9 @@ static void apply_mlockall_flags(struct mm_struct *mm, int flags)
 		/* the VMA may have merged: go on after whatever covers e - 1 */
 		rt_lookup(&mm->mm_mt, e - 1, NULL, &addr);
 	}
+	/* mm_populate(0, TASK_SIZE) with errors ignored */
+	if ((flags & VAS_MCL_CURRENT) && !(flags & VAS_MCL_ONFAULT))
+		mm_populate(mm, 0, VAS_TASK_SIZE);
 }
 
 int vas_mlockall(struct vas_mm_user *u, int flags)

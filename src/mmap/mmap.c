@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "base/bug.h"
+#include "mem/anon_vma.h"
 #include "mem/file.h"
 #include "mmap/mmap_internal.h"
 #include "vma/access.h"
@@ -279,6 +280,9 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 				vma->vm_flags &= ~(VAS_VM_LOCKED |
 						   VAS_VM_LOCKONFAULT);
 		}
+		/* vma_expand(): dup_anon_vma(prev, next), once nothing fails */
+		if (merge_left && merge_right)
+			vma_take_anon_vma(prev, next);
 		vmc_commit(mm, &c);
 	}
 	if (!vma)
@@ -418,6 +422,18 @@ int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,
 	mmap_write_lock(mm);
 	ret = do_mmap(mm, file, shmem, addr, len, prot, flags,
 		      off >> PAGE_SHIFT);
+	if (ret >= 0) {
+		/* mm_populate() for MAP_LOCKED and MAP_POPULATE; errors ignored */
+		struct vm_area_struct *v = rt_lookup(&mm->mm_mt, (unsigned long)ret,
+						     NULL, NULL);
+
+		if (v && ((v->vm_flags & VAS_VM_LOCKED) ||
+			  (flags & (VAS_MAP_POPULATE | VAS_MAP_NONBLOCK)) ==
+				  VAS_MAP_POPULATE))
+			mm_populate(mm, (unsigned long)ret,
+					     (unsigned long)ret +
+					     ((len + PAGE_SIZE - 1) & PAGE_MASK));
+	}
 	mmap_write_unlock(mm);
 	if (shmem)
 		vas_file_put(shmem);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include "base/err.h"
+#include "mem/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define PKEY_FLAGS                                                            \
@@ -43,7 +44,13 @@ static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 		newflags &= ~VAS_VM_ACCOUNT;
 	}
 	got = vma_modify_flags(mm, vma, start, end, newflags);
-	return IS_ERR(got) ? (int)PTR_ERR(got) : 0;
+	if (IS_ERR(got))
+		return (int)PTR_ERR(got);
+	/* a locked private VMA that becomes writable is faulted in for write */
+	if ((oldflags & (VAS_VM_WRITE | VAS_VM_SHARED | VAS_VM_LOCKED)) ==
+	    VAS_VM_LOCKED && (newflags & VAS_VM_WRITE))
+		mm_populate(mm, got->vm_start, got->vm_end);
+	return 0;
 }
 
 static int do_mprotect(struct mm_struct *mm, unsigned long start,

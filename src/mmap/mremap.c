@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <vas/file.h>
 #include "base/err.h"
+#include "mem/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)
@@ -156,7 +157,7 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 		new->vm_file = src->vm_file ? vas_file_get(src->vm_file) : NULL;
 		new->vm_ops = src->vm_ops;
 		new->vm_private_data = src->vm_private_data;
-		new->anon_vma = src->anon_vma;
+		new->anon_vma = anon_vma_get(src->anon_vma);
 		new->anon_vma_forked = src->anon_vma_forked;
 		t = new;
 		ts = addr;
@@ -171,6 +172,12 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 			if (new)
 				vm_area_free(new);
 			return ERR_PTR(err);
+		}
+		/* the target takes the moved memory's anon_vma (dup_anon_vma) */
+		if (!new) {
+			vma_take_anon_vma(t, src);
+			if (merge_left && merge_right)
+				vma_take_anon_vma(t, next);
 		}
 		vmc_commit(mm, &c);
 	}
@@ -202,6 +209,13 @@ static long move_vma(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 			vma_start_write(vma);
 			vma->vm_flags &= ~VM_LOCKED_MASK;
 			vma_account(mm, vma, 1);
+			/* all of it moved: its anon_vma links go (unlink_anon_vmas) */
+			if (vma != moved && vma->vm_start == r->addr &&
+			    vma->vm_end == r->addr + r->old_len) {
+				anon_vma_put(vma->anon_vma);
+				vma->anon_vma = NULL;
+				vma->anon_vma_forked = false;
+			}
 		}
 	} else {
 		err = do_munmap(mm, r->addr, r->old_len);
@@ -270,6 +284,8 @@ static long expand_in_place(struct mm_struct *mm, struct vrm *r)
 		err = vmc_prepare(mm, &c);
 		if (err)
 			return err;
+		if (te != end)	/* merging next: take its anon_vma */
+			vma_take_anon_vma(vma, next);
 		vmc_commit(mm, &c);
 	}
 	return (long)r->addr;
@@ -378,6 +394,15 @@ int vas_mremap(struct vas_mm_user *u, unsigned long addr, unsigned long old_len,
 		if (!res)
 			res = implies_new_addr(&r) ? mremap_to(mm, &r) :
 						     mremap_at(mm, &r);
+	}
+	/* an mlock()ed VMA that grew is populated (errors ignored) */
+	if (res >= 0 && r.vma && r.new_len > r.old_len) {
+		struct vm_area_struct *v = rt_lookup(&mm->mm_mt,
+						     (unsigned long)res, NULL, NULL);
+
+		if (v && (v->vm_flags & VAS_VM_LOCKED))
+			mm_populate(mm, (unsigned long)res + r.old_len,
+					     (unsigned long)res + r.new_len);
 	}
 out:
 	mmap_write_unlock(mm);

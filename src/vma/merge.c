@@ -14,6 +14,7 @@
 #include "base/bug.h"
 #include <vas/file.h>
 #include "base/err.h"
+#include "mem/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_IGNORE_MERGE VAS_VM_SOFTDIRTY
@@ -67,10 +68,15 @@ bool vmg_can_merge_next(const struct vmg *g, const struct vm_area_struct *next,
 	       next_pgoff_start == g->pgoff + pglen;
 }
 
+/*
+ * Grow @t over [s, e) with @flags; @t takes @anon_src's anon_vma if it has
+ * none (dup_anon_vma), once nothing can fail any more.
+ */
 static struct vm_area_struct *commit(struct mm_struct *mm,
 				     struct vm_area_struct *t,
 				     unsigned long s, unsigned long e,
-				     unsigned long pgoff, unsigned long flags)
+				     unsigned long pgoff, unsigned long flags,
+				     const struct vm_area_struct *anon_src)
 	VAS_REQUIRES(mm)
 {
 	VMC_STATE(c, s, e, t, pgoff);
@@ -78,6 +84,7 @@ static struct vm_area_struct *commit(struct mm_struct *mm,
 
 	if (err)
 		return ERR_PTR(err);
+	vma_take_anon_vma(t, anon_src);
 	vmc_commit(mm, &c);
 	if (t->vm_flags != flags) {	/* VM_SOFTDIRTY may differ */
 		vma_account(mm, t, -1);
@@ -134,24 +141,15 @@ static struct vm_area_struct *merge_existing(struct mm_struct *mm,
 		return NULL;
 	if (merge_left && merge_right && !can_merge_remove_vma(next))
 		merge_right = false;
-	if (merge_left && merge_right)
+	if (merge_left && merge_right)	/* dup_anon_vma(prev, next ?: middle) */
 		return commit(mm, prev, prev->vm_start, next->vm_end,
-			      prev->vm_pgoff, newflags);
-	if (merge_left) {
-		/* prev takes [start, end); vma keeps what is above, if any */
-		if (!prev->anon_vma && vma->anon_vma) {
-			prev->anon_vma = vma->anon_vma;
-			prev->anon_vma_forked = false;
-		}
+			      prev->vm_pgoff, newflags,
+			      next->anon_vma ? next : vma);
+	if (merge_left)	/* prev takes [start, end); vma keeps what is above */
 		return commit(mm, prev, prev->vm_start, end, prev->vm_pgoff,
-			      newflags);
-	}
+			      newflags, vma);
 	/* merge right: next grows down to start; vma keeps what is below */
-	if (!next->anon_vma && vma->anon_vma) {
-		next->anon_vma = vma->anon_vma;
-		next->anon_vma_forked = false;
-	}
-	return commit(mm, next, start, next->vm_end, pgoff, newflags);
+	return commit(mm, next, start, next->vm_end, pgoff, newflags, vma);
 }
 
 struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,

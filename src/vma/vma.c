@@ -7,6 +7,7 @@
 #include <string.h>
 #include "base/alloc.h"
 #include "base/bug.h"
+#include "mem/anon_vma.h"
 #include "mem/file.h"
 #include "vma/access.h"
 #include "vma/vma.h"
@@ -76,6 +77,8 @@ void vm_area_free(struct vm_area_struct *vma)
 		vas_file_put(vma->vm_file);
 		vma->vm_file = NULL;
 	}
+	anon_vma_put(vma->anon_vma);
+	vma->anon_vma = NULL;
 	stats_add(&machine->stats, VAS_STAT_VMA_FREE, 1);
 	pthread_mutex_lock(&machine->vma_cache_lock);
 	if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
@@ -223,7 +226,7 @@ static void vma_copy_fields(struct vm_area_struct *dst,
 	dst->vm_file = src->vm_file;
 	dst->vm_ops = src->vm_ops;
 	dst->vm_private_data = src->vm_private_data;
-	dst->anon_vma = src->anon_vma;
+	dst->anon_vma = anon_vma_get(src->anon_vma);
 	dst->anon_vma_forked = src->anon_vma_forked;
 }
 

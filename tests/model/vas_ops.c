@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include "vas_ops.h"
+#include "mem/anon_vma.h"
+#include "vma/access.h"
 
 int vas_env_init(struct vas_env *v, const struct host_env *h)
 {
@@ -83,6 +85,9 @@ int vas_env_vmas(const struct vas_env *v, struct ref_vma *out, int max)
 			.start = vas_vma_start(vma), .end = vas_vma_end(vma),
 			.flags = vas_vma_flags(vma), .fileid = id,
 			.pgoff = vas_vma_pgoff(vma),
+			/* for reports: the anon_vma's id (not compared) */
+			.anon = vma_of_ref(vma)->anon_vma ?
+				(uint32_t)vma_of_ref(vma)->anon_vma->id : 0,
 		};
 	}
 	vas_mmap_read_unlock(v->mm);

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/* anon_vma.c - see anon_vma.h. */
+#include <errno.h>
+#include "base/alloc.h"
+#include "base/bug.h"
+#include "mem/anon_vma.h"
+#include "mm/mm.h"
+
+static unsigned long next_id;
+
+struct anon_vma *anon_vma_get(struct anon_vma *av)
+{
+	if (av) {
+		int old = __atomic_fetch_add(&av->refcount, 1, __ATOMIC_RELAXED);
+
+		VAS_BUG_ON(old <= 0);
+	}
+	return av;
+}
+
+void anon_vma_put(struct anon_vma *av)
+{
+	int left;
+
+	if (!av)
+		return;
+	left = __atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL);
+	VAS_BUG_ON(left < 0);
+	if (!left)
+		vas_free(av);
+}
+
+void vma_take_anon_vma(struct vm_area_struct *dst,
+		       const struct vm_area_struct *src)
+{
+	if (dst->anon_vma || !src->anon_vma)
+		return;
+	dst->anon_vma = anon_vma_get(src->anon_vma);
+	dst->anon_vma_forked = false;
+}
+
+/* anon_vma_compatible(): @a directly below @b, same but for access flags. */
+static bool anon_vma_compatible(const struct vm_area_struct *a,
+				const struct vm_area_struct *b)
+{
+	return a->vm_end == b->vm_start && a->vm_file == b->vm_file &&
+	       !((a->vm_flags ^ b->vm_flags) &
+		 ~(VAS_VM_ACCESS_FLAGS | VAS_VM_SOFTDIRTY)) &&
+	       b->vm_pgoff == a->vm_pgoff +
+			      ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
+}
+
+/* reusable_anon_vma(): @old's anon_vma, if it has its own (not forked). */
+static struct anon_vma *reusable(const struct vm_area_struct *old,
+				 const struct vm_area_struct *a,
+				 const struct vm_area_struct *b)
+{
+	if (anon_vma_compatible(a, b) && old->anon_vma && !old->anon_vma_forked)
+		return old->anon_vma;
+	return NULL;
+}
+
+int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *next, *prev;
+	struct anon_vma *av = NULL;
+
+	mmap_assert_write_locked(mm);
+	if (vma->anon_vma)
+		return 0;
+	/* find_mergeable_anon_vma(): the next VMA first, then the previous */
+	next = rt_lookup(&mm->mm_mt, vma->vm_end, NULL, NULL);
+	if (next)
+		av = reusable(next, vma, next);
+	if (!av && vma->vm_start) {
+		prev = rt_lookup(&mm->mm_mt, vma->vm_start - 1, NULL, NULL);
+		if (prev)
+			av = reusable(prev, prev, vma);
+	}
+	if (av) {
+		anon_vma_get(av);
+	} else {
+		av = vas_alloc(sizeof(*av), VAS_FP_MISC);
+		if (!av)
+			return -ENOMEM;
+		av->refcount = 1;
+		av->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	}
+	mmap_assert_write_locked(vma->vm_mm);
+	vma_start_write(vma);
+	vma->anon_vma = av;
+	vma->anon_vma_forked = false;
+	return 0;
+}
+
+int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	unsigned long f = vma->vm_flags;
+
+	if (f & (VAS_VM_IO | VAS_VM_PFNMAP | VAS_VM_LOCKONFAULT))
+		return 0;
+	if (!(f & VAS_VM_ACCESS_FLAGS))
+		return 0;
+	/* only write faults (private writable) prepare an anon_vma */
+	if ((f & (VAS_VM_WRITE | VAS_VM_SHARED)) != VAS_VM_WRITE)
+		return 0;
+	return anon_vma_prepare(mm, vma);
+}
+
+int populate_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long e;
+	int err;
+
+	while (start < end && (vma = rt_find(&mm->mm_mt, start, NULL, &e)) &&
+	       vma->vm_start < end) {
+		err = vma_populate(mm, vma);
+		if (err)
+			return err;
+		start = e;
+	}
+	return 0;
+}
+
+void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	if (populate_range(mm, start, end))
+		return;	/* left to be faulted on access */
+}

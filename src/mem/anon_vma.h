@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * anon_vma.h - the anonymous-memory object of VMAs (Linux's anon_vma), at
+ * the level vas models it today: its identity decides which VMAs may merge
+ * (mm/vma.c is_mergeable_anon_vma), and a VMA gets one on its first
+ * anonymous write fault, reusing a compatible neighbour's
+ * (find_mergeable_anon_vma). The reverse map of pages comes with them.
+ *
+ * Reference counted: each VMA that points at it holds one reference.
+ */
+#ifndef VAS_MEM_ANON_VMA_H
+#define VAS_MEM_ANON_VMA_H
+
+#include "mm/mm_types.h"
+
+struct anon_vma {
+	int refcount;		/* (a) one per VMA using it */
+	unsigned long id;	/* (c) for reports and tests */
+};
+
+/** anon_vma_get() - Take a reference; returns @av. NULL-safe. */
+struct anon_vma *anon_vma_get(struct anon_vma *av);
+/** anon_vma_put() - Drop a reference; the last frees it. NULL-safe. */
+void anon_vma_put(struct anon_vma *av);
+
+/**
+ * vma_take_anon_vma() - If @dst has no anon_vma and @src has one, @dst
+ * shares it (Linux's dup_anon_vma when a merge or copy extends @dst over
+ * @src's memory). Context: mmap lock held for write.
+ */
+void vma_take_anon_vma(struct vm_area_struct *dst,
+		       const struct vm_area_struct *src);
+
+/**
+ * anon_vma_prepare() - Give @vma an anon_vma if it has none: a compatible
+ * neighbour's (the next VMA first, then the previous), else a new one.
+ * Context: mmap lock held for write. Return: 0 or -ENOMEM.
+ */
+int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/**
+ * vma_populate() - The VMA-level effect of populating [start, end) of
+ * @vma (mm_populate, populate_vma_page_range): a private writable VMA is
+ * faulted for write, which prepares its anon_vma. Locked-on-fault, VM_IO
+ * and VM_PFNMAP VMAs, and inaccessible ones, are not populated. Filling
+ * the pages themselves comes with the fault path.
+ * Context: mmap lock held for write. Return: 0 or -ENOMEM.
+ */
+int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma)
+	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/** populate_range() - vma_populate() for every VMA in [start, end). */
+int populate_range(struct mm_struct *mm, unsigned long start,
+		   unsigned long end) VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
+/**
+ * mm_populate() - populate_range() with errors ignored (Linux's
+ * mm_populate after mmap, mlockall, mremap and brk: a failure to fault
+ * leaves the memory to be faulted on access).
+ */
+void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long end)
+	VAS_REQUIRES(mm);
+
+#endif /* VAS_MEM_ANON_VMA_H */

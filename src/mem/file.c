@@ -32,6 +32,7 @@ static struct vas_file *file_alloc(struct vas_machine *machine,
 	f->mode = mode;
 	f->host_fd = -1;
 	f->machine = machine;
+	filemap_init(&f->f_mapping, 0);
 	return f;
 }
 
@@ -39,23 +40,26 @@ int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 		       const char *name, struct vas_file **out)
 {
 	struct vas_file *f;
+	struct stat st;
 	int dup_fd;
 
 	if (!(mode & (VAS_FMODE_READ | VAS_FMODE_WRITE)) ||
 	    (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
 		return -EINVAL;
-	if (fcntl(fd, F_GETFD) < 0)
+	if (fcntl(fd, F_GETFD) < 0 || fstat(fd, &st))
 		return -EBADF;
 	f = file_alloc(machine, VAS_FILE_HOST, mode, name);
 	if (!f)
 		return -ENOMEM;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0) {
+		filemap_release(f);
 		vas_free(f->name);
 		vas_free(f);
 		return -EBADF;
 	}
 	f->host_fd = dup_fd;
+	f->f_mapping.i_size = st.st_size;	/* not yet shared */
 	*out = f;
 	return 0;
 }
@@ -80,9 +84,13 @@ int vas_file_create(struct vas_machine *machine, const struct vas_file_ops *ops,
 struct vas_file *shmem_file_setup(struct vas_machine *machine,
 				  unsigned long size)
 {
-	(void)size;
-	return file_alloc(machine, VAS_FILE_SHMEM,
-			  VAS_FMODE_READ | VAS_FMODE_WRITE, "/dev/zero (deleted)");
+	struct vas_file *f = file_alloc(machine, VAS_FILE_SHMEM,
+					VAS_FMODE_READ | VAS_FMODE_WRITE,
+					"/dev/zero (deleted)");
+
+	if (f)
+		f->f_mapping.i_size = (loff_t)size;	/* fixed */
+	return f;
 }
 
 struct vas_file *vas_file_get(struct vas_file *file)
@@ -105,6 +113,7 @@ void vas_file_put(struct vas_file *file)
 		return;
 	if (file->kind == VAS_FILE_DRIVER && file->ops->release)
 		file->ops->release(file);
+	filemap_release(file);	/* writes dirty pages back first */
 	if (file->host_fd >= 0)
 		close(file->host_fd);
 	vas_free(file->name);

@@ -10,6 +10,7 @@
 
 #include <vas/file.h>
 #include "base/compiler.h"
+#include "mem/filemap.h"
 
 enum vas_file_kind {
 	VAS_FILE_HOST,
@@ -18,7 +19,8 @@ enum vas_file_kind {
 };
 
 /*
- * Locking key: (c) constant after creation, (a) atomic.
+ * Locking key: (c) constant after creation, (a) atomic; f_mapping has its
+ * own key (mem/filemap.h).
  */
 struct vas_file {
 	int refcount;				/* (a) */
@@ -29,6 +31,8 @@ struct vas_file {
 	void *priv;				/* (c) */
 	struct vas_machine *machine;		/* (c) */
 	char *name;				/* (c) */
+	struct address_space f_mapping;		/* the page cache: i_size,
+						 * index, unmap hooks */
 };
 
 /**

@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: MIT
+/*
+ * filemap.c - the page cache of files (mm/filemap.c, mm/truncate.c,
+ * mm/page-writeback.c in Linux): a radix tree from page offset to page per
+ * vas_file, fill with pread, writeback with pwrite, fread, truncation.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include "base/alloc.h"
+#include "base/bug.h"
+#include "base/err.h"
+#include "base/lockdep.h"
+#include "mem/file.h"
+#include "mem/filemap.h"
+#include "mem/page.h"
+
+/*
+ * The index: a radix tree of FM_SLOTS-way nodes, FM_SHIFT bits of the page
+ * offset per level, height grown on demand (Linux's xarray before
+ * multi-index entries). Leaves (level 0) hold struct page pointers, inner
+ * nodes hold child nodes. Empty nodes are freed at once, so every node in
+ * the tree has count > 0. Offsets of a file never exceed LLONG_MAX >>
+ * PAGE_SHIFT (51 bits), so FM_MAX_HEIGHT levels suffice and no shift
+ * overflows.
+ */
+#define FM_SHIFT 6
+#define FM_SLOTS (1u << FM_SHIFT)
+#define FM_MASK (FM_SLOTS - 1)
+#define FM_MAX_HEIGHT 9
+#define FM_MAX_INDEX ((unsigned long)LLONG_MAX >> PAGE_SHIFT)
+#define FM_BATCH 16
+
+struct fm_node {
+	void *slots[FM_SLOTS];
+	unsigned int count;		/* non-NULL slots */
+};
+
+static inline struct address_space *mapping_of(struct vas_file *file)
+{
+	return &file->f_mapping;
+}
+
+/* ---- the index lock ------------------------------------------------------ */
+
+static void i_lock(struct address_space *as)
+{
+	lockdep_acquire(&as->i_lock, LOCK_RANK_PAGECACHE, LOCK_MODE_WRITE,
+			false, false);
+	pthread_mutex_lock(&as->i_lock);
+}
+
+static void i_unlock(struct address_space *as)
+{
+	pthread_mutex_unlock(&as->i_lock);
+	lockdep_release(&as->i_lock);
+}
+
+/* ---- the radix tree (all under the index lock) --------------------------- */
+
+static unsigned int fm_slot(unsigned long index, unsigned int level)
+{
+	return (unsigned int)(index >> (level * FM_SHIFT)) & FM_MASK;
+}
+
+static unsigned long fm_maxindex(unsigned int height)
+{
+	return height ? (1UL << (height * FM_SHIFT)) - 1 : 0;
+}
+
+static unsigned int fm_needed_height(unsigned long index)
+{
+	unsigned int h = 1;
+
+	while (fm_maxindex(h) < index)
+		h++;
+	return h;
+}
+
+static struct page *fm_lookup(struct address_space *as, unsigned long index)
+{
+	struct fm_node *node = as->root;
+	unsigned int level;
+
+	if (!as->height || index > fm_maxindex(as->height))
+		return NULL;
+	for (level = as->height - 1; level > 0; level--) {
+		node = node->slots[fm_slot(index, level)];
+		if (!node)
+			return NULL;
+	}
+	return node->slots[fm_slot(index, 0)];
+}
+
+/* Nodes fm_insert() must allocate to store @index. */
+static unsigned int fm_count_missing(struct address_space *as,
+				     unsigned long index)
+{
+	unsigned int nh, level, n;
+	struct fm_node *node;
+
+	if (!as->height)
+		return fm_needed_height(index);
+	nh = max_t(unsigned int, as->height, fm_needed_height(index));
+	n = nh - as->height;
+	/* New roots above the old one: slot 0 leads down to the old root. */
+	for (level = nh - 1; level >= as->height; level--)
+		if (fm_slot(index, level))
+			return n + level;
+	node = as->root;
+	for (level = as->height - 1; level > 0; level--) {
+		node = node->slots[fm_slot(index, level)];
+		if (!node)
+			return n + level;
+	}
+	return n;
+}
+
+struct fm_prealloc {
+	struct fm_node *nodes[2 * FM_MAX_HEIGHT];
+	unsigned int nr;
+};
+
+static struct fm_node *fm_take(struct fm_prealloc *pa)
+{
+	VAS_BUG_ON(!pa->nr);
+	return pa->nodes[--pa->nr];
+}
+
+/* Store @page at the free slot @index; @pa holds the missing nodes. */
+static void fm_insert(struct address_space *as, unsigned long index,
+		      struct page *page, struct fm_prealloc *pa)
+{
+	struct fm_node *node, *child;
+	unsigned int level;
+
+	if (!as->height) {
+		as->height = fm_needed_height(index);
+		as->root = fm_take(pa);
+	}
+	while (fm_maxindex(as->height) < index) {
+		node = fm_take(pa);
+		node->slots[0] = as->root;
+		node->count = 1;
+		as->root = node;
+		as->height++;
+	}
+	node = as->root;
+	for (level = as->height - 1; level > 0; level--) {
+		unsigned int s = fm_slot(index, level);
+
+		child = node->slots[s];
+		if (!child) {
+			child = fm_take(pa);
+			node->slots[s] = child;
+			node->count++;
+		}
+		node = child;
+	}
+	VAS_BUG_ON(node->slots[fm_slot(index, 0)]);
+	node->slots[fm_slot(index, 0)] = page;
+	node->count++;
+	WRITE_ONCE(as->nrpages, as->nrpages + 1);
+}
+
+/* Remove the page at @index (present); free the nodes that empty. */
+static void fm_delete(struct address_space *as, unsigned long index)
+{
+	struct fm_node *path[FM_MAX_HEIGHT];
+	struct fm_node *node = as->root;
+	unsigned int level, i;
+
+	VAS_BUG_ON(!as->height || index > fm_maxindex(as->height));
+	for (level = as->height - 1;; level--) {
+		path[level] = node;
+		if (!level)
+			break;
+		node = node->slots[fm_slot(index, level)];
+		VAS_BUG_ON(!node);
+	}
+	VAS_BUG_ON(!path[0]->slots[fm_slot(index, 0)]);
+	for (i = 0; i < as->height; i++) {
+		node = path[i];
+		node->slots[fm_slot(index, i)] = NULL;
+		if (--node->count)
+			break;
+		vas_free(node);
+		if (i == as->height - 1) {
+			as->root = NULL;
+			as->height = 0;
+			break;
+		}
+	}
+	WRITE_ONCE(as->nrpages, as->nrpages - 1);
+}
+
+/* The first page at an offset >= @start below @node (level @level). */
+static struct page *fm_find_from(struct fm_node *node, unsigned int level,
+				 unsigned long base, unsigned long start,
+				 unsigned long *found)
+{
+	unsigned int shift = level * FM_SHIFT;
+	unsigned int s = start > base ? (unsigned int)((start - base) >> shift)
+				      : 0;
+
+	for (; s < FM_SLOTS; s++) {
+		unsigned long cbase = base + ((unsigned long)s << shift);
+		struct page *page;
+
+		if (!node->slots[s])
+			continue;
+		if (!level) {
+			*found = cbase;
+			return node->slots[s];
+		}
+		page = fm_find_from(node->slots[s], level - 1, cbase,
+				    max_t(unsigned long, start, cbase), found);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+static struct page *fm_next(struct address_space *as, unsigned long start,
+			    unsigned long *found)
+{
+	if (!as->height || start > fm_maxindex(as->height))
+		return NULL;
+	return fm_find_from(as->root, as->height - 1, 0, start, found);
+}
+
+/* ---- creation, size ------------------------------------------------------ */
+
+void filemap_init(struct address_space *as, loff_t size)
+{
+	memset(as, 0, sizeof(*as));
+	pthread_mutex_init(&as->i_lock, NULL);
+	pthread_rwlock_init(&as->i_mmap_lock, NULL);
+	as->i_size = size;
+}
+
+loff_t i_size_read(struct vas_file *file)
+{
+	return READ_ONCE(mapping_of(file)->i_size);
+}
+
+unsigned long filemap_nrpages(struct vas_file *file)
+{
+	return READ_ONCE(mapping_of(file)->nrpages);
+}
+
+/* Pages of a file of @size bytes: offsets below this exist. */
+static unsigned long size_to_pages(loff_t size)
+{
+	return (unsigned long)(size + (loff_t)PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/* ---- lookup and fill ----------------------------------------------------- */
+
+struct page *filemap_find_page(struct vas_file *file, unsigned long index)
+{
+	struct address_space *as = mapping_of(file);
+	struct page *page;
+
+	i_lock(as);
+	page = fm_lookup(as, index);
+	if (page)
+		get_page(page);	/* the index holds one */
+	i_unlock(as);
+	return page;
+}
+
+/* pread all of [@pos, @pos + @len) or up to the host's EOF. */
+static ssize_t host_read(int fd, void *buf, size_t len, loff_t pos)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  pos + (loff_t)done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno ? -errno : -EIO;
+		}
+		if (!n)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static int host_write(int fd, const void *buf, size_t len, loff_t pos)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
+				   pos + (loff_t)done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno ? -errno : -EIO;
+		}
+		if (!n)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A new page with the contents of @index when the file was @size bytes:
+ * the host's bytes up to @size, zeros after. Not yet visible to anyone.
+ */
+static struct page *filemap_fill(struct vas_file *file, unsigned long index,
+				 loff_t size)
+{
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+	struct page *page;
+	ssize_t n = 0;
+	char *addr;
+
+	if (file->kind == VAS_FILE_SHMEM)
+		page = alloc_page(file->machine, GFP_KERNEL);
+	else
+		page = alloc_page(file->machine, __GFP_NOZERO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	if (file->kind == VAS_FILE_SHMEM)
+		return page;
+	addr = page_address(page);
+	n = host_read(file->host_fd, addr,
+		      (size_t)min_t(loff_t, (loff_t)PAGE_SIZE, size - pos),
+		      pos);
+	if (n < 0) {
+		put_page(page);
+		return ERR_PTR(n);
+	}
+	memset(addr + n, 0, PAGE_SIZE - (size_t)n);
+	return page;
+}
+
+static void fm_prealloc_free(struct fm_prealloc *pa)
+{
+	while (pa->nr)
+		vas_free(pa->nodes[--pa->nr]);
+}
+
+struct page *filemap_get_page(struct vas_file *file, unsigned long index,
+			      unsigned int flags)
+{
+	struct address_space *as = mapping_of(file);
+	struct fm_prealloc pa = { .nr = 0 };
+	struct page *page, *new = NULL;
+	unsigned long seq;
+	unsigned int need;
+	loff_t size;
+
+	if (file->kind == VAS_FILE_DRIVER)
+		return ERR_PTR(-EINVAL);
+retry:
+	i_lock(as);
+	size = as->i_size;
+	if (index >= size_to_pages(size) || index > FM_MAX_INDEX) {
+		i_unlock(as);
+		page = ERR_PTR(-ENXIO);
+		goto out;
+	}
+	page = fm_lookup(as, index);
+	if (page || !(flags & FGP_CREAT)) {
+		if (page)
+			get_page(page);
+		i_unlock(as);
+		goto out;
+	}
+	seq = as->trunc_seq;
+	i_unlock(as);
+
+	new = filemap_fill(file, index, size);
+	if (IS_ERR(new)) {
+		page = new;
+		new = NULL;
+		goto out;
+	}
+	new->mapping = file;
+	new->index = index;
+	SetPageUptodate(new);
+
+	for (;;) {
+		i_lock(as);
+		if (as->trunc_seq != seq) {
+			/* Cut (and maybe regrown) meanwhile: read again. */
+			i_unlock(as);
+			put_page(new);
+			new = NULL;
+			goto retry;
+		}
+		page = fm_lookup(as, index);
+		if (page) {
+			/* Another thread inserted it first. */
+			get_page(page);
+			i_unlock(as);
+			goto out;
+		}
+		need = fm_count_missing(as, index);
+		if (need <= pa.nr)
+			break;
+		i_unlock(as);
+		while (pa.nr < need) {
+			struct fm_node *node = vas_zalloc(sizeof(*node),
+							  VAS_FP_MISC);
+
+			if (!node) {
+				page = ERR_PTR(-ENOMEM);
+				goto out;
+			}
+			pa.nodes[pa.nr++] = node;
+		}
+	}
+	/* Point of no return: publish the filled page. */
+	get_page(new);		/* the caller's; the index keeps the first */
+	fm_insert(as, index, new, &pa);
+	i_unlock(as);
+	page = new;
+	new = NULL;
+out:
+	if (new) {
+		new->mapping = NULL;
+		put_page(new);
+	}
+	fm_prealloc_free(&pa);
+	return page;
+}
+
+bool set_page_dirty(struct page *page)
+{
+	VAS_BUG_ON(page_ref_count(page) <= 0);
+	return !TestSetPageDirty(page);
+}
+
+/* ---- writeback ----------------------------------------------------------- */
+
+/*
+ * Up to FM_BATCH referenced dirty pages of @as at offsets [*next, last];
+ * *next moves past the last one looked at. Return: the number gathered;
+ * *done is set when no page at [*next, last] remains.
+ */
+static unsigned int fm_gather_dirty(struct address_space *as,
+				    unsigned long *next, unsigned long last,
+				    struct page **batch, bool *done)
+{
+	unsigned int nr = 0;
+	unsigned long idx;
+	struct page *page;
+
+	i_lock(as);
+	while (nr < FM_BATCH) {
+		page = fm_next(as, *next, &idx);
+		if (!page || idx > last) {
+			*done = true;
+			break;
+		}
+		*next = idx + 1;	/* idx <= FM_MAX_INDEX: no overflow */
+		if (!PageDirty(page))
+			continue;
+		get_page(page);
+		batch[nr++] = page;
+	}
+	i_unlock(as);
+	return nr;
+}
+
+/* Store one page: under its lock, if it still belongs to @file. */
+static int writeback_page(struct vas_file *file, struct page *page)
+{
+	loff_t pos = (loff_t)page->index << PAGE_SHIFT;
+	loff_t size;
+	int err = 0;
+
+	lock_page(page);
+	if (page->mapping != file)
+		goto out;	/* truncated meanwhile */
+	size = i_size_read(file);
+	if (pos >= size) {
+		ClearPageDirty(page);
+		goto out;
+	}
+	if (!TestClearPageDirty(page))
+		goto out;
+	err = host_write(file->host_fd, page_address(page),
+			 (size_t)min_t(loff_t, (loff_t)PAGE_SIZE, size - pos),
+			 pos);
+	if (err)
+		SetPageDirty(page);
+out:
+	unlock_page(page);
+	return err;
+}
+
+int filemap_write_and_wait_range(struct vas_file *file, loff_t start,
+				 loff_t end)
+{
+	struct address_space *as = mapping_of(file);
+	struct page *batch[FM_BATCH];
+	unsigned long next, last;
+	unsigned int nr, i;
+	bool done = false;
+	int err = 0;
+
+	if (file->kind != VAS_FILE_HOST || start < 0 || end < start)
+		return 0;
+	next = (unsigned long)start >> PAGE_SHIFT;
+	last = min_t(unsigned long, (unsigned long)end >> PAGE_SHIFT,
+		     FM_MAX_INDEX);
+	while (!done) {
+		nr = fm_gather_dirty(as, &next, last, batch, &done);
+		for (i = 0; i < nr; i++) {
+			int e = writeback_page(file, batch[i]);
+
+			if (e && !err)
+				err = e;
+			put_page(batch[i]);
+		}
+	}
+	return err;
+}
+
+/* ---- fread --------------------------------------------------------------- */
+
+ssize_t filemap_fread(struct vas_file *file, loff_t off, size_t len,
+		      void *buf)
+{
+	size_t done = 0;
+
+	if (off < 0 || file->kind == VAS_FILE_DRIVER)
+		return -EINVAL;
+	while (done < len) {
+		loff_t pos = off + (loff_t)done;
+		loff_t size = i_size_read(file);
+		size_t in = (size_t)pos & (PAGE_SIZE - 1);
+		size_t n;
+		struct page *page;
+
+		if (pos >= size)
+			break;
+		n = min_t(size_t, len - done, PAGE_SIZE - in);
+		n = min_t(size_t, n, (size_t)(size - pos));
+		page = filemap_find_page(file, (unsigned long)pos >> PAGE_SHIFT);
+		if (page) {
+			memcpy((char *)buf + done, (char *)page_address(page) + in,
+			       n);
+			put_page(page);
+		} else if (file->kind == VAS_FILE_SHMEM) {
+			memset((char *)buf + done, 0, n);
+		} else {
+			ssize_t r = host_read(file->host_fd, (char *)buf + done,
+					      n, pos);
+
+			if (r < 0)
+				return done ? (ssize_t)done : r;
+			/* The host file is shorter than i_size: zeros. */
+			memset((char *)buf + done + r, 0, n - (size_t)r);
+		}
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+/* ---- truncation ---------------------------------------------------------- */
+
+static void call_unmap_hooks(struct vas_file *file, unsigned long first)
+{
+	struct address_space *as = mapping_of(file);
+	struct filemap_unmap_hook *h;
+
+	pthread_rwlock_rdlock(&as->i_mmap_lock);
+	for (h = as->unmap_hooks; h; h = h->next)
+		h->fn(file, first, h->arg);
+	pthread_rwlock_unlock(&as->i_mmap_lock);
+}
+
+void filemap_add_unmap_hook(struct vas_file *file,
+			    struct filemap_unmap_hook *hook)
+{
+	struct address_space *as = mapping_of(file);
+
+	pthread_rwlock_wrlock(&as->i_mmap_lock);
+	hook->next = as->unmap_hooks;
+	as->unmap_hooks = hook;
+	pthread_rwlock_unlock(&as->i_mmap_lock);
+}
+
+void filemap_del_unmap_hook(struct vas_file *file,
+			    struct filemap_unmap_hook *hook)
+{
+	struct address_space *as = mapping_of(file);
+	struct filemap_unmap_hook **pp;
+
+	pthread_rwlock_wrlock(&as->i_mmap_lock);
+	for (pp = &as->unmap_hooks; *pp; pp = &(*pp)->next)
+		if (*pp == hook) {
+			*pp = hook->next;
+			break;
+		}
+	pthread_rwlock_unlock(&as->i_mmap_lock);
+}
+
+/* Detach a page taken out of the index and drop the index's reference. */
+static void page_cache_release(struct page *page)
+{
+	lock_page(page);
+	ClearPageDirty(page);
+	page->mapping = NULL;
+	unlock_page(page);
+	put_page(page);
+}
+
+/* Take every page at offsets >= @first out of the index and release it. */
+static void drop_pages_from(struct vas_file *file, unsigned long first)
+{
+	struct address_space *as = mapping_of(file);
+	struct page *batch[FM_BATCH];
+	unsigned int nr, i;
+	unsigned long idx;
+
+	do {
+		nr = 0;
+		i_lock(as);
+		as->trunc_seq++;
+		while (nr < FM_BATCH) {
+			struct page *page = fm_next(as, first, &idx);
+
+			if (!page)
+				break;
+			fm_delete(as, idx);
+			batch[nr++] = page;	/* the index's reference */
+			first = idx + 1;
+		}
+		i_unlock(as);
+		for (i = 0; i < nr; i++)
+			page_cache_release(batch[i]);
+	} while (nr == FM_BATCH);
+}
+
+/* Zero the bytes of the page holding @pos from @pos to the page's end. */
+static void zero_page_tail(struct vas_file *file, loff_t pos)
+{
+	size_t in = (size_t)pos & (PAGE_SIZE - 1);
+	struct page *page;
+
+	if (!in)
+		return;
+	page = filemap_find_page(file, (unsigned long)pos >> PAGE_SHIFT);
+	if (!page)
+		return;
+	lock_page(page);
+	if (page->mapping == file)
+		memset((char *)page_address(page) + in, 0, PAGE_SIZE - in);
+	unlock_page(page);
+	put_page(page);
+}
+
+void truncate_pagecache(struct vas_file *file, loff_t newsize)
+{
+	unsigned long first = size_to_pages(newsize);
+
+	if (VAS_WARN_ON(newsize < 0))
+		return;
+	call_unmap_hooks(file, first);
+	drop_pages_from(file, first);
+	zero_page_tail(file, newsize);
+	call_unmap_hooks(file, first);
+}
+
+void truncate_setsize(struct vas_file *file, loff_t newsize)
+{
+	struct address_space *as = mapping_of(file);
+	loff_t old;
+
+	if (VAS_WARN_ON(newsize < 0))
+		return;
+	i_lock(as);
+	old = as->i_size;
+	WRITE_ONCE(as->i_size, newsize);
+	as->trunc_seq++;
+	i_unlock(as);
+	if (newsize < old)
+		truncate_pagecache(file, newsize);
+	else if (newsize > old)
+		zero_page_tail(file, old);	/* bytes past the old EOF */
+}
+
+static int host_truncate(int fd, loff_t size)
+{
+	while (ftruncate(fd, size)) {
+		if (errno != EINTR)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+int filemap_truncate(struct vas_file *file, loff_t newsize)
+{
+	int err;
+
+	if (file->kind != VAS_FILE_HOST || newsize < 0)
+		return -EINVAL;
+	if (newsize >= i_size_read(file)) {
+		/* Growing: the host first, so a failure changes nothing. */
+		err = host_truncate(file->host_fd, newsize);
+		if (!err)
+			truncate_setsize(file, newsize);
+		return err;
+	}
+	truncate_setsize(file, newsize);
+	return host_truncate(file->host_fd, newsize);
+}
+
+/* ---- release ------------------------------------------------------------- */
+
+void filemap_release(struct vas_file *file)
+{
+	struct address_space *as = mapping_of(file);
+	int err = 0;
+
+	/* An error is lost, as a writeback error at close is in Linux. */
+	if (file->kind == VAS_FILE_HOST)
+		err = filemap_write_and_wait_range(file, 0, LLONG_MAX);
+	(void)err;
+	drop_pages_from(file, 0);
+	VAS_BUG_ON(as->nrpages || as->root);
+	VAS_BUG_ON(as->unmap_hooks);
+	pthread_rwlock_destroy(&as->i_mmap_lock);
+	pthread_mutex_destroy(&as->i_lock);
+}

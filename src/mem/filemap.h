@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filemap.h (internal) - the page cache of a vas_file: index -> struct page,
+ * filled from the host file with pread (shmem: zero-filled), written back
+ * with pwrite, read by the script's fread, cut by truncation.
+ * docs/memory.md, "Page cache", has the design.
+ *
+ * Every page in the index is uptodate (it is filled before it is inserted),
+ * holds one reference owned by the index, and has ->mapping == the file and
+ * ->index == its page offset. A page leaves the index only by truncation or
+ * release, which clear ->mapping under the page lock before dropping the
+ * index's reference.
+ *
+ * Locks:
+ *  - the index lock (i_lock, LOCK_RANK_PAGECACHE) is innermost: nothing
+ *    else is taken while it is held (no page lock, no frame allocation, no
+ *    put_page, no host I/O, no callback).
+ *  - the page lock (lock_page) serialises writeback of a page against
+ *    truncation of it.
+ *  - the unmap-hook lock (i_mmap_lock, an rwlock without a lockdep rank):
+ *    held for read while the hooks run, for write to add or remove one.
+ */
+#ifndef VAS_MEM_FILEMAP_H
+#define VAS_MEM_FILEMAP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "base/compiler.h"
+
+struct vas_file;
+struct page;
+
+/*
+ * filemap_unmap_hook - told when truncation cuts a file, so mappings of the
+ * pages beyond the new end are zapped (Linux's unmap_mapping_range() over
+ * i_mmap). The fault layer embeds one per file it maps and registers it;
+ * the memory stays the registrant's until it is unregistered.
+ *
+ * @fn(file, first, arg): zap every mapping of @file's pages with index >=
+ * @first (the first page wholly beyond the new end; the partial last page
+ * stays mapped, as in Linux). Called with no page-cache lock held but the
+ * hook lock held for read: @fn may take mmap, VMA, page and page-table
+ * locks, may not register or unregister hooks of @file, and must not wait
+ * for a thread that registers or unregisters one.
+ */
+struct filemap_unmap_hook {
+	void (*fn)(struct vas_file *file, unsigned long first, void *arg);
+	void *arg;
+	struct filemap_unmap_hook *next;	/* (H) */
+};
+
+struct fm_node;
+
+/*
+ * struct address_space - the page cache of one vas_file, embedded in it
+ * (file->f_mapping).
+ *
+ * Locking key:
+ *  (I) the index lock i_lock
+ *  (H) i_mmap_lock
+ *  (a) atomic: written under (I), read anywhere with READ_ONCE
+ *  (c) constant after creation
+ */
+struct address_space {
+	pthread_mutex_t i_lock;
+	void *root;			/* (I) radix tree: fm_node, or NULL */
+	unsigned int height;		/* (I) levels of the tree; 0: empty */
+	unsigned long nrpages;		/* (I,a) pages in the index */
+	unsigned long trunc_seq;	/* (I) bumped by every truncation */
+	loff_t i_size;			/* (I,a) size in bytes */
+	pthread_rwlock_t i_mmap_lock;
+	struct filemap_unmap_hook *unmap_hooks;	/* (H) */
+};
+
+/* Flags of filemap_get_page(). */
+#define FGP_CREAT 0x1u	/* fill and insert the page if it is not cached */
+
+/**
+ * filemap_init() - Set up an empty page cache of @size bytes.
+ * Context: file creation.
+ */
+void filemap_init(struct address_space *as, loff_t size);
+
+/**
+ * filemap_release() - At the last vas_file_put(): write dirty pages back
+ * (host files; errors are lost, as at a close in Linux), then drop every
+ * page and free the index.
+ * Context: no other user of @file remains; may block (host I/O).
+ */
+void filemap_release(struct vas_file *file);
+
+/** i_size_read() - The file's size in bytes (may be stale at once). */
+loff_t i_size_read(struct vas_file *file);
+
+/**
+ * filemap_get_page() - The page of @file at page offset @index.
+ * @file:  host or shmem file.
+ * @index: page offset.
+ * @flags: FGP_CREAT to fill and insert a missing page: pread from the host
+ *         file, the part beyond EOF zeroed; shmem: a zeroed page.
+ *
+ * Two threads that miss on one index may both read it; one page wins the
+ * insertion and the other is dropped.
+ * Context: may block (host I/O), may allocate (frame, index nodes); takes
+ * and releases the index lock. The caller may hold mmap, VMA and page
+ * locks of other pages, never the page-table lock.
+ * Return: the page with a reference of the caller's, uptodate; NULL if not
+ * cached and !FGP_CREAT; ERR_PTR(-ENXIO) if @index lies wholly beyond EOF
+ * (the fault path turns that into SIGBUS); ERR_PTR(-ENOMEM) when a frame or
+ * an index node cannot be allocated (nothing changed); ERR_PTR(-EIO) or the
+ * negated host errno when pread fails; ERR_PTR(-EINVAL) for a driver file.
+ */
+struct page *filemap_get_page(struct vas_file *file, unsigned long index,
+			      unsigned int flags) VAS_MUST_CHECK;
+
+/**
+ * filemap_find_page() - The cached page at @index, referenced, or NULL.
+ * Never creates, never checks EOF. Context: takes and releases the index
+ * lock.
+ */
+struct page *filemap_find_page(struct vas_file *file, unsigned long index)
+	VAS_MUST_CHECK;
+
+/**
+ * set_page_dirty() - Mark a page-cache page dirty after writing into it,
+ * so writeback stores it (folio_mark_dirty()). The caller holds a
+ * reference. Shmem pages are never written back; marking them is harmless.
+ * Context: any; lock-free.
+ * Return: true if the page was clean before.
+ */
+bool set_page_dirty(struct page *page);
+#define folio_mark_dirty(p) set_page_dirty(p)
+
+/**
+ * filemap_write_and_wait_range() - Write back the dirty pages of @file
+ * whose bytes meet [@start, @end] (@end inclusive, as Linux's lend; LLONG_MAX
+ * for all) with pwrite, each only up to i_size, and wait for it (pwrite is
+ * synchronous). A page written into while it is written back stays dirty
+ * when the write raced after the copy. No-op for shmem.
+ * Context: may block; takes page locks and the index lock. The caller holds
+ * no page lock of @file.
+ * Return: 0, or the first negative errno from pwrite (the page stays
+ * dirty; the other pages are still written).
+ */
+int filemap_write_and_wait_range(struct vas_file *file, loff_t start,
+				 loff_t end) VAS_MUST_CHECK;
+
+/**
+ * filemap_fread() - Read @len bytes of @file at @off into @buf through the
+ * page cache: cached pages are read from memory, so bytes written into them
+ * show at once; the rest with pread (shmem: zeros). Stops at i_size.
+ * Context: may block; takes and releases the index lock.
+ * Return: the bytes read (0 at or beyond EOF), or a negative errno
+ * (-EINVAL for a negative @off or a driver file; a pread error).
+ */
+ssize_t filemap_fread(struct vas_file *file, loff_t off, size_t len,
+		      void *buf) VAS_MUST_CHECK;
+
+/**
+ * truncate_pagecache() - Cut the page cache of @file at @newsize (Linux's
+ * truncate_pagecache()): tell the unmap hooks to zap mappings of pages
+ * wholly beyond it, drop those pages (dirty or not), zero the tail of the
+ * partial last page, then call the hooks again (for faults that raced).
+ * Does not change i_size; see truncate_setsize().
+ * Context: may block; takes the hook lock, page locks and the index lock;
+ * the caller holds none of them, nor the mmap lock of a mapping of @file.
+ */
+void truncate_pagecache(struct vas_file *file, loff_t newsize);
+
+/**
+ * truncate_setsize() - Set i_size to @newsize, then truncate_pagecache()
+ * when it shrinks. Linux's truncate_setsize(). Context: as
+ * truncate_pagecache().
+ */
+void truncate_setsize(struct vas_file *file, loff_t newsize);
+
+/**
+ * filemap_truncate() - Truncate or extend host file @file to @newsize.
+ * Shrinking: truncate_setsize(), then ftruncate() of the host file, in
+ * this order so that a racing writeback cannot write past the new end.
+ * Growing (or the same size): ftruncate() first, then truncate_setsize(),
+ * so a failure changes nothing. With the host file's current size it just
+ * sets i_size: the script's rewrite of a file is filemap_truncate(f, 0),
+ * pwrite() of the new contents to the host descriptor, then
+ * filemap_truncate(f, size).
+ * Context: as truncate_pagecache().
+ * Return: 0, -EINVAL (negative size, not a host file) or the negated
+ * ftruncate errno (when shrinking, i_size and the cache are cut already).
+ */
+int filemap_truncate(struct vas_file *file, loff_t newsize) VAS_MUST_CHECK;
+
+/**
+ * filemap_add_unmap_hook() - Register @hook (fn and arg filled in).
+ * filemap_del_unmap_hook() - Unregister it; on return no call of it runs.
+ * Context: take and release the hook lock for write; not from a hook.
+ */
+void filemap_add_unmap_hook(struct vas_file *file,
+			    struct filemap_unmap_hook *hook);
+void filemap_del_unmap_hook(struct vas_file *file,
+			    struct filemap_unmap_hook *hook);
+
+/**
+ * filemap_nrpages() - Pages in @file's cache (racy unless quiescent).
+ */
+unsigned long filemap_nrpages(struct vas_file *file);
+
+#endif /* VAS_MEM_FILEMAP_H */

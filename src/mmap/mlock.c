@@ -9,6 +9,7 @@
 #include <limits.h>
 #include "base/err.h"
 #include "mem/anon_vma.h"
+#include "mem/file.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)
@@ -96,13 +97,25 @@ static int mlock_populate(struct mm_struct *mm, unsigned long start,
 
 	while (start < end && (vma = rt_find(&mm->mm_mt, start, NULL, &e)) &&
 	       vma->vm_start < end) {
+		unsigned long to = e < end ? e : end;
+
 		start = e;
 		if (vma->vm_flags & (VAS_VM_IO | VAS_VM_PFNMAP | VAS_VM_LOCKONFAULT))
 			continue;
 		if (!(vma->vm_flags & VAS_VM_ACCESS_FLAGS))
 			return -ENOMEM;	/* -EFAULT, as mlock reports it */
+		/* the write fault prepares the anon_vma before it reads */
 		if (vma_populate(mm, vma))
 			return -EAGAIN;
+		if (vma->vm_file && vma->vm_file->kind != VAS_FILE_DRIVER) {
+			/* pages past the end of the file or shmem object SIGBUS */
+			unsigned long long size = i_size_read(vma->vm_file);
+			unsigned long last = vma->vm_pgoff +
+					     ((to - 1 - vma->vm_start) >> PAGE_SHIFT);
+
+			if ((unsigned long long)last << PAGE_SHIFT >= size)
+				return -ENOMEM;	/* -EFAULT from the fault */
+		}
 	}
 	return 0;
 }

@@ -596,12 +596,10 @@ TEST(vas_random_vs_refmodel)
 	ASSERT_EQ(vas_env_init(v, &c->h), 0);
 	c->vas = v;
 	/*
-	 * Populating calls prepare anon_vmas on both sides (mem/anon_vma.c).
-	 * Not yet by default: populating a shared mapping past the end of its
-	 * file or shmem object must fail (SIGBUS), which needs file sizes.
-	 * VAS_POPULATE=1 includes them.
+	 * Populating calls prepare anon_vmas on both sides (mem/anon_vma.c);
+	 * VAS_NO_POPULATE=1 leaves them out (to tell their rules apart).
 	 */
-	c->no_populate = getenv("VAS_POPULATE") == NULL;
+	c->no_populate = getenv("VAS_NO_POPULATE") != NULL;
 	c->rng = harness_seed() ^ 0x5a5a;
 	for (i = 0; i < nops; i++) {
 		struct op o;

@@ -85,9 +85,13 @@ VAS_API int vas_munlockall(struct vas_mm_user *mm)
  * on resident pages (dontneed, dontneed_locked, free, willneed, cold,
  * pageout: there are no resident pages until the memory layer) are
  * implemented. Unmapped parts of the range are skipped and reported as
- * -ENOMEM at the end, as in Linux.
- * Return: 0 or -errno; -ENOSYS for remove, populate_read, populate_write,
- * guard_install and guard_remove, which need the memory layer.
+ * -ENOMEM at the end, as in Linux. populate_read and populate_write stop
+ * at the first hole (-ENOMEM), VM_IO/VM_PFNMAP VMA or VMA without the
+ * needed access (-EINVAL), or page past the end of a file (-EFAULT); the
+ * VMA-level effect is the anon_vma a private write fault prepares.
+ * Locking: takes the mmap lock for write.
+ * Return: 0 or -errno; -ENOSYS for remove, guard_install and
+ * guard_remove, which need the memory layer.
  */
 VAS_API int vas_madvise(struct vas_mm_user *mm, unsigned long addr,
 			unsigned long len, int advice)

@@ -4,10 +4,13 @@
  * the walk that skips unmapped parts and reports -ENOMEM at the end, the
  * advices that change VMA flags (with splits and merges at the edges), the
  * mseal protection against discarding read-only anonymous memory, and the
- * advices on resident pages (none exist before the memory layer).
+ * advices on resident pages (none exist before the memory layer), and
+ * MADV_POPULATE_(READ|WRITE) at the VMA level.
  */
 #include <errno.h>
 #include "base/err.h"
+#include "mem/anon_vma.h"
+#include "mem/file.h"
 #include "mmap/mmap_internal.h"
 
 static bool advice_valid(int advice)
@@ -167,6 +170,46 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	}
 }
 
+/*
+ * MADV_POPULATE_READ/WRITE (madvise_populate, faultin_page_range): fault
+ * the range in VMA by VMA, in order, as get_user_pages does it without
+ * FOLL_FORCE. Unlike the other advices a hole is an error at once
+ * (-ENOMEM); a VM_IO/VM_PFNMAP VMA or one without the access the fault
+ * needs is -EINVAL; a page past the end of a file or shmem object
+ * (SIGBUS) is -EFAULT. VMAs before the failing one stay populated. The
+ * VMA-level effect is the write fault's anon_vma in a private VMA.
+ * Linux holds the mmap lock for read here; vas prepares anon_vmas under
+ * the write lock, so it takes that.
+ */
+static int madvise_populate(struct mm_struct *mm, unsigned long start,
+			    unsigned long end, bool write) VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *vma;
+	unsigned long e, to, f, last;
+
+	while (start < end) {
+		vma = rt_lookup(&mm->mm_mt, start, NULL, &e);
+		if (!vma)
+			return -ENOMEM;
+		f = vma->vm_flags;
+		if (f & (VAS_VM_IO | VAS_VM_PFNMAP))
+			return -EINVAL;
+		if (!(f & (write ? VAS_VM_WRITE : VAS_VM_READ)))
+			return -EINVAL;
+		to = e < end ? e : end;
+		if (write && !(f & VAS_VM_SHARED) && anon_vma_prepare(mm, vma))
+			return -ENOMEM;
+		if (vma->vm_file && vma->vm_file->kind != VAS_FILE_DRIVER) {
+			last = vma->vm_pgoff + ((to - 1 - vma->vm_start) >> PAGE_SHIFT);
+			if ((unsigned long long)last << PAGE_SHIFT >=
+			    (unsigned long long)i_size_read(vma->vm_file))
+				return -EFAULT;
+		}
+		start = to;
+	}
+	return 0;
+}
+
 int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in,
 		int advice)
 {
@@ -188,10 +231,16 @@ int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in
 	if (end == start)
 		return 0;
 	switch (advice) {
-	case VAS_MADV_REMOVE: case VAS_MADV_POPULATE_READ:
-	case VAS_MADV_POPULATE_WRITE: case VAS_MADV_GUARD_INSTALL:
+	case VAS_MADV_REMOVE: case VAS_MADV_GUARD_INSTALL:
 	case VAS_MADV_GUARD_REMOVE:
 		return -ENOSYS;	/* the memory layer brings these */
+	case VAS_MADV_POPULATE_READ:
+	case VAS_MADV_POPULATE_WRITE:
+		mmap_write_lock(mm);
+		error = madvise_populate(mm, start, end,
+					 advice == VAS_MADV_POPULATE_WRITE);
+		mmap_write_unlock(mm);
+		return error;
 	}
 	mmap_write_lock(mm);
 	vma = rt_find(&mm->mm_mt, start, NULL, NULL);

@@ -130,7 +130,7 @@ static int mb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
 
 /*
  * madvise: the library answers -ENOSYS for the advices that need the
- * memory layer (remove, populate_*, guard_*); Linux never does.
+ * memory layer (remove, guard_*); Linux never does.
  */
 static int mb_madvise(void *ctx, uint64_t addr, uint64_t len,
 		      unsigned int advice)

@@ -120,6 +120,35 @@ TEST(mprotect_splits_and_merges_back)
 	teardown(&f);
 }
 
+/*
+ * MADV_POPULATE_WRITE write-faults a private VMA, which gives it an
+ * anon_vma, so a later mprotect to read-only keeps VM_ACCOUNT (as on the
+ * host kernel); POPULATE_READ maps the zero page and does not.
+ */
+TEST(madvise_populate_at_the_vma_level)
+{
+	struct f f;
+	unsigned long a;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, 2 * P, RW, ANON, NULL, 0, &a), 0);
+	ASSERT_EQ(vas_mmap(f.mm, W + 4 * P, 2 * P, RW, ANON, NULL, 0, &a), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W, 2 * P, VAS_MADV_POPULATE_READ), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 4 * P, 2 * P, VAS_MADV_POPULATE_WRITE), 0);
+	ASSERT_EQ(vas_mprotect(f.mm, W, 2 * P, VAS_PROT_READ), 0);
+	ASSERT_EQ(vas_mprotect(f.mm, W + 4 * P, 2 * P, VAS_PROT_READ), 0);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONR, W / P },
+		    { W + 4 * P, W + 6 * P, ANONR | VAS_VM_ACCOUNT, W / P + 4 });
+	/* no write access: -EINVAL; a hole stops the walk: -ENOMEM */
+	EXPECT_EQ(vas_madvise(f.mm, W, 2 * P, VAS_MADV_POPULATE_WRITE), -EINVAL);
+	EXPECT_EQ(vas_madvise(f.mm, W, 6 * P, VAS_MADV_POPULATE_READ), -ENOMEM);
+	EXPECT_EQ(vas_madvise(f.mm, W + 2 * P, P, VAS_MADV_POPULATE_READ), -ENOMEM);
+	EXPECT_EQ(vas_madvise(f.mm, W + 4 * P, 2 * P, VAS_MADV_POPULATE_READ), 0);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONR, W / P },
+		    { W + 4 * P, W + 6 * P, ANONR | VAS_VM_ACCOUNT, W / P + 4 });
+	teardown(&f);
+}
+
 TEST(mprotect_over_hole_changes_part_before)
 {
 	struct f f;
@@ -314,6 +343,11 @@ static int op_madvise(struct vas_mm_user *mm)
 	return vas_madvise(mm, W + 2 * P, 2 * P, VAS_MADV_DONTFORK);
 }
 
+static int op_populate(struct vas_mm_user *mm)
+{
+	return vas_madvise(mm, W + 2 * P, 2 * P, VAS_MADV_POPULATE_WRITE);
+}
+
 /*
  * Every allocation of each call fails once in turn: the call returns
  * -ENOMEM, every page keeps its mapping and flags (mprotect, mlock and
@@ -324,7 +358,8 @@ TEST(each_allocation_fails_cleanly)
 {
 	int (*ops[])(struct vas_mm_user *) = { op_fixed, op_munmap, op_mprotect,
 					       op_shared, op_mremap_move,
-					       op_mremap_grow, op_mlock, op_madvise };
+					       op_mremap_grow, op_mlock, op_madvise,
+					       op_populate };
 
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		unsigned long need, before[8], after[8], a;

@@ -4,6 +4,8 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "mem/anon_vma.h"
+#include "mem/file.h"
+#include "mem/filemap.h"
 #include "mm/mm.h"
 
 static unsigned long next_id;
@@ -105,6 +107,18 @@ int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma)
 	if ((f & (VAS_VM_WRITE | VAS_VM_SHARED)) != VAS_VM_WRITE)
 		return 0;
 	return anon_vma_prepare(mm, vma);
+}
+
+bool vma_populate_sigbus(const struct vm_area_struct *vma, unsigned long end)
+{
+	unsigned long last;
+
+	if (!vma->vm_file || vma->vm_file->kind == VAS_FILE_DRIVER)
+		return false;
+	/* the page offset of the last page: pages past i_size SIGBUS */
+	last = vma->vm_pgoff + ((end - 1 - vma->vm_start) >> PAGE_SHIFT);
+	return (unsigned long long)last << PAGE_SHIFT >=
+	       (unsigned long long)i_size_read(vma->vm_file);
 }
 
 int populate_range(struct mm_struct *mm, unsigned long start, unsigned long end)

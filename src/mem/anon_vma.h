@@ -50,6 +50,15 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma)
 	VAS_REQUIRES(mm) VAS_MUST_CHECK;
 
+/**
+ * vma_populate_sigbus() - Would faulting [vm_start, @end) of @vma in reach
+ * a page past the end of its file or shmem object (a SIGBUS, which the
+ * populating calls report as an error)? Driver files have no size: false.
+ * Anonymous VMAs: false.
+ * Context: mmap lock held; reads i_size, which may change at once.
+ */
+bool vma_populate_sigbus(const struct vm_area_struct *vma, unsigned long end);
+
 /** populate_range() - vma_populate() for every VMA in [start, end). */
 int populate_range(struct mm_struct *mm, unsigned long start,
 		   unsigned long end) VAS_REQUIRES(mm) VAS_MUST_CHECK;

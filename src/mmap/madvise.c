@@ -10,7 +10,6 @@
 #include <errno.h>
 #include "base/err.h"
 #include "mem/anon_vma.h"
-#include "mem/file.h"
 #include "mmap/mmap_internal.h"
 
 static bool advice_valid(int advice)
@@ -185,7 +184,7 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start,
 			    unsigned long end, bool write) VAS_REQUIRES(mm)
 {
 	struct vm_area_struct *vma;
-	unsigned long e, to, f, last;
+	unsigned long e, to, f;
 
 	while (start < end) {
 		vma = rt_lookup(&mm->mm_mt, start, NULL, &e);
@@ -199,12 +198,8 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start,
 		to = e < end ? e : end;
 		if (write && !(f & VAS_VM_SHARED) && anon_vma_prepare(mm, vma))
 			return -ENOMEM;
-		if (vma->vm_file && vma->vm_file->kind != VAS_FILE_DRIVER) {
-			last = vma->vm_pgoff + ((to - 1 - vma->vm_start) >> PAGE_SHIFT);
-			if ((unsigned long long)last << PAGE_SHIFT >=
-			    (unsigned long long)i_size_read(vma->vm_file))
-				return -EFAULT;
-		}
+		if (vma_populate_sigbus(vma, to))
+			return -EFAULT;
 		start = to;
 	}
 	return 0;

@@ -9,7 +9,6 @@
 #include <limits.h>
 #include "base/err.h"
 #include "mem/anon_vma.h"
-#include "mem/file.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)
@@ -107,15 +106,8 @@ static int mlock_populate(struct mm_struct *mm, unsigned long start,
 		/* the write fault prepares the anon_vma before it reads */
 		if (vma_populate(mm, vma))
 			return -EAGAIN;
-		if (vma->vm_file && vma->vm_file->kind != VAS_FILE_DRIVER) {
-			/* pages past the end of the file or shmem object SIGBUS */
-			unsigned long long size = i_size_read(vma->vm_file);
-			unsigned long last = vma->vm_pgoff +
-					     ((to - 1 - vma->vm_start) >> PAGE_SHIFT);
-
-			if ((unsigned long long)last << PAGE_SHIFT >= size)
-				return -ENOMEM;	/* -EFAULT from the fault */
-		}
+		if (vma_populate_sigbus(vma, to))
+			return -ENOMEM;	/* -EFAULT from the fault */
 	}
 	return 0;
 }

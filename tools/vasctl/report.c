@@ -230,3 +230,31 @@ uint64_t vasctl_fnv1a(uint64_t h, const void *p, size_t len)
 	}
 	return h;
 }
+
+void vasctl_filter_vmflags(char *dst, size_t len, const char *src)
+{
+	static const char *const skip[] = {"sd", "hg", "nh", "mg"};
+	size_t n = 0;
+
+	dst[0] = '\0';
+	while (*src) {
+		size_t i, tl;
+		bool drop = false;
+
+		src += strspn(src, " \t");
+		tl = strcspn(src, " \t\n");
+		if (tl == 0)
+			break;
+		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+			if (tl == 2 && !memcmp(src, skip[i], 2))
+				drop = true;
+		if (!drop && n + tl + 2 < len) {
+			if (n)
+				dst[n++] = ' ';
+			memcpy(dst + n, src, tl);
+			n += tl;
+			dst[n] = '\0';
+		}
+		src += tl;
+	}
+}

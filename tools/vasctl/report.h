@@ -37,6 +37,16 @@ void vasctl_format_addr(char *buf, size_t len, uint64_t a);
 void vasctl_format_errno(char *buf, size_t len, int ret);
 
 /**
+ * vasctl_filter_vmflags() - Copy the smaps VmFlags codes of @src (separated
+ * by blanks) to @dst, one space apart, without sd, hg, nh and mg, which
+ * depend on how the host kernel was built (script.md, maps field 5).
+ * @dst: receives the codes; a code that does not fit is left out.
+ * @len: size of @dst.
+ * @src: the codes as smaps or vas_vm_flags_codes() print them.
+ */
+void vasctl_filter_vmflags(char *dst, size_t len, const char *src);
+
+/**
  * vasctl_print_maps() - Print the output of `maps` or `@child maps`.
  * @out:   the stream.
  * @child: print "@child maps:" rather than "maps:".

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "report.h"
 #include "scratch.h"
 #include "script.h"
 
@@ -211,35 +212,6 @@ fail:
 	return NULL;
 }
 
-/* Keep the VmFlags codes except those that depend on the host's build. */
-static void filter_vmflags(char *dst, size_t len, const char *src)
-{
-	static const char *const skip[] = {"sd", "hg", "nh", "mg"};
-	size_t n = 0;
-
-	dst[0] = '\0';
-	while (*src) {
-		size_t i, tl;
-		bool drop = false;
-
-		src += strspn(src, " \t");
-		tl = strcspn(src, " \t\n");
-		if (tl == 0)
-			break;
-		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-			if (tl == 2 && !memcmp(src, skip[i], 2))
-				drop = true;
-		if (!drop && n + tl + 2 < len) {
-			if (n)
-				dst[n++] = ' ';
-			memcpy(dst + n, src, tl);
-			n += tl;
-			dst[n] = '\0';
-		}
-		src += tl;
-	}
-}
-
 static int path_to_file(const struct kctx *k, const char *path, size_t plen)
 {
 	size_t dl = strlen(k->scratch.dir), i;
@@ -322,7 +294,7 @@ static int k_maps(const struct kctx *k, struct vasctl_maps *out)
 		else if (!strncmp(line, "Locked:", 7))
 			cur->locked_kb = field_kb(line);
 		else if (!strncmp(line, "VmFlags:", 8))
-			filter_vmflags(cur->vmflags, sizeof(cur->vmflags),
+			vasctl_filter_vmflags(cur->vmflags, sizeof(cur->vmflags),
 				       line + 8);
 	}
 	free(buf);

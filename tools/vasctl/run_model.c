@@ -24,6 +24,7 @@
 #include <vas/vma.h>
 
 #include "backend.h"
+#include "report.h"
 #include "scratch.h"
 #include "script.h"
 
@@ -224,35 +225,6 @@ static int file_id(const struct vasctl_script *s, const char *name)
 	return -1;
 }
 
-/* Keep the VmFlags codes except sd, hg, nh and mg (host-dependent). */
-static void filter_vmflags(char *dst, size_t len, const char *src)
-{
-	static const char *const skip[] = {"sd", "hg", "nh", "mg"};
-	size_t n = 0;
-
-	dst[0] = '\0';
-	while (*src) {
-		size_t i, tl;
-		bool drop = false;
-
-		src += strspn(src, " ");
-		tl = strcspn(src, " ");
-		if (tl == 0)
-			break;
-		for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-			if (tl == 2 && !memcmp(src, skip[i], 2))
-				drop = true;
-		if (!drop && n + tl + 2 < len) {
-			if (n)
-				dst[n++] = ' ';
-			memcpy(dst + n, src, tl);
-			n += tl;
-			dst[n] = '\0';
-		}
-		src += tl;
-	}
-}
-
 /**
  * fill_map() - Describe one VMA as `maps` reports it.
  * @m:   runner state.
@@ -280,7 +252,7 @@ static void fill_map(const struct mctx *m, const struct vas_vma_ref *vma,
 	r->file = file ? file_id(m->script, vas_file_name(file)) : -1;
 	r->name = r->file >= 0 ? m->script->files[r->file] : NULL;
 	vas_vm_flags_codes(flags, codes, sizeof(codes));
-	filter_vmflags(r->vmflags, sizeof(r->vmflags), codes);
+	vasctl_filter_vmflags(r->vmflags, sizeof(r->vmflags), codes);
 	/* No page memory in the model yet. */
 	r->rss_kb = 0;
 	r->anon_kb = 0;

@@ -172,11 +172,8 @@ static int run_vas(struct ctx *c, const struct op *o, unsigned long *out)
 	return -ENOSYS;
 }
 
-static int run_host(struct ctx *c, const struct op *o, unsigned long *out)
+static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out)
 {
-	if (c->vas)
-		return run_vas(c, o, out);
-	{
 	struct host_env *h = &c->h;
 
 	switch (o->kind) {
@@ -204,7 +201,12 @@ static int run_host(struct ctx *c, const struct op *o, unsigned long *out)
 		break;
 	}
 	return -ENOSYS;
-	}
+}
+
+/* The side compared with the model: vas when it is under test, else Linux. */
+static int run_host(struct ctx *c, const struct op *o, unsigned long *out)
+{
+	return c->vas ? run_vas(c, o, out) : run_kernel(c, o, out);
 }
 
 /*

@@ -308,6 +308,14 @@ static int sysret(long r)
 	return r == -1 ? -errno : 0;
 }
 
+/* The result of a call that returns an address (mmap, mremap). */
+static void addr_result(struct kresp *r, long ret)
+{
+	r->ret = sysret(ret);
+	if (ret != -1)
+		r->addr = (uint64_t)ret;
+}
+
 /**
  * k_exec() - Run one request in the calling process.
  * @k:    runner state.
@@ -329,23 +337,13 @@ static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 
 		ret = syscall(SYS_mmap, q->addr, q->len, q->prot, q->flags, fd,
 			      q->offset);
-		if (ret == -1) {
-			r->ret = -errno;
-		} else {
-			r->ret = 0;
-			r->addr = (uint64_t)ret;
-		}
+		addr_result(r, ret);
 		break;
 	}
 	case VASCTL_OP_MREMAP:
 		ret = syscall(SYS_mremap, q->addr, q->len, q->len2, q->flags,
 			      q->newaddr);
-		if (ret == -1) {
-			r->ret = -errno;
-		} else {
-			r->ret = 0;
-			r->addr = (uint64_t)ret;
-		}
+		addr_result(r, ret);
 		break;
 	case VASCTL_OP_MUNMAP:
 		r->ret = sysret(syscall(SYS_munmap, q->addr, q->len));

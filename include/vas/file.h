@@ -11,6 +11,7 @@
 #define VAS_FILE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <vas/defs.h>
 #include <vas/vma.h>
 
@@ -87,6 +88,25 @@ VAS_API void *vas_file_private(const struct vas_file *file);
 VAS_API const char *vas_file_name(const struct vas_file *file);
 /** vas_file_mode() - VAS_FMODE_* bits. */
 VAS_API int vas_file_mode(const struct vas_file *file);
+
+/**
+ * vas_file_truncate() - ftruncate(2) of a host file: the page cache and
+ * every mapping past the new end go (later accesses there SIGBUS); growing
+ * reads zeros. Context: no mmap lock held (mappings are zapped).
+ * Return: 0, -EINVAL (not a host file, negative size), or the host errno.
+ */
+VAS_API int vas_file_truncate(struct vas_file *file, off_t size)
+	VAS_MUST_CHECK;
+
+/**
+ * vas_file_set_size() - The host file behind @file changed size outside
+ * vas (another writer truncated or extended it, as truncate_setsize()
+ * learns of it): cached pages and mappings past the new end go, the tail
+ * of a partial last page reads zeros. The host file is not touched.
+ * Context: no mmap lock held. Return: 0, or -EINVAL (not a host file,
+ * negative size).
+ */
+VAS_API int vas_file_set_size(struct vas_file *file, off_t size) VAS_MUST_CHECK;
 
 /**
  * vas_vma_new_set_ops() - Install @ops on a VMA in its mmap hook.

@@ -63,6 +63,19 @@ VAS_API int vas_proc_maps_print(struct vas_mm_user *mm, FILE *out)
 VAS_API int vas_proc_smaps_print(struct vas_mm_user *mm, FILE *out)
 	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
 
+/* The smaps page figures of one VMA, in kB (Rss, Anonymous, Locked). */
+struct vas_vma_mem {
+	unsigned long rss_kb;
+	unsigned long anon_kb;
+	unsigned long locked_kb;	/* proportional, as smaps' Locked */
+};
+
+/**
+ * vas_vma_mem_stats() - The smaps figures of @vma, from a walk of its page
+ * tables. Context: @vma's guard held (mmap lock, or its read lock).
+ */
+VAS_API void vas_vma_mem_stats(struct vas_vma_ref *vma, struct vas_vma_mem *out);
+
 /**
  * vas_vm_flags_codes() - The smaps VmFlags codes of @vm_flags.
  * @vm_flags: VAS_VM_* bits (Linux VM_* values).

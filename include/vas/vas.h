@@ -15,5 +15,6 @@
 #include <vas/file.h>
 #include <vas/mman.h>
 #include <vas/proc.h>
+#include <vas/memory.h>
 
 #endif /* VAS_VAS_H */

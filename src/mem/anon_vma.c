@@ -6,6 +6,7 @@
 #include "mem/anon_vma.h"
 #include "mem/file.h"
 #include "mem/filemap.h"
+#include "memory/memory.h"
 #include "mm/mm.h"
 
 static unsigned long next_id;
@@ -37,8 +38,12 @@ void vma_take_anon_vma(struct vm_area_struct *dst,
 {
 	if (dst->anon_vma || !src->anon_vma)
 		return;
-	dst->anon_vma = anon_vma_get(src->anon_vma);
+	/* faults under dst's VMA lock read anon_vma: lock them out */
+	mmap_assert_write_locked(dst->vm_mm);
+	vma_start_write(dst);
 	dst->anon_vma_forked = false;
+	__atomic_store_n(&dst->anon_vma, anon_vma_get(src->anon_vma),
+			 __ATOMIC_RELEASE);
 }
 
 /* anon_vma_compatible(): @a directly below @b, same but for access flags. */
@@ -62,14 +67,30 @@ static struct anon_vma *reusable(const struct vm_area_struct *old,
 	return NULL;
 }
 
+struct anon_vma *anon_vma_alloc(void)
+{
+	struct anon_vma *av = vas_alloc(sizeof(*av), VAS_FP_MISC);
+
+	if (!av)
+		return NULL;
+	av->refcount = 1;
+	av->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	return av;
+}
+
 int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *next, *prev;
-	struct anon_vma *av = NULL;
+	struct anon_vma *av = NULL, *fresh = NULL;
 
-	mmap_assert_write_locked(mm);
-	if (vma->anon_vma)
+	mmap_assert_locked(mm);
+	if (__atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE))
 		return 0;
+	/* allocated first: nothing is allocated under page_table_lock */
+	fresh = anon_vma_alloc();
+	pthread_mutex_lock(&mm->page_table_lock);
+	if (vma->anon_vma)
+		goto out;	/* another fault won */
 	/* find_mergeable_anon_vma(): the next VMA first, then the previous */
 	next = rt_lookup(&mm->mm_mt, vma->vm_end, NULL, NULL);
 	if (next)
@@ -81,32 +102,43 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 	}
 	if (av) {
 		anon_vma_get(av);
+	} else if (fresh) {
+		av = fresh;
+		fresh = NULL;
 	} else {
-		av = vas_alloc(sizeof(*av), VAS_FP_MISC);
-		if (!av)
-			return -ENOMEM;
-		av->refcount = 1;
-		av->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&mm->page_table_lock);
+		return -ENOMEM;
 	}
-	mmap_assert_write_locked(vma->vm_mm);
-	vma_start_write(vma);
-	vma->anon_vma = av;
 	vma->anon_vma_forked = false;
+	__atomic_store_n(&vma->anon_vma, av, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&mm->page_table_lock);
+	anon_vma_put(fresh);
 	return 0;
 }
 
-int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma)
+int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma,
+		 unsigned long start, unsigned long end)
 {
 	unsigned long f = vma->vm_flags;
+	vm_fault_t ret;
 
 	if (f & (VAS_VM_IO | VAS_VM_PFNMAP | VAS_VM_LOCKONFAULT))
 		return 0;
 	if (!(f & VAS_VM_ACCESS_FLAGS))
 		return 0;
-	/* only write faults (private writable) prepare an anon_vma */
-	if ((f & (VAS_VM_WRITE | VAS_VM_SHARED)) != VAS_VM_WRITE)
-		return 0;
-	return anon_vma_prepare(mm, vma);
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	/* private writable memory is faulted for write (FOLL_WRITE) */
+	mmap_assert_locked(mm);
+	ret = fault_in_range(vma, start, end,
+			     (f & (VAS_VM_WRITE | VAS_VM_SHARED)) ==
+				     VAS_VM_WRITE);
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	return ret ? -EFAULT : 0;
 }
 
 bool vma_populate_sigbus(const struct vm_area_struct *vma, unsigned long end)
@@ -129,7 +161,7 @@ int populate_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 
 	while (start < end && (vma = rt_find(&mm->mm_mt, start, NULL, &e)) &&
 	       vma->vm_start < end) {
-		err = vma_populate(mm, vma);
+		err = vma_populate(mm, vma, start, end);
 		if (err)
 			return err;
 		start = e;

@@ -31,24 +31,31 @@ void anon_vma_put(struct anon_vma *av);
 void vma_take_anon_vma(struct vm_area_struct *dst,
 		       const struct vm_area_struct *src);
 
+/** anon_vma_alloc() - A new anon_vma, one reference. NULL: -ENOMEM. */
+struct anon_vma *anon_vma_alloc(void) VAS_MUST_CHECK;
+
 /**
  * anon_vma_prepare() - Give @vma an anon_vma if it has none: a compatible
  * neighbour's (the next VMA first, then the previous), else a new one.
- * Context: mmap lock held for write. Return: 0 or -ENOMEM.
+ * Context: mmap lock held (read is enough: mm->page_table_lock serialises
+ * two faults, as in Linux). vma->anon_vma is published with a release
+ * store; readers under a VMA lock load it atomically.
+ * Return: 0 or -ENOMEM.
  */
 int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
-	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+	VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
 
 /**
- * vma_populate() - The VMA-level effect of populating [start, end) of
- * @vma (mm_populate, populate_vma_page_range): a private writable VMA is
- * faulted for write, which prepares its anon_vma. Locked-on-fault, VM_IO
- * and VM_PFNMAP VMAs, and inaccessible ones, are not populated. Filling
- * the pages themselves comes with the fault path.
- * Context: mmap lock held for write. Return: 0 or -ENOMEM.
+ * vma_populate() - Fault [@start, @end) (clamped to @vma) in, as
+ * populate_vma_page_range() does after mlock, MAP_POPULATE and the like:
+ * private writable memory for write, the rest for read; lock-on-fault,
+ * VM_IO and VM_PFNMAP VMAs, and inaccessible ones, are skipped.
+ * Context: mmap lock held. Return: 0, -ENOMEM (out of memory), -EFAULT
+ * (a page raised SIGBUS or SIGSEGV: past the end of a file, a guard).
  */
-int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma)
-	VAS_REQUIRES(mm) VAS_MUST_CHECK;
+int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma,
+		 unsigned long start, unsigned long end)
+	VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
 
 /**
  * vma_populate_sigbus() - Would faulting [vm_start, @end) of @vma in reach
@@ -61,7 +68,7 @@ bool vma_populate_sigbus(const struct vm_area_struct *vma, unsigned long end);
 
 /** populate_range() - vma_populate() for every VMA in [start, end). */
 int populate_range(struct mm_struct *mm, unsigned long start,
-		   unsigned long end) VAS_REQUIRES(mm) VAS_MUST_CHECK;
+		   unsigned long end) VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
 
 /**
  * mm_populate() - populate_range() with errors ignored (Linux's
@@ -69,6 +76,6 @@ int populate_range(struct mm_struct *mm, unsigned long start,
  * leaves the memory to be faulted on access).
  */
 void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long end)
-	VAS_REQUIRES(mm);
+	VAS_REQUIRES_SHARED(mm);
 
 #endif /* VAS_MEM_ANON_VMA_H */

@@ -113,11 +113,28 @@ void vas_file_put(struct vas_file *file)
 		return;
 	if (file->kind == VAS_FILE_DRIVER && file->ops->release)
 		file->ops->release(file);
+	if (file->unmap_registered)
+		filemap_del_unmap_hook(file, &file->unmap_hook);
 	filemap_release(file);	/* writes dirty pages back first */
 	if (file->host_fd >= 0)
 		close(file->host_fd);
 	vas_free(file->name);
 	vas_free(file);
+}
+
+int vas_file_truncate(struct vas_file *file, off_t size)
+{
+	if (size < 0)
+		return -EINVAL;
+	return filemap_truncate(file, size);
+}
+
+int vas_file_set_size(struct vas_file *file, off_t size)
+{
+	if (size < 0 || file->kind != VAS_FILE_HOST)
+		return -EINVAL;
+	truncate_setsize(file, size);
+	return 0;
 }
 
 void *vas_file_private(const struct vas_file *file)

@@ -33,6 +33,9 @@ struct vas_file {
 	char *name;				/* (c) */
 	struct address_space f_mapping;		/* the page cache: i_size,
 						 * index, unmap hooks */
+	/* Truncation's zap of mappings (memory/zap.c), set up at first mmap. */
+	struct filemap_unmap_hook unmap_hook;
+	bool unmap_registered;			/* (a) */
 };
 
 /**

@@ -4,7 +4,9 @@
  * mm/page-writeback.c in Linux): a radix tree from page offset to page per
  * vas_file, fill with pread, writeback with pwrite, fread, truncation.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
@@ -619,8 +621,10 @@ static void page_cache_release(struct page *page)
 	put_page(page);
 }
 
-/* Take every page at offsets >= @first out of the index and release it. */
-static void drop_pages_from(struct vas_file *file, unsigned long first)
+/* Take every page at offsets in [@first, @last] out of the index and
+ * release it. */
+static void drop_pages_range(struct vas_file *file, unsigned long first,
+			     unsigned long last)
 {
 	struct address_space *as = mapping_of(file);
 	struct page *batch[FM_BATCH];
@@ -634,7 +638,7 @@ static void drop_pages_from(struct vas_file *file, unsigned long first)
 		while (nr < FM_BATCH) {
 			struct page *page = fm_next(as, first, &idx);
 
-			if (!page)
+			if (!page || idx > last)
 				break;
 			fm_delete(as, idx);
 			batch[nr++] = page;	/* the index's reference */
@@ -644,6 +648,31 @@ static void drop_pages_from(struct vas_file *file, unsigned long first)
 		for (i = 0; i < nr; i++)
 			page_cache_release(batch[i]);
 	} while (nr == FM_BATCH);
+}
+
+static void drop_pages_from(struct vas_file *file, unsigned long first)
+{
+	drop_pages_range(file, first, ULONG_MAX);
+}
+
+int filemap_punch_hole(struct vas_file *file, unsigned long first,
+		       unsigned long nr)
+{
+	if (file->kind == VAS_FILE_DRIVER)
+		return -EOPNOTSUPP;
+	if (!nr)
+		return 0;
+	if (file->kind == VAS_FILE_HOST) {
+		if (!(file->mode & VAS_FMODE_WRITE))
+			return -EBADF;
+		if (fallocate(file->host_fd,
+			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)first << PAGE_SHIFT,
+			      (off_t)nr << PAGE_SHIFT))
+			return errno ? -errno : -EIO;
+	}
+	drop_pages_range(file, first, first + nr - 1);
+	return 0;
 }
 
 /* Zero the bytes of the page holding @pos from @pos to the page's end. */

@@ -170,6 +170,17 @@ ssize_t filemap_fread(struct vas_file *file, loff_t off, size_t len,
 void truncate_pagecache(struct vas_file *file, loff_t newsize);
 
 /**
+ * filemap_punch_hole() - fallocate(PUNCH_HOLE | KEEP_SIZE) of the @nr pages
+ * from page offset @first: the host file's blocks (a host file), then the
+ * cached pages, dirty or not. The caller has zapped the mappings first
+ * (memory/zap.c unmap_mapping_range()).
+ * Context: may block (host I/O). Return: 0, -EBADF (not open for write),
+ * -EOPNOTSUPP (a driver file), or the host's errno.
+ */
+int filemap_punch_hole(struct vas_file *file, unsigned long first,
+		       unsigned long nr) VAS_MUST_CHECK;
+
+/**
  * truncate_setsize() - Set i_size to @newsize, then truncate_pagecache()
  * when it shrinks. Linux's truncate_setsize(). Context: as
  * truncate_pagecache().

@@ -48,6 +48,10 @@ struct vas_machine {
 	bool worker_busy;			/* (L) a teardown is running */
 	bool worker_stop;			/* (L) */
 	pthread_t worker;			/* (c) */
+
+	/* Every address space not yet freed (truncation zaps them). */
+	pthread_mutex_t mm_list_lock;
+	struct mm_struct *mm_list;		/* (L: mm_list_lock) */
 };
 
 /*
@@ -84,6 +88,15 @@ struct mm_struct {
 	unsigned long rlimit[VAS_NR_RLIMITS];	/* (M,a) soft limits, bytes */
 	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
+	/*
+	 * page_table_lock serialises giving VMAs their anon_vma under the
+	 * mmap read lock (anon_vma_prepare), as Linux's does.
+	 */
+	pthread_mutex_t page_table_lock;
+	long rss_stat[3];			/* (a) enum mm_counter */
+	/* The machine's list of address spaces (truncation walks it). */
+	struct mm_struct *mm_list_next;		/* (L: machine mm_list_lock) */
+	struct mm_struct **mm_list_pprev;	/* (L) */
 };
 
 /* vm_refcnt values (Linux 6.18 scheme). */

@@ -18,6 +18,7 @@
 #include <vas/proc.h>
 #include <vas/vma.h>
 #include "mem/file.h"
+#include "memory/memory.h"
 #include "mm/mm.h"
 #include "vma/access.h"
 
@@ -132,49 +133,31 @@ size_t vas_vm_flags_codes(unsigned long vm_flags, char *buf, size_t size)
 
 /* ---- smaps figures ------------------------------------------------------ */
 
-/* PSS figures are fixed-point bytes << SMAPS_PSS_SHIFT (the kernel's). */
-#define SMAPS_PSS_SHIFT 12
-
-/*
- * The page figures of one VMA (the kernel's struct mem_size_stats), in
- * bytes. Filled by smaps_gather_stats(): the memory layer adds a walk of
- * the VMA's page tables there.
- */
-struct smaps_counts {
-	unsigned long long resident;
-	unsigned long long pss;			/* << SMAPS_PSS_SHIFT */
-	unsigned long long pss_dirty;		/* << SMAPS_PSS_SHIFT */
-	unsigned long long shared_clean;
-	unsigned long long shared_dirty;
-	unsigned long long private_clean;
-	unsigned long long private_dirty;
-	unsigned long long referenced;
-	unsigned long long anonymous;
-	unsigned long long ksm;
-	unsigned long long lazyfree;
-	unsigned long long anonymous_thp;
-	unsigned long long shmem_thp;
-	unsigned long long file_thp;
-	unsigned long long shared_hugetlb;
-	unsigned long long private_hugetlb;
-	unsigned long long swap;
-	unsigned long long swap_pss;		/* << SMAPS_PSS_SHIFT */
-	unsigned long long pss_locked;		/* << SMAPS_PSS_SHIFT */
-};
-
 /*
  * smaps_gather_stats() - Count the pages @vma maps into @mss
- * (smap_gather_stats). There are no pages yet: every figure is 0.
+ * (smap_gather_stats): a walk of its page tables (memory/zap.c).
  * Context: mmap lock held for read.
  */
 static void smaps_gather_stats(struct vas_mm_user *u,
-			       const struct vm_area_struct *vma,
-			       struct smaps_counts *mss)
+			       struct vm_area_struct *vma,
+			       struct mem_size_stats *mss)
 	VAS_REQUIRES_SHARED(u)
 {
 	(void)u;
-	(void)vma;
 	memset(mss, 0, sizeof(*mss));
+	smaps_account_vma(vma, mss);
+}
+
+void vas_vma_mem_stats(struct vas_vma_ref *ref, struct vas_vma_mem *out)
+{
+	struct vm_area_struct *vma = vma_of_ref(ref);
+	struct mem_size_stats mss = {0};
+
+	vma_assert_stable(vma);
+	smaps_account_vma(vma, &mss);
+	out->rss_kb = (unsigned long)(mss.resident >> 10);
+	out->anon_kb = (unsigned long)(mss.anonymous >> 10);
+	out->locked_kb = (unsigned long)(mss.pss_locked >> (PSS_SHIFT + 10));
 }
 
 /*
@@ -332,7 +315,7 @@ static void smaps_put_kb(FILE *out, const char *label, unsigned long long bytes)
 static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 			   FILE *out) VAS_REQUIRES_SHARED(u)
 {
-	struct smaps_counts mss;
+	struct mem_size_stats mss;
 	unsigned int bit;
 
 	smaps_gather_stats(u, vma, &mss);
@@ -342,8 +325,8 @@ static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	smaps_put_kb(out, "KernelPageSize: ", PROC_PAGE_SIZE);
 	smaps_put_kb(out, "MMUPageSize:    ", PROC_PAGE_SIZE);
 	smaps_put_kb(out, "Rss:            ", mss.resident);
-	smaps_put_kb(out, "Pss:            ", mss.pss >> SMAPS_PSS_SHIFT);
-	smaps_put_kb(out, "Pss_Dirty:      ", mss.pss_dirty >> SMAPS_PSS_SHIFT);
+	smaps_put_kb(out, "Pss:            ", mss.pss >> PSS_SHIFT);
+	smaps_put_kb(out, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
 	smaps_put_kb(out, "Shared_Clean:   ", mss.shared_clean);
 	smaps_put_kb(out, "Shared_Dirty:   ", mss.shared_dirty);
 	smaps_put_kb(out, "Private_Clean:  ", mss.private_clean);
@@ -359,8 +342,8 @@ static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	/* The kernel gives this one 7 columns: its label is one longer. */
 	fprintf(out, "Private_Hugetlb: %7llu kB\n", mss.private_hugetlb >> 10);
 	smaps_put_kb(out, "Swap:           ", mss.swap);
-	smaps_put_kb(out, "SwapPss:        ", mss.swap_pss >> SMAPS_PSS_SHIFT);
-	smaps_put_kb(out, "Locked:         ", mss.pss_locked >> SMAPS_PSS_SHIFT);
+	smaps_put_kb(out, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
+	smaps_put_kb(out, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
 	fprintf(out, "THPeligible:    %8u\n", smaps_thp_eligible(vma) ? 1u : 0u);
 	/* No ProtectionKey line: arch_pkeys_enabled() is false (proc.h). */
 

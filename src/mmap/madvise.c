@@ -10,6 +10,9 @@
 #include <errno.h>
 #include "base/err.h"
 #include "mem/anon_vma.h"
+#include "mem/file.h"
+#include "mem/filemap.h"
+#include "memory/memory.h"
 #include "mmap/mmap_internal.h"
 
 static bool advice_valid(int advice)
@@ -149,7 +152,8 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 			return -EINVAL;
 		if (vma->vm_flags & (VAS_VM_PFNMAP | VAS_VM_HUGETLB))
 			return -EINVAL;
-		return 0;	/* no resident pages before the memory layer */
+		zap_range(mm, start, end, 0);
+		return 0;
 	case VAS_MADV_FREE:
 		if (vma->vm_file || (vma->vm_flags & (VAS_VM_LOCKED | VAS_VM_PFNMAP |
 						      VAS_VM_HUGETLB | VAS_VM_SHARED)))
@@ -164,6 +168,24 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		return 0;
 	case VAS_MADV_COLLAPSE:
 		return -EINVAL;	/* no transparent huge pages in vas */
+	case VAS_MADV_GUARD_INSTALL:
+		/* is_valid_guard_vma(): not special, not locked */
+		if (vma->vm_flags & (VAS_VM_SPECIAL | VAS_VM_HUGETLB |
+				     VAS_VM_LOCKED | VAS_VM_DROPPABLE))
+			return -EINVAL;
+		/* VM_MAYBE_GUARD goes on the whole VMA, without a split */
+		if (!(vma->vm_flags & VAS_VM_MAYBE_GUARD)) {
+			mmap_assert_write_locked(vma->vm_mm);
+			vma_start_write(vma);
+			vma->vm_flags |= VAS_VM_MAYBE_GUARD;
+		}
+		return install_guards(mm, start, end);
+	case VAS_MADV_GUARD_REMOVE:
+		if (vma->vm_flags & (VAS_VM_SPECIAL | VAS_VM_HUGETLB |
+				     VAS_VM_DROPPABLE))
+			return -EINVAL;
+		remove_guards(mm, start, end);
+		return 0;
 	default:
 		return -ENOSYS;	/* needs the memory layer */
 	}
@@ -185,6 +207,7 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start,
 {
 	struct vm_area_struct *vma;
 	unsigned long e, to, f;
+	vm_fault_t ret;
 
 	while (start < end) {
 		vma = rt_lookup(&mm->mm_mt, start, NULL, &e);
@@ -196,13 +219,72 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start,
 		if (!(f & (write ? VAS_VM_WRITE : VAS_VM_READ)))
 			return -EINVAL;
 		to = e < end ? e : end;
-		if (write && !(f & VAS_VM_SHARED) && anon_vma_prepare(mm, vma))
+		ret = fault_in_range(vma, start, to, write);
+		if (ret & VM_FAULT_OOM)
 			return -ENOMEM;
-		if (vma_populate_sigbus(vma, to))
+		if (ret)
 			return -EFAULT;
 		start = to;
 	}
 	return 0;
+}
+
+/*
+ * MADV_REMOVE (madvise_remove): punch a hole in the file behind each
+ * shared writable VMA of the range. Like Linux, the mmap lock is dropped
+ * for the file operation, which zaps every mapping of the hole.
+ */
+static int madvise_remove(struct mm_struct *mm, unsigned long start,
+			  unsigned long end)
+{
+	int unmapped_error = 0, err;
+
+	while (start < end) {
+		struct vm_area_struct *vma;
+		struct vas_file *file = NULL;
+		unsigned long s, e, to, first = 0;
+
+		mmap_read_lock(mm);
+		vma = rt_find(&mm->mm_mt, start, &s, &e);
+		if (!vma || s >= end) {
+			mmap_read_unlock(mm);
+			return -ENOMEM;
+		}
+		if (start < s) {
+			unmapped_error = -ENOMEM;
+			start = s;
+		}
+		to = e < end ? e : end;
+		if (vma->vm_flags & VAS_VM_LOCKED)
+			err = -EINVAL;
+		else if (!vma->vm_file)
+			err = -EINVAL;
+		else if ((vma->vm_flags & (VAS_VM_SHARED | VAS_VM_MAYWRITE)) !=
+			 (VAS_VM_SHARED | VAS_VM_MAYWRITE))
+			err = -EACCES;
+		else
+			err = 0;
+		if (!err) {
+			file = vas_file_get(vma->vm_file);
+			first = vma->vm_pgoff + ((start - s) >> PAGE_SHIFT);
+		}
+		mmap_read_unlock(mm);
+		if (err)
+			return err;
+		if (file->kind == VAS_FILE_DRIVER) {
+			err = -EOPNOTSUPP;
+		} else {
+			unmap_mapping_range(file, first,
+					    first + ((to - start) >> PAGE_SHIFT) - 1);
+			err = filemap_punch_hole(file, first,
+						 (to - start) >> PAGE_SHIFT);
+		}
+		vas_file_put(file);
+		if (err)
+			return err;
+		start = to;
+	}
+	return unmapped_error;
 }
 
 int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in,
@@ -226,9 +308,8 @@ int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in
 	if (end == start)
 		return 0;
 	switch (advice) {
-	case VAS_MADV_REMOVE: case VAS_MADV_GUARD_INSTALL:
-	case VAS_MADV_GUARD_REMOVE:
-		return -ENOSYS;	/* the memory layer brings these */
+	case VAS_MADV_REMOVE:
+		return madvise_remove(mm, start, end);
 	case VAS_MADV_POPULATE_READ:
 	case VAS_MADV_POPULATE_WRITE:
 		mmap_write_lock(mm);

@@ -96,17 +96,18 @@ static int mlock_populate(struct mm_struct *mm, unsigned long start,
 
 	while (start < end && (vma = rt_find(&mm->mm_mt, start, NULL, &e)) &&
 	       vma->vm_start < end) {
-		unsigned long to = e < end ? e : end;
+		unsigned long to = e < end ? e : end, from = start;
+		int err;
 
 		start = e;
 		if (vma->vm_flags & (VAS_VM_IO | VAS_VM_PFNMAP | VAS_VM_LOCKONFAULT))
 			continue;
 		if (!(vma->vm_flags & VAS_VM_ACCESS_FLAGS))
 			return -ENOMEM;	/* -EFAULT, as mlock reports it */
-		/* the write fault prepares the anon_vma before it reads */
-		if (vma_populate(mm, vma))
+		err = vma_populate(mm, vma, from, to);
+		if (err == -ENOMEM)
 			return -EAGAIN;
-		if (vma_populate_sigbus(vma, to))
+		if (err)
 			return -ENOMEM;	/* -EFAULT from the fault */
 	}
 	return 0;

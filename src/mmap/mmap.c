@@ -10,6 +10,7 @@
 #include "base/bug.h"
 #include "mem/anon_vma.h"
 #include "mem/file.h"
+#include "memory/memory.h"
 #include "mmap/mmap_internal.h"
 #include "vma/access.h"
 
@@ -207,6 +208,8 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	struct vmg g;
 	int err;
 
+	if (file)
+		mapping_register(file);	/* truncation zaps its mappings */
 	count_overlap(mm, addr, end, &nr_pages, &nr_accounted, &sealed);
 	if (sealed)
 		return munmap_check_sealed(mm, addr, end);
@@ -265,6 +268,11 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	{
 		VMC_STATE(c, ts, te, t, tpgoff);
 
+		/* MAP_FIXED: what was mapped there goes */
+		if (nr_pages) {
+			c.zap_start = addr;
+			c.zap_end = end;
+		}
 		err = vmc_prepare(mm, &c);
 		if (err)
 			goto out_free;

@@ -9,9 +9,11 @@
  * then there are no pages to move.
  */
 #include <errno.h>
+#include "base/bug.h"
 #include <vas/file.h>
 #include "base/err.h"
 #include "mem/anon_vma.h"
+#include "memory/memory.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)
@@ -196,9 +198,25 @@ static long move_vma(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 	if ((unsigned long)mm->map_count >= mm->machine->cfg.max_map_count - 3)
 		return -ENOMEM;
 	pgoff = vma->vm_pgoff + ((r->addr - vma->vm_start) >> PAGE_SHIFT);
+	/*
+	 * The entries move first (move_page_tables), with the source VMA
+	 * write-locked so that no fault races them; the destination has no
+	 * VMA yet. If the new VMA cannot be made they move back (the source
+	 * tables are still there, so that needs no memory).
+	 */
+	mmap_assert_write_locked(vma->vm_mm);
+	vma_start_write(vma);
+	err = move_page_tables(mm, r->addr, r->new_addr, r->old_len);
+	if (err)
+		return err;
 	moved = copy_vma(mm, vma, r->new_addr, r->new_len, pgoff);
-	if (IS_ERR(moved))
+	if (IS_ERR(moved)) {
+		err = move_page_tables(mm, r->new_addr, r->addr, r->old_len);
+		VAS_WARN_ON(err);
+		pt_free_range(mm->pgd, r->new_addr, r->new_addr + r->old_len,
+			      r->new_addr, r->new_addr + r->old_len);
 		return PTR_ERR(moved);
+	}
 	if (r->flags & VAS_MREMAP_DONTUNMAP) {
 		/* the source stays, without its pages and mlock (6.18 keeps
 		 * VM_ACCOUNT on it) */

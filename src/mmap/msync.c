@@ -2,10 +2,15 @@
 /*
  * msync.c - msync(2): argument checks, the walk over the range (unmapped
  * parts give -ENOMEM, MS_ASYNC alone stops at the first hole), -EBUSY for
- * MS_INVALIDATE on locked memory. Writing dirty pages back arrives with
- * the page cache of the memory layer; until then no page is dirty.
+ * MS_INVALIDATE on locked memory. MS_SYNC writes the dirty pages of
+ * shared file mappings back (vfs_fsync_range) with the mmap lock dropped,
+ * after write-protecting this address space's entries so that the next
+ * store dirties the page again.
  */
 #include <errno.h>
+#include "mem/file.h"
+#include "mem/filemap.h"
+#include "memory/memory.h"
 #include "mmap/mmap_internal.h"
 
 int vas_msync(struct vas_mm_user *u, unsigned long start, unsigned long len,
@@ -45,6 +50,28 @@ int vas_msync(struct vas_mm_user *u, unsigned long start, unsigned long len,
 		if ((flags & VAS_MS_INVALIDATE) && (vma->vm_flags & VAS_VM_LOCKED)) {
 			error = -EBUSY;
 			break;
+		}
+		if ((flags & VAS_MS_SYNC) && vma->vm_file &&
+		    (vma->vm_flags & VAS_VM_SHARED)) {
+			unsigned long to = vma->vm_end < end ? vma->vm_end : end;
+			struct vas_file *file = vas_file_get(vma->vm_file);
+			loff_t fstart = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
+					(loff_t)(start - vma->vm_start);
+			loff_t fend = fstart + (loff_t)(to - start) - 1;
+
+			wrprotect_shared_range(vma, start, to);
+			start = vma->vm_end;
+			mmap_read_unlock(mm);
+			error = file->kind == VAS_FILE_DRIVER
+					? 0
+					: filemap_write_and_wait_range(file, fstart,
+								       fend);
+			vas_file_put(file);
+			mmap_read_lock(mm);
+			if (error || start >= end)
+				break;
+			vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+			continue;
 		}
 		start = vma->vm_end;
 		if (start >= end) {

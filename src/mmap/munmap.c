@@ -63,6 +63,8 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	{
 		VMC_STATE(c, start, end, NULL, 0);
 
+		c.zap_start = start;
+		c.zap_end = end;
 		err = vmc_prepare(mm, &c);
 		if (err)
 			return err;

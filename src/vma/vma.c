@@ -9,6 +9,7 @@
 #include "base/bug.h"
 #include "mem/anon_vma.h"
 #include "mem/file.h"
+#include "memory/memory.h"
 #include "vma/access.h"
 #include "vma/vma.h"
 
@@ -436,6 +437,12 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 	}
 	if (t)
 		vma_account(mm, t, 1);
+	if (c->zap_start < c->zap_end) {
+		if (t)
+			zap_range(mm, c->zap_start, c->zap_end, ZAP_GUARDS);
+		else
+			unmap_region(mm, c->zap_start, c->zap_end);
+	}
 	while (doomed) {
 		cur = doomed;
 		doomed = cur->cache_next;

@@ -119,6 +119,13 @@ struct vmc {
 	unsigned long start, end;
 	struct vm_area_struct *target;
 	unsigned long pgoff;
+	/*
+	 * [zap_start, zap_end): memory that goes with the old VMAs (munmap,
+	 * MAP_FIXED): zapped after the store, before those VMAs are closed
+	 * and freed; with no @target its page tables are freed too. Empty
+	 * (0, 0) when the change keeps the pages (merges, flag changes).
+	 */
+	unsigned long zap_start, zap_end;
 	/* private: */
 	struct vm_area_struct *__cut;	/* VMA cut in two, or NULL */
 	struct vm_area_struct *__upper;	/* new object for its upper part */

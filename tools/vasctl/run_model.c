@@ -9,8 +9,9 @@
  * one vas_file, so mappings of one description share one vas_file and can
  * merge, as in Linux.
  *
- * Statements the library does not implement yet (write, read, fork,
- * and the madvise advices that need pages) return VASCTL_EUNSUPPORTED.
+ * `read` and `write` are user accesses of the model's address space
+ * (vas_read, vas_fill); `fread` reads through the model's page cache, so
+ * it sees stores into shared mappings at once; `fork` is vas_mm_fork.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include <vas/file.h>
+#include <vas/memory.h>
 #include <vas/mm.h>
 #include <vas/mman.h>
 #include <vas/proc.h>
@@ -34,21 +36,26 @@
  * @scratch: the folder and the host files.
  * @vfiles:  the vas_file of each file id's current description, or NULL.
  * @machine: the vas machine.
- * @mm:      the address space the statements run on.
+ * @parent:  the address space statements without @child run on.
+ * @child:   the one the last fork made, or NULL.
+ * @mm:      the address space the current statement runs on.
  */
 struct mctx {
 	const struct vasctl_script *script;
 	struct vasctl_scratch scratch;
 	struct vas_file **vfiles;
 	struct vas_machine *machine;
+	struct vas_mm_user *parent;
+	struct vas_mm_user *child;
 	struct vas_mm_user *mm;
 };
 
 static int mb_select(void *ctx, bool child)
 {
-	(void)ctx;
-	/* Only reached after a fork, which the model cannot do yet. */
-	return child ? VASCTL_EUNSUPPORTED : 0;
+	struct mctx *m = ctx;
+
+	m->mm = child ? m->child : m->parent;
+	return m->mm ? 0 : VASCTL_EFATAL;
 }
 
 /*
@@ -63,8 +70,17 @@ static int mb_file(void *ctx, int id, const char *name, uint64_t size,
 	bool newdesc;
 	int ret;
 
+	/*
+	 * Rewriting a file the model has open: its page cache goes with the
+	 * truncation to 0 (mapped pages past the new end SIGBUS), and the new
+	 * size comes after the host file has its new bytes.
+	 */
+	if (m->vfiles[id] && vas_file_set_size(m->vfiles[id], 0))
+		return VASCTL_EFATAL;
 	if (vasctl_scratch_file(&m->scratch, id, name, size, seed, ro,
 				&newdesc))
+		return VASCTL_EFATAL;
+	if (m->vfiles[id] && vas_file_set_size(m->vfiles[id], (off_t)size))
 		return VASCTL_EFATAL;
 	if (!newdesc && m->vfiles[id])
 		return 0;
@@ -129,19 +145,13 @@ static int mb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
 	return ret;
 }
 
-/*
- * madvise: the library answers -ENOSYS for the advices that need the
- * memory layer (remove, guard_*); Linux never does.
- */
 static int mb_madvise(void *ctx, uint64_t addr, uint64_t len,
 		      unsigned int advice)
 {
 	struct mctx *m = ctx;
-	int ret;
 
-	ret = vas_madvise(m->mm, (unsigned long)addr, (unsigned long)len,
-			  (int)advice);
-	return ret == -ENOSYS ? VASCTL_EUNSUPPORTED : ret;
+	return vas_madvise(m->mm, (unsigned long)addr, (unsigned long)len,
+			   (int)advice);
 }
 
 static int mb_mlock(void *ctx, uint64_t addr, uint64_t len)
@@ -183,35 +193,109 @@ static int mb_msync(void *ctx, uint64_t addr, uint64_t len,
 			 (int)flags);
 }
 
+static void access_result(int ret, const struct vas_fault_info *fi,
+			  struct vasctl_access *res)
+{
+	if (!ret) {
+		res->result = VASCTL_ACCESS_OK;
+		return;
+	}
+	res->result = fi->signo == VAS_SIGBUS ? VASCTL_ACCESS_SIGBUS
+					      : VASCTL_ACCESS_SIGSEGV;
+	res->fault_addr = fi->addr;
+}
+
 static int mb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
 		    struct vasctl_access *res)
 {
-	(void)ctx, (void)addr, (void)len, (void)byte;
+	struct mctx *m = ctx;
+	struct vas_fault_info fi;
+	int ret;
+
 	memset(res, 0, sizeof(*res));
-	return VASCTL_EUNSUPPORTED;
+	ret = vas_fill(m->mm, (unsigned long)addr, (int)byte, (size_t)len, &fi);
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "vasctl: the model ran out of memory\n");
+		return VASCTL_EFATAL;
+	}
+	access_result(ret, &fi, res);
+	return 0;
 }
 
 static int mb_read(void *ctx, uint64_t addr, uint64_t len,
 		   struct vasctl_access *res)
 {
-	(void)ctx, (void)addr, (void)len;
+	static unsigned char buf[64 << 10];
+	struct mctx *m = ctx;
+	struct vas_fault_info fi;
+	uint64_t h = VASCTL_FNV_BASIS;
+	int ret = 0;
+
 	memset(res, 0, sizeof(*res));
-	return VASCTL_EUNSUPPORTED;
+	while (len) {
+		size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+
+		ret = vas_read(m->mm, (unsigned long)addr, buf, n, &fi);
+		if (ret)
+			break;
+		h = vasctl_fnv1a(h, buf, n);
+		addr += n;
+		len -= n;
+	}
+	if (ret == -ENOMEM) {
+		fprintf(stderr, "vasctl: the model ran out of memory\n");
+		return VASCTL_EFATAL;
+	}
+	access_result(ret, &fi, res);
+	res->fnv = h;
+	return 0;
 }
 
-/* fread goes to the host file, not through the model. */
+/* fread goes through the model's page cache (vas_file_pread). */
 static int mb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
 		    uint64_t *fnvp)
 {
+	static unsigned char buf[64 << 10];
 	struct mctx *m = ctx;
+	uint64_t h = VASCTL_FNV_BASIS;
 
-	return vasctl_scratch_fread(&m->scratch, file, offset, len, fnvp);
+	while (len) {
+		size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		ssize_t got = vas_file_pread(m->vfiles[file], buf, n,
+					     (off_t)offset);
+
+		if (got < 0) {
+			fprintf(stderr, "vasctl: fread: %s\n",
+				strerror((int)-got));
+			return VASCTL_EFATAL;
+		}
+		h = vasctl_fnv1a(h, buf, (size_t)got);
+		if ((size_t)got < n)
+			break;
+		offset += n;
+		len -= n;
+	}
+	*fnvp = h;
+	return 0;
 }
 
+/* fork: the old child exits first, then the parent forks. */
 static int mb_fork(void *ctx)
 {
-	(void)ctx;
-	return VASCTL_EUNSUPPORTED;
+	struct mctx *m = ctx;
+	int ret;
+
+	if (m->child) {
+		vas_mm_put(m->child);
+		m->child = NULL;
+	}
+	ret = vas_mm_fork(m->parent, &m->child);
+	if (ret) {
+		m->child = NULL;
+		fprintf(stderr, "vasctl: vas_mm_fork: %s\n", strerror(-ret));
+		return VASCTL_EFATAL;
+	}
+	return 0;
 }
 
 /* The script file id whose NAME is @name, or -1 (shmem, driver files). */
@@ -233,9 +317,10 @@ static int file_id(const struct vasctl_script *s, const char *name)
  *
  * Context: mmap lock held for read.
  */
-static void fill_map(const struct mctx *m, const struct vas_vma_ref *vma,
+static void fill_map(const struct mctx *m, struct vas_vma_ref *vma,
 		     struct vasctl_map *r)
 {
+	struct vas_vma_mem mem;
 	unsigned long flags = vas_vma_flags(vma);
 	struct vas_file *file = vas_vma_file(vma);
 	char codes[192];
@@ -253,10 +338,10 @@ static void fill_map(const struct mctx *m, const struct vas_vma_ref *vma,
 	r->name = r->file >= 0 ? m->script->files[r->file] : NULL;
 	vas_vm_flags_codes(flags, codes, sizeof(codes));
 	vasctl_filter_vmflags(r->vmflags, sizeof(r->vmflags), codes);
-	/* No page memory in the model yet. */
-	r->rss_kb = 0;
-	r->anon_kb = 0;
-	r->locked_kb = 0;
+	vas_vma_mem_stats(vma, &mem);
+	r->rss_kb = mem.rss_kb;
+	r->anon_kb = mem.anon_kb;
+	r->locked_kb = mem.locked_kb;
 }
 
 static int mb_maps(void *ctx, struct vasctl_maps *out)
@@ -288,8 +373,10 @@ static void mb_destroy(void *ctx)
 	size_t i;
 	int ret;
 
-	if (m->mm)
-		vas_mm_put(m->mm);
+	if (m->child)
+		vas_mm_put(m->child);
+	if (m->parent)
+		vas_mm_put(m->parent);
 	for (i = 0; i < m->script->nfiles; i++)
 		if (m->vfiles[i])
 			vas_file_put(m->vfiles[i]);
@@ -327,9 +414,10 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 			strerror(-ret));
 		goto fail;
 	}
-	ret = vas_mm_create(m->machine, &m->mm);
+	ret = vas_mm_create(m->machine, &m->parent);
+	m->mm = m->parent;
 	if (ret) {
-		m->mm = NULL;
+		m->parent = m->mm = NULL;
 		fprintf(stderr, "vasctl: vas_mm_create: %s\n", strerror(-ret));
 		goto fail;
 	}

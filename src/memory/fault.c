@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fault.c - page faults (Linux mm/memory.c handle_mm_fault and friends):
+ * the zero page and new anonymous pages, copy on write, page-cache pages
+ * with fault-around, guard markers. See memory.h for the lock modes and
+ * docs/faults.md for the design.
+ *
+ * Every path allocates (tables, frames, page-cache pages) before it takes
+ * the leaf table's lock, then re-checks the entry under the lock: a fault
+ * that lost a race drops what it allocated and reports success, and the
+ * caller's access retries, as Linux's faults do.
+ */
+#include <errno.h>
+#include <string.h>
+#include "base/err.h"
+#include "mem/anon_vma.h"
+#include "mem/file.h"
+#include "mem/filemap.h"
+#include "mem/page.h"
+#include "memory/memory.h"
+
+/* Linux's default fault_around_bytes. */
+#define FAULT_AROUND_BYTES (64UL << 10)
+
+enum mm_counter mm_counter_of(const struct page *page)
+{
+	if (PageAnon(page))
+		return MM_ANONPAGES;
+	if (page->mapping && vas__file_is_shmem(page->mapping))
+		return MM_SHMEMPAGES;
+	return MM_FILEPAGES;
+}
+
+static unsigned long linear_page_index(const struct vm_area_struct *vma,
+				       unsigned long addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/*
+ * The leaf slot of @addr with its table's lock held, installing missing
+ * tables. Context: a lock covering @addr. Return: NULL on -ENOMEM.
+ */
+static pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
+			     struct pt_lock **ptlp)
+{
+	struct pt_prealloc pa = PT_PREALLOC_INIT;
+	pte_t *ptep;
+
+	for (;;) {
+		ptep = pte_offset_map_lock(mm->pgd, addr, ptlp);
+		if (ptep)
+			break;
+		if (pt_prealloc_for(mm->pgd, addr, &pa))
+			break;
+		ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, ptlp);
+		if (ptep)
+			break;
+	}
+	pt_prealloc_release(&pa);
+	return ptep;
+}
+
+/* Map @page at the locked slot @ptep; the caller's reference becomes the
+ * mapping's. */
+static void map_page(struct mm_struct *mm, pte_t *ptep, struct page *page,
+		     pte_t flags)
+{
+	set_pte(ptep, pte_mkpresent(page_to_pfn(page), flags | PTE_USER));
+	page_add_map(page);
+	add_mm_counter(mm, mm_counter_of(page), 1);
+}
+
+/* A new anonymous page of @vma at @addr (its rmap identity). */
+static void page_set_anon(struct page *page, struct vm_area_struct *vma,
+			  unsigned long addr)
+{
+	page->mapping = __atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE);
+	page->index = linear_page_index(vma, addr);
+	SetPageAnon(page);
+}
+
+/*
+ * vmf_anon_prepare(): @vma needs an anon_vma. Under the VMA lock only, a
+ * missing one makes the fault retry under the mmap lock.
+ */
+static vm_fault_t anon_prepare(struct vm_area_struct *vma, unsigned int flags)
+{
+	if (__atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE))
+		return 0;
+	if (flags & FAULT_FLAG_VMA_LOCK)
+		return VM_FAULT_RETRY;
+	mmap_assert_locked(vma->vm_mm);
+	return anon_vma_prepare(vma->vm_mm, vma) ? VM_FAULT_OOM : 0;
+}
+
+static vm_fault_t page_error(const struct page *page)
+{
+	return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
+/* do_anonymous_page(): the zero page for a read, a zeroed page for a write. */
+static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
+				    unsigned long addr, unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = NULL;
+	struct pt_lock *ptl;
+	pte_t *ptep;
+	vm_fault_t ret;
+
+	if (flags & FAULT_FLAG_WRITE) {
+		ret = anon_prepare(vma, flags);
+		if (ret)
+			return ret;
+		page = alloc_page(mm->machine, GFP_KERNEL);
+		if (!page)
+			return VM_FAULT_OOM;
+		page_set_anon(page, vma, addr);
+	}
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep) {
+		if (page)
+			put_page(page);
+		return VM_FAULT_OOM;
+	}
+	if (!pte_none(ptep_get(ptep))) {
+		/* raced with another fault: retry the access */
+	} else if (page) {
+		map_page(mm, ptep, page, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+		page = NULL;
+	} else {
+		struct page *zero = frames_zero_page(mm->machine);
+
+		set_pte(ptep, pte_mkspecial(pte_mkpresent(page_to_pfn(zero),
+							  PTE_USER |
+							  PTE_ACCESSED)));
+	}
+	pte_unmap_unlock(ptep, ptl);
+	if (page)
+		put_page(page);
+	return 0;
+}
+
+/* The page @pte maps, or NULL for a special entry (vm_normal_page). */
+static struct page *vm_normal_page(struct mm_struct *mm, pte_t pte)
+{
+	if (pte_special(pte))
+		return NULL;
+	return pfn_to_page(mm->machine, pte_pfn(pte));
+}
+
+/*
+ * do_wp_page(): a write to a present, write-protected entry. Entered with
+ * the slot locked; returns with it unlocked.
+ */
+static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned int flags, pte_t *ptep,
+			     struct pt_lock *ptl, pte_t pte)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *old = vm_normal_page(mm, pte), *new;
+	vm_fault_t ret;
+
+	if (vma->vm_flags & VAS_VM_SHARED) {
+		/* wp_page_shared(): make it writable and dirty the file page */
+		set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+		if (old && !PageAnon(old))
+			set_page_dirty(old);
+		pte_unmap_unlock(ptep, ptl);
+		return 0;
+	}
+	/* wp_can_reuse_anon_folio(): our own anonymous page, no other user */
+	if (old && PageAnon(old) && page_mapcount(old) == 1 &&
+	    page_ref_count(old) == 1) {
+		set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+		pte_unmap_unlock(ptep, ptl);
+		return 0;
+	}
+	if (old)
+		get_page(old);
+	pte_unmap_unlock(ptep, ptl);
+
+	/* wp_page_copy() */
+	ret = anon_prepare(vma, flags);
+	if (ret)
+		goto out;
+	new = alloc_page(mm->machine, old ? __GFP_NOZERO : GFP_KERNEL);
+	if (!new) {
+		ret = VM_FAULT_OOM;
+		goto out;
+	}
+	if (old)
+		memcpy(page_address(new), page_address(old), PAGE_SIZE);
+	page_set_anon(new, vma, addr);
+	ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+	if (!ptep || ptep_get(ptep) != pte) {
+		if (ptep)
+			pte_unmap_unlock(ptep, ptl);
+		put_page(new);
+		goto out;
+	}
+	set_pte(ptep, pte_mkpresent(page_to_pfn(new), PTE_USER | PTE_WRITE |
+					 PTE_DIRTY | PTE_ACCESSED));
+	page_add_map(new);
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	if (old) {
+		page_remove_map(old);
+		add_mm_counter(mm, mm_counter_of(old), -1);
+		put_page(old);	/* the mapping's reference */
+	}
+	pte_unmap_unlock(ptep, ptl);
+out:
+	if (old)
+		put_page(old);	/* ours */
+	return ret;
+}
+
+/*
+ * A page-cache page around a read fault. The model stands for a file on
+ * disk whose pages are all cached (the runner has just written them), so
+ * fault-around fills host files' pages; shmem maps only the pages it has.
+ */
+static struct page *around_page(struct vas_file *file, unsigned long index)
+{
+	struct page *page;
+
+	if (vas__file_is_shmem(file))
+		return filemap_find_page(file, index);
+	page = filemap_get_page(file, index, FGP_CREAT);
+	return IS_ERR(page) ? NULL : page;
+}
+
+/*
+ * do_read_fault(): map the page read-only, and with it the cached pages of
+ * the 64 KiB-aligned block around it that the VMA covers (do_fault_around,
+ * filemap_map_pages: those are mapped old, the faulting one young).
+ */
+static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
+				unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vas_file *file = vma->vm_file;
+	unsigned long start = addr, end = addr + PAGE_SIZE, a;
+	struct page *page;
+	struct pt_lock *ptl;
+	pte_t *ptep;
+
+	page = filemap_get_page(file, linear_page_index(vma, addr), FGP_CREAT);
+	if (IS_ERR(page))
+		return page_error(page);
+	if (!(flags & FAULT_FLAG_NOAROUND)) {
+		start = addr & ~(FAULT_AROUND_BYTES - 1);
+		end = start + FAULT_AROUND_BYTES;
+		if (start < vma->vm_start)
+			start = vma->vm_start;
+		if (end > vma->vm_end)
+			end = vma->vm_end;
+	}
+	for (a = start; a < end; a += PAGE_SIZE) {
+		struct page *p = a == addr ? page
+					   : around_page(file,
+							 linear_page_index(vma, a));
+
+		if (!p)
+			continue;
+		ptep = pte_get_locked(mm, a, &ptl);
+		if (!ptep) {
+			put_page(p);
+			if (a == addr)
+				return VM_FAULT_OOM;
+			continue;
+		}
+		if (pte_none(ptep_get(ptep))) {
+			map_page(mm, ptep, p, a == addr ? PTE_ACCESSED : 0);
+			p = NULL;
+		}
+		pte_unmap_unlock(ptep, ptl);
+		if (p)
+			put_page(p);
+	}
+	return 0;
+}
+
+/* do_cow_fault(): a private copy of the file page, mapped writable. */
+static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
+			       unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page, *new;
+	struct pt_lock *ptl;
+	pte_t *ptep;
+	vm_fault_t ret;
+
+	ret = anon_prepare(vma, flags);
+	if (ret)
+		return ret;
+	page = filemap_get_page(vma->vm_file, linear_page_index(vma, addr),
+				FGP_CREAT);
+	if (IS_ERR(page))
+		return page_error(page);
+	new = alloc_page(mm->machine, __GFP_NOZERO);
+	if (!new) {
+		put_page(page);
+		return VM_FAULT_OOM;
+	}
+	memcpy(page_address(new), page_address(page), PAGE_SIZE);
+	put_page(page);
+	page_set_anon(new, vma, addr);
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep) {
+		put_page(new);
+		return VM_FAULT_OOM;
+	}
+	if (pte_none(ptep_get(ptep))) {
+		map_page(mm, ptep, new,
+			 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+		new = NULL;
+	}
+	pte_unmap_unlock(ptep, ptl);
+	if (new)
+		put_page(new);
+	return 0;
+}
+
+/*
+ * The folio of a host file's page cache that holds page @idx, as Linux
+ * 6.18 builds them on ext4 for a file written in 16 KiB pieces (what the
+ * vasctl runner does): each 16 KiB-aligned piece is split greedily into
+ * the largest naturally aligned power-of-two folios that fit the bytes
+ * written. vas keeps single pages; this only decides how many entries a
+ * shared write fault maps at once (finish_fault maps the whole folio).
+ */
+#define FILE_FOLIO_PAGES 4UL
+static void file_folio_of(struct vas_file *file, unsigned long idx,
+			  unsigned long *first, unsigned long *nr)
+{
+	unsigned long long size = (unsigned long long)i_size_read(file);
+	unsigned long base = idx & ~(FILE_FOLIO_PAGES - 1), p = base;
+	unsigned long long bytes;
+
+	*first = idx;
+	*nr = 1;
+	if (vas__file_is_shmem(file) ||
+	    ((unsigned long long)base << PAGE_SHIFT) >= size)
+		return;
+	bytes = size - ((unsigned long long)base << PAGE_SHIFT);
+	if (bytes > FILE_FOLIO_PAGES << PAGE_SHIFT)
+		bytes = FILE_FOLIO_PAGES << PAGE_SHIFT;
+	while (p <= idx) {
+		unsigned long long left = bytes -
+			((unsigned long long)(p - base) << PAGE_SHIFT);
+		unsigned long n = 1;
+
+		/* the largest power of two of whole pages left, aligned */
+		while ((unsigned long long)(n * 2) << PAGE_SHIFT <= left &&
+		       !(p & (n * 2 - 1)))
+			n *= 2;
+		if (idx < p + n) {
+			*first = p;
+			*nr = n;
+			return;
+		}
+		p += n;
+	}
+}
+
+/*
+ * do_shared_fault(): the page-cache page itself, writable and dirty; with
+ * it the rest of its folio when the whole folio lies in the VMA and one
+ * page table and none of its entries is set (finish_fault).
+ */
+static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long idx = linear_page_index(vma, addr), first, nr, a0, i;
+	struct page *pages[FILE_FOLIO_PAGES] = {0};
+	struct pt_lock *ptl;
+	pte_t *ptep;
+	bool all_none = true;
+
+	file_folio_of(vma->vm_file, idx, &first, &nr);
+	a0 = addr - ((idx - first) << PAGE_SHIFT);
+	if (first > idx || a0 < vma->vm_start ||
+	    a0 + (nr << PAGE_SHIFT) > vma->vm_end ||
+	    (a0 & ~(PMD_SIZE - 1)) !=
+		    ((a0 + (nr << PAGE_SHIFT) - 1) & ~(PMD_SIZE - 1))) {
+		first = idx;
+		nr = 1;
+		a0 = addr;
+	}
+	for (i = 0; i < nr; i++) {
+		pages[i] = filemap_get_page(vma->vm_file, first + i, FGP_CREAT);
+		if (IS_ERR(pages[i])) {
+			vm_fault_t ret = page_error(pages[i]);
+
+			pages[i] = NULL;
+			if (first + i == idx) {
+				while (i--)
+					put_page(pages[i]);
+				return ret;
+			}
+			/* a page of the folio failed: map the one alone */
+			while (i--) {
+				put_page(pages[i]);
+				pages[i] = NULL;
+			}
+			pages[0] = filemap_get_page(vma->vm_file, idx,
+						    FGP_CREAT);
+			if (IS_ERR(pages[0]))
+				return page_error(pages[0]);
+			first = idx;
+			nr = 1;
+			a0 = addr;
+			break;
+		}
+	}
+	ptep = pte_get_locked(mm, a0, &ptl);
+	if (!ptep) {
+		for (i = 0; i < nr; i++)
+			put_page(pages[i]);
+		return VM_FAULT_OOM;
+	}
+	for (i = 0; i < nr; i++)
+		if (!pte_none(ptep_get(ptep + i)))
+			all_none = false;
+	if (!all_none && nr > 1) {
+		/* pte_range_none() failed: the faulting page alone */
+		pte_t *one = ptep + (idx - first);
+
+		if (pte_none(ptep_get(one))) {
+			set_page_dirty(pages[idx - first]);
+			map_page(mm, one, pages[idx - first],
+				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+			pages[idx - first] = NULL;
+		}
+	} else if (all_none) {
+		for (i = 0; i < nr; i++) {
+			set_page_dirty(pages[i]);	/* the folio is dirty */
+			map_page(mm, ptep + i, pages[i],
+				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+			pages[i] = NULL;
+		}
+	}
+	pte_unmap_unlock(ptep, ptl);
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			put_page(pages[i]);
+	return 0;
+}
+
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = flags & FAULT_FLAG_WRITE;
+	struct pt_lock *ptl;
+	pte_t *ptep, pte;
+
+	addr &= PAGE_MASK;
+	if (!vma_access_ok(vma, write))
+		return VM_FAULT_SIGSEGV;
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep)
+		return VM_FAULT_OOM;
+	pte = ptep_get(ptep);
+	if (pte_is_guard(pte)) {
+		pte_unmap_unlock(ptep, ptl);
+		return VM_FAULT_SIGSEGV;
+	}
+	if (pte_present(pte)) {
+		if (write && !pte_write(pte))
+			return do_wp_page(vma, addr, flags, ptep, ptl, pte);
+		/* spurious: just make it young (and dirty) */
+		if (pte != pte_mkyoung(write ? pte_mkdirty(pte) : pte))
+			set_pte(ptep, pte_mkyoung(write ? pte_mkdirty(pte) : pte));
+		pte_unmap_unlock(ptep, ptl);
+		return 0;
+	}
+	pte_unmap_unlock(ptep, ptl);
+	if (!vma->vm_file)
+		return do_anonymous_page(vma, addr, flags);
+	/* a driver mapping without a fault handler: only inserted pages */
+	if (vma->vm_file->kind == VAS_FILE_DRIVER)
+		return VM_FAULT_SIGBUS;
+	if (!write)
+		return do_read_fault(vma, addr, flags);
+	if (!(vma->vm_flags & VAS_VM_SHARED))
+		return do_cow_fault(vma, addr, flags);
+	return do_shared_fault(vma, addr);
+}
+
+vm_fault_t fault_in_range(struct vm_area_struct *vma, unsigned long start,
+			  unsigned long end, bool write)
+{
+	/* GUP faults as an access would, fault-around included */
+	unsigned int flags = write ? FAULT_FLAG_WRITE : 0;
+	unsigned long addr;
+	vm_fault_t ret;
+
+	mmap_assert_locked(vma->vm_mm);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		pte_t *ptep;
+		pte_t pte;
+
+		/* follow_page(): already there, as the access needs it? */
+		vas_rcu_read_lock();
+		ptep = pt_walk(vma->vm_mm->pgd, addr);
+		pte = ptep ? ptep_get(ptep) : PTE_NONE;
+		vas_rcu_read_unlock();
+		if (pte_present(pte) && (!write || pte_write(pte)))
+			continue;
+		ret = handle_mm_fault(vma, addr, flags);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fork.c - vas_mm_fork() (Linux's dup_mm/dup_mmap and copy_page_range).
+ *
+ * The child gets a copy of each VMA but VM_DONTCOPY ones, in one pass
+ * under both mmap locks (the parent's first, the child's nested). Page
+ * tables are copied where Linux copies them (vma_needs_copy): a VMA with
+ * an anon_vma, a PFN or mixed map, or guard markers; file pages of other
+ * VMAs fault in again from the page cache.
+ *
+ * anon_vmas: the child's copy of a VMA with an anon_vma gets a new one of
+ * its own, marked forked (its chain also holds the parent's), which keeps
+ * it from merging with fresh neighbours, as in Linux. VM_WIPEONFORK copies
+ * get neither pages nor anon_vma.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <vas/memory.h>
+#include "mem/anon_vma.h"
+#include "mem/file.h"
+#include "mem/page.h"
+#include "memory/memory.h"
+#include "vma/vma.h"
+
+struct copy_ctx {
+	struct mm_struct *dst_mm;
+	unsigned long flags;	/* the VMA's vm_flags */
+	long rss[NR_MM_COUNTERS];
+};
+
+/* copy_present_pte(): both leaf locks held. */
+static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
+{
+	struct copy_ctx *c = arg;
+	struct page *page;
+
+	(void)addr;
+	*dst = src;
+	if (pte_special(src))
+		return PT_COPY_SET;	/* zero page, PFN map: no counts */
+	page = pfn_to_page(c->dst_mm->machine, pte_pfn(src));
+	if (!page)
+		return PT_COPY_SET;
+	get_page(page);
+	page_add_map(page);
+	c->rss[mm_counter_of(page)]++;
+	/* a private writable page: copy on write in both */
+	if (!(c->flags & VAS_VM_SHARED) && pte_write(src))
+		return PT_COPY_COW;
+	*dst = pte_mkold(src);
+	return PT_COPY_SET;
+}
+
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct copy_ctx c = { .dst_mm = dst->vm_mm, .flags = src->vm_flags };
+	int err, i;
+
+	if (!(src->vm_flags & (VAS_VM_PFNMAP | VAS_VM_MIXEDMAP |
+			       VAS_VM_MAYBE_GUARD)) && !src->anon_vma)
+		return 0;
+	err = pt_copy_range(dst->vm_mm->pgd, src->vm_mm->pgd, src->vm_start,
+			    src->vm_end, copy_one, &c);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (c.rss[i])
+			add_mm_counter(dst->vm_mm, (enum mm_counter)i, c.rss[i]);
+	return err;
+}
+
+/* The child's copy of @src, not yet linked. */
+static struct vm_area_struct *dup_vma(struct mm_struct *child,
+				      struct vm_area_struct *src)
+{
+	struct vm_area_struct *v = vm_area_alloc(child);
+
+	if (!v)
+		return NULL;
+	if (src->anon_vma && !(src->vm_flags & VAS_VM_WIPEONFORK)) {
+		v->anon_vma = anon_vma_alloc();
+		if (!v->anon_vma) {
+			vm_area_free(v);
+			return NULL;
+		}
+		v->anon_vma_forked = true;
+	}
+	v->vm_start = src->vm_start;
+	v->vm_end = src->vm_end;
+	/* mlock is not inherited */
+	v->vm_flags = src->vm_flags & ~(VAS_VM_LOCKED | VAS_VM_LOCKONFAULT);
+	v->vm_pgoff = src->vm_pgoff;
+	v->vm_ops = src->vm_ops;
+	v->vm_private_data = src->vm_private_data;
+	if (src->vm_file)
+		v->vm_file = vas_file_get(src->vm_file);
+	return v;
+}
+
+static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
+	VAS_REQUIRES(parent) VAS_REQUIRES(child)
+{
+	struct vm_area_struct *src, *v;
+	struct rt_iter it;
+	int err;
+
+	child->mmap_base = parent->mmap_base;
+	child->start_brk = parent->start_brk;
+	child->brk = parent->brk;
+	child->def_flags = parent->def_flags &
+			   ~(VAS_VM_LOCKED | VAS_VM_LOCKONFAULT);
+	for (int r = 0; r < VAS_NR_RLIMITS; r++)
+		child->rlimit[r] = __atomic_load_n(&parent->rlimit[r],
+						   __ATOMIC_RELAXED);
+	child->cap_ipc_lock = __atomic_load_n(&parent->cap_ipc_lock,
+					      __ATOMIC_RELAXED);
+	rt_iter_init(&it, &parent->mm_mt, 0, ULONG_MAX);
+	while ((src = rt_iter_next(&it, NULL, NULL))) {
+		if (src->vm_flags & VAS_VM_DONTCOPY)
+			continue;
+		v = dup_vma(child, src);
+		if (!v)
+			return -ENOMEM;
+		err = vma_link(child, v);
+		if (err) {
+			vm_area_free(v);
+			return err;
+		}
+		vma_open(v);
+		if (src->vm_flags & VAS_VM_WIPEONFORK)
+			continue;
+		mmap_assert_write_locked(src->vm_mm);
+		vma_start_write(src);	/* no fault races the copy */
+		err = copy_page_range(v, src);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int vas_mm_fork(struct vas_mm_user *u, struct vas_mm_user **out)
+{
+	struct mm_struct *parent = mm_of_user(u), *child;
+	struct vas_mm_user *cu;
+	int err;
+
+	err = vas_mm_create(parent->machine, &cu);
+	if (err)
+		return err;
+	child = mm_of_user(cu);
+	mmap_write_lock(parent);
+	mmap_write_lock_nested(child);
+	err = dup_mmap(child, parent);
+	mmap_write_unlock(child);
+	mmap_write_unlock(parent);
+	if (err) {
+		vas_mm_put(cu);	/* tears down what was copied */
+		return err;
+	}
+	*out = cu;
+	return 0;
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * insert.c - the operations of the Rust mm abstractions on typed VMAs:
+ * vm_insert_page (vas_vma_mixedmap) and zap_page_range_single
+ * (vas_vma_ref); pages a driver owns; pread through the page cache.
+ */
+#include <errno.h>
+#include <vas/memory.h>
+#include "base/bug.h"
+#include "mem/file.h"
+#include "mem/filemap.h"
+#include "mem/page.h"
+#include "memory/memory.h"
+#include "vma/access.h"
+
+static struct page *page_of(struct vas_page *p)
+{
+	return (struct page *)p;
+}
+
+struct vas_page *vas_page_alloc(struct vas_machine *machine)
+{
+	return (struct vas_page *)alloc_page(machine, GFP_KERNEL);
+}
+
+void vas_page_get(struct vas_page *page)
+{
+	get_page(page_of(page));
+}
+
+void vas_page_put(struct vas_page *page)
+{
+	if (page)
+		put_page(page_of(page));
+}
+
+void *vas_page_address(struct vas_page *page)
+{
+	return page_address(page_of(page));
+}
+
+int vas_page_mapcount(const struct vas_page *page)
+{
+	return page_mapcount((const struct page *)page);
+}
+
+int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
+		       struct vas_page *p)
+{
+	struct vm_area_struct *vma = vma_of_mixedmap(ref);
+	struct page *page = page_of(p);
+	struct mm_struct *mm;
+	struct pt_lock *ptl;
+	struct pt_prealloc pa = PT_PREALLOC_INIT;
+	pte_t *ptep, flags = PTE_USER;
+	int err = 0;
+
+	vma_assert_stable(vma);
+	mm = vma->vm_mm;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (addr < vma->vm_start || addr >= vma->vm_end)
+		return -EFAULT;
+	/* validate_page_before_insert(): no anonymous or special pages */
+	if (PageAnon(page) || is_zero_page(page))
+		return -EINVAL;
+	if ((vma->vm_flags & (VAS_VM_SHARED | VAS_VM_WRITE)) ==
+	    (VAS_VM_SHARED | VAS_VM_WRITE))
+		flags |= PTE_WRITE;
+	for (;;) {
+		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+		if (ptep)
+			break;
+		if (pt_prealloc_for(mm->pgd, addr, &pa)) {
+			pt_prealloc_release(&pa);
+			return -ENOMEM;
+		}
+		ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, &ptl);
+		if (ptep)
+			break;
+	}
+	if (!pte_none(ptep_get(ptep))) {
+		err = -EBUSY;
+	} else {
+		get_page(page);
+		set_pte(ptep, pte_mkpresent(page_to_pfn(page), flags));
+		page_add_map(page);
+		add_mm_counter(mm, mm_counter_of(page), 1);
+	}
+	pte_unmap_unlock(ptep, ptl);
+	pt_prealloc_release(&pa);
+	return err;
+}
+
+void vas_zap_page_range_single(struct vas_vma_ref *ref, unsigned long addr,
+			       unsigned long size)
+{
+	struct vm_area_struct *vma = vma_of_ref(ref);
+	unsigned long end = addr + size;
+
+	vma_assert_stable(vma);
+	/* range_in_vma(), and no overflow: otherwise nothing happens */
+	if (end < addr || addr < vma->vm_start || end > vma->vm_end) {
+#ifdef VAS_DEBUG
+		VAS_WARN_ON(1);
+#endif
+		return;
+	}
+	addr &= PAGE_MASK;
+	end = (end + PAGE_SIZE - 1) & PAGE_MASK;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	zap_range(vma->vm_mm, addr, end, 0);
+}
+
+ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len, off_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	if (file->kind == VAS_FILE_DRIVER)
+		return -EINVAL;
+	return filemap_fread(file, off, len, buf);
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * uaccess.c - user access to an address space (vas_read, vas_write,
+ * vas_fill, vas_fault): the x86 fault handler's locking (per-VMA read lock
+ * first, then the mmap read lock), page by page.
+ *
+ * A present entry that allows the access is used at once: its bytes are
+ * copied under the leaf table's lock, which keeps the page mapped (a zap
+ * needs that lock) and so keeps it from being freed meanwhile.
+ */
+#include <errno.h>
+#include <string.h>
+#include <vas/memory.h>
+#include "mem/page.h"
+#include "memory/memory.h"
+
+/* What one access moves: @buf in or out, or @fill into memory. */
+struct access {
+	bool write;
+	bool touch;		/* vas_fault: fault only, move no bytes */
+	int fill;		/* >= 0: vas_fill's byte */
+	unsigned char *buf;	/* vas_read's destination */
+	const unsigned char *src;	/* vas_write's source */
+};
+
+static void move_bytes(struct access *a, unsigned char *kaddr, size_t n)
+{
+	if (a->touch)
+		return;
+	if (!a->write) {
+		memcpy(a->buf, kaddr, n);
+		a->buf += n;
+	} else if (a->fill >= 0) {
+		memset(kaddr, a->fill, n);
+	} else {
+		memcpy(kaddr, a->src, n);
+		a->src += n;
+	}
+}
+
+/*
+ * Access [*addrp, end) inside @vma, advancing *addrp past what was done.
+ * Context: @vma held as @flags says. Return: 0 or VM_FAULT_*.
+ */
+static vm_fault_t access_vma(struct vm_area_struct *vma, unsigned long *addrp,
+			     unsigned long end, struct access *a,
+			     unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr = *addrp;
+	vm_fault_t ret = 0;
+
+	if (a->write)
+		flags |= FAULT_FLAG_WRITE;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	while (addr < end) {
+		unsigned long next = (addr & PAGE_MASK) + PAGE_SIZE;
+		struct pt_lock *ptl;
+		pte_t *ptep, pte;
+
+		if (next > end)
+			next = end;
+		if (!vma_access_ok(vma, a->write)) {
+			ret = VM_FAULT_SIGSEGV;
+			break;
+		}
+		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+		if (ptep) {
+			pte = ptep_get(ptep);
+			if (pte_present(pte) && (!a->write || pte_write(pte))) {
+				struct page *page =
+					pfn_to_page(mm->machine, pte_pfn(pte));
+				pte_t young = pte_mkyoung(
+					a->write ? pte_mkdirty(pte) : pte);
+
+				move_bytes(a, (unsigned char *)page_address(page) +
+						      (addr & ~PAGE_MASK),
+					   next - addr);
+				if (young != pte)
+					set_pte(ptep, young);
+				pte_unmap_unlock(ptep, ptl);
+				addr = next;
+				continue;
+			}
+			pte_unmap_unlock(ptep, ptl);
+		}
+		ret = handle_mm_fault(vma, addr, flags);
+		if (ret)
+			break;
+	}
+	*addrp = addr;
+	return ret;
+}
+
+static int fault_result(vm_fault_t ret, unsigned long addr,
+			struct vas_fault_info *fi)
+{
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (fi) {
+		fi->signo = ret & VM_FAULT_SIGBUS ? VAS_SIGBUS : VAS_SIGSEGV;
+		fi->addr = addr & PAGE_MASK;
+	}
+	return -EFAULT;
+}
+
+static int access_mm(struct vas_mm_user *u, unsigned long addr, size_t len,
+		     struct access *a, struct vas_fault_info *fi)
+{
+	struct mm_struct *mm = mm_of_user(u);
+	unsigned long end = addr + len;
+	vm_fault_t ret;
+
+	if (!len)
+		return 0;
+	if (end < addr || end > VAS_TASK_SIZE) {
+		/* the part below the top is accessed; then the first page
+		 * past it faults */
+		int err = addr < VAS_TASK_SIZE
+				  ? access_mm(u, addr, VAS_TASK_SIZE - addr, a,
+					      fi)
+				  : 0;
+
+		if (err)
+			return err;
+		return fault_result(VM_FAULT_SIGSEGV,
+				    addr < VAS_TASK_SIZE ? VAS_TASK_SIZE : addr,
+				    fi);
+	}
+	while (addr < end) {
+		struct vm_area_struct *vma = lock_vma_under_rcu(mm, addr);
+
+		if (vma) {
+			ret = access_vma(vma, &addr, end, a,
+					 FAULT_FLAG_VMA_LOCK);
+			vma_end_read(vma);
+			if (!ret)
+				continue;
+			if (ret != VM_FAULT_RETRY)
+				return fault_result(ret, addr, fi);
+			mm_stat_inc(mm, VAS_STAT_VMA_LOCK_RETRY);
+		}
+		mmap_read_lock(mm);
+		vma = rt_lookup(&mm->mm_mt, addr, NULL, NULL);
+		ret = vma ? access_vma(vma, &addr, end, a, 0) : VM_FAULT_SIGSEGV;
+		mmap_read_unlock(mm);
+		if (ret)
+			return fault_result(ret, addr, fi);
+	}
+	return 0;
+}
+
+int vas_read(struct vas_mm_user *mm, unsigned long addr, void *buf,
+	     size_t len, struct vas_fault_info *fi)
+{
+	struct access a = { .write = false, .fill = -1, .buf = buf };
+
+	return access_mm(mm, addr, len, &a, fi);
+}
+
+int vas_write(struct vas_mm_user *mm, unsigned long addr, const void *buf,
+	      size_t len, struct vas_fault_info *fi)
+{
+	struct access a = { .write = true, .fill = -1, .src = buf };
+
+	return access_mm(mm, addr, len, &a, fi);
+}
+
+int vas_fill(struct vas_mm_user *mm, unsigned long addr, int byte,
+	     size_t len, struct vas_fault_info *fi)
+{
+	struct access a = { .write = true, .fill = byte & 0xff };
+
+	return access_mm(mm, addr, len, &a, fi);
+}
+
+int vas_fault(struct vas_mm_user *mm, unsigned long addr, unsigned int flags,
+	      struct vas_fault_info *fi)
+{
+	struct access a = { .write = flags & VAS_FAULT_WRITE, .touch = true,
+			    .fill = -1 };
+
+	return access_mm(mm, addr & PAGE_MASK, 1, &a, fi);
+}
+
+long vas_mm_rss(struct vas_mm_user *mm, enum vas_rss which)
+{
+	if ((unsigned int)which >= NR_MM_COUNTERS)
+		return 0;
+	return __atomic_load_n(&mm_of_user(mm)->rss_stat[which],
+			       __ATOMIC_RELAXED);
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * zap.c - taking pages out of an address space: zap (munmap, madvise,
+ * zap_page_range_single, exit), page-table teardown of gaps, mremap's
+ * move, write-protection before writeback, smaps' page figures, and
+ * truncation's unmap of every mapping of a file.
+ */
+#include <errno.h>
+#include <limits.h>
+#include "base/bug.h"
+#include "mem/file.h"
+#include "mem/filemap.h"
+#include "mem/page.h"
+#include "memory/memory.h"
+#include "vma/vma.h"
+
+struct zap_ctx {
+	struct mm_struct *mm;
+	long rss[NR_MM_COUNTERS];
+};
+
+/* One present entry cleared (leaf lock held): give back the mapping. */
+static void zap_one(void *arg, unsigned long addr, pte_t pte)
+{
+	struct zap_ctx *z = arg;
+	struct page *page;
+
+	(void)addr;
+	if (pte_special(pte))
+		return;		/* the zero page, a PFN map: nothing counted */
+	page = pfn_to_page(z->mm->machine, pte_pfn(pte));
+	if (!page)
+		return;
+	if (pte_dirty(pte) && !PageAnon(page))
+		set_page_dirty(page);
+	z->rss[mm_counter_of(page)]--;
+	page_remove_map(page);
+	put_page(page);
+}
+
+unsigned long zap_range(struct mm_struct *mm, unsigned long start,
+			unsigned long end, unsigned int flags)
+{
+	struct zap_ctx z = { .mm = mm };
+	unsigned long n;
+	int i;
+
+	if (start >= end || !mm->pgd)
+		return 0;
+	n = pt_zap_range(mm->pgd, start, end,
+			 flags & ZAP_GUARDS ? PT_ZAP_GUARDS : 0, zap_one, &z);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (z.rss[i])
+			add_mm_counter(mm, (enum mm_counter)i, z.rss[i]);
+	return n;
+}
+
+void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long floor = 0, ceiling = 0, e;
+	struct vm_area_struct *prev, *next;
+
+	mmap_assert_write_locked(mm);
+	zap_range(mm, start, end, ZAP_GUARDS);
+	/* free_pgtables(): only what lies between the neighbours that stay */
+	prev = start ? rt_prev(&mm->mm_mt, start, NULL, &e) : NULL;
+	if (prev)
+		floor = e;
+	next = rt_find(&mm->mm_mt, end, &ceiling, NULL);
+	if (!next)
+		ceiling = 0;
+	pt_free_range(mm->pgd, start, end, floor, ceiling);
+}
+
+int move_page_tables(struct mm_struct *mm, unsigned long old,
+		     unsigned long new, unsigned long len)
+{
+	mmap_assert_write_locked(mm);
+	if (!len || old == new)
+		return 0;
+	return pt_move_range(mm->pgd, old, new, len);
+}
+
+void wrprotect_shared_range(struct vm_area_struct *vma, unsigned long start,
+			    unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		struct pt_lock *ptl;
+		pte_t *ptep, pte;
+		struct page *page;
+
+		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+		if (!ptep) {
+			/* no table: skip to the next one */
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		pte = ptep_get(ptep);
+		if (pte_present(pte) && !pte_special(pte) &&
+		    (pte_write(pte) || pte_dirty(pte))) {
+			page = pfn_to_page(mm->machine, pte_pfn(pte));
+			if (page && pte_dirty(pte) && !PageAnon(page))
+				set_page_dirty(page);
+			set_pte(ptep, pte_wrprotect(pte_mkclean(pte)));
+		}
+		pte_unmap_unlock(ptep, ptl);
+	}
+}
+
+/* ---- smaps --------------------------------------------------------------- */
+
+struct smaps_ctx {
+	struct mm_struct *mm;
+	struct mem_size_stats *mss;
+	bool locked;
+};
+
+/* smaps_account(): one present entry. */
+static void smaps_pte(struct smaps_ctx *s, pte_t pte)
+{
+	struct mem_size_stats *mss = s->mss;
+	unsigned long long pss;
+	struct page *page;
+	bool dirty;
+	int mapcount;
+
+	if (!pte_present(pte) || pte_special(pte))
+		return;
+	page = pfn_to_page(s->mm->machine, pte_pfn(pte));
+	if (!page)
+		return;
+	mss->resident += PAGE_SIZE;
+	if (PageAnon(page))
+		mss->anonymous += PAGE_SIZE;
+	if (pte_young(pte))
+		mss->referenced += PAGE_SIZE;
+	dirty = pte_dirty(pte) || PageDirty(page);
+	mapcount = page_mapcount(page);
+	if (mapcount >= 2) {
+		pss = ((unsigned long long)PAGE_SIZE << PSS_SHIFT) /
+		      (unsigned long long)mapcount;
+		if (dirty)
+			mss->shared_dirty += PAGE_SIZE;
+		else
+			mss->shared_clean += PAGE_SIZE;
+	} else {
+		pss = (unsigned long long)PAGE_SIZE << PSS_SHIFT;
+		if (dirty)
+			mss->private_dirty += PAGE_SIZE;
+		else
+			mss->private_clean += PAGE_SIZE;
+	}
+	mss->pss += pss;
+	if (dirty)
+		mss->pss_dirty += pss;
+	if (s->locked)
+		mss->pss_locked += pss;
+}
+
+void smaps_account_vma(struct vm_area_struct *vma, struct mem_size_stats *mss)
+{
+	struct smaps_ctx s = { .mm = vma->vm_mm, .mss = mss,
+			       .locked = vma->vm_flags & VAS_VM_LOCKED };
+	unsigned long addr;
+
+	vma_assert_stable(vma);
+	vas_rcu_read_lock();
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		pte_t *ptep = pt_walk(vma->vm_mm->pgd, addr);
+
+		if (!ptep) {
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		smaps_pte(&s, ptep_get(ptep));
+	}
+	vas_rcu_read_unlock();
+}
+
+/* ---- truncation ------------------------------------------------------------ */
+
+/*
+ * unmap_mapping_pages(): zap the entries of every VMA, in every address
+ * space of the machine, that map @file at page offsets >= @first. vas has
+ * no per-file VMA tree (i_mmap); truncation is rare, so it walks the
+ * address spaces instead.
+ */
+void unmap_mapping_range(struct vas_file *file, unsigned long first,
+			 unsigned long last)
+{
+	struct vas_machine *machine = file->machine;
+	unsigned long last_id = 0;
+
+	for (;;) {
+		struct mm_struct *mm, *pick = NULL;
+		struct vm_area_struct *vma;
+		struct rt_iter it;
+		bool got;
+
+		/* the live address space with the next id: no allocation, and
+		 * none is skipped or visited twice while the list changes */
+		pthread_mutex_lock(&machine->mm_list_lock);
+		for (mm = machine->mm_list; mm; mm = mm->mm_list_next)
+			if (mm->id > last_id && (!pick || mm->id < pick->id) &&
+			    __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED))
+				pick = mm;
+		got = pick && mmget_not_zero(pick);
+		pthread_mutex_unlock(&machine->mm_list_lock);
+		if (!pick)
+			break;
+		last_id = pick->id;
+		if (!got)
+			continue;	/* exiting meanwhile: its teardown zaps */
+		mmap_read_lock(pick);
+		rt_iter_init(&it, &pick->mm_mt, 0, ULONG_MAX);
+		while ((vma = rt_iter_next(&it, NULL, NULL))) {
+			unsigned long vlast, s, e;
+
+			if (vma->vm_file != file)
+				continue;
+			vlast = vma->vm_pgoff + vma_pages(vma) - 1;
+			if (vlast < first || vma->vm_pgoff > last)
+				continue;
+			s = vma->vm_start;
+			if (vma->vm_pgoff < first)
+				s += (first - vma->vm_pgoff) << PAGE_SHIFT;
+			e = vma->vm_end;
+			if (vlast > last)
+				e -= (vlast - last) << PAGE_SHIFT;
+			zap_range(pick, s, e, 0);
+		}
+		mmap_read_unlock(pick);
+		mmput(pick);
+	}
+}
+
+static void unmap_mapping_pages(struct vas_file *file, unsigned long first,
+				void *arg)
+{
+	(void)arg;
+	unmap_mapping_range(file, first, ULONG_MAX);
+}
+
+void mapping_register(struct vas_file *file)
+{
+	if (file->kind == VAS_FILE_DRIVER)
+		return;
+	if (__atomic_exchange_n(&file->unmap_registered, true, __ATOMIC_ACQ_REL))
+		return;
+	file->unmap_hook.fn = unmap_mapping_pages;
+	file->unmap_hook.arg = NULL;
+	filemap_add_unmap_hook(file, &file->unmap_hook);
+}
+
+/* ---- guard regions (MADV_GUARD_INSTALL / _REMOVE) ------------------------- */
+
+int install_guards(struct mm_struct *mm, unsigned long start,
+		   unsigned long end)
+{
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		struct pt_prealloc pa = PT_PREALLOC_INIT;
+		struct pt_lock *ptl;
+		pte_t *ptep;
+
+		for (;;) {
+			ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+			if (ptep)
+				break;
+			if (pt_prealloc_for(mm->pgd, addr, &pa)) {
+				pt_prealloc_release(&pa);
+				return -ENOMEM;
+			}
+			ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, &ptl);
+			if (ptep)
+				break;
+		}
+		pt_prealloc_release(&pa);
+		if (pte_present(ptep_get(ptep))) {
+			/* a page is there: zap it first, then the marker */
+			pte_unmap_unlock(ptep, ptl);
+			zap_range(mm, addr, addr + PAGE_SIZE, 0);
+			addr -= PAGE_SIZE;
+			continue;
+		}
+		if (pte_none(ptep_get(ptep)))
+			set_pte(ptep, PTE_GUARD);
+		pte_unmap_unlock(ptep, ptl);
+	}
+	return 0;
+}
+
+void remove_guards(struct mm_struct *mm, unsigned long start,
+		   unsigned long end)
+{
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		struct pt_lock *ptl;
+		pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+
+		if (!ptep) {
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		if (pte_is_guard(ptep_get(ptep)))
+			(void)ptep_get_and_clear(ptep);
+		pte_unmap_unlock(ptep, ptl);
+	}
+}

@@ -45,6 +45,12 @@ struct vas_machine_config {
 	unsigned long stack_guard_gap;	/* 256 pages: 1 MiB */
 	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 4096 */
 	size_t frames_bytes;		/* physical memory: 256 MiB; 0: default */
+	/*
+	 * User access and faults skip the per-VMA read lock and always take
+	 * the mmap read lock, as a kernel without CONFIG_PER_VMA_LOCK
+	 * does: for measuring what per-VMA locks gain. Default false.
+	 */
+	bool fault_mmap_lock_only;
 };
 
 /** vas_machine_config_init() - Fill @cfg with the defaults. Context: any. */

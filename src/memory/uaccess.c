@@ -129,7 +129,10 @@ static int access_mm(struct vas_mm_user *u, unsigned long addr, size_t len,
 				    fi);
 	}
 	while (addr < end) {
-		struct vm_area_struct *vma = lock_vma_under_rcu(mm, addr);
+		struct vm_area_struct *vma =
+			mm->machine->cfg.fault_mmap_lock_only
+				? NULL
+				: lock_vma_under_rcu(mm, addr);
 
 		if (vma) {
 			ret = access_vma(vma, &addr, end, a,

@@ -21,6 +21,7 @@ void vas_machine_config_init(struct vas_machine_config *cfg)
 	cfg->stack_guard_gap = 256UL << PAGE_SHIFT;
 	cfg->vma_cache_max = 4096;
 	cfg->frames_bytes = 256UL << 20;
+	cfg->fault_mmap_lock_only = false;
 }
 
 static void *worker_main(void *arg)

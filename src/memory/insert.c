@@ -102,7 +102,8 @@ void vas_zap_page_range_single(struct vas_vma_ref *ref, unsigned long addr,
 	/* range_in_vma(), and no overflow: otherwise nothing happens */
 	if (end < addr || addr < vma->vm_start || end > vma->vm_end) {
 #ifdef VAS_DEBUG
-		VAS_WARN_ON(1);
+		vas_warn(__FILE__, __LINE__,
+			 "zap_page_range_single: range not inside the VMA");
 #endif
 		return;
 	}

@@ -6,9 +6,13 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include "base/bug.h"
+#include "mem/page.h"
+#include "memory/memory.h"
 #include "mm/mm.h"
+#include "pgtable/pgtable.h"
 #include "vma/vma.h"
 
 #define BAD(...)                                                              \
@@ -18,6 +22,104 @@
 		fputc('\n', stderr);                                          \
 		bad++;                                                        \
 	} while (0)
+
+/* What the page-table walk of validate_mm() counts and checks. */
+struct pte_check {
+	struct mm_struct *mm;
+	long rss[NR_MM_COUNTERS];
+	int bad;
+};
+
+/*
+ * One non-none entry: it lies in a VMA; a guard marker only where
+ * VM_MAYBE_GUARD was set; a present one maps a frame of this machine that
+ * is in use and mapped, and is writable only where the VMA may write (a
+ * private VMA: only its own anonymous pages).
+ */
+static int check_pte(void *arg, unsigned long addr, pte_t pte)
+{
+	struct pte_check *pc = arg;
+	struct mm_struct *mm = pc->mm;
+	struct vm_area_struct *vma = rt_lookup(&mm->mm_mt, addr, NULL, NULL);
+	struct page *page;
+
+	if (!vma) {
+		fprintf(stderr, "vas: validate_mm(mm %lu): entry %#llx at %#lx "
+			"outside every VMA\n", mm->id, (unsigned long long)pte,
+			addr);
+		pc->bad++;
+		return 0;
+	}
+	if (pte_is_guard(pte)) {
+		if (!(vma->vm_flags & VAS_VM_MAYBE_GUARD)) {
+			fprintf(stderr, "vas: validate_mm(mm %lu): guard at "
+				"%#lx in a VMA without VM_MAYBE_GUARD\n",
+				mm->id, addr);
+			pc->bad++;
+		}
+		return 0;
+	}
+	if (pte_special(pte))
+		return 0;
+	page = pfn_to_page(mm->machine, pte_pfn(pte));
+	if (!page || page_ref_count(page) < 1 || page_mapcount(page) < 1 ||
+	    page_mapcount(page) > page_ref_count(page)) {
+		fprintf(stderr, "vas: validate_mm(mm %lu): entry %#llx at %#lx: "
+			"bad frame (ref %d, map %d)\n", mm->id,
+			(unsigned long long)pte, addr,
+			page ? page_ref_count(page) : -1,
+			page ? page_mapcount(page) : -1);
+		pc->bad++;
+		return 0;
+	}
+	if (pte_write(pte) && !(vma->vm_flags & VAS_VM_SHARED) &&
+	    !PageAnon(page)) {
+		fprintf(stderr, "vas: validate_mm(mm %lu): writable entry of a "
+			"shared page at %#lx in a private VMA\n", mm->id, addr);
+		pc->bad++;
+	}
+	pc->rss[mm_counter_of(page)]++;
+	return 0;
+}
+
+/*
+ * The page tables against the VMAs, and the RSS counters against them.
+ * Faults under VMA locks may run meanwhile (a fault sets its entry and
+ * then counts it): a count that differs is looked at again a few times
+ * and reported only if it stays wrong.
+ */
+static int validate_ptes(struct mm_struct *mm)
+{
+	int i, try, bad = 0;
+
+	for (try = 0; try < 4; try++) {
+		struct pte_check pc = { .mm = mm };
+		bool off = false;
+
+		if (pt_validate(mm->pgd, check_pte, &pc, NULL))
+			bad++;
+		bad += pc.bad;
+		if (bad)
+			return bad;
+		for (i = 0; i < NR_MM_COUNTERS; i++) {
+			long now = __atomic_load_n(&mm->rss_stat[i],
+						   __ATOMIC_RELAXED);
+
+			if (now == pc.rss[i])
+				continue;
+			off = true;
+			if (try == 3)
+				fprintf(stderr, "vas: validate_mm(mm %lu): rss[%d] "
+					"is %ld but the page tables map %ld\n",
+					mm->id, i, now, pc.rss[i]);
+		}
+		if (!off)
+			return 0;
+		if (try < 3)
+			sched_yield();
+	}
+	return 1;
+}
 
 int validate_mm(struct mm_struct *mm)
 {
@@ -89,6 +191,7 @@ int validate_mm(struct mm_struct *mm)
 		    mm->data_vm, mm->exec_vm, mm->stack_vm, mm->total_vm);
 	if ((unsigned long)count > mm->machine->cfg.max_map_count)
 		BAD("%d VMAs, above max_map_count", count);
+	bad += validate_ptes(mm);
 	return bad ? -EUCLEAN : 0;
 }
 

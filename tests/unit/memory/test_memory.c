@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_memory.c - the memory layer through the library's calls: faults and
+ * user access, copy on write and fork, file pages and writeback, zap,
+ * guards, vm_insert_page and zap_page_range_single, page-table freeing,
+ * and every allocation of faults, fork, populate and mremap failed in
+ * turn. Each case ends with the validator (page tables against VMAs, RSS
+ * against the entries) and with every frame back in the pool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vas/vas.h>
+#include "base/alloc.h"
+#include "harness.h"
+#include "mem/page.h"
+#include "mm/mm.h"
+#include "pgtable/pgtable.h"
+
+#define P 4096UL
+#define W 0x200000000000UL
+#define PRIV (VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS)
+#define RW (VAS_PROT_READ | VAS_PROT_WRITE)
+
+struct fx {
+	struct vas_machine *m;
+	struct vas_mm_user *mm;
+	unsigned long free0;	/* free frames at the start */
+};
+
+static unsigned long frames_free(struct vas_machine *m)
+{
+	struct frames_stats st;
+
+	frames_drain_local();
+	frames_stats(m, &st);
+	return st.free;
+}
+
+static void fx_init(struct fx *f)
+{
+	ASSERT_EQ(vas_machine_create(NULL, &f->m), 0);
+	ASSERT_EQ(vas_mm_create(f->m, &f->mm), 0);
+	f->free0 = frames_free(f->m);
+}
+
+/* Validate, tear down, and check that every frame came back. */
+static void fx_fini(struct fx *f)
+{
+	EXPECT_EQ(vas_mm_validate(f->mm), 0);
+	vas_mm_put(f->mm);
+	vas_machine_flush(f->m);
+	EXPECT_EQ(frames_free(f->m), f->free0);
+	EXPECT_EQ(frames_validate(f->m), 0);
+	EXPECT_EQ(vas_machine_destroy(f->m), 0);
+}
+
+static unsigned long map(struct vas_mm_user *mm, unsigned long addr,
+			 unsigned long len, int prot, int flags,
+			 struct vas_file *file, unsigned long off)
+{
+	unsigned long got = 0;
+	int err = vas_mmap(mm, addr, len, prot, flags | VAS_MAP_FIXED, file,
+			   off, &got);
+
+	HARNESS_CHECK(1, err == 0, "mmap %#lx: %d", addr, err);
+	return got;
+}
+
+static unsigned char rd(struct vas_mm_user *mm, unsigned long addr)
+{
+	unsigned char b = 0xee;
+
+	EXPECT_EQ(vas_read(mm, addr, &b, 1, NULL), 0);
+	return b;
+}
+
+/* The smaps figures of the VMA at @addr, in kB. */
+static struct vas_vma_mem mem_at(struct vas_mm_user *mm, unsigned long addr)
+{
+	struct vas_vma_mem st = {0};
+	struct vas_vma_ref *v;
+
+	vas_mmap_read_lock(mm);
+	v = vas_vma_lookup(mm, addr);
+	if (v)
+		vas_vma_mem_stats(v, &st);
+	vas_mmap_read_unlock(mm);
+	return st;
+}
+
+/* A host file of @pages pages, byte i = i * 7 + seed, opened read-write. */
+static struct vas_file *host_file(struct vas_machine *m, unsigned long pages,
+				  int seed, int *fdp)
+{
+	char path[] = "/tmp/vas_memory_XXXXXX";
+	int fd = mkstemp(path);
+	unsigned char *buf = malloc(pages * P);
+	struct vas_file *file = NULL;
+
+	HARNESS_CHECK(1, fd >= 0 && buf, "mkstemp");
+	unlink(path);
+	for (unsigned long i = 0; i < pages * P; i++)
+		buf[i] = (unsigned char)(i * 7 + (unsigned long)seed);
+	EXPECT_EQ(pwrite(fd, buf, pages * P, 0), (ssize_t)(pages * P));
+	free(buf);
+	EXPECT_EQ(vas_file_open_host(m, fd, VAS_FMODE_READ | VAS_FMODE_WRITE,
+				     "f", &file), 0);
+	*fdp = fd;
+	return file;
+}
+
+/* ---- anonymous memory ------------------------------------------------------ */
+
+TEST(anon_read_maps_zero_page_write_allocates)
+{
+	struct fx f;
+	unsigned char buf[3 * P];
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	memset(buf, 0xaa, sizeof(buf));
+	EXPECT_EQ(vas_read(f.mm, W + 100, buf, sizeof(buf), NULL), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		if (buf[i])
+			HARNESS_CHECK(1, 0, "byte %zu not zero", i);
+	/* the zero page is not counted */
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 0);
+	EXPECT_EQ(vas_fill(f.mm, W + P + 10, 0x5a, P, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W + P + 9), 0);
+	EXPECT_EQ(rd(f.mm, W + P + 10), 0x5a);
+	EXPECT_EQ(rd(f.mm, W + 2 * P + 9), 0x5a);
+	EXPECT_EQ(rd(f.mm, W + 2 * P + 10), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 2);
+	EXPECT_EQ(mem_at(f.mm, W).anon_kb, 8);
+	fx_fini(&f);
+}
+
+TEST(access_errors_name_the_page)
+{
+	struct fx f;
+	struct vas_fault_info fi = {0};
+	unsigned char b[2 * P];
+
+	fx_init(&f);
+	map(f.mm, W, 2 * P, RW, PRIV, NULL, 0);
+	map(f.mm, W + 2 * P, P, VAS_PROT_READ, PRIV, NULL, 0);
+	map(f.mm, W + 3 * P, P, VAS_PROT_NONE, PRIV, NULL, 0);
+	map(f.mm, W + 4 * P, P, VAS_PROT_WRITE, PRIV, NULL, 0);
+	/* the write runs into the read-only page: the first two are done */
+	EXPECT_EQ(vas_fill(f.mm, W + 10, 1, 3 * P, &fi), -EFAULT);
+	EXPECT_EQ(fi.signo, VAS_SIGSEGV);
+	EXPECT_EQ(fi.addr, W + 2 * P);
+	EXPECT_EQ(rd(f.mm, W + 2 * P - 1), 1);
+	EXPECT_EQ(vas_read(f.mm, W + 3 * P + 5, b, 1, &fi), -EFAULT);
+	EXPECT_EQ(fi.addr, W + 3 * P);
+	/* x86: a write-only mapping can be read */
+	EXPECT_EQ(vas_read(f.mm, W + 4 * P, b, 16, NULL), 0);
+	/* a hole */
+	EXPECT_EQ(vas_read(f.mm, W + 5 * P + 1, b, 1, &fi), -EFAULT);
+	EXPECT_EQ(fi.addr, W + 5 * P);
+	/* past the top of user space */
+	EXPECT_EQ(vas_read(f.mm, VAS_TASK_SIZE - 8, b, 16, &fi), -EFAULT);
+	EXPECT_EQ(fi.addr, VAS_TASK_SIZE - P);
+	/* mprotect takes write away at once */
+	EXPECT_EQ(vas_mprotect(f.mm, W, P, VAS_PROT_READ), 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 2, 1, &fi), -EFAULT);
+	EXPECT_EQ(vas_mprotect(f.mm, W, P, RW), 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 2, 1, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W), 2);
+	EXPECT_EQ(vas_read(f.mm, W, b, 0, NULL), 0);
+	fx_fini(&f);
+}
+
+TEST(dontneed_and_munmap_free_pages_and_tables)
+{
+	struct fx f;
+	struct pt_stats st;
+
+	fx_init(&f);
+	map(f.mm, W, 64 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 7, 64 * P, NULL), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 64);
+	EXPECT_EQ(frames_free(f.m), f.free0 - 64);
+	EXPECT_EQ(vas_madvise(f.mm, W, 16 * P, VAS_MADV_DONTNEED), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 48);
+	EXPECT_EQ(rd(f.mm, W + 3), 0);		/* refaults as zeros */
+	EXPECT_EQ(rd(f.mm, W + 16 * P), 7);
+	EXPECT_EQ(frames_free(f.m), f.free0 - 48);
+	/* a VMA 1 GiB away shares no table with the first */
+	map(f.mm, W + (1UL << 30), P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f.mm, W + (1UL << 30), 1, 1, NULL), 0);
+	EXPECT_EQ(vas_munmap(f.mm, W, 64 * P), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 1);
+	EXPECT_EQ(frames_free(f.m), f.free0 - 1);
+	EXPECT_EQ(pt_validate(mm_of_user(f.mm)->pgd, NULL, NULL, &st), 0);
+	/* only the tables of the remaining page: pud, pmd, pte */
+	EXPECT_EQ(st.tables[PT_LEVEL_PTE], 1);
+	EXPECT_EQ(st.tables[PT_LEVEL_PMD], 1);
+	EXPECT_EQ(st.present, 1);
+	fx_fini(&f);
+}
+
+TEST(munmap_keeps_a_table_a_neighbour_uses)
+{
+	struct fx f;
+	struct pt_stats st;
+
+	fx_init(&f);
+	map(f.mm, W, 2 * P, RW, PRIV, NULL, 0);
+	map(f.mm, W + 2 * P, 2 * P, VAS_PROT_READ, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 3, 2 * P, NULL), 0);
+	EXPECT_EQ(vas_munmap(f.mm, W + 2 * P, 2 * P), 0);
+	EXPECT_EQ(pt_validate(mm_of_user(f.mm)->pgd, NULL, NULL, &st), 0);
+	EXPECT_EQ(st.tables[PT_LEVEL_PTE], 1);
+	EXPECT_EQ(rd(f.mm, W + P), 3);
+	EXPECT_EQ(vas_munmap(f.mm, W, 2 * P), 0);
+	EXPECT_EQ(pt_validate(mm_of_user(f.mm)->pgd, NULL, NULL, &st), 0);
+	EXPECT_EQ(st.tables[PT_LEVEL_PTE], 0);
+	EXPECT_EQ(st.tables[PT_LEVEL_PUD], 0);
+	fx_fini(&f);
+}
+
+TEST(map_fixed_replaces_memory)
+{
+	struct fx f;
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 9, 4 * P, NULL), 0);
+	map(f.mm, W + P, 2 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(rd(f.mm, W), 9);
+	EXPECT_EQ(rd(f.mm, W + P), 0);
+	EXPECT_EQ(rd(f.mm, W + 3 * P), 9);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 2);
+	fx_fini(&f);
+}
+
+TEST(mremap_moves_contents)
+{
+	struct fx f;
+	unsigned long got = 0;
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	for (unsigned long i = 0; i < 4; i++)
+		EXPECT_EQ(vas_fill(f.mm, W + i * P, (int)i + 1, P, NULL), 0);
+	EXPECT_EQ(vas_mremap(f.mm, W, 4 * P, 8 * P,
+			     VAS_MREMAP_MAYMOVE | VAS_MREMAP_FIXED,
+			     W + 0x100000, &got), 0);
+	EXPECT_EQ(got, W + 0x100000);
+	for (unsigned long i = 0; i < 4; i++)
+		EXPECT_EQ(rd(f.mm, got + i * P + 5), i + 1);
+	EXPECT_EQ(rd(f.mm, got + 6 * P), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 4);
+	/* shrinking frees the tail */
+	EXPECT_EQ(vas_mremap(f.mm, got, 8 * P, 2 * P, 0, 0, &got), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 2);
+	fx_fini(&f);
+}
+
+/* ---- fork ---------------------------------------------------------------- */
+
+TEST(fork_shares_copy_on_write)
+{
+	struct fx f;
+	struct vas_mm_user *child;
+	unsigned long free_before;
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	map(f.mm, W + 8 * P, 2 * P, RW, VAS_MAP_SHARED | VAS_MAP_ANONYMOUS,
+	    NULL, 0);
+	map(f.mm, W + 16 * P, P, RW, PRIV, NULL, 0);
+	map(f.mm, W + 18 * P, P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 16 * P, P, VAS_MADV_DONTFORK), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 18 * P, P, VAS_MADV_WIPEONFORK), 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 0x11, 4 * P, NULL), 0);
+	EXPECT_EQ(vas_fill(f.mm, W + 8 * P, 0x22, 2 * P, NULL), 0);
+	EXPECT_EQ(vas_fill(f.mm, W + 18 * P, 0x33, P, NULL), 0);
+	EXPECT_EQ(vas_mlock(f.mm, W, P), 0);
+	free_before = frames_free(f.m);
+	ASSERT_EQ(vas_mm_fork(f.mm, &child), 0);
+	/* nothing copied yet */
+	EXPECT_EQ(frames_free(f.m), free_before);
+	EXPECT_EQ(vas_mm_rss(child, VAS_RSS_ANON), 4);
+	/* shared memory is not copied: it faults in from the shmem object */
+	EXPECT_EQ(vas_mm_rss(child, VAS_RSS_SHMEM), 0);
+	/* locked pages shared by two count half in each; mlock not inherited */
+	EXPECT_EQ(mem_at(f.mm, W).locked_kb, 2);
+	EXPECT_EQ(mem_at(child, W).locked_kb, 0);
+	EXPECT_EQ(rd(child, W + 3 * P), 0x11);
+	/* the child writes: its own copy */
+	EXPECT_EQ(vas_fill(child, W + P, 0x44, P, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W + P), 0x11);
+	EXPECT_EQ(rd(child, W + P), 0x44);
+	EXPECT_EQ(frames_free(f.m), free_before - 1);
+	/* shared memory is shared */
+	EXPECT_EQ(vas_fill(child, W + 8 * P, 0x55, 1, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W + 8 * P), 0x55);
+	/* DONTFORK: no VMA; WIPEONFORK: zeros */
+	struct vas_fault_info fi;
+	unsigned char b;
+	EXPECT_EQ(vas_read(child, W + 16 * P, &b, 1, &fi), -EFAULT);
+	EXPECT_EQ(rd(child, W + 18 * P), 0);
+	EXPECT_EQ(rd(f.mm, W + 18 * P), 0x33);
+	EXPECT_EQ(vas_mm_validate(child), 0);
+	vas_mm_put(child);
+	/* the parent's pages are its alone again: written in place */
+	free_before = frames_free(f.m);
+	EXPECT_EQ(vas_fill(f.mm, W + 2 * P, 0x66, P, NULL), 0);
+	EXPECT_EQ(frames_free(f.m), free_before);
+	EXPECT_EQ(mem_at(f.mm, W).locked_kb, 4);
+	fx_fini(&f);
+}
+
+TEST(forked_vma_does_not_merge_with_fresh_neighbour)
+{
+	struct fx f;
+	struct vas_mm_user *child;
+
+	fx_init(&f);
+	map(f.mm, W, 2 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 1, 1, NULL), 0);
+	ASSERT_EQ(vas_mm_fork(f.mm, &child), 0);
+	map(child, W + 2 * P, 2 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(child, W + 2 * P, 1, 1, NULL), 0);
+	vas_mmap_read_lock(child);
+	EXPECT_EQ(vas_mm_map_count(child), 2);
+	vas_mmap_read_unlock(child);
+	/* in the parent the same sequence merges */
+	map(f.mm, W + 2 * P, 2 * P, RW, PRIV, NULL, 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_EQ(vas_mm_map_count(f.mm), 1);
+	vas_mmap_read_unlock(f.mm);
+	vas_mm_put(child);
+	fx_fini(&f);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+TEST(file_private_fault_around_and_copy)
+{
+	struct fx f;
+	struct vas_file *file;
+	int fd;
+	unsigned char b;
+
+	fx_init(&f);
+	file = host_file(f.m, 40, 3, &fd);
+	map(f.mm, W, 40 * P, VAS_PROT_READ | VAS_PROT_WRITE, VAS_MAP_PRIVATE,
+	    file, 0);
+	/* one read maps the 64 KiB block around it */
+	EXPECT_EQ(rd(f.mm, W + 17 * P + 1), (unsigned char)((17 * P + 1) * 7 + 3));
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 64);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_FILE), 16);
+	/* a write copies: the file keeps its bytes */
+	EXPECT_EQ(vas_fill(f.mm, W + 17 * P, 0xf0, 1, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W + 17 * P), 0xf0);
+	EXPECT_EQ(vas_file_pread(file, &b, 1, 17 * P), 1);
+	EXPECT_EQ(b, (unsigned char)(17 * P * 7 + 3));
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 1);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_FILE), 15);
+	EXPECT_EQ(mem_at(f.mm, W).anon_kb, 4);
+	vas_file_put(file);	/* the VMA keeps it */
+	fx_fini(&f);
+	close(fd);
+}
+
+TEST(file_shared_write_fread_msync_and_truncate)
+{
+	struct fx f;
+	struct vas_file *file;
+	struct vas_fault_info fi;
+	unsigned char b;
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 8, 1, &fd);
+	map(f.mm, W, 8 * P, RW, VAS_MAP_SHARED, file, 0);
+	EXPECT_EQ(vas_fill(f.mm, W + P, 0xab, 2, NULL), 0);
+	/* fread sees it at once, the host file only after writeback */
+	EXPECT_EQ(vas_file_pread(file, &b, 1, P + 1), 1);
+	EXPECT_EQ(b, 0xab);
+	EXPECT_EQ(pread(fd, &b, 1, P + 1), 1);
+	EXPECT_NE(b, 0xab);
+	EXPECT_EQ(vas_msync(f.mm, W, 8 * P, VAS_MS_SYNC), 0);
+	EXPECT_EQ(pread(fd, &b, 1, P + 1), 1);
+	EXPECT_EQ(b, 0xab);
+	/* a store after writeback dirties the page again */
+	EXPECT_EQ(vas_fill(f.mm, W + P, 0xcd, 1, NULL), 0);
+	EXPECT_EQ(vas_msync(f.mm, W, 8 * P, VAS_MS_SYNC), 0);
+	EXPECT_EQ(pread(fd, &b, 1, P), 1);
+	EXPECT_EQ(b, 0xcd);
+	/* truncation: mapped pages past the end go, accesses SIGBUS */
+	EXPECT_EQ(vas_fill(f.mm, W + 6 * P, 0x01, P, NULL), 0);
+	EXPECT_EQ(vas_file_truncate(file, 3 * P + 100), 0);
+	EXPECT_EQ(vas_read(f.mm, W + 5 * P, &b, 1, &fi), -EFAULT);
+	EXPECT_EQ(fi.signo, VAS_SIGBUS);
+	EXPECT_EQ(fi.addr, W + 5 * P);
+	EXPECT_EQ(rd(f.mm, W + 3 * P + 99), (unsigned char)((3 * P + 99) * 7 + 1));
+	EXPECT_EQ(rd(f.mm, W + 3 * P + 100), 0);	/* the EOF tail */
+	EXPECT_EQ(vas_mm_validate(f.mm), 0);
+	/* MADV_REMOVE punches a hole: zeros in the mapping and the file */
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_REMOVE), 0);
+	EXPECT_EQ(rd(f.mm, W + P), 0);
+	EXPECT_EQ(pread(fd, &b, 1, P), 1);
+	EXPECT_EQ(b, 0);
+	vas_file_put(file);
+	fx_fini(&f);
+	close(fd);
+}
+
+TEST(munmap_of_shared_mapping_writes_back_at_release)
+{
+	struct fx f;
+	struct vas_file *file;
+	unsigned char b;
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 4, 1, &fd);
+	map(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, file, 0);
+	EXPECT_EQ(vas_fill(f.mm, W + 2 * P, 0x77, P, NULL), 0);
+	EXPECT_EQ(vas_munmap(f.mm, W, 4 * P), 0);
+	vas_file_put(file);	/* the last reference: written back */
+	EXPECT_EQ(pread(fd, &b, 1, 2 * P + 5), 1);
+	EXPECT_EQ(b, 0x77);
+	fx_fini(&f);
+	close(fd);
+}
+
+/* ---- guards ---------------------------------------------------------------- */
+
+TEST(guard_regions)
+{
+	struct fx f;
+	struct vas_fault_info fi;
+	struct vas_mm_user *child;
+	unsigned char b;
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f.mm, W, 9, 4 * P, NULL), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_GUARD_INSTALL), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 3);
+	EXPECT_EQ(vas_read(f.mm, W + P + 7, &b, 1, &fi), -EFAULT);
+	EXPECT_EQ(fi.signo, VAS_SIGSEGV);
+	EXPECT_EQ(fi.addr, W + P);
+	/* fork keeps guard markers */
+	ASSERT_EQ(vas_mm_fork(f.mm, &child), 0);
+	EXPECT_EQ(vas_read(child, W + P, &b, 1, &fi), -EFAULT);
+	EXPECT_EQ(rd(child, W + 2 * P), 9);
+	vas_mm_put(child);
+	/* populate stops at a guard */
+	EXPECT_EQ(vas_madvise(f.mm, W, 4 * P, VAS_MADV_POPULATE_READ), -EFAULT);
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_GUARD_REMOVE), 0);
+	EXPECT_EQ(rd(f.mm, W + P), 0);
+	EXPECT_EQ(vas_mlock(f.mm, W, P), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W, P, VAS_MADV_GUARD_INSTALL), -EINVAL);
+	fx_fini(&f);
+}
+
+/* ---- populate -------------------------------------------------------------- */
+
+TEST(populate_fills_pages)
+{
+	struct fx f;
+	unsigned long got;
+
+	fx_init(&f);
+	EXPECT_EQ(vas_mmap(f.mm, W, 8 * P, RW, PRIV | VAS_MAP_POPULATE, NULL,
+			   0, &got), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 8);
+	EXPECT_EQ(vas_mmap(f.mm, W + 16 * P, 8 * P, VAS_PROT_READ,
+			   PRIV | VAS_MAP_POPULATE, NULL, 0, &got), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 8);	/* zero page */
+	map(f.mm, W + 32 * P, 8 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_mlock(f.mm, W + 32 * P, 4 * P), 0);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 12);
+	EXPECT_EQ(mem_at(f.mm, W + 32 * P).locked_kb, 16);
+	fx_fini(&f);
+}
+
+/* ---- driver pages: vm_insert_page, zap_page_range_single ----------------- */
+
+static int mixed_mmap(struct vas_file *file, struct vas_vma_new *vma)
+{
+	(void)file;
+	vas_vma_new_set_mixedmap(vma);
+	return 0;
+}
+
+static const struct vas_file_ops mixed_ops = { .mmap = mixed_mmap };
+
+TEST(vm_insert_page_and_zap_single)
+{
+	struct fx f;
+	struct vas_file *drv;
+	struct vas_page *pg;
+	struct vas_fault_info fi;
+	unsigned char b;
+
+	fx_init(&f);
+	ASSERT_EQ(vas_file_create(f.m, &mixed_ops, NULL, VAS_FMODE_READ, "drv",
+				  &drv), 0);
+	map(f.mm, W, 4 * P, VAS_PROT_READ, VAS_MAP_SHARED, drv, 0);
+	pg = vas_page_alloc(f.m);
+	ASSERT_NOT_NULL(pg);
+	memset(vas_page_address(pg), 0x3c, P);
+	/* not inserted yet: a driver VMA without a fault handler SIGBUSes */
+	EXPECT_EQ(vas_read(f.mm, W + P, &b, 1, &fi), -EFAULT);
+	EXPECT_EQ(fi.signo, VAS_SIGBUS);
+	vas_mmap_read_lock(f.mm);
+	{
+		struct vas_vma_mixedmap *mx =
+			vas_vma_as_mixedmap(vas_vma_lookup(f.mm, W));
+
+		ASSERT_NOT_NULL(mx);
+		EXPECT_EQ(vas_vm_insert_page(mx, W + P, pg), 0);
+		EXPECT_EQ(vas_vm_insert_page(mx, W + P, pg), -EBUSY);
+		EXPECT_EQ(vas_vm_insert_page(mx, W + 4 * P, pg), -EFAULT);
+		EXPECT_EQ(vas_vm_insert_page(mx, W + 2 * P + 1, pg), -EINVAL);
+	}
+	vas_mmap_read_unlock(f.mm);
+	EXPECT_EQ(vas_page_mapcount(pg), 1);
+	EXPECT_EQ(rd(f.mm, W + P + 100), 0x3c);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 4);
+	{
+		VAS_VMA_READ_GUARD(v, f.mm, W);
+
+		ASSERT_NOT_NULL(v);
+		/* out of the VMA, or overflowing: nothing happens */
+		vas_zap_page_range_single(v, W + 3 * P, 2 * P);
+		EXPECT_EQ(vas_page_mapcount(pg), 1);
+		vas_zap_page_range_single(v, W, 4 * P);
+		EXPECT_EQ(vas_page_mapcount(pg), 0);
+	}
+	EXPECT_EQ(vas_read(f.mm, W + P, &b, 1, &fi), -EFAULT);
+	vas_page_put(pg);
+	vas_file_put(drv);
+	fx_fini(&f);
+}
+
+/* ---- allocation failure ---------------------------------------------------- */
+
+/* Run @op with its n-th allocation failed, n = 1, 2, ... until it passes;
+ * every failure must be -ENOMEM with nothing lost. */
+static void each_allocation_fails(void (*setup)(struct fx *),
+				  int (*op)(struct fx *),
+				  void (*check)(struct fx *))
+{
+	for (unsigned long n = 1;; n++) {
+		struct fx f;
+		int err;
+
+		fx_init(&f);
+		setup(&f);
+		vas_fail_nth(n);
+		err = op(&f);
+		vas_fail_reset();
+		if (err != 0)
+			HARNESS_CHECK(0, err == -ENOMEM, "n=%lu: %d", n, err);
+		EXPECT_EQ(vas_mm_validate(f.mm), 0);
+		if (!err)
+			check(&f);
+		fx_fini(&f);
+		if (!err)
+			break;
+		HARNESS_CHECK(1, n < 200, "never passed");
+	}
+}
+
+static void setup_touched(struct fx *f)
+{
+	map(f->mm, W, 8 * P, RW, PRIV, NULL, 0);
+	map(f->mm, W + (1UL << 31), 2 * P, RW, PRIV, NULL, 0);
+	EXPECT_EQ(vas_fill(f->mm, W, 1, 4 * P, NULL), 0);
+	EXPECT_EQ(vas_fill(f->mm, W + (1UL << 31), 2, P, NULL), 0);
+}
+
+static void setup_fault(struct fx *f)
+{
+	setup_touched(f);
+	map(f->mm, W + (1UL << 35), P, RW, PRIV, NULL, 0);
+}
+
+/* A fresh table path (pud, pmd, pte), an anon_vma and a page. */
+static int op_write_fault(struct fx *f)
+{
+	return vas_fill(f->mm, W + (1UL << 35), 5, 1, NULL);
+}
+static void check_write_fault(struct fx *f)
+{
+	EXPECT_EQ(rd(f->mm, W + (1UL << 35)), 5);
+}
+
+static int op_fork(struct fx *f)
+{
+	struct vas_mm_user *child;
+	int err = vas_mm_fork(f->mm, &child);
+
+	if (!err) {
+		EXPECT_EQ(rd(child, W + 3 * P), 1);
+		EXPECT_EQ(vas_mm_validate(child), 0);
+		vas_mm_put(child);
+	}
+	return err;
+}
+static void check_nothing(struct fx *f)
+{
+	EXPECT_EQ(rd(f->mm, W), 1);
+}
+
+static int op_populate(struct fx *f)
+{
+	return vas_madvise(f->mm, W, 8 * P, VAS_MADV_POPULATE_WRITE);
+}
+static void check_populate(struct fx *f)
+{
+	EXPECT_EQ(vas_mm_rss(f->mm, VAS_RSS_ANON), 8 + 1);
+}
+
+static int op_mremap(struct fx *f)
+{
+	unsigned long got;
+
+	return vas_mremap(f->mm, W, 8 * P, 8 * P,
+			  VAS_MREMAP_MAYMOVE | VAS_MREMAP_FIXED,
+			  W + (1UL << 33), &got);
+}
+static void check_mremap(struct fx *f)
+{
+	EXPECT_EQ(rd(f->mm, W + (1UL << 33) + 3 * P), 1);
+}
+
+TEST(each_allocation_of_a_fault_fails_cleanly)
+{
+	each_allocation_fails(setup_fault, op_write_fault, check_write_fault);
+}
+TEST(each_allocation_of_fork_fails_cleanly)
+{
+	each_allocation_fails(setup_touched, op_fork, check_nothing);
+}
+TEST(each_allocation_of_populate_fails_cleanly)
+{
+	each_allocation_fails(setup_touched, op_populate, check_populate);
+}
+TEST(each_allocation_of_mremap_fails_cleanly)
+{
+	each_allocation_fails(setup_touched, op_mremap, check_mremap);
+}

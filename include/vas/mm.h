@@ -157,9 +157,11 @@ VAS_API struct vas_machine *vas_mm_machine(const struct vas_mm *mm);
 
 /**
  * vas_mm_validate() - Check every invariant of @mm: the tree, each VMA
- * against the tree, flags, counts and accounting; prints what is wrong to
- * stderr.
- * Context: takes and releases the mmap lock for read; may block.
+ * against the tree, flags, counts and accounting, every page-table entry
+ * against the VMAs and its frame's counts, the RSS counters against the
+ * entries; prints what is wrong to stderr.
+ * Context: takes the mmap lock for write and write-locks every VMA, so
+ * that no fault runs meanwhile (waits for VMA readers); may block.
  * Return: 0, or -EUCLEAN.
  */
 VAS_API int vas_mm_validate(struct vas_mm_user *mm) VAS_EXCLUDES(mm);

@@ -204,10 +204,14 @@ static inline void put_page(struct page *page)
 	__free_page_frame(page);
 }
 
-/** page_ref_count() - The reference count (racy unless owned). */
+/**
+ * page_ref_count() - The reference count (racy unless owned). An acquire
+ * load: a caller that sees the count drop (copy on write deciding to reuse
+ * a page) also sees what the dropped users did with the page before.
+ */
 static inline int page_ref_count(const struct page *page)
 {
-	return __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	return __atomic_load_n(&page->_refcount, __ATOMIC_ACQUIRE);
 }
 
 /* ---- mappings ---------------------------------------------------------- */
@@ -215,7 +219,7 @@ static inline int page_ref_count(const struct page *page)
 /** page_mapcount() - How many page-table entries map @page (0-based). */
 static inline int page_mapcount(const struct page *page)
 {
-	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
+	return __atomic_load_n(&page->_mapcount, __ATOMIC_ACQUIRE) + 1;
 }
 
 /** page_mapped() - Whether any page-table entry maps @page. */

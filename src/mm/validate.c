@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include "base/bug.h"
 #include "mem/page.h"
@@ -26,6 +25,7 @@
 /* What the page-table walk of validate_mm() counts and checks. */
 struct pte_check {
 	struct mm_struct *mm;
+	bool quiet;		/* no fault can run: check frames too */
 	long rss[NR_MM_COUNTERS];
 	int bad;
 };
@@ -42,6 +42,7 @@ static int check_pte(void *arg, unsigned long addr, pte_t pte)
 	struct mm_struct *mm = pc->mm;
 	struct vm_area_struct *vma = rt_lookup(&mm->mm_mt, addr, NULL, NULL);
 	struct page *page;
+	int ref, map;
 
 	if (!vma) {
 		fprintf(stderr, "vas: validate_mm(mm %lu): entry %#llx at %#lx "
@@ -59,16 +60,21 @@ static int check_pte(void *arg, unsigned long addr, pte_t pte)
 		}
 		return 0;
 	}
-	if (pte_special(pte))
+	if (pte_special(pte) || !pc->quiet)
 		return 0;
 	page = pfn_to_page(mm->machine, pte_pfn(pte));
-	if (!page || page_ref_count(page) < 1 || page_mapcount(page) < 1 ||
-	    page_mapcount(page) > page_ref_count(page)) {
+	/*
+	 * A page shared with another address space (fork) may be unmapped
+	 * there meanwhile, which drops the mapcount before the refcount:
+	 * reading the refcount first never sees more mappings than
+	 * references then.
+	 */
+	ref = page ? page_ref_count(page) : -1;
+	map = page ? page_mapcount(page) : -1;
+	if (!page || ref < 1 || map < 1 || map > ref) {
 		fprintf(stderr, "vas: validate_mm(mm %lu): entry %#llx at %#lx: "
 			"bad frame (ref %d, map %d)\n", mm->id,
-			(unsigned long long)pte, addr,
-			page ? page_ref_count(page) : -1,
-			page ? page_mapcount(page) : -1);
+			(unsigned long long)pte, addr, ref, map);
 		pc->bad++;
 		return 0;
 	}
@@ -83,42 +89,30 @@ static int check_pte(void *arg, unsigned long addr, pte_t pte)
 }
 
 /*
- * The page tables against the VMAs, and the RSS counters against them.
- * Faults under VMA locks may run meanwhile (a fault sets its entry and
- * then counts it): a count that differs is looked at again a few times
- * and reported only if it stays wrong.
+ * The page tables against the VMAs. Faults under VMA read locks may run
+ * while the mmap lock is held: only with every VMA write-locked (@quiet,
+ * as vas_mm_validate() does it) are the frames' counts and the RSS
+ * counters stable enough to check.
  */
-static int validate_ptes(struct mm_struct *mm)
+static int validate_ptes(struct mm_struct *mm, bool quiet)
 {
-	int i, try, bad = 0;
+	struct pte_check pc = { .mm = mm, .quiet = quiet };
+	int i, bad = 0;
 
-	for (try = 0; try < 4; try++) {
-		struct pte_check pc = { .mm = mm };
-		bool off = false;
+	if (pt_validate(mm->pgd, check_pte, &pc, NULL))
+		bad++;
+	bad += pc.bad;
+	for (i = 0; quiet && i < NR_MM_COUNTERS; i++) {
+		long now = __atomic_load_n(&mm->rss_stat[i], __ATOMIC_RELAXED);
 
-		if (pt_validate(mm->pgd, check_pte, &pc, NULL))
+		if (now != pc.rss[i]) {
+			fprintf(stderr, "vas: validate_mm(mm %lu): rss[%d] is "
+				"%ld but the page tables map %ld\n", mm->id, i,
+				now, pc.rss[i]);
 			bad++;
-		bad += pc.bad;
-		if (bad)
-			return bad;
-		for (i = 0; i < NR_MM_COUNTERS; i++) {
-			long now = __atomic_load_n(&mm->rss_stat[i],
-						   __ATOMIC_RELAXED);
-
-			if (now == pc.rss[i])
-				continue;
-			off = true;
-			if (try == 3)
-				fprintf(stderr, "vas: validate_mm(mm %lu): rss[%d] "
-					"is %ld but the page tables map %ld\n",
-					mm->id, i, now, pc.rss[i]);
 		}
-		if (!off)
-			return 0;
-		if (try < 3)
-			sched_yield();
 	}
-	return 1;
+	return bad;
 }
 
 int validate_mm(struct mm_struct *mm)
@@ -128,6 +122,7 @@ int validate_mm(struct mm_struct *mm)
 	struct vm_area_struct *vma;
 	struct rt_iter it;
 	int count = 0, bad = 0;
+	bool quiet = true;
 
 	mmap_assert_locked(mm);
 	if (rt_validate(&mm->mm_mt))
@@ -174,6 +169,8 @@ int validate_mm(struct mm_struct *mm)
 		total += vma_pages(vma);
 		if (vma->vm_flags & VAS_VM_LOCKED)
 			locked += vma_pages(vma);
+		if (!vma_is_write_locked(vma))
+			quiet = false;
 	}
 	if (count != mm->map_count)
 		BAD("map_count %d but %d VMAs in the tree", mm->map_count, count);
@@ -191,7 +188,7 @@ int validate_mm(struct mm_struct *mm)
 		    mm->data_vm, mm->exec_vm, mm->stack_vm, mm->total_vm);
 	if ((unsigned long)count > mm->machine->cfg.max_map_count)
 		BAD("%d VMAs, above max_map_count", count);
-	bad += validate_ptes(mm);
+	bad += validate_ptes(mm, quiet);
 	return bad ? -EUCLEAN : 0;
 }
 
@@ -200,8 +197,17 @@ int vas_mm_validate(struct vas_mm_user *u)
 	struct mm_struct *mm = mm_of_user(u);
 	int err;
 
-	mmap_read_lock(mm);
+	struct vm_area_struct *vma;
+	struct rt_iter it;
+
+	/* every VMA write-locked: no fault runs, the page counts hold still */
+	mmap_write_lock(mm);
+	rt_iter_init(&it, &mm->mm_mt, 0, ULONG_MAX);
+	while ((vma = rt_iter_next(&it, NULL, NULL))) {
+		mmap_assert_write_locked(vma->vm_mm);
+		vma_start_write(vma);
+	}
 	err = validate_mm(mm);
-	mmap_read_unlock(mm);
+	mmap_write_unlock(mm);
 	return err;
 }

@@ -33,7 +33,8 @@
 	X(MM_TEARDOWN_ASYNC, "mm_teardown_async")                             \
 	X(PGALLOC, "pgalloc")                                                 \
 	X(PGFREE, "pgfree")                                                   \
-	X(OOM, "oom")
+	X(OOM, "oom")                                                         \
+	X(WRITEBACK_ERROR, "writeback_error")
 
 enum vas_stat {
 #define VAS__STAT_ENUM(name, str) VAS_STAT_##name,

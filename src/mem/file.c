@@ -2,12 +2,14 @@
 /* file.c - vas_file objects: creation, references, host metadata. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "base/alloc.h"
 #include "base/bug.h"
+#include "base/stats.h"
 #include "mem/file.h"
 #include "vma/access.h"
 #include "mm/mm_types.h"
@@ -127,6 +129,23 @@ int vas_file_truncate(struct vas_file *file, off_t size)
 	if (size < 0)
 		return -EINVAL;
 	return filemap_truncate(file, size);
+}
+
+struct vas_file *vma_file_get(struct vas_file *file)
+{
+	__atomic_add_fetch(&file->nr_vmas, 1, __ATOMIC_RELAXED);
+	return vas_file_get(file);
+}
+
+void vma_file_put(struct vas_file *file)
+{
+	long left = __atomic_sub_fetch(&file->nr_vmas, 1, __ATOMIC_ACQ_REL);
+
+	VAS_BUG_ON(left < 0);
+	if (!left && file->kind == VAS_FILE_HOST &&
+	    filemap_write_and_wait_range(file, 0, LLONG_MAX))
+		stats_add(&file->machine->stats, VAS_STAT_WRITEBACK_ERROR, 1);
+	vas_file_put(file);
 }
 
 int vas_file_set_size(struct vas_file *file, off_t size)

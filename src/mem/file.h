@@ -36,7 +36,23 @@ struct vas_file {
 	/* Truncation's zap of mappings (memory/zap.c), set up at first mmap. */
 	struct filemap_unmap_hook unmap_hook;
 	bool unmap_registered;			/* (a) */
+	/* VMAs that map this file (i_mmap's count); writeback at the last. */
+	long nr_vmas;				/* (a) */
 };
+
+/**
+ * vma_file_get() - A VMA takes @file: a reference and a count in nr_vmas.
+ * Context: mmap lock held for write (or a VMA not yet visible).
+ */
+struct vas_file *vma_file_get(struct vas_file *file);
+
+/**
+ * vma_file_put() - A VMA lets go of @file. When the last VMA mapping a host
+ * file goes (munmap of the last mapping), its dirty pages are written back
+ * (errors are lost, as for a writeback error nobody waits on).
+ * Context: may block (host I/O); no page-table lock held.
+ */
+void vma_file_put(struct vas_file *file);
 
 /**
  * shmem_file_setup() - The shmem object of a new shared anonymous mapping

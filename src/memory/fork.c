@@ -91,7 +91,7 @@ static struct vm_area_struct *dup_vma(struct mm_struct *child,
 	v->vm_ops = src->vm_ops;
 	v->vm_private_data = src->vm_private_data;
 	if (src->vm_file)
-		v->vm_file = vas_file_get(src->vm_file);
+		v->vm_file = vma_file_get(src->vm_file);
 	return v;
 }
 

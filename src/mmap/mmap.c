@@ -259,7 +259,7 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 		vma->vm_flags = vm_flags;
 		vma->vm_pgoff = pgoff;
 		if (file)
-			vma->vm_file = vas_file_get(file);
+			vma->vm_file = vma_file_get(file);
 		t = vma;
 		ts = addr;
 		te = merge_right ? ne : end;

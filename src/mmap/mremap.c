@@ -13,6 +13,7 @@
 #include <vas/file.h>
 #include "base/err.h"
 #include "mem/anon_vma.h"
+#include "mem/file.h"
 #include "memory/memory.h"
 #include "mmap/mmap_internal.h"
 
@@ -156,7 +157,7 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 		new->vm_end = end;
 		new->vm_flags = src->vm_flags;
 		new->vm_pgoff = pgoff;
-		new->vm_file = src->vm_file ? vas_file_get(src->vm_file) : NULL;
+		new->vm_file = src->vm_file ? vma_file_get(src->vm_file) : NULL;
 		new->vm_ops = src->vm_ops;
 		new->vm_private_data = src->vm_private_data;
 		new->anon_vma = anon_vma_get(src->anon_vma);

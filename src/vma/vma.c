@@ -75,7 +75,7 @@ void vm_area_free(struct vm_area_struct *vma)
 
 	vma_assert_detached(vma);
 	if (vma->vm_file) {
-		vas_file_put(vma->vm_file);
+		vma_file_put(vma->vm_file);
 		vma->vm_file = NULL;
 	}
 	anon_vma_put(vma->anon_vma);
@@ -273,7 +273,7 @@ int vma_split(struct mm_struct *mm, struct vm_area_struct *vma,
 		vma->vm_end = addr;
 	}
 	if (new->vm_file)
-		vas_file_get(new->vm_file);
+		vma_file_get(new->vm_file);
 	vma_write_lock(mm, new);
 	vma_attach(mm, new);
 	rt_store(&mm->mm_mt, &pa, ns, ne, new);
@@ -404,7 +404,7 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 		vma_set_start(upper, e);
 		upper->vm_end = c->__cut->vm_end;
 		if (upper->vm_file)
-			vas_file_get(upper->vm_file);
+			vma_file_get(upper->vm_file);
 		vma_write_lock(mm, upper);
 		vma_attach(mm, upper);
 	}

@@ -414,7 +414,7 @@ TEST(file_shared_write_fread_msync_and_truncate)
 	close(fd);
 }
 
-TEST(munmap_of_shared_mapping_writes_back_at_release)
+TEST(munmap_of_the_last_mapping_writes_back)
 {
 	struct fx f;
 	struct vas_file *file;
@@ -424,11 +424,17 @@ TEST(munmap_of_shared_mapping_writes_back_at_release)
 	fx_init(&f);
 	file = host_file(f.m, 4, 1, &fd);
 	map(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, file, 0);
+	map(f.mm, W + 8 * P, 4 * P, RW, VAS_MAP_SHARED, file, 0);
 	EXPECT_EQ(vas_fill(f.mm, W + 2 * P, 0x77, P, NULL), 0);
+	/* another mapping of the file remains: nothing written yet */
 	EXPECT_EQ(vas_munmap(f.mm, W, 4 * P), 0);
-	vas_file_put(file);	/* the last reference: written back */
+	EXPECT_EQ(pread(fd, &b, 1, 2 * P + 5), 1);
+	EXPECT_NE(b, 0x77);
+	/* the last one goes: written back */
+	EXPECT_EQ(vas_munmap(f.mm, W + 8 * P, 4 * P), 0);
 	EXPECT_EQ(pread(fd, &b, 1, 2 * P + 5), 1);
 	EXPECT_EQ(b, 0x77);
+	vas_file_put(file);
 	fx_fini(&f);
 	close(fd);
 }

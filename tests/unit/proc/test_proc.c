@@ -74,7 +74,7 @@ static struct vm_area_struct *mk(struct mm_struct *mm, unsigned long start,
 	vma->vm_end = end;
 	vma->vm_flags = flags;
 	vma->vm_pgoff = file ? pgoff : start / P;
-	vma->vm_file = file ? vas_file_get(file) : NULL;
+	vma->vm_file = file ? vma_file_get(file) : NULL;
 	err = vma_link(mm, vma);
 	mmap_write_unlock(mm);
 	ASSERT_EQ(err, 0);

@@ -21,6 +21,7 @@ extern "C" {
 
 struct vas_machine;
 struct vas_file;
+struct vas_page;
 
 /* File modes (f_mode). */
 #define VAS_FMODE_READ 0x1
@@ -42,6 +43,19 @@ struct vas_vm_ops {
 	 * or NULL. May be NULL.
 	 */
 	const char *(*name)(struct vas_vma_ref *vma);
+	/*
+	 * No page is mapped at @addr (page aligned) of @vma (vm_ops->fault):
+	 * return a page in *@pagep with one reference, which the mapping
+	 * takes over, or a negative errno: -ENOMEM ends the access with
+	 * -ENOMEM (the kernel's OOM), any other error raises SIGBUS. A write
+	 * to a private VMA maps a copy (the page's reference is dropped).
+	 * Context: the mmap lock held for read (faults under a VMA lock retry
+	 * there first, as Linux does for handlers without map_pages); may
+	 * block and allocate (vas_page_alloc). May be NULL: then only pages
+	 * the driver inserted (vas_vm_insert_page) exist, and others SIGBUS.
+	 */
+	int (*fault)(struct vas_vma_ref *vma, unsigned long addr,
+		     struct vas_page **pagep);
 };
 
 /* Operations of a driver file (file_operations). */

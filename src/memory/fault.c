@@ -12,12 +12,15 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <vas/file.h>
+#include "base/bug.h"
 #include "base/err.h"
 #include "mem/anon_vma.h"
 #include "mem/file.h"
 #include "mem/filemap.h"
 #include "mem/page.h"
 #include "memory/memory.h"
+#include "vma/access.h"
 
 /* Linux's default fault_around_bytes. */
 #define FAULT_AROUND_BYTES (64UL << 10)
@@ -450,6 +453,67 @@ static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * A driver's VMA (__do_fault with vm_ops->fault): the driver's page, or a
+ * private copy for a write to a private VMA. Without a handler only pages
+ * the driver inserted exist: SIGBUS.
+ */
+static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
+				  unsigned long addr, unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = flags & FAULT_FLAG_WRITE;
+	struct vas_page *vp = NULL;
+	struct page *page, *new;
+	pte_t pflags = PTE_ACCESSED;
+	struct pt_lock *ptl;
+	pte_t *ptep;
+	vm_fault_t ret;
+	int err;
+
+	if (!vma->vm_ops || !vma->vm_ops->fault)
+		return VM_FAULT_SIGBUS;
+	if (flags & FAULT_FLAG_VMA_LOCK)
+		return VM_FAULT_RETRY;
+	err = vma->vm_ops->fault(vma_ref(vma), addr, &vp);
+	if (err)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	page = (struct page *)vp;
+	if (!page || PageAnon(page) || is_zero_page(page)) {
+		VAS_WARN_ON_ONCE(1);	/* the handler broke its contract */
+		if (page)
+			put_page(page);
+		return VM_FAULT_SIGBUS;
+	}
+	if (write && !(vma->vm_flags & VAS_VM_SHARED)) {
+		ret = anon_prepare(vma, flags);
+		new = ret ? NULL : alloc_page(mm->machine, __GFP_NOZERO);
+		if (!new) {
+			put_page(page);
+			return ret ? ret : VM_FAULT_OOM;
+		}
+		memcpy(page_address(new), page_address(page), PAGE_SIZE);
+		put_page(page);
+		page_set_anon(new, vma, addr);
+		page = new;
+	}
+	if (write)
+		pflags |= PTE_WRITE | PTE_DIRTY;
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep) {
+		put_page(page);
+		return VM_FAULT_OOM;
+	}
+	if (pte_none(ptep_get(ptep))) {
+		map_page(mm, ptep, page, pflags);
+		page = NULL;
+	}
+	pte_unmap_unlock(ptep, ptl);
+	if (page)
+		put_page(page);
+	return 0;
+}
+
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 			   unsigned int flags)
 {
@@ -481,9 +545,8 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	pte_unmap_unlock(ptep, ptl);
 	if (!vma->vm_file)
 		return do_anonymous_page(vma, addr, flags);
-	/* a driver mapping without a fault handler: only inserted pages */
 	if (vma->vm_file->kind == VAS_FILE_DRIVER)
-		return VM_FAULT_SIGBUS;
+		return do_driver_fault(vma, addr, flags);
 	if (!write)
 		return do_read_fault(vma, addr, flags);
 	if (!(vma->vm_flags & VAS_VM_SHARED))

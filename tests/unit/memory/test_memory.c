@@ -551,6 +551,68 @@ TEST(vm_insert_page_and_zap_single)
 	fx_fini(&f);
 }
 
+/* A driver whose fault handler hands out a page per fault, filled with
+ * the page's offset in the VMA + 1, or fails past the second page. */
+static int handler_faults;
+
+static int pattern_fault(struct vas_vma_ref *vma, unsigned long addr,
+			 struct vas_page **pagep)
+{
+	unsigned long idx = (addr - vas_vma_start(vma)) / P;
+	struct vas_page *pg;
+
+	handler_faults++;
+	if (idx >= 2)
+		return -EIO;
+	pg = vas_page_alloc(vas_mm_machine(vas_mm_from_user(vas_vma_mm(vma))));
+	if (!pg)
+		return -ENOMEM;
+	memset(vas_page_address(pg), (int)idx + 1, P);
+	*pagep = pg;
+	return 0;
+}
+
+static const struct vas_vm_ops pattern_vm_ops = { .fault = pattern_fault };
+
+static int pattern_mmap(struct vas_file *file, struct vas_vma_new *vma)
+{
+	(void)file;
+	vas_vma_new_set_ops(vma, &pattern_vm_ops);
+	return 0;
+}
+
+static const struct vas_file_ops pattern_ops = { .mmap = pattern_mmap };
+
+TEST(driver_fault_handler)
+{
+	struct fx f;
+	struct vas_file *drv;
+	struct vas_fault_info fi;
+	unsigned char b;
+
+	fx_init(&f);
+	ASSERT_EQ(vas_file_create(f.m, &pattern_ops, NULL,
+				  VAS_FMODE_READ | VAS_FMODE_WRITE, "pat", &drv), 0);
+	map(f.mm, W, 4 * P, RW, VAS_MAP_PRIVATE, drv, 0);
+	map(f.mm, W + 8 * P, 4 * P, RW, VAS_MAP_SHARED, drv, 0);
+	handler_faults = 0;
+	EXPECT_EQ(rd(f.mm, W + P + 3), 2);
+	EXPECT_EQ(rd(f.mm, W + P + 4), 2);	/* mapped: no second fault */
+	EXPECT_EQ(handler_faults, 1);
+	EXPECT_EQ(vas_read(f.mm, W + 2 * P, &b, 1, &fi), -EFAULT);
+	EXPECT_EQ(fi.signo, VAS_SIGBUS);
+	/* a private write copies; a shared one writes the driver's page */
+	EXPECT_EQ(vas_fill(f.mm, W, 9, 1, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W), 9);
+	EXPECT_EQ(rd(f.mm, W + 1), 1);
+	EXPECT_EQ(vas_mm_rss(f.mm, VAS_RSS_ANON), 1);
+	EXPECT_EQ(vas_fill(f.mm, W + 8 * P, 7, 1, NULL), 0);
+	EXPECT_EQ(rd(f.mm, W + 8 * P), 7);
+	EXPECT_EQ(mem_at(f.mm, W + 8 * P).rss_kb, 4);
+	vas_file_put(drv);
+	fx_fini(&f);
+}
+
 /* ---- allocation failure ---------------------------------------------------- */
 
 /* Run @op with its n-th allocation failed, n = 1, 2, ... until it passes;

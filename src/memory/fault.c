@@ -40,12 +40,8 @@ static unsigned long linear_page_index(const struct vm_area_struct *vma,
 	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
-/*
- * The leaf slot of @addr with its table's lock held, installing missing
- * tables. Context: a lock covering @addr. Return: NULL on -ENOMEM.
- */
-static pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
-			     struct pt_lock **ptlp)
+pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
+		      struct pt_lock **ptlp)
 {
 	struct pt_prealloc pa = PT_PREALLOC_INIT;
 	pte_t *ptep;

@@ -51,7 +51,6 @@ int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
 	struct page *page = page_of(p);
 	struct mm_struct *mm;
 	struct pt_lock *ptl;
-	struct pt_prealloc pa = PT_PREALLOC_INIT;
 	pte_t *ptep, flags = PTE_USER;
 	int err = 0;
 
@@ -67,18 +66,9 @@ int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
 	if ((vma->vm_flags & (VAS_VM_SHARED | VAS_VM_WRITE)) ==
 	    (VAS_VM_SHARED | VAS_VM_WRITE))
 		flags |= PTE_WRITE;
-	for (;;) {
-		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
-		if (ptep)
-			break;
-		if (pt_prealloc_for(mm->pgd, addr, &pa)) {
-			pt_prealloc_release(&pa);
-			return -ENOMEM;
-		}
-		ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, &ptl);
-		if (ptep)
-			break;
-	}
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep)
+		return -ENOMEM;
 	if (!pte_none(ptep_get(ptep))) {
 		err = -EBUSY;
 	} else {
@@ -88,7 +78,6 @@ int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
 		add_mm_counter(mm, mm_counter_of(page), 1);
 	}
 	pte_unmap_unlock(ptep, ptl);
-	pt_prealloc_release(&pa);
 	return err;
 }
 

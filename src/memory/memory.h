@@ -39,6 +39,15 @@ static inline void add_mm_counter(struct mm_struct *mm, enum mm_counter c,
 	__atomic_add_fetch(&mm->rss_stat[c], n, __ATOMIC_RELAXED);
 }
 
+/**
+ * pte_get_locked() - The leaf slot of @addr with its table's lock held,
+ * installing missing tables first (allocated with no lock held).
+ * Context: a lock covering @addr (mmap lock or the VMA's read lock).
+ * Return: the slot (release with pte_unmap_unlock()), or NULL: -ENOMEM.
+ */
+pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
+		      struct pt_lock **ptlp) VAS_MUST_CHECK;
+
 /* ---- faults -------------------------------------------------------------- */
 
 #define FAULT_FLAG_WRITE 0x1u	  /* a store */

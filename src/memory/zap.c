@@ -263,23 +263,11 @@ int install_guards(struct mm_struct *mm, unsigned long start,
 	unsigned long addr;
 
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		struct pt_prealloc pa = PT_PREALLOC_INIT;
 		struct pt_lock *ptl;
-		pte_t *ptep;
+		pte_t *ptep = pte_get_locked(mm, addr, &ptl);
 
-		for (;;) {
-			ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
-			if (ptep)
-				break;
-			if (pt_prealloc_for(mm->pgd, addr, &pa)) {
-				pt_prealloc_release(&pa);
-				return -ENOMEM;
-			}
-			ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, &ptl);
-			if (ptep)
-				break;
-		}
-		pt_prealloc_release(&pa);
+		if (!ptep)
+			return -ENOMEM;
 		if (pte_present(ptep_get(ptep))) {
 			/* a page is there: zap it first, then the marker */
 			pte_unmap_unlock(ptep, ptl);

@@ -17,7 +17,11 @@
 #include "mem/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
-#define VM_IGNORE_MERGE VAS_VM_SOFTDIRTY
+/*
+ * Flags that do not stop a merge. VM_MAYBE_GUARD is sticky too: the merged
+ * VMA has it if any part had it (vmc_commit() carries it over).
+ */
+#define VM_IGNORE_MERGE (VAS_VM_SOFTDIRTY | VM_STICKY)
 
 static bool is_mergeable_vma(const struct vmg *g,
 			     const struct vm_area_struct *v)
@@ -86,6 +90,7 @@ static struct vm_area_struct *commit(struct mm_struct *mm,
 		return ERR_PTR(err);
 	vma_take_anon_vma(t, anon_src);
 	vmc_commit(mm, &c);
+	flags |= c.sticky;
 	if (t->vm_flags != flags) {	/* VM_SOFTDIRTY may differ */
 		vma_account(mm, t, -1);
 		t->vm_flags = flags;

@@ -384,10 +384,15 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 	 * Write-lock and un-account everything the store changes; collect
 	 * what disappears. (Point of no return.)
 	 */
+	c->sticky = 0;
 	rt_iter_init(&it, &mm->mm_mt, s, e);
 	while ((cur = rt_iter_next(&it, NULL, NULL))) {
 		vma_write_lock(mm, cur);
 		vma_account(mm, cur, -1);
+		/* memory the target takes over keeps its sticky flags */
+		if (t && (cur->vm_start < c->zap_start ||
+			  cur->vm_end > c->zap_end))
+			c->sticky |= cur->vm_flags & VM_STICKY;
 		if (cur == t)
 			continue;
 		if (cur->vm_start < s)
@@ -417,6 +422,7 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 		t->vm_start = s;
 		t->vm_end = e;
 		t->vm_pgoff = c->pgoff;
+		t->vm_flags |= c->sticky;
 		if (!vma_is_attached(t))
 			vma_attach(mm, t);
 	}

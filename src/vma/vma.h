@@ -126,12 +126,20 @@ struct vmc {
 	 * (0, 0) when the change keeps the pages (merges, flag changes).
 	 */
 	unsigned long zap_start, zap_end;
+	/* out: the sticky flags of what the target absorbed (set on it) */
+	unsigned long sticky;
 	/* private: */
 	struct vm_area_struct *__cut;	/* VMA cut in two, or NULL */
 	struct vm_area_struct *__upper;	/* new object for its upper part */
 	struct rt_prealloc __pa;
 	int __delta;			/* change of map_count */
 };
+
+/*
+ * Sticky flags (Linux 6.18's VM_STICKY): kept by a VMA that a merge grows
+ * over a part that had them, and ignored by the merge checks.
+ */
+#define VM_STICKY VAS_VM_MAYBE_GUARD
 
 #define VMC_STATE(name, s, e, tgt, pg)                                      \
 	struct vmc name = { .start = (s), .end = (e), .target = (tgt),       \

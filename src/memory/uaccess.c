@@ -13,6 +13,7 @@
 #include <vas/memory.h>
 #include "mem/page.h"
 #include "memory/memory.h"
+#include "mmap/mmap_internal.h"
 
 /* What one access moves: @buf in or out, or @fill into memory. */
 struct access {
@@ -105,6 +106,15 @@ static int fault_result(vm_fault_t ret, unsigned long addr,
 	return -EFAULT;
 }
 
+/* Is the VMA above @addr a stack that may grow down to it? Context: M. */
+static bool stack_below(struct mm_struct *mm, unsigned long addr)
+	VAS_REQUIRES_SHARED(mm)
+{
+	struct vm_area_struct *next = rt_find(&mm->mm_mt, addr, NULL, NULL);
+
+	return next && (next->vm_flags & VAS_VM_GROWSDOWN);
+}
+
 static int access_mm(struct vas_mm_user *u, unsigned long addr, size_t len,
 		     struct access *a, struct vas_fault_info *fi)
 {
@@ -146,6 +156,18 @@ static int access_mm(struct vas_mm_user *u, unsigned long addr, size_t len,
 		}
 		mmap_read_lock(mm);
 		vma = rt_lookup(&mm->mm_mt, addr, NULL, NULL);
+		if (!vma && stack_below(mm, addr)) {
+			/* lock_mm_and_find_vma(): grow the stack down */
+			mmap_read_unlock(mm);
+			mmap_write_lock(mm);
+			vma = rt_find(&mm->mm_mt, addr, NULL, NULL);
+			if (vma && vma->vm_start > addr &&
+			    expand_stack_locked(mm, vma, addr))
+				vma = NULL;
+			mmap_write_downgrade(mm);
+			if (vma && (vma->vm_start > addr || vma->vm_end <= addr))
+				vma = NULL;
+		}
 		ret = vma ? access_vma(vma, &addr, end, a, 0) : VM_FAULT_SIGSEGV;
 		mmap_read_unlock(mm);
 		if (ret)

@@ -78,6 +78,16 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 					unsigned long start, unsigned long end,
 					unsigned long newflags) VAS_REQUIRES(mm);
 
+/*
+ * expand_stack_locked() - Grow the VM_GROWSDOWN @vma down to @addr (a
+ * fault below it): the guard gap to the VMA below, RLIMIT_STACK, the
+ * address-space and mlock limits, the anon_vma. Context: mmap lock held
+ * for write. Return: 0, -EFAULT (not a stack), -ENOMEM, -EPERM (below
+ * mmap_min_addr).
+ */
+int expand_stack_locked(struct mm_struct *mm, struct vm_area_struct *vma,
+			unsigned long addr) VAS_REQUIRES(mm) VAS_MUST_CHECK;
+
 /* munmap.c */
 int munmap_check_sealed(struct mm_struct *mm, unsigned long start,
 			unsigned long end) VAS_REQUIRES(mm);

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stack.c - growing a VM_GROWSDOWN VMA down to a faulting address
+ * (Linux's expand_stack / expand_downwards / acct_stack_growth).
+ */
+#include <errno.h>
+#include "mem/anon_vma.h"
+#include "mmap/mmap_internal.h"
+
+int expand_stack_locked(struct mm_struct *mm, struct vm_area_struct *vma,
+			unsigned long addr)
+{
+	struct vm_area_struct *prev;
+	unsigned long grow, size;
+	int err;
+
+	mmap_assert_write_locked(mm);
+	addr &= PAGE_MASK;
+	if (!(vma->vm_flags & VAS_VM_GROWSDOWN) || addr >= vma->vm_start)
+		return -EFAULT;
+	if (addr < mm->machine->cfg.mmap_min_addr)
+		return -EPERM;
+	/* keep the guard gap to an accessible VMA below */
+	prev = rt_prev(&mm->mm_mt, vma->vm_start, NULL, NULL);
+	if (prev) {
+		if (addr < prev->vm_end)
+			return -ENOMEM;
+		if (!(prev->vm_flags & VAS_VM_GROWSDOWN) &&
+		    (prev->vm_flags & VAS_VM_ACCESS_FLAGS) &&
+		    addr - prev->vm_end < mm->machine->cfg.stack_guard_gap)
+			return -ENOMEM;
+	}
+	/* acct_stack_growth() */
+	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+	size = vma->vm_end - addr;
+	if (!may_expand_vm(mm, vma->vm_flags, grow))
+		return -ENOMEM;
+	if (size > __atomic_load_n(&mm->rlimit[VAS_RLIMIT_STACK],
+				   __ATOMIC_RELAXED))
+		return -ENOMEM;
+	if (!mlock_future_ok(mm, vma->vm_flags, grow << PAGE_SHIFT))
+		return -ENOMEM;
+	/* expand_downwards() prepares the anon_vma first */
+	err = anon_vma_prepare(mm, vma);
+	if (err)
+		return err;
+	{
+		VMC_STATE(c, addr, vma->vm_end, vma, vma->vm_pgoff - grow);
+
+		err = vmc_prepare(mm, &c);
+		if (err)
+			return err;
+		vmc_commit(mm, &c);
+	}
+	return 0;
+}

@@ -59,6 +59,21 @@ static void i_unlock(struct address_space *as)
 	lockdep_release(&as->i_lock);
 }
 
+/* Host cache residency marks (filemap_evict()); index lock held. */
+#define EV_BITS (8 * sizeof(unsigned long))
+
+static bool ev_test(const struct address_space *as, unsigned long index)
+{
+	return index < as->evicted_bits &&
+	       (as->evicted[index / EV_BITS] >> (index % EV_BITS)) & 1;
+}
+
+static void ev_clear(struct address_space *as, unsigned long index)
+{
+	if (index < as->evicted_bits)
+		as->evicted[index / EV_BITS] &= ~(1UL << (index % EV_BITS));
+}
+
 /* ---- the radix tree (all under the index lock) --------------------------- */
 
 static unsigned int fm_slot(unsigned long index, unsigned int level)
@@ -426,6 +441,7 @@ retry:
 	/* Point of no return: publish the filled page. */
 	get_page(new);		/* the caller's; the index keeps the first */
 	fm_insert(as, index, new, &pa);
+	ev_clear(as, index);	/* read back in: cached again */
 	i_unlock(as);
 	page = new;
 	new = NULL;
@@ -675,6 +691,78 @@ int filemap_punch_hole(struct vas_file *file, unsigned long first,
 	return 0;
 }
 
+/* ---- host cache residency (MADV_PAGEOUT) -------------------------------- */
+
+/* Forget the marks at offsets >= @first. Context: index lock held. */
+static void ev_clear_from(struct address_space *as, unsigned long first)
+{
+	for (unsigned long i = first; i < as->evicted_bits; i++)
+		ev_clear(as, i);
+}
+
+bool filemap_uncached(struct vas_file *file, unsigned long index)
+{
+	struct address_space *as = mapping_of(file);
+	bool ev;
+
+	if (file->kind != VAS_FILE_HOST)
+		return false;
+	i_lock(as);
+	ev = ev_test(as, index);
+	i_unlock(as);
+	return ev;
+}
+
+bool filemap_evict(struct vas_file *file, unsigned long index)
+{
+	struct address_space *as = mapping_of(file);
+	unsigned long *grown = NULL, need = index + 1;
+	struct page *page;
+
+	if (file->kind != VAS_FILE_HOST)
+		return false;
+	i_lock(as);
+	while (need > as->evicted_bits) {
+		/* allocate with the index lock dropped, then look again */
+		unsigned long bits = (need + EV_BITS - 1) / EV_BITS * EV_BITS * 2;
+
+		i_unlock(as);
+		vas_free(grown);
+		grown = vas_alloc(bits / 8, VAS_FP_MISC);
+		if (!grown)
+			return false;
+		memset(grown, 0, bits / 8);
+		i_lock(as);
+		if (need <= as->evicted_bits)
+			break;
+		if (as->evicted)
+			memcpy(grown, as->evicted, as->evicted_bits / 8);
+		vas_free(as->evicted);	/* a plain free: no lock taken */
+		as->evicted = grown;
+		as->evicted_bits = bits;
+		grown = NULL;
+	}
+	page = fm_lookup(as, index);
+	/* the index's reference only, clean: reclaimable */
+	if (page && (page_ref_count(page) != 1 || PageDirty(page) ||
+		     page_mapped(page)))
+		page = (void *)-1;
+	if (page != (void *)-1) {
+		if (page) {
+			fm_delete(as, index);
+			as->trunc_seq++;
+		}
+		as->evicted[index / EV_BITS] |= 1UL << (index % EV_BITS);
+	}
+	i_unlock(as);
+	vas_free(grown);
+	if (page == (void *)-1)
+		return false;
+	if (page)
+		page_cache_release(page);
+	return true;
+}
+
 /* Zero the bytes of the page holding @pos from @pos to the page's end. */
 static void zero_page_tail(struct vas_file *file, loff_t pos)
 {
@@ -703,6 +791,9 @@ void truncate_pagecache(struct vas_file *file, loff_t newsize)
 	drop_pages_from(file, first);
 	zero_page_tail(file, newsize);
 	call_unmap_hooks(file, first);
+	i_lock(mapping_of(file));
+	ev_clear_from(mapping_of(file), first);
+	i_unlock(mapping_of(file));
 }
 
 void truncate_setsize(struct vas_file *file, loff_t newsize)
@@ -762,6 +853,8 @@ void filemap_release(struct vas_file *file)
 	(void)err;
 	drop_pages_from(file, 0);
 	VAS_BUG_ON(as->nrpages || as->root);
+	vas_free(as->evicted);
+	as->evicted = NULL;
 	VAS_BUG_ON(as->unmap_hooks);
 	pthread_rwlock_destroy(&as->i_mmap_lock);
 	pthread_mutex_destroy(&as->i_lock);

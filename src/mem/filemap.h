@@ -72,6 +72,13 @@ struct address_space {
 	loff_t i_size;			/* (I,a) size in bytes */
 	pthread_rwlock_t i_mmap_lock;
 	struct filemap_unmap_hook *unmap_hooks;	/* (H) */
+	/*
+	 * Host files stand for files whose pages the host caches: every page
+	 * counts as cached (fault-around maps it) until reclaim evicts it
+	 * (MADV_PAGEOUT); a bit per page offset, grown on demand. (I)
+	 */
+	unsigned long *evicted;
+	unsigned long evicted_bits;
 };
 
 /* Flags of filemap_get_page(). */
@@ -179,6 +186,22 @@ void truncate_pagecache(struct vas_file *file, loff_t newsize);
  */
 int filemap_punch_hole(struct vas_file *file, unsigned long first,
 		       unsigned long nr) VAS_MUST_CHECK;
+
+/**
+ * filemap_evict() - Reclaim the clean page at @index of a host file (the
+ * caller unmapped it): it leaves the cache and counts as not cached until
+ * a fault reads it again (filemap_uncached()). A dirty page, or one still
+ * referenced elsewhere, stays. Context: takes the index lock; may
+ * allocate (a failure leaves the page cached). Return: whether it went.
+ */
+bool filemap_evict(struct vas_file *file, unsigned long index);
+
+/**
+ * filemap_uncached() - Whether the page at @index was evicted and not
+ * read again since; filemap_get_page(FGP_CREAT) reads it back and clears
+ * the mark. Shmem and driver files: false. Context: takes the index lock.
+ */
+bool filemap_uncached(struct vas_file *file, unsigned long index);
 
 /**
  * truncate_setsize() - Set i_size to @newsize, then truncate_pagecache()

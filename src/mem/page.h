@@ -46,6 +46,7 @@ enum pageflags {
 	PG_zero,	/* contents known to be all zero (pool-internal) */
 	PG_reserved,	/* never freed: the zero page */
 	PG_free,	/* in the pool: a free list or a thread's cache */
+	PG_lazyfree,	/* anonymous, MADV_FREE'd: reclaim may drop it if clean */
 	__NR_PAGEFLAGS,
 };
 
@@ -127,6 +128,7 @@ PAGEFLAG(Uptodate, PG_uptodate)
 PAGEFLAG(Dirty, PG_dirty)
 PAGEFLAG(Anon, PG_anon)
 PAGEFLAG(Reserved, PG_reserved)
+PAGEFLAG(Lazyfree, PG_lazyfree)
 
 /* ---- allocation -------------------------------------------------------- */
 

@@ -226,6 +226,8 @@ static struct page *around_page(struct vas_file *file, unsigned long index)
 
 	if (vas__file_is_shmem(file))
 		return filemap_find_page(file, index);
+	if (filemap_uncached(file, index))
+		return NULL;	/* evicted by reclaim: not mapped around */
 	page = filemap_get_page(file, index, FGP_CREAT);
 	return IS_ERR(page) ? NULL : page;
 }
@@ -235,19 +237,29 @@ static struct page *around_page(struct vas_file *file, unsigned long index)
  * the 64 KiB-aligned block around it that the VMA covers (do_fault_around,
  * filemap_map_pages: those are mapped old, the faulting one young).
  */
+static vm_fault_t map_file_folio(struct vm_area_struct *vma,
+				 unsigned long addr, pte_t flags, bool dirty);
+
 static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
 				unsigned int flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_file *file = vma->vm_file;
 	unsigned long start = addr, end = addr + PAGE_SIZE, a;
-	struct page *page;
+	struct page *page = NULL;
 	struct pt_lock *ptl;
 	pte_t *ptep;
 
-	page = filemap_get_page(file, linear_page_index(vma, addr), FGP_CREAT);
-	if (IS_ERR(page))
-		return page_error(page);
+	/*
+	 * A page reclaim evicted is read back after fault-around has mapped
+	 * what is cached, and mapped with its folio (__do_fault, finish_fault).
+	 */
+	if (!filemap_uncached(file, linear_page_index(vma, addr))) {
+		page = filemap_get_page(file, linear_page_index(vma, addr),
+					FGP_CREAT);
+		if (IS_ERR(page))
+			return page_error(page);
+	}
 	if (!(flags & FAULT_FLAG_NOAROUND)) {
 		start = addr & ~(FAULT_AROUND_BYTES - 1);
 		end = start + FAULT_AROUND_BYTES;
@@ -278,6 +290,8 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
 		if (p)
 			put_page(p);
 	}
+	if (!page)
+		return map_file_folio(vma, addr, PTE_ACCESSED, false);
 	return 0;
 }
 
@@ -330,9 +344,8 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
  * written. vas keeps single pages; this only decides how many entries a
  * shared write fault maps at once (finish_fault maps the whole folio).
  */
-#define FILE_FOLIO_PAGES 4UL
-static void file_folio_of(struct vas_file *file, unsigned long idx,
-			  unsigned long *first, unsigned long *nr)
+void file_folio_of(struct vas_file *file, unsigned long idx,
+		   unsigned long *first, unsigned long *nr)
 {
 	unsigned long long size = (unsigned long long)i_size_read(file);
 	unsigned long base = idx & ~(FILE_FOLIO_PAGES - 1), p = base;
@@ -365,12 +378,13 @@ static void file_folio_of(struct vas_file *file, unsigned long idx,
 }
 
 /*
- * do_shared_fault(): the page-cache page itself, writable and dirty; with
- * it the rest of its folio when the whole folio lies in the VMA and one
- * page table and none of its entries is set (finish_fault).
+ * finish_fault() for a page-cache page: map the page at @addr, and with it
+ * the rest of its folio when the whole folio lies in the VMA and one page
+ * table and none of its entries is set (else the page alone), with @flags;
+ * @dirty marks the pages dirty (a shared write). Reads the pages in.
  */
-static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
-				  unsigned long addr)
+static vm_fault_t map_file_folio(struct vm_area_struct *vma,
+				 unsigned long addr, pte_t flags, bool dirty)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long idx = linear_page_index(vma, addr), first, nr, a0, i;
@@ -391,29 +405,28 @@ static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 	}
 	for (i = 0; i < nr; i++) {
 		pages[i] = filemap_get_page(vma->vm_file, first + i, FGP_CREAT);
-		if (IS_ERR(pages[i])) {
+		if (!IS_ERR(pages[i]))
+			continue;
+		if (first + i == idx) {
 			vm_fault_t ret = page_error(pages[i]);
 
-			pages[i] = NULL;
-			if (first + i == idx) {
-				while (i--)
-					put_page(pages[i]);
-				return ret;
-			}
-			/* a page of the folio failed: map the one alone */
-			while (i--) {
+			while (i--)
 				put_page(pages[i]);
-				pages[i] = NULL;
-			}
-			pages[0] = filemap_get_page(vma->vm_file, idx,
-						    FGP_CREAT);
-			if (IS_ERR(pages[0]))
-				return page_error(pages[0]);
-			first = idx;
-			nr = 1;
-			a0 = addr;
-			break;
+			return ret;
 		}
+		/* another page of the folio failed: the one alone */
+		pages[i] = NULL;
+		while (i--) {
+			put_page(pages[i]);
+			pages[i] = NULL;
+		}
+		pages[0] = filemap_get_page(vma->vm_file, idx, FGP_CREAT);
+		if (IS_ERR(pages[0]))
+			return page_error(pages[0]);
+		first = idx;
+		nr = 1;
+		a0 = addr;
+		break;
 	}
 	ptep = pte_get_locked(mm, a0, &ptl);
 	if (!ptep) {
@@ -424,29 +437,30 @@ static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 	for (i = 0; i < nr; i++)
 		if (!pte_none(ptep_get(ptep + i)))
 			all_none = false;
-	if (!all_none && nr > 1) {
+	for (i = 0; i < nr; i++) {
 		/* pte_range_none() failed: the faulting page alone */
-		pte_t *one = ptep + (idx - first);
-
-		if (pte_none(ptep_get(one))) {
-			set_page_dirty(pages[idx - first]);
-			map_page(mm, one, pages[idx - first],
-				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
-			pages[idx - first] = NULL;
-		}
-	} else if (all_none) {
-		for (i = 0; i < nr; i++) {
+		if (!all_none && first + i != idx)
+			continue;
+		if (!pte_none(ptep_get(ptep + i)))
+			continue;
+		if (dirty)
 			set_page_dirty(pages[i]);	/* the folio is dirty */
-			map_page(mm, ptep + i, pages[i],
-				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
-			pages[i] = NULL;
-		}
+		map_page(mm, ptep + i, pages[i], flags);
+		pages[i] = NULL;
 	}
 	pte_unmap_unlock(ptep, ptl);
 	for (i = 0; i < nr; i++)
 		if (pages[i])
 			put_page(pages[i]);
 	return 0;
+}
+
+/* do_shared_fault(): the page-cache page (and its folio), writable, dirty. */
+static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	return map_file_folio(vma, addr, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED,
+			      true);
 }
 
 /*

@@ -93,6 +93,15 @@ static inline bool vma_access_ok(const struct vm_area_struct *vma, bool write)
 vm_fault_t fault_in_range(struct vm_area_struct *vma, unsigned long start,
 			  unsigned long end, bool write) VAS_MUST_CHECK;
 
+/*
+ * file_folio_of() - The folio of @file's page cache holding page @idx
+ * (*@first, *@nr pages), as Linux 6.18 builds them for a host file written
+ * in 16 KiB pieces; shmem and single pages: the page alone (fault.c).
+ */
+#define FILE_FOLIO_PAGES 4UL
+void file_folio_of(struct vas_file *file, unsigned long idx,
+		   unsigned long *first, unsigned long *nr);
+
 /* ---- zap and teardown ------------------------------------------------------ */
 
 #define ZAP_GUARDS 0x1u		/* remove guard markers too (munmap) */
@@ -144,6 +153,23 @@ int install_guards(struct mm_struct *mm, unsigned long start,
 		   unsigned long end) VAS_MUST_CHECK;
 /** remove_guards() - Clear the guard markers of [@start, @end). */
 void remove_guards(struct mm_struct *mm, unsigned long start,
+		   unsigned long end);
+
+/**
+ * madvise_free_range() - MADV_FREE: the anonymous pages of [@start, @end)
+ * of @vma that only this entry maps become lazily freeable: clean, old,
+ * marked; a later store dirties them again. Context: mmap lock held.
+ */
+void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
+			unsigned long end);
+
+/**
+ * pageout_range() - MADV_PAGEOUT without swap: reclaim what can go without
+ * it — lazily freed anonymous pages still clean, and clean folios of host
+ * files mapped only here (unmapped and evicted from the cache). Dirty file
+ * pages, other anonymous pages and shmem stay. Context: mmap lock held.
+ */
+void pageout_range(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long end);
 
 /* ---- fork ---------------------------------------------------------------- */

@@ -158,6 +158,7 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		if (vma->vm_file || (vma->vm_flags & (VAS_VM_LOCKED | VAS_VM_PFNMAP |
 						      VAS_VM_HUGETLB | VAS_VM_SHARED)))
 			return -EINVAL;
+		madvise_free_range(vma, start, end);
 		return 0;
 	case VAS_MADV_WILLNEED:
 	case VAS_MADV_COLD:
@@ -165,6 +166,8 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		if (advice != VAS_MADV_WILLNEED &&
 		    (vma->vm_flags & (VAS_VM_LOCKED | VAS_VM_PFNMAP | VAS_VM_HUGETLB)))
 			return -EINVAL;
+		if (advice == VAS_MADV_PAGEOUT)
+			pageout_range(vma, start, end);
 		return 0;
 	case VAS_MADV_COLLAPSE:
 		return -EINVAL;	/* no transparent huge pages in vas */

@@ -11,6 +11,7 @@
 #include "base/bug.h"
 #include "base/stats.h"
 #include "mem/file.h"
+#include "memory/memory.h"
 #include "vma/access.h"
 #include "mm/mm_types.h"
 
@@ -62,6 +63,12 @@ int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 	}
 	f->host_fd = dup_fd;
 	f->f_mapping.i_size = st.st_size;	/* not yet shared */
+	/*
+	 * Truncation zaps the file's mappings (memory/zap.c). Registered
+	 * now, with no mmap lock held: truncation takes mmap locks inside
+	 * the hook lock, so nothing may take the hook lock inside one.
+	 */
+	mapping_register(f);
 	*out = f;
 	return 0;
 }

@@ -215,9 +215,11 @@ void smaps_account_vma(struct vm_area_struct *vma, struct mem_size_stats *mss);
 /* ---- truncation (unmap_mapping_range) ------------------------------------- */
 
 /**
- * mapping_register() - Make truncation of @file zap its pages in every
- * address space of its machine (once per file; registers the file's unmap
- * hook). Context: any; mmap_lock may be held.
+ * mapping_register() - Make truncation of host file @file zap its pages in
+ * every address space of its machine (registers the file's unmap hook;
+ * once per file; shmem and driver files have no truncation).
+ * Context: no mmap lock held (the hook lock ranks outside mmap locks:
+ * truncation takes mmap locks inside it). Called at vas_file_open_host.
  */
 void mapping_register(struct vas_file *file);
 

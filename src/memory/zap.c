@@ -246,7 +246,7 @@ static void unmap_mapping_pages(struct vas_file *file, unsigned long first,
 
 void mapping_register(struct vas_file *file)
 {
-	if (file->kind == VAS_FILE_DRIVER)
+	if (file->kind != VAS_FILE_HOST)
 		return;
 	if (__atomic_exchange_n(&file->unmap_registered, true, __ATOMIC_ACQ_REL))
 		return;

@@ -208,8 +208,6 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	struct vmg g;
 	int err;
 
-	if (file)
-		mapping_register(file);	/* truncation zaps its mappings */
 	count_overlap(mm, addr, end, &nr_pages, &nr_accounted, &sealed);
 	if (sealed)
 		return munmap_check_sealed(mm, addr, end);

@@ -2,9 +2,12 @@
 /*
  * alloc.c - the allocation hook and its failure injection.
  *
- * The injection state is process-wide and uses relaxed atomics: tests arm
- * it from one thread, and a concurrent allocation either sees the arming or
- * does not, which is all a test needs.
+ * Allocations are counted per thread, with no shared write, so that the
+ * hook costs the hot paths (a frame per fault) nothing but a few loads:
+ * vas_fail_nth() arms the calling thread's count, and the switches
+ * (fail_at, its owner, site_fail) are process-wide relaxed atomics that a
+ * concurrent allocation either sees or does not, which is all a test
+ * needs.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,11 +15,14 @@
 #include "base/alloc.h"
 
 static unsigned long fail_at;		/* fail when count reaches this; 0 = off */
-static unsigned long alloc_counter;
+static const void *fail_owner;		/* the armed thread's counter */
 static unsigned long fired;
 static long live;
 static bool site_fail[VAS_NR_ALLOC_SITES];
-static unsigned long site_counter[VAS_NR_ALLOC_SITES];
+static bool any_site_fail;		/* some site_fail[] is set */
+/* This thread's allocations, in all and per site, since the last reset. */
+static __vas_tls unsigned long alloc_counter;
+static __vas_tls unsigned long site_counter[VAS_NR_ALLOC_SITES];
 
 static const char *const site_names[] = {
 #define VAS__SITE_NAME(s) #s,
@@ -34,14 +40,14 @@ const char *vas_alloc_site_name(enum vas_alloc_site site)
 /* Decide whether this allocation fails by injection. */
 static bool should_fail(enum vas_alloc_site site)
 {
-	unsigned long n = __atomic_add_fetch(&alloc_counter, 1, __ATOMIC_RELAXED);
-	unsigned long at = READ_ONCE(fail_at);
+	unsigned long n = ++alloc_counter;
 
-	__atomic_add_fetch(&site_counter[site], 1, __ATOMIC_RELAXED);
-	if (unlikely(READ_ONCE(site_fail[site])))
+	site_counter[site]++;
+	if (unlikely(READ_ONCE(any_site_fail)) && READ_ONCE(site_fail[site]))
 		goto fail;
-	if (unlikely(at != 0 && n == at)) {
-		WRITE_ONCE(fail_at, 0UL);
+	if (unlikely(READ_ONCE(fail_owner) == &alloc_counter) &&
+	    n == READ_ONCE(fail_at)) {
+		WRITE_ONCE(fail_owner, NULL);
 		goto fail;
 	}
 	return false;
@@ -104,25 +110,34 @@ void vas_free(void *p)
 
 void vas_fail_nth(unsigned long n)
 {
-	unsigned long now = READ_ONCE(alloc_counter);
-
-	WRITE_ONCE(fail_at, n ? now + n : 0UL);
+	WRITE_ONCE(fail_owner, NULL);
+	if (!n)
+		return;
+	WRITE_ONCE(fail_at, alloc_counter + n);
+	WRITE_ONCE(fail_owner, &alloc_counter);
 }
 
 void vas_fail_site(enum vas_alloc_site site, bool fail)
 {
+	bool any = false;
+
 	if ((unsigned)site < VAS_NR_ALLOC_SITES)
 		WRITE_ONCE(site_fail[site], fail);
+	for (unsigned i = 0; i < VAS_NR_ALLOC_SITES; i++)
+		any |= READ_ONCE(site_fail[i]);
+	WRITE_ONCE(any_site_fail, any);
 }
 
 void vas_fail_reset(void)
 {
+	WRITE_ONCE(fail_owner, NULL);
 	WRITE_ONCE(fail_at, 0UL);
-	WRITE_ONCE(alloc_counter, 0UL);
+	alloc_counter = 0;
 	WRITE_ONCE(fired, 0UL);
+	WRITE_ONCE(any_site_fail, false);
 	for (unsigned i = 0; i < VAS_NR_ALLOC_SITES; i++) {
 		WRITE_ONCE(site_fail[i], false);
-		WRITE_ONCE(site_counter[i], 0UL);
+		site_counter[i] = 0;
 	}
 }
 
@@ -133,14 +148,14 @@ unsigned long vas_fail_fired(void)
 
 unsigned long vas_alloc_count(void)
 {
-	return READ_ONCE(alloc_counter);
+	return alloc_counter;
 }
 
 unsigned long vas_alloc_site_count(enum vas_alloc_site site)
 {
 	if ((unsigned)site >= VAS_NR_ALLOC_SITES)
 		return 0;
-	return READ_ONCE(site_counter[site]);
+	return site_counter[site];
 }
 
 long vas_alloc_live(void)

@@ -82,24 +82,28 @@ const char *vas_alloc_site_name(enum vas_alloc_site site);
 /* ---- failure injection (tests) ---------------------------------------- */
 
 /**
- * vas_fail_nth() - Make the @n-th allocation from now fail (n >= 1), once;
- * 0 disarms. Counts allocations of every site, from every thread.
+ * vas_fail_nth() - Make the @n-th allocation from now of the calling
+ * thread fail (n >= 1), once; 0 disarms. Counts allocations of every site
+ * made by this thread (others never fail by it).
  */
 void vas_fail_nth(unsigned long n);
 
 /** vas_fail_site() - Make every allocation at @site fail until cleared. */
 void vas_fail_site(enum vas_alloc_site site, bool fail);
 
-/** vas_fail_reset() - Disarm all injection and reset the counters. */
+/**
+ * vas_fail_reset() - Disarm all injection and reset the counters (the
+ * calling thread's counts).
+ */
 void vas_fail_reset(void);
 
 /** vas_fail_fired() - How many allocations were failed by injection. */
 unsigned long vas_fail_fired(void);
 
-/** vas_alloc_count() - Allocations attempted since the last reset. */
+/** vas_alloc_count() - The calling thread's allocations since its reset. */
 unsigned long vas_alloc_count(void);
 
-/** vas_alloc_site_count() - Allocations at @site since the last reset. */
+/** vas_alloc_site_count() - This thread's allocations at @site. */
 unsigned long vas_alloc_site_count(enum vas_alloc_site site);
 
 /** vas_alloc_live() - Allocations not yet freed (leak checks in tests). */

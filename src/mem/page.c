@@ -284,6 +284,27 @@ static void check_poison(struct page *page)
 #endif
 
 /* Hand @page out: descriptor reset, contents zeroed unless NOZERO. */
+/*
+ * clear_page(): zero one frame. x86-64 uses the string store (as Linux's
+ * clear_page_erms): on CPUs with fast string operations it writes whole
+ * lines without reading them first, where a memset of a frame that is not
+ * in the cache pays a read for every line.
+ */
+static inline void clear_page(void *addr)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+	void *dst = addr;
+	unsigned long n = PAGE_SIZE;
+
+	__asm__ volatile("rep stosb"
+			 : "+D"(dst), "+c"(n)
+			 : "a"(0)
+			 : "memory");
+#else
+	memset(addr, 0, PAGE_SIZE);
+#endif
+}
+
 static void prep_new_page(struct page *page, unsigned int gfp)
 {
 	uint32_t flags = __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
@@ -296,7 +317,7 @@ static void prep_new_page(struct page *page, unsigned int gfp)
 #endif
 	if (!(flags & (1u << PG_zero)) &&
 	    (!(gfp & __GFP_NOZERO) || (gfp & __GFP_ZERO)))
-		memset(page_address(page), 0, PAGE_SIZE);
+		clear_page(page_address(page));
 	page->mapping = NULL;
 	page->index = 0;
 	page->private = 0;

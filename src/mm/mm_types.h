@@ -30,13 +30,14 @@
 struct VAS_CAPABILITY("mmap_lock") mm_struct;
 
 struct vas_machine {
+	/* Read-mostly: every fault reads these. */
 	struct vas_machine_config cfg;		/* (c) */
-	struct vas_stats stats;			/* (a) */
-	long nr_mms;				/* (a) address spaces alive */
 	struct frames *frames;			/* (c) physical memory: mem/page.c */
+	struct vas_stats stats;			/* (a) */
+	long nr_mms __attribute__((aligned(64))); /* (a) address spaces alive */
 
 	/* The VMA cache: see vma/vma.c. (L: vma_cache_lock) */
-	pthread_mutex_t vma_cache_lock;
+	pthread_mutex_t vma_cache_lock __attribute__((aligned(64)));
 	struct vm_area_struct *vma_cache;	/* (L) freed VMAs for reuse */
 	unsigned int vma_cache_nr;		/* (L) */
 
@@ -56,21 +57,22 @@ struct vas_machine {
 
 /*
  * Field order is by who writes how often, one cache line per group, so
- * that lock-free readers (lock_vma_under_rcu) do not miss on lines the
- * writer or the lock word dirty: line 0 is read-mostly (tree root), then
- * mm_lock_seq (changes once per write-lock section), then the mmap lock,
- * then counts and accounting.
+ * that lock-free readers (lock_vma_under_rcu, faults) do not miss on lines
+ * the writer or the lock word dirty: line 0 is constant (page tables,
+ * machine), then the tree (its root changes with every mapping change),
+ * then mm_lock_seq (changes once per write-lock section), then the mmap
+ * lock, then counts and accounting, then the RSS counters faults write.
  */
 struct mm_struct {
-	struct rt_tree mm_mt;			/* (M,R) the VMAs; 2 lines */
 	struct pgd *pgd;			/* (c) page tables: pgtable/pgtable.h */
+	struct vas_machine *machine;		/* (c) */
+	unsigned long id;			/* (c) for reports */
+	struct rt_tree mm_mt __attribute__((aligned(64))); /* (M,R) the VMAs */
 	/*
 	 * mm_lock_seq: odd while the mmap lock is held for write. A VMA whose
 	 * vm_lock_seq equals it is write-locked. (a; written under M write)
 	 */
 	unsigned long mm_lock_seq __attribute__((aligned(64)));
-	struct vas_machine *machine;		/* (c) */
-	unsigned long id;			/* (c) for reports */
 	struct mmap_lock mmap_lock __attribute__((aligned(64)));
 	int mm_users __attribute__((aligned(64))); /* (a) */
 	int mm_count;				/* (a) */
@@ -93,11 +95,11 @@ struct mm_struct {
 	 * mmap read lock (anon_vma_prepare), as Linux's does.
 	 */
 	pthread_mutex_t page_table_lock;
-	long rss_stat[3];			/* (a) enum mm_counter */
+	long rss_stat[3] __attribute__((aligned(64))); /* (a) enum mm_counter */
 	/* The machine's list of address spaces (truncation walks it). */
 	struct mm_struct *mm_list_next;		/* (L: machine mm_list_lock) */
 	struct mm_struct **mm_list_pprev;	/* (L) */
-};
+} __attribute__((aligned(64)));
 
 /* vm_refcnt values (Linux 6.18 scheme). */
 #define VMA_LOCK_OFFSET 0x40000000u

@@ -535,6 +535,16 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	addr &= PAGE_MASK;
 	if (!vma_access_ok(vma, write))
 		return VM_FAULT_SIGSEGV;
+	/*
+	 * An empty entry needs no lock to classify: each case re-checks it
+	 * under the leaf lock before it installs anything.
+	 */
+	vas_rcu_read_lock();
+	ptep = pt_walk(mm->pgd, addr);
+	pte = ptep ? ptep_get(ptep) : PTE_NONE;
+	vas_rcu_read_unlock();
+	if (pte_none(pte))
+		goto none;
 	ptep = pte_get_locked(mm, addr, &ptl);
 	if (!ptep)
 		return VM_FAULT_OOM;
@@ -553,6 +563,7 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 		return 0;
 	}
 	pte_unmap_unlock(ptep, ptl);
+none:
 	if (!vma->vm_file)
 		return do_anonymous_page(vma, addr, flags);
 	if (vma->vm_file->kind == VAS_FILE_DRIVER)

@@ -120,30 +120,27 @@ static long advice_flags(const struct vm_area_struct *vma, int advice)
 	return (long)f;
 }
 
-/* One VMA's part [start, end). Context: mmap lock held for write. */
-static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
-		       unsigned long start, unsigned long end, int advice)
-	VAS_REQUIRES(mm)
+/*
+ * mseal: no discarding of sealed read-only anonymous memory. Checked per
+ * VMA as the walk reaches it, so the VMAs before keep the advice.
+ */
+static bool madvise_sealed(const struct vm_area_struct *vma, int advice)
 {
-	struct vm_area_struct *got;
-	long nf;
+	return advice_discards(advice) && (vma->vm_flags & VAS_VM_SEALED) &&
+	       is_ro_anon(vma);
+}
 
-	/*
-	 * mseal: no discarding of sealed read-only anonymous memory. Checked
-	 * per VMA as the walk reaches it, so the VMAs before keep the advice.
-	 */
-	if (advice_discards(advice) && (vma->vm_flags & VAS_VM_SEALED) &&
-	    is_ro_anon(vma))
+/*
+ * The advices on the pages of one VMA's part [start, end), which change no
+ * VMA: Linux takes the mmap lock for read for them (madvise_need_mmap_write
+ * is false), and so does vas; faults may run meanwhile.
+ */
+static int madvise_vma_pages(struct mm_struct *mm, struct vm_area_struct *vma,
+			     unsigned long start, unsigned long end, int advice)
+	VAS_REQUIRES_SHARED(mm)
+{
+	if (madvise_sealed(vma, advice))
 		return -EPERM;
-	if (advice_changes_flags(advice)) {
-		nf = advice_flags(vma, advice);
-		if (nf < 0)
-			return (int)nf;
-		if ((unsigned long)nf == vma->vm_flags)
-			return 0;
-		got = vma_modify_flags(mm, vma, start, end, (unsigned long)nf);
-		return IS_ERR(got) ? (int)PTR_ERR(got) : 0;
-	}
 	switch (advice) {
 	case VAS_MADV_DONTNEED:
 	case VAS_MADV_DONTNEED_LOCKED:
@@ -169,6 +166,41 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		if (advice == VAS_MADV_PAGEOUT)
 			pageout_range(vma, start, end);
 		return 0;
+	case VAS_MADV_GUARD_REMOVE:
+		if (vma->vm_flags & (VAS_VM_SPECIAL | VAS_VM_HUGETLB |
+				     VAS_VM_DROPPABLE))
+			return -EINVAL;
+		remove_guards(mm, start, end);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * One VMA's part [start, end): the checks every advice shares, the flag
+ * advices (which split and merge) and guard installation. Context: mmap
+ * lock held for write.
+ */
+static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+		       unsigned long start, unsigned long end, int advice)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *got;
+	long nf;
+
+	if (madvise_sealed(vma, advice))
+		return -EPERM;
+	if (advice_changes_flags(advice)) {
+		nf = advice_flags(vma, advice);
+		if (nf < 0)
+			return (int)nf;
+		if ((unsigned long)nf == vma->vm_flags)
+			return 0;
+		got = vma_modify_flags(mm, vma, start, end, (unsigned long)nf);
+		return IS_ERR(got) ? (int)PTR_ERR(got) : 0;
+	}
+	switch (advice) {
 	case VAS_MADV_COLLAPSE:
 		return -EINVAL;	/* no transparent huge pages in vas */
 	case VAS_MADV_GUARD_INSTALL:
@@ -183,14 +215,8 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 			vma->vm_flags |= VAS_VM_MAYBE_GUARD;
 		}
 		return install_guards(mm, start, end);
-	case VAS_MADV_GUARD_REMOVE:
-		if (vma->vm_flags & (VAS_VM_SPECIAL | VAS_VM_HUGETLB |
-				     VAS_VM_DROPPABLE))
-			return -EINVAL;
-		remove_guards(mm, start, end);
-		return 0;
 	default:
-		return -ENOSYS;	/* needs the memory layer */
+		return madvise_vma_pages(mm, vma, start, end, advice);
 	}
 }
 
@@ -202,11 +228,10 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
  * needs is -EINVAL; a page past the end of a file or shmem object
  * (SIGBUS) is -EFAULT. VMAs before the failing one stay populated. The
  * VMA-level effect is the write fault's anon_vma in a private VMA.
- * Linux holds the mmap lock for read here; vas prepares anon_vmas under
- * the write lock, so it takes that.
+ * The mmap lock is held for read, as in Linux.
  */
 static int madvise_populate(struct mm_struct *mm, unsigned long start,
-			    unsigned long end, bool write) VAS_REQUIRES(mm)
+			    unsigned long end, bool write) VAS_REQUIRES_SHARED(mm)
 {
 	struct vm_area_struct *vma;
 	unsigned long e, to, f;
@@ -290,13 +315,68 @@ static int madvise_remove(struct mm_struct *mm, unsigned long start,
 	return unmapped_error;
 }
 
+/*
+ * madvise_vma() from the walk, which holds the lock in the mode @write
+ * says: the analysis cannot follow a mode chosen at run time, so the
+ * write lock is checked here at run time instead (debug builds).
+ */
+static int madvise_vma_write(struct mm_struct *mm, struct vm_area_struct *vma,
+			     unsigned long start, unsigned long end, int advice)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	mmap_assert_write_locked(mm);
+	return madvise_vma(mm, vma, start, end, advice);
+}
+
+/*
+ * madvise_walk_vmas(): apply @advice VMA by VMA over [start, end); a hole
+ * is remembered (-ENOMEM at the end) and skipped. @write: the mmap lock is
+ * held for write (flag advices), else for read (page advices).
+ */
+static int madvise_walk(struct mm_struct *mm, unsigned long start,
+			unsigned long end, int advice, bool write)
+	VAS_REQUIRES_SHARED(mm)
+{
+	struct vm_area_struct *vma;
+	unsigned long tmp, e;
+	int unmapped_error = 0, error = 0;
+
+	vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	for (;;) {
+		if (!vma) {
+			error = -ENOMEM;
+			break;
+		}
+		if (start < vma->vm_start) {
+			unmapped_error = -ENOMEM;
+			start = vma->vm_start;
+			if (start >= end)
+				break;
+		}
+		tmp = vma->vm_end < end ? vma->vm_end : end;
+		if (write) {
+			error = madvise_vma_write(mm, vma, start, tmp, advice);
+		} else {
+			error = madvise_vma_pages(mm, vma, start, tmp, advice);
+		}
+		if (error)
+			break;
+		/* continue after the VMA now covering tmp - 1 (it may have merged) */
+		rt_lookup(&mm->mm_mt, tmp - 1, NULL, &e);
+		start = e;
+		if (start >= end)
+			break;
+		vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	}
+	return error ? error : unmapped_error;
+}
+
 int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in,
 		int advice)
 {
 	struct mm_struct *mm = mm_of_user(u);
-	unsigned long len, end, tmp, e;
-	struct vm_area_struct *vma;
-	int unmapped_error = 0, error = 0;
+	unsigned long len, end;
+	int error;
 
 	if (!advice_valid(advice))
 		return -EINVAL;
@@ -315,36 +395,23 @@ int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in
 		return madvise_remove(mm, start, end);
 	case VAS_MADV_POPULATE_READ:
 	case VAS_MADV_POPULATE_WRITE:
-		mmap_write_lock(mm);
+		mmap_read_lock(mm);
 		error = madvise_populate(mm, start, end,
 					 advice == VAS_MADV_POPULATE_WRITE);
-		mmap_write_unlock(mm);
+		mmap_read_unlock(mm);
 		return error;
 	}
-	mmap_write_lock(mm);
-	vma = rt_find(&mm->mm_mt, start, NULL, NULL);
-	for (;;) {
-		if (!vma) {
-			error = -ENOMEM;
-			break;
-		}
-		if (start < vma->vm_start) {
-			unmapped_error = -ENOMEM;
-			start = vma->vm_start;
-			if (start >= end)
-				break;
-		}
-		tmp = vma->vm_end < end ? vma->vm_end : end;
-		error = madvise_vma(mm, vma, start, tmp, advice);
-		if (error)
-			break;
-		/* continue after the VMA now covering tmp - 1 (it may have merged) */
-		rt_lookup(&mm->mm_mt, tmp - 1, NULL, &e);
-		start = e;
-		if (start >= end)
-			break;
-		vma = rt_find(&mm->mm_mt, start, NULL, NULL);
+	/* madvise_need_mmap_write(): only advices that change VMAs */
+	if (advice_changes_flags(advice) || advice == VAS_MADV_GUARD_INSTALL ||
+	    advice == VAS_MADV_COLLAPSE) {
+		mmap_write_lock(mm);
+		error = madvise_walk(mm, start, end, advice, true);
+		mmap_write_unlock(mm);
+	} else {
+		mmap_read_lock(mm);
+		error = madvise_walk(mm, start, end, advice, false);
+		mmap_read_unlock(mm);
 	}
-	mmap_write_unlock(mm);
-	return error ? error : unmapped_error;
+	return error;
 }
+

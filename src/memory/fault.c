@@ -245,21 +245,17 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_file *file = vma->vm_file;
+	unsigned long idx = linear_page_index(vma, addr);
 	unsigned long start = addr, end = addr + PAGE_SIZE, a;
-	struct page *page = NULL;
+	struct page *page;
 	struct pt_lock *ptl;
 	pte_t *ptep;
 
 	/*
-	 * A page reclaim evicted is read back after fault-around has mapped
-	 * what is cached, and mapped with its folio (__do_fault, finish_fault).
+	 * Fault-around first (do_fault_around): the cached pages of the block
+	 * are mapped even when the faulting page then turns out to lie past
+	 * the end of the file (SIGBUS).
 	 */
-	if (!filemap_uncached(file, linear_page_index(vma, addr))) {
-		page = filemap_get_page(file, linear_page_index(vma, addr),
-					FGP_CREAT);
-		if (IS_ERR(page))
-			return page_error(page);
-	}
 	if (!(flags & FAULT_FLAG_NOAROUND)) {
 		start = addr & ~(FAULT_AROUND_BYTES - 1);
 		end = start + FAULT_AROUND_BYTES;
@@ -269,29 +265,44 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
 			end = vma->vm_end;
 	}
 	for (a = start; a < end; a += PAGE_SIZE) {
-		struct page *p = a == addr ? page
-					   : around_page(file,
-							 linear_page_index(vma, a));
+		struct page *p;
 
+		if (a == addr)
+			continue;
+		p = around_page(file, linear_page_index(vma, a));
 		if (!p)
 			continue;
 		ptep = pte_get_locked(mm, a, &ptl);
-		if (!ptep) {
-			put_page(p);
-			if (a == addr)
-				return VM_FAULT_OOM;
-			continue;
-		}
-		if (pte_none(ptep_get(ptep))) {
-			map_page(mm, ptep, p, a == addr ? PTE_ACCESSED : 0);
+		if (ptep && pte_none(ptep_get(ptep))) {
+			map_page(mm, ptep, p, 0);	/* old */
 			p = NULL;
 		}
-		pte_unmap_unlock(ptep, ptl);
+		if (ptep)
+			pte_unmap_unlock(ptep, ptl);
 		if (p)
 			put_page(p);
 	}
-	if (!page)
+	/*
+	 * The faulting page: a page reclaim evicted is read back and mapped
+	 * with its folio (__do_fault, finish_fault); a cached one alone.
+	 */
+	if (filemap_uncached(file, idx))
 		return map_file_folio(vma, addr, PTE_ACCESSED, false);
+	page = filemap_get_page(file, idx, FGP_CREAT);
+	if (IS_ERR(page))
+		return page_error(page);
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep) {
+		put_page(page);
+		return VM_FAULT_OOM;
+	}
+	if (pte_none(ptep_get(ptep))) {
+		map_page(mm, ptep, page, PTE_ACCESSED);
+		page = NULL;
+	}
+	pte_unmap_unlock(ptep, ptl);
+	if (page)
+		put_page(page);
 	return 0;
 }
 

@@ -18,8 +18,7 @@ void mmap_lock_init(struct mmap_lock *l)
 	pthread_mutex_init(&l->m, NULL);
 	pthread_cond_init(&l->readers_cv, NULL);
 	pthread_cond_init(&l->writers_cv, NULL);
-	l->readers = 0;
-	l->writer = false;
+	l->word = 0;
 	l->writers_waiting = 0;
 	l->readers_waiting = 0;
 	l->reader_batch = 0;
@@ -27,8 +26,7 @@ void mmap_lock_init(struct mmap_lock *l)
 
 void mmap_lock_fini(struct mmap_lock *l)
 {
-	VAS_BUG_ON(l->readers || l->writer || l->writers_waiting ||
-		   l->readers_waiting);
+	VAS_BUG_ON(l->word || l->writers_waiting || l->readers_waiting);
 	pthread_cond_destroy(&l->writers_cv);
 	pthread_cond_destroy(&l->readers_cv);
 	pthread_mutex_destroy(&l->m);
@@ -47,11 +45,24 @@ static void unlock_m(struct mmap_lock *l)
 	pthread_mutex_unlock(&l->m);
 }
 
+static uint32_t word(const struct mmap_lock *l)
+{
+	return __atomic_load_n(&l->word, __ATOMIC_ACQUIRE);
+}
+
+/* Turn the fast paths back on once nobody waits. Context: l->m held. */
+static void maybe_clear_slow(struct mmap_lock *l)
+{
+	if (!l->readers_waiting && !l->writers_waiting)
+		__atomic_fetch_and(&l->word, ~MMAP_LOCK_SLOW, __ATOMIC_RELEASE);
+}
+
 /* Admit every queued reader. Context: l->m held, no writer. */
 static void admit_readers(struct mmap_lock *l)
 {
 	if (l->readers_waiting) {
-		l->readers += l->readers_waiting;
+		__atomic_fetch_add(&l->word, (uint32_t)l->readers_waiting,
+				   __ATOMIC_ACQ_REL);
 		l->readers_waiting = 0;
 		l->reader_batch++;
 		pthread_cond_broadcast(&l->readers_cv);
@@ -60,9 +71,17 @@ static void admit_readers(struct mmap_lock *l)
 
 static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
 {
+	uint32_t w = word(l);
+
+	/* fast path: no writer, nobody waiting */
+	while (!(w & (MMAP_LOCK_WRITER | MMAP_LOCK_SLOW)))
+		if (__atomic_compare_exchange_n(&l->word, &w, w + 1, true,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
 	lock_m(l);
-	if (!l->writer && !l->writers_waiting) {
-		l->readers++;
+	if (!(word(l) & MMAP_LOCK_WRITER) && !l->writers_waiting) {
+		__atomic_fetch_add(&l->word, 1, __ATOMIC_ACQUIRE);
 	} else if (try) {
 		unlock_m(l);
 		return false;
@@ -71,9 +90,11 @@ static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
 		unsigned long batch = l->reader_batch;
 
 		*contended = true;
+		__atomic_fetch_or(&l->word, MMAP_LOCK_SLOW, __ATOMIC_ACQ_REL);
 		l->readers_waiting++;
 		while (l->reader_batch == batch)
 			pthread_cond_wait(&l->readers_cv, &l->m);
+		maybe_clear_slow(l);
 	}
 	unlock_m(l);
 	return true;
@@ -81,21 +102,46 @@ static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
 
 static bool __write_lock(struct mmap_lock *l, bool try, bool *contended)
 {
+	uint32_t w = 0;
+
+	if (__atomic_compare_exchange_n(&l->word, &w, MMAP_LOCK_WRITER, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return true;
 	lock_m(l);
-	if (l->writer || l->readers) {
+	if (word(l) & (MMAP_LOCK_WRITER | MMAP_LOCK_READERS)) {
 		if (try) {
 			unlock_m(l);
 			return false;
 		}
 		*contended = true;
+		/* From here on every reader and writer comes through l->m. */
+		__atomic_fetch_or(&l->word, MMAP_LOCK_SLOW, __ATOMIC_ACQ_REL);
 		l->writers_waiting++;
-		while (l->writer || l->readers)
+		while (word(l) & (MMAP_LOCK_WRITER | MMAP_LOCK_READERS))
 			pthread_cond_wait(&l->writers_cv, &l->m);
 		l->writers_waiting--;
 	}
-	l->writer = true;
+	__atomic_fetch_or(&l->word, MMAP_LOCK_WRITER, __ATOMIC_ACQUIRE);
+	maybe_clear_slow(l);
 	unlock_m(l);
 	return true;
+}
+
+/* The slow half of a release: wake whoever goes next. */
+static void release_slow(struct mmap_lock *l, bool was_writer)
+{
+	lock_m(l);
+	if (was_writer) {
+		__atomic_fetch_and(&l->word, ~MMAP_LOCK_WRITER, __ATOMIC_RELEASE);
+		if (l->readers_waiting)
+			admit_readers(l);
+		else if (l->writers_waiting)
+			pthread_cond_signal(&l->writers_cv);
+	} else if (!(word(l) & MMAP_LOCK_READERS) && l->writers_waiting) {
+		pthread_cond_signal(&l->writers_cv);
+	}
+	maybe_clear_slow(l);
+	unlock_m(l);
 }
 
 static void begin_write_seq(struct mm_struct *mm)
@@ -142,13 +188,14 @@ bool mmap_read_trylock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 void mmap_read_unlock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
 	struct mmap_lock *l = &mm->mmap_lock;
+	uint32_t now;
 
 	lockdep_release(l);
-	lock_m(l);
-	VAS_BUG_ON(l->readers <= 0);
-	if (--l->readers == 0 && l->writers_waiting)
-		pthread_cond_signal(&l->writers_cv);
-	unlock_m(l);
+	now = __atomic_sub_fetch(&l->word, 1, __ATOMIC_RELEASE);
+	VAS_BUG_ON((now & MMAP_LOCK_READERS) == MMAP_LOCK_READERS);
+	/* the last reader out wakes a waiting writer */
+	if (unlikely(now & MMAP_LOCK_SLOW) && !(now & MMAP_LOCK_READERS))
+		release_slow(l, false);
 }
 
 static void write_lock(struct mm_struct *mm, bool nested)
@@ -191,17 +238,14 @@ bool mmap_write_trylock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 void mmap_write_unlock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
 	struct mmap_lock *l = &mm->mmap_lock;
+	uint32_t w = MMAP_LOCK_WRITER;
 
 	end_write_seq(mm);
 	lockdep_release(l);
-	lock_m(l);
-	VAS_BUG_ON(!l->writer);
-	l->writer = false;
-	if (l->readers_waiting)
-		admit_readers(l);
-	else if (l->writers_waiting)
-		pthread_cond_signal(&l->writers_cv);
-	unlock_m(l);
+	VAS_BUG_ON(!(word(l) & MMAP_LOCK_WRITER));
+	if (!__atomic_compare_exchange_n(&l->word, &w, 0, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		release_slow(l, true);	/* someone waits */
 }
 
 void mmap_write_downgrade(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
@@ -211,10 +255,12 @@ void mmap_write_downgrade(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 	end_write_seq(mm);
 	lockdep_set_mode(l, LOCK_MODE_READ);
 	lock_m(l);
-	VAS_BUG_ON(!l->writer);
-	l->writer = false;
-	l->readers++;
+	VAS_BUG_ON(!(word(l) & MMAP_LOCK_WRITER));
+	/* one reader (us) before the writer bit goes: no gap for a writer */
+	__atomic_fetch_add(&l->word, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&l->word, ~MMAP_LOCK_WRITER, __ATOMIC_RELEASE);
 	admit_readers(l);
+	maybe_clear_slow(l);
 	unlock_m(l);
 }
 

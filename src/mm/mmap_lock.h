@@ -14,18 +14,43 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
-/* All fields (L: m). */
+/*
+ * The lock word holds the state; the mutex and condition variables only
+ * queue waiters:
+ *   bits 0..27  readers holding the lock
+ *   MMAP_LOCK_WRITER   a writer holds it
+ *   MMAP_LOCK_SLOW     someone waits: every change goes through @m
+ * Uncontended, a reader takes the lock with one compare-and-swap on the
+ * word and releases it with one atomic subtraction; a writer likewise. As
+ * soon as a thread has to wait it sets MMAP_LOCK_SLOW under @m, which
+ * turns every fast path off until the queues are empty again, so the
+ * queueing below (phase-fair) decides who goes next.
+ */
+#define MMAP_LOCK_WRITER (1u << 28)
+#define MMAP_LOCK_SLOW (1u << 29)
+#define MMAP_LOCK_READERS (MMAP_LOCK_WRITER - 1)
+
 struct mmap_lock {
+	uint32_t word;			/* (a) see above */
 	pthread_mutex_t m;
-	pthread_cond_t readers_cv;	/* queued readers wait here */
-	pthread_cond_t writers_cv;	/* waiting writers wait here */
-	int readers;			/* readers holding the lock */
-	bool writer;			/* a writer holds the lock */
-	int writers_waiting;
-	int readers_waiting;
-	unsigned long reader_batch;	/* bumped when queued readers are admitted */
+	pthread_cond_t readers_cv;	/* (m) queued readers wait here */
+	pthread_cond_t writers_cv;	/* (m) waiting writers wait here */
+	int writers_waiting;		/* (m) */
+	int readers_waiting;		/* (m) */
+	unsigned long reader_batch;	/* (m) bumped when readers are admitted */
 };
+
+/* For tests: readers holding @l, and whether a writer does. */
+static inline unsigned int mmap_lock_readers(const struct mmap_lock *l)
+{
+	return __atomic_load_n(&l->word, __ATOMIC_RELAXED) & MMAP_LOCK_READERS;
+}
+static inline bool mmap_lock_writer(const struct mmap_lock *l)
+{
+	return __atomic_load_n(&l->word, __ATOMIC_RELAXED) & MMAP_LOCK_WRITER;
+}
 
 void mmap_lock_init(struct mmap_lock *l);
 void mmap_lock_fini(struct mmap_lock *l);

@@ -154,8 +154,8 @@ TEST(mmap_lock_seq_and_trylocks)
 		EXPECT_EQ(f.mm->mm_lock_seq, seq + 3);
 		mmap_write_downgrade(f.mm);
 		EXPECT_EQ(f.mm->mm_lock_seq, seq + 4);
-		EXPECT_EQ(f.mm->mmap_lock.readers, 1);
-		EXPECT_FALSE(f.mm->mmap_lock.writer);
+		EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 1);
+		EXPECT_FALSE(mmap_lock_writer(&f.mm->mmap_lock));
 		mmap_read_unlock(f.mm);
 	} else {
 		EXPECT_TRUE(!"write_trylock failed on a free lock");
@@ -171,16 +171,16 @@ TEST(mmap_guards_unlock_at_scope_end)
 	fixture_init(&f);
 	{
 		VAS_MMAP_WRITE_GUARD(f.user);
-		EXPECT_TRUE(f.mm->mmap_lock.writer);
+		EXPECT_TRUE(mmap_lock_writer(&f.mm->mmap_lock));
 		ASSERT_NOT_NULL(mk(f.mm, W, W + P, RW));
 	}
-	EXPECT_FALSE(f.mm->mmap_lock.writer);
+	EXPECT_FALSE(mmap_lock_writer(&f.mm->mmap_lock));
 	{
 		VAS_MMAP_READ_GUARD(f.user);
-		EXPECT_EQ(f.mm->mmap_lock.readers, 1);
+		EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 1);
 		EXPECT_NOT_NULL(vas_vma_lookup(f.user, W));
 	}
-	EXPECT_EQ(f.mm->mmap_lock.readers, 0);
+	EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 0);
 	{
 		struct vas_mm_user *extra VAS_MM_USER_SCOPED = vas_mm_get(f.user);
 
@@ -251,5 +251,97 @@ TEST(mmap_lock_is_writer_fair)
 	/* 300 ms of 200 us holds: each side gets well over a handful. */
 	EXPECT_GT(c.writer_rounds, 20);
 	EXPECT_GT(c.reader_rounds, 20);
+	fixture_fini(&f);
+}
+
+/*
+ * The lock word's fast paths against its queues: threads take the lock in
+ * every mode (read, write, both trylocks, write then downgrade) in random
+ * order with no pause, and count who is inside. A writer must be alone; a
+ * reader must see no writer. Under TSan, the word's atomics must order the
+ * data the holders touch.
+ */
+struct excl_ctx {
+	struct vas_mm_user *user;
+	struct mm_struct *mm;
+	int stop;
+	int readers_in, writers_in;	/* (a) */
+	unsigned long data;		/* guarded by the mmap lock */
+	unsigned long bad;
+};
+
+static void check_inside(struct excl_ctx *c, bool writer)
+{
+	int r = __atomic_load_n(&c->readers_in, __ATOMIC_RELAXED);
+	int w = __atomic_load_n(&c->writers_in, __ATOMIC_RELAXED);
+
+	if (writer ? (w != 1 || r != 0) : (w != 0))
+		__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
+}
+
+static void *excl_thread(void *arg)
+{
+	struct excl_ctx *c = arg;
+	uint64_t s = (uint64_t)pthread_self() | 1;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		unsigned long v;
+		int op;
+
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		op = (int)(s % 5);
+		if (op == 0 || (op == 2 && mmap_read_trylock(c->mm))) {
+			if (op == 0)
+				mmap_read_lock(c->mm);
+			__atomic_add_fetch(&c->readers_in, 1, __ATOMIC_RELAXED);
+			check_inside(c, false);
+			v = c->data;
+			(void)v;
+			__atomic_sub_fetch(&c->readers_in, 1, __ATOMIC_RELAXED);
+			mmap_read_unlock(c->mm);
+		} else if (op == 1 || op == 4 ||
+			   (op == 3 && mmap_write_trylock(c->mm))) {
+			if (op != 3)
+				mmap_write_lock(c->mm);
+			__atomic_add_fetch(&c->writers_in, 1, __ATOMIC_RELAXED);
+			check_inside(c, true);
+			c->data++;
+			__atomic_sub_fetch(&c->writers_in, 1, __ATOMIC_RELAXED);
+			if (op == 4) {
+				/* downgrade: now a reader, writers still out */
+				__atomic_add_fetch(&c->readers_in, 1,
+						   __ATOMIC_RELAXED);
+				mmap_write_downgrade(c->mm);
+				check_inside(c, false);
+				__atomic_sub_fetch(&c->readers_in, 1,
+						   __ATOMIC_RELAXED);
+				mmap_read_unlock(c->mm);
+			} else {
+				mmap_write_unlock(c->mm);
+			}
+		}
+	}
+	return NULL;
+}
+
+TEST(mmap_lock_word_excludes_in_every_mode)
+{
+	struct fixture f;
+	struct excl_ctx c = { 0 };
+	pthread_t t[4];
+
+	fixture_init(&f);
+	c.user = f.user;
+	c.mm = f.mm;
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, excl_thread, &c);
+	usleep(500 * 1000);
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(c.bad, 0);
+	EXPECT_GT(c.data, 0);
+	/* the lock ends free, with the fast paths on */
+	EXPECT_EQ(__atomic_load_n(&f.mm->mmap_lock.word, __ATOMIC_RELAXED), 0);
 	fixture_fini(&f);
 }

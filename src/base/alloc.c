@@ -176,28 +176,38 @@ long vas_alloc_live(void)
 #define NODE_POOL 1
 #endif
 
-struct pooled {
-	struct pooled *next;		/* within a list or batch */
-	struct pooled *next_batch;	/* first block of a batch: the next batch */
-};
+/*
+ * The free blocks a thread caches are an array of pointers, and a batch
+ * moved through the global pool is carried by one of its own blocks
+ * holding the pointers to the others: taking a block never reads the
+ * block itself. (A linked list through the blocks would: the blocks come
+ * back through RCU callbacks that run on another CPU, so each pop would
+ * stall on a cache miss.)
+ */
+#define NODE_BATCH 30		/* moved between a thread and the pool */
+#define NODE_LOCAL_MAX 60	/* per-thread cache */
 
-#define NODE_BATCH 32		/* moved between a thread and the pool */
-#define NODE_LOCAL_MAX 64	/* per-thread cache */
+struct node_batch {
+	struct node_batch *next_batch;
+	unsigned int n;				/* pointers in slot[] */
+	void *slot[NODE_BATCH - 1];		/* the rest of the batch */
+};
+_Static_assert(sizeof(struct node_batch) <= VAS_NODE_SIZE,
+	       "a batch must fit in the block that carries it");
 
 /*
- * The global pool is a stack of whole batches (lists of NODE_BATCH
- * blocks): a thread pushes or pops one batch in O(1) under a spinlock
- * held for a few instructions, so the writer and the RCU callback thread
- * never sleep on it.
+ * The global pool is a stack of batches: a thread pushes or pops one in
+ * O(1) under a spinlock held for a few instructions, so the writer and
+ * the RCU callback thread never sleep on it.
  */
 static pthread_spinlock_t pool_lock;
-static struct pooled *pool_batches;	/* (pool_lock) */
-static __vas_tls struct pooled *local;
+static struct node_batch *pool_batches;	/* (pool_lock) */
+static __vas_tls void *local[NODE_LOCAL_MAX];
 static __vas_tls unsigned int local_nr;
 static pthread_key_t pool_key;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-static void pool_push_batch(struct pooled *batch)
+static void pool_push_batch(struct node_batch *batch)
 {
 	pthread_spin_lock(&pool_lock);
 	batch->next_batch = pool_batches;
@@ -205,9 +215,9 @@ static void pool_push_batch(struct pooled *batch)
 	pthread_spin_unlock(&pool_lock);
 }
 
-static struct pooled *pool_pop_batch(void)
+static struct node_batch *pool_pop_batch(void)
 {
-	struct pooled *batch;
+	struct node_batch *batch;
 
 	pthread_spin_lock(&pool_lock);
 	batch = pool_batches;
@@ -217,20 +227,24 @@ static struct pooled *pool_pop_batch(void)
 	return batch;
 }
 
+/* Move up to NODE_BATCH blocks from the top of the cache into a batch. */
+static void local_push_batch(void)
+{
+	unsigned int take = local_nr < NODE_BATCH ? local_nr : NODE_BATCH;
+	struct node_batch *carrier = local[--local_nr];
+
+	carrier->n = take - 1;
+	for (unsigned int i = 0; i < carrier->n; i++)
+		carrier->slot[i] = local[--local_nr];
+	pool_push_batch(carrier);
+}
+
 /* Thread exit: hand the cache back in batches (the last one may be short). */
 static void local_return_all(void *arg)
 {
 	(void)arg;
-	while (local) {
-		struct pooled *batch = local, *b = local;
-
-		for (unsigned int i = 1; i < NODE_BATCH && b->next; i++)
-			b = b->next;
-		local = b->next;
-		b->next = NULL;
-		pool_push_batch(batch);
-	}
-	local_nr = 0;
+	while (local_nr)
+		local_push_batch();
 }
 
 static void pool_key_init(void)
@@ -246,54 +260,43 @@ static void pool_thread_init(void)
 }
 
 /*
- * Grow the calling thread's cache by one chunk of NODE_BATCH blocks from a
- * single aligned allocation (one posix_memalign per 32 nodes instead of
- * one each). Chunks stay in the pool for good: it holds the peak number of
- * nodes ever in use, blocks in flight through RCU included.
+ * Refill the calling thread's empty cache: a batch from the pool, else one
+ * chunk of NODE_BATCH blocks from a single aligned allocation. Chunks stay
+ * in the pool for good: it holds the peak number of nodes ever in use,
+ * blocks in flight through RCU included.
  */
-static bool node_pool_grow(void)
+static bool local_refill(void)
 {
+	struct node_batch *batch;
 	char *chunk;
 
+	pool_thread_init();
+	batch = pool_pop_batch();
+	if (batch) {
+		for (unsigned int i = 0; i < batch->n; i++)
+			local[local_nr++] = batch->slot[i];
+		local[local_nr++] = batch;
+		return true;
+	}
 	if (posix_memalign((void **)&chunk, VAS_NODE_SIZE,
 			   (size_t)VAS_NODE_SIZE * NODE_BATCH) != 0)
 		return false;
-	for (unsigned int i = 0; i < NODE_BATCH; i++) {
-		struct pooled *b = (struct pooled *)(chunk + (size_t)i * VAS_NODE_SIZE);
-
-		b->next = local;
-		local = b;
-	}
-	local_nr += NODE_BATCH;
+	for (unsigned int i = 0; i < NODE_BATCH; i++)
+		local[local_nr++] = chunk + (size_t)i * VAS_NODE_SIZE;
 	return true;
 }
 
 void *vas_node_alloc(enum vas_alloc_site site)
 {
-	struct pooled *b;
 	void *p = NULL;
 
 	if (should_fail(site))
 		return NULL;
 	if (NODE_POOL) {
-		if (!local) {
-			pool_thread_init();
-			local = pool_pop_batch();
-			if (local) {
-				struct pooled *b2 = local;
-
-				local_nr = 1;
-				while ((b2 = b2->next))
-					local_nr++;
-			}
-		}
-		if (!local && !node_pool_grow())
+		if (!local_nr && !local_refill())
 			return NULL;
-		b = local;
-		local = b->next;
-		local_nr--;
 		__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
-		return b;
+		return local[--local_nr];
 	}
 	if (posix_memalign(&p, VAS_NODE_SIZE, VAS_NODE_SIZE) != 0)
 		return NULL;
@@ -303,8 +306,6 @@ void *vas_node_alloc(enum vas_alloc_site site)
 
 void vas_node_free(void *p)
 {
-	struct pooled *b = p, *cut;
-
 	if (!p)
 		return;
 	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
@@ -314,17 +315,7 @@ void vas_node_free(void *p)
 	}
 	if (!local_nr)
 		pool_thread_init();
-	b->next = local;
-	local = b;
-	if (++local_nr <= NODE_LOCAL_MAX)
-		return;
-	/* hand the newest NODE_BATCH blocks to the pool as one batch */
-	cut = local;
-	for (unsigned int i = 1; i < NODE_BATCH; i++)
-		cut = cut->next;
-	b = local;
-	local = cut->next;
-	cut->next = NULL;
-	local_nr -= NODE_BATCH;
-	pool_push_batch(b);
+	if (local_nr == NODE_LOCAL_MAX)
+		local_push_batch();	/* the newest NODE_BATCH go */
+	local[local_nr++] = p;
 }

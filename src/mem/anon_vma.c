@@ -141,18 +141,6 @@ int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma,
 	return ret ? -EFAULT : 0;
 }
 
-bool vma_populate_sigbus(const struct vm_area_struct *vma, unsigned long end)
-{
-	unsigned long last;
-
-	if (!vma->vm_file || vma->vm_file->kind == VAS_FILE_DRIVER)
-		return false;
-	/* the page offset of the last page: pages past i_size SIGBUS */
-	last = vma->vm_pgoff + ((end - 1 - vma->vm_start) >> PAGE_SHIFT);
-	return (unsigned long long)last << PAGE_SHIFT >=
-	       (unsigned long long)i_size_read(vma->vm_file);
-}
-
 int populate_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	struct vm_area_struct *vma;

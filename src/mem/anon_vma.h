@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * anon_vma.h - the anonymous-memory object of VMAs (Linux's anon_vma), at
- * the level vas models it today: its identity decides which VMAs may merge
- * (mm/vma.c is_mergeable_anon_vma), and a VMA gets one on its first
- * anonymous write fault, reusing a compatible neighbour's
- * (find_mergeable_anon_vma). The reverse map of pages comes with them.
+ * anon_vma.h - the anonymous-memory object of VMAs (Linux's anon_vma): its
+ * identity decides which VMAs may merge (mm/vma.c is_mergeable_anon_vma),
+ * and a VMA gets one on its first anonymous write fault, reusing a
+ * compatible neighbour's (find_mergeable_anon_vma). vas keeps no reverse
+ * map: an anonymous page's ->mapping names its anon_vma, never followed.
  *
  * Reference counted: each VMA that points at it holds one reference.
  */
@@ -56,15 +56,6 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma,
 		 unsigned long start, unsigned long end)
 	VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
-
-/**
- * vma_populate_sigbus() - Would faulting [vm_start, @end) of @vma in reach
- * a page past the end of its file or shmem object (a SIGBUS, which the
- * populating calls report as an error)? Driver files have no size: false.
- * Anonymous VMAs: false.
- * Context: mmap lock held; reads i_size, which may change at once.
- */
-bool vma_populate_sigbus(const struct vm_area_struct *vma, unsigned long end);
 
 /** populate_range() - vma_populate() for every VMA in [start, end). */
 int populate_range(struct mm_struct *mm, unsigned long start,

@@ -240,13 +240,12 @@ static struct page *around_page(struct vas_file *file, unsigned long index)
 static vm_fault_t map_file_folio(struct vm_area_struct *vma,
 				 unsigned long addr, pte_t flags, bool dirty);
 
-static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
-				unsigned int flags)
+static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_file *file = vma->vm_file;
 	unsigned long idx = linear_page_index(vma, addr);
-	unsigned long start = addr, end = addr + PAGE_SIZE, a;
+	unsigned long start, end, a;
 	struct page *page;
 	struct pt_lock *ptl;
 	pte_t *ptep;
@@ -256,14 +255,12 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr,
 	 * are mapped even when the faulting page then turns out to lie past
 	 * the end of the file (SIGBUS).
 	 */
-	if (!(flags & FAULT_FLAG_NOAROUND)) {
-		start = addr & ~(FAULT_AROUND_BYTES - 1);
-		end = start + FAULT_AROUND_BYTES;
-		if (start < vma->vm_start)
-			start = vma->vm_start;
-		if (end > vma->vm_end)
-			end = vma->vm_end;
-	}
+	start = addr & ~(FAULT_AROUND_BYTES - 1);
+	end = start + FAULT_AROUND_BYTES;
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
 	for (a = start; a < end; a += PAGE_SIZE) {
 		struct page *p;
 
@@ -580,7 +577,7 @@ none:
 	if (vma->vm_file->kind == VAS_FILE_DRIVER)
 		return do_driver_fault(vma, addr, flags);
 	if (!write)
-		return do_read_fault(vma, addr, flags);
+		return do_read_fault(vma, addr);
 	if (!(vma->vm_flags & VAS_VM_SHARED))
 		return do_cow_fault(vma, addr, flags);
 	return do_shared_fault(vma, addr);

@@ -52,7 +52,6 @@ pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 
 #define FAULT_FLAG_WRITE 0x1u	  /* a store */
 #define FAULT_FLAG_VMA_LOCK 0x2u  /* under the VMA's read lock only */
-#define FAULT_FLAG_NOAROUND 0x4u  /* no fault-around (populate) */
 
 /* vm_fault_t: 0 or one of these. */
 #define VM_FAULT_SIGSEGV 0x1u

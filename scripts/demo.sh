@@ -3,7 +3,8 @@
 # demo.sh - the main job: build vas (release), then
 #  1. the core at work: readers taking VMA locks under RCU while a writer
 #     changes the tree, with the lock statistics printed (examples/demo);
-#  2. the tour: one script of mappings, merges, splits, errors and mremap
+#  2. the tour: one script of mappings, merges, splits, errors, mremap,
+#     and memory (faults, copy-on-write fork, a shared file mapping),
 #     run on the vas model and on this machine's kernel with vasctl diff,
 #     ending with the summary line.
 set -euo pipefail

@@ -224,11 +224,12 @@ void mapping_register(struct vas_file *file);
 
 /**
  * unmap_mapping_range() - Zap the entries that map @file's pages at
- * offsets [@first, @last] in every address space of its machine (private
- * copies too: Linux keeps those for a hole punch, vas does not).
+ * offsets [@first, @last] in every address space of its machine; with
+ * @even_cows (truncation) private copies of those pages too, without (a
+ * hole punch) they stay, as in Linux.
  * Context: no mmap lock held (takes each address space's for read).
  */
 void unmap_mapping_range(struct vas_file *file, unsigned long first,
-			 unsigned long last);
+			 unsigned long last, bool even_cows);
 
 #endif /* VAS_MEMORY_MEMORY_H */

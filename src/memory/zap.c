@@ -55,6 +55,63 @@ unsigned long zap_range(struct mm_struct *mm, unsigned long start,
 	return n;
 }
 
+/*
+ * Call @fn on each entry of [@start, @end) that has a leaf table, with the
+ * table's lock held (ranges without a table are skipped whole). @fn gets
+ * the page behind a present, non-special entry, or NULL.
+ */
+typedef void (*pte_fn)(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+		       struct page *page, void *arg);
+
+static void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, pte_fn fn, void *arg)
+{
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		struct pt_lock *ptl;
+		pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl), pte;
+		struct page *page;
+
+		if (!ptep) {
+			/* no table: on to the next one */
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		pte = ptep_get(ptep);
+		page = pte_present(pte) && !pte_special(pte)
+			       ? pfn_to_page(mm->machine, pte_pfn(pte))
+			       : NULL;
+		fn(mm, ptep, pte, page, arg);
+		pte_unmap_unlock(ptep, ptl);
+	}
+}
+
+static void keep_cows_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+			  struct page *page, void *arg)
+{
+	(void)mm;
+	(void)pte;
+	if (page && !PageAnon(page))
+		zap_one(arg, 0, ptep_get_and_clear(ptep));
+}
+
+/*
+ * zap_range() that keeps anonymous pages: the private copies a hole punch
+ * leaves alone (zap_details.even_cows false).
+ */
+static void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
+				unsigned long end)
+{
+	struct zap_ctx z = { .mm = mm };
+	int i;
+
+	walk_ptes_locked(mm, start, end, keep_cows_one, &z);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (z.rss[i])
+			add_mm_counter(mm, (enum mm_counter)i, z.rss[i]);
+}
+
 void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	unsigned long floor = 0, ceiling = 0, e;
@@ -81,33 +138,22 @@ int move_page_tables(struct mm_struct *mm, unsigned long old,
 	return pt_move_range(mm->pgd, old, new, len);
 }
 
+static void wrprotect_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+			  struct page *page, void *arg)
+{
+	(void)mm;
+	(void)arg;
+	if (!page || !(pte_write(pte) || pte_dirty(pte)))
+		return;
+	if (pte_dirty(pte) && !PageAnon(page))
+		set_page_dirty(page);
+	set_pte(ptep, pte_wrprotect(pte_mkclean(pte)));
+}
+
 void wrprotect_shared_range(struct vm_area_struct *vma, unsigned long start,
 			    unsigned long end)
 {
-	struct mm_struct *mm = vma->vm_mm;
-	unsigned long addr;
-
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		struct pt_lock *ptl;
-		pte_t *ptep, pte;
-		struct page *page;
-
-		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
-		if (!ptep) {
-			/* no table: skip to the next one */
-			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
-			continue;
-		}
-		pte = ptep_get(ptep);
-		if (pte_present(pte) && !pte_special(pte) &&
-		    (pte_write(pte) || pte_dirty(pte))) {
-			page = pfn_to_page(mm->machine, pte_pfn(pte));
-			if (page && pte_dirty(pte) && !PageAnon(page))
-				set_page_dirty(page);
-			set_pte(ptep, pte_wrprotect(pte_mkclean(pte)));
-		}
-		pte_unmap_unlock(ptep, ptl);
-	}
+	walk_ptes_locked(vma->vm_mm, start, end, wrprotect_one, NULL);
 }
 
 /* ---- smaps --------------------------------------------------------------- */
@@ -189,7 +235,7 @@ void smaps_account_vma(struct vm_area_struct *vma, struct mem_size_stats *mss)
  * address spaces instead.
  */
 void unmap_mapping_range(struct vas_file *file, unsigned long first,
-			 unsigned long last)
+			 unsigned long last, bool even_cows)
 {
 	struct vas_machine *machine = file->machine;
 	unsigned long last_id = 0;
@@ -230,7 +276,10 @@ void unmap_mapping_range(struct vas_file *file, unsigned long first,
 			e = vma->vm_end;
 			if (vlast > last)
 				e -= (vlast - last) << PAGE_SHIFT;
-			zap_range(pick, s, e, 0);
+			if (even_cows)
+				zap_range(pick, s, e, 0);
+			else
+				zap_range_keep_cows(pick, s, e);
 		}
 		mmap_read_unlock(pick);
 		mmput(pick);
@@ -241,7 +290,7 @@ static void unmap_mapping_pages(struct vas_file *file, unsigned long first,
 				void *arg)
 {
 	(void)arg;
-	unmap_mapping_range(file, first, ULONG_MAX);
+	unmap_mapping_range(file, first, ULONG_MAX, true);	/* truncation */
 }
 
 void mapping_register(struct vas_file *file)
@@ -282,53 +331,40 @@ int install_guards(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
+static void unguard_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+			struct page *page, void *arg)
+{
+	(void)mm;
+	(void)page;
+	(void)arg;
+	if (pte_is_guard(pte))
+		(void)ptep_get_and_clear(ptep);
+}
+
 void remove_guards(struct mm_struct *mm, unsigned long start,
 		   unsigned long end)
 {
-	unsigned long addr;
-
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		struct pt_lock *ptl;
-		pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
-
-		if (!ptep) {
-			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
-			continue;
-		}
-		if (pte_is_guard(ptep_get(ptep)))
-			(void)ptep_get_and_clear(ptep);
-		pte_unmap_unlock(ptep, ptl);
-	}
+	walk_ptes_locked(mm, start, end, unguard_one, NULL);
 }
 
 /* ---- MADV_FREE and MADV_PAGEOUT ------------------------------------------ */
 
+/* A page another entry maps is left alone. */
+static void lazyfree_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+			 struct page *page, void *arg)
+{
+	(void)mm;
+	(void)arg;
+	if (page && PageAnon(page) && page_mapcount(page) == 1) {
+		set_pte(ptep, pte_mkold(pte_mkclean(pte)));
+		SetPageLazyfree(page);
+	}
+}
+
 void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end)
 {
-	struct mm_struct *mm = vma->vm_mm;
-	unsigned long addr;
-
-	for (addr = start; addr < end; addr += PAGE_SIZE) {
-		struct pt_lock *ptl;
-		pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl), pte;
-		struct page *page;
-
-		if (!ptep) {
-			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
-			continue;
-		}
-		pte = ptep_get(ptep);
-		if (pte_present(pte) && !pte_special(pte)) {
-			page = pfn_to_page(mm->machine, pte_pfn(pte));
-			/* a page another entry maps is left alone */
-			if (page && PageAnon(page) && page_mapcount(page) == 1) {
-				set_pte(ptep, pte_mkold(pte_mkclean(pte)));
-				SetPageLazyfree(page);
-			}
-		}
-		pte_unmap_unlock(ptep, ptl);
-	}
+	walk_ptes_locked(vma->vm_mm, start, end, lazyfree_one, NULL);
 }
 
 /* Drop the clean lazily freed anonymous page mapped at @addr, if any. */

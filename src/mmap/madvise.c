@@ -283,7 +283,9 @@ static int madvise_remove(struct mm_struct *mm, unsigned long start,
 			start = s;
 		}
 		to = e < end ? e : end;
-		if (vma->vm_flags & VAS_VM_LOCKED)
+		if (madvise_sealed(vma, VAS_MADV_REMOVE))
+			err = -EPERM;
+		else if (vma->vm_flags & VAS_VM_LOCKED)
 			err = -EINVAL;
 		else if (!vma->vm_file)
 			err = -EINVAL;
@@ -303,7 +305,8 @@ static int madvise_remove(struct mm_struct *mm, unsigned long start,
 			err = -EOPNOTSUPP;
 		} else {
 			unmap_mapping_range(file, first,
-					    first + ((to - start) >> PAGE_SHIFT) - 1);
+					    first + ((to - start) >> PAGE_SHIFT) - 1,
+					    false);
 			err = filemap_punch_hole(file, first,
 						 (to - start) >> PAGE_SHIFT);
 		}

@@ -46,10 +46,14 @@ static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 	got = vma_modify_flags(mm, vma, start, end, newflags);
 	if (IS_ERR(got))
 		return (int)PTR_ERR(got);
-	/* a locked private VMA that becomes writable is faulted in for write */
+	/*
+	 * A locked private VMA that becomes writable is faulted in for write:
+	 * the range changed only, even when it merged into a larger VMA
+	 * (populate_vma_page_range(vma, start, end)).
+	 */
 	if ((oldflags & (VAS_VM_WRITE | VAS_VM_SHARED | VAS_VM_LOCKED)) ==
 	    VAS_VM_LOCKED && (newflags & VAS_VM_WRITE))
-		mm_populate(mm, got->vm_start, got->vm_end);
+		mm_populate(mm, start, end);
 	return 0;
 }
 

@@ -9,12 +9,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vas/uapi.h>
@@ -26,7 +29,11 @@
 #define SYS_mlock2 325
 #endif
 
-#define FILE_SIZE (8UL << 20)
+/* File sizes: id 2 is short, so that its mappings reach past its end. */
+static unsigned long file_pages(uint32_t id)
+{
+	return id == 2 ? HOST_SHORT_FILE_PAGES : (8UL << 20) / REF_PAGE_SIZE;
+}
 
 static int ret_errno(long r)
 {
@@ -56,7 +63,8 @@ int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
 		snprintf(h->paths[id], sizeof(h->paths[id]), "%s/f%u", h->dir,
 			 id);
 		fd = open(h->paths[id], O_RDWR | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || ftruncate(fd, FILE_SIZE))
+		if (fd < 0 ||
+		    ftruncate(fd, (off_t)(file_pages(id) * REF_PAGE_SIZE)))
 			return -errno;
 		if (ro) {
 			close(fd);
@@ -65,7 +73,7 @@ int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
 				return -errno;
 		}
 		h->fds[id] = fd;
-		ref_file_set(m, id, true, !ro);
+		ref_file_set(m, id, true, !ro, file_pages(id));
 	}
 	n = host_vmas(h, v, 1);
 	if (n < 0)
@@ -183,14 +191,295 @@ int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
 	return 0;
 }
 
+/* ---- user access ---------------------------------------------------------- */
+
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_sig;
+static volatile unsigned long fault_page;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/*
+ * The loop of host_access(): stores or loads byte by byte, recording the
+ * page being accessed in fault_page before touching it. Out of line, so
+ * that no local of host_access() lives across siglongjmp().
+ */
+static __attribute__((noinline)) uint64_t
+access_pages(unsigned long addr, unsigned long end, bool write, int byte,
+	     unsigned char *out)
+{
+	unsigned long cur = addr;
+	uint64_t h = REF_FNV_BASIS;
+
+	while (cur < end) {
+		unsigned long next = (cur & ~(REF_PAGE_SIZE - 1)) + REF_PAGE_SIZE;
+
+		if (next > end)
+			next = end;
+		fault_page = cur & ~(REF_PAGE_SIZE - 1);
+		if (out) {	/* the first load faults, if any */
+			(void)*(volatile unsigned char *)cur;
+			memcpy(out + (cur - addr), (const void *)cur, next - cur);
+			cur = next;
+			continue;
+		}
+		for (unsigned long p = cur; p < next; p++) {
+			volatile unsigned char *b = (volatile unsigned char *)p;
+
+			if (write) {
+				*b = (unsigned char)byte;
+			} else {
+				h ^= *b;
+				h *= REF_FNV_PRIME;
+			}
+		}
+		cur = next;
+	}
+	return write ? 0 : h;
+}
+
+/*
+ * Store @byte into or load [addr, addr + len) with faults caught; loads
+ * are hashed, or copied to @out if not NULL.
+ */
+static int host_access(struct host_env *h, unsigned long addr,
+		       unsigned long len, bool write, int byte,
+		       unsigned char *out, struct ref_access *res)
+{
+	struct sigaction sa, old_segv, old_bus;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (!in_window(h, addr, len))
+		return -EDOM;	/* never touch memory outside the window */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	if (sigsetjmp(fault_jmp, 1) == 0) {
+		res->hash = access_pages(addr, addr + len, write, byte, out);
+		ret = 0;
+	} else {
+		res->signo = fault_sig == SIGBUS ? REF_SIGBUS : REF_SIGSEGV;
+		res->fault_addr = fault_page;
+		ret = -EFAULT;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return ret;
+}
+
+int host_write(struct host_env *h, unsigned long addr, unsigned long len,
+	       int byte, struct ref_access *res)
+{
+	return host_access(h, addr, len, true, byte, NULL, res);
+}
+
+int host_read(struct host_env *h, unsigned long addr, unsigned long len,
+	      struct ref_access *res)
+{
+	return host_access(h, addr, len, false, 0, NULL, res);
+}
+
+int host_read_bytes(struct host_env *h, unsigned long addr, unsigned long len,
+		    void *buf, struct ref_access *res)
+{
+	int ret = host_access(h, addr, len, false, 0, buf, res);
+
+	res->hash = 0;
+	return ret;
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+struct child_req {
+	int op;			/* 0: exit, 1: write, 2: read, 3: read bytes,
+				 * 4: read the bytes of len pages, one by one */
+	int byte;
+	unsigned long addr, len;
+};
+
+struct child_resp {
+	int ret;
+	struct ref_access acc;
+};
+
+static bool full_io(ssize_t (*io)(int, void *, size_t), int fd, void *buf,
+		    size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = io(fd, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		len -= (size_t)r;
+	}
+	return true;
+}
+
+static ssize_t write_fd(int fd, void *buf, size_t len)
+{
+	return write(fd, buf, len);
+}
+
+/* The child's loop: serve accesses until told to exit or the pipe closes. */
+static void __attribute__((noreturn))
+child_serve(struct host_env *h, int in, int out)
+{
+	struct child_req q;
+	unsigned char *buf = malloc(REF_PAGE_SIZE);
+
+	while (buf && full_io(read, in, &q, sizeof(q)) && q.op) {
+		struct child_resp r = { 0 };
+		bool bytes = q.op == 3 && q.len <= REF_PAGE_SIZE;
+
+		if (q.op == 4) {	/* one page after the other */
+			for (unsigned long k = 0; k < q.len; k++) {
+				r.ret = host_access(h, q.addr + k * REF_PAGE_SIZE,
+						    REF_PAGE_SIZE, false, 0, buf,
+						    &r.acc);
+				if (!full_io(write_fd, out, &r, sizeof(r)) ||
+				    !full_io(write_fd, out, buf, REF_PAGE_SIZE))
+					_exit(1);
+			}
+			continue;
+		}
+		r.ret = host_access(h, q.addr, q.len, q.op == 1, q.byte,
+				    bytes ? buf : NULL, &r.acc);
+		if (!full_io(write_fd, out, &r, sizeof(r)) ||
+		    (bytes && !full_io(write_fd, out, buf, q.len)))
+			break;
+	}
+	_exit(0);	/* no atexit handlers, no leak check of a copy */
+}
+
+int host_fork(struct host_env *h, struct host_child *ch)
+{
+	int req[2], resp[2];
+	pid_t pid;
+
+	if (pipe(req))
+		return -errno;
+	if (pipe(resp)) {
+		int err = -errno;
+
+		close(req[0]);
+		close(req[1]);
+		return err;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(req[0]);
+		close(req[1]);
+		close(resp[0]);
+		close(resp[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(req[1]);
+		close(resp[0]);
+		child_serve(h, req[0], resp[1]);
+	}
+	close(req[0]);
+	close(resp[1]);
+	ch->pid = pid;
+	ch->cmd_fd = req[1];
+	ch->res_fd = resp[0];
+	return 0;
+}
+
+int host_child_access(struct host_child *ch, bool write, unsigned long addr,
+		      unsigned long len, int byte, struct ref_access *res)
+{
+	struct child_req q = { .op = write ? 1 : 2, .byte = byte,
+			       .addr = addr, .len = len };
+	struct child_resp r;
+
+	if (!full_io(write_fd, ch->cmd_fd, &q, sizeof(q)) ||
+	    !full_io(read, ch->res_fd, &r, sizeof(r)))
+		return -EPIPE;
+	*res = r.acc;
+	return r.ret;
+}
+
+int host_child_read_bytes(struct host_child *ch, unsigned long addr,
+			  unsigned long len, void *buf, struct ref_access *res)
+{
+	struct child_req q = { .op = 3, .addr = addr, .len = len };
+	struct child_resp r;
+
+	if (len > REF_PAGE_SIZE)
+		return -EINVAL;
+	if (!full_io(write_fd, ch->cmd_fd, &q, sizeof(q)) ||
+	    !full_io(read, ch->res_fd, &r, sizeof(r)) ||
+	    !full_io(read, ch->res_fd, buf, len))
+		return -EPIPE;
+	*res = r.acc;
+	res->hash = 0;
+	return r.ret;
+}
+
+int host_child_read_pages(struct host_child *ch, unsigned long addr,
+			  unsigned long n, void *buf, int *ret,
+			  struct ref_access *res)
+{
+	struct child_req q = { .op = 4, .addr = addr, .len = n };
+
+	if (!full_io(write_fd, ch->cmd_fd, &q, sizeof(q)))
+		return -EPIPE;
+	for (unsigned long k = 0; k < n; k++) {
+		struct child_resp r;
+
+		if (!full_io(read, ch->res_fd, &r, sizeof(r)) ||
+		    !full_io(read, ch->res_fd,
+			     (unsigned char *)buf + k * REF_PAGE_SIZE,
+			     REF_PAGE_SIZE))
+			return -EPIPE;
+		ret[k] = r.ret;
+		res[k] = r.acc;
+		res[k].hash = 0;
+	}
+	return 0;
+}
+
+int host_child_end(struct host_child *ch)
+{
+	struct child_req q = { 0 };
+	int status = 0;
+
+	(void)full_io(write_fd, ch->cmd_fd, &q, sizeof(q));
+	close(ch->cmd_fd);
+	close(ch->res_fd);
+	if (waitpid(ch->pid, &status, 0) < 0)
+		return -errno;
+	ch->pid = 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
 /* ---- /proc/self/smaps ---------------------------------------------------- */
 
 static char *smaps_buf;
 static size_t smaps_cap;
 
-static int read_smaps(size_t *lenp)
+static int read_smaps(const char *path, size_t *lenp)
 {
-	int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
 
 	if (fd < 0)
@@ -239,25 +528,50 @@ static uint32_t fileid_of(const struct host_env *h, const char *path,
 	return 0xffff;
 }
 
-int host_vmas(struct host_env *h, struct ref_vma *out, int max)
+static int vmas_of(struct host_env *h, const char *path, struct ref_vma *out,
+		   int max)
 {
 	size_t len;
 	int n = 0, err;
 	bool in = false;
+	long swap = 0;
 	char *line, *next;
 
-	err = read_smaps(&len);
+	err = read_smaps(path, &len);
 	if (err)
 		return err;
 	for (line = smaps_buf; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
+		/* field lines start with a capital, headers with [0-9a-f] */
+		if (*line >= 'A' && *line <= 'Z') {
+			if (!in)
+				continue;
+		} else if (!((*line >= '0' && *line <= '9') ||
+			     (*line >= 'a' && *line <= 'f'))) {
+			continue;
+		}
+		if (!strncmp(line, "Anonymous:", 10)) {
+			out[n].rss_anon = strtol(line + 10, NULL, 10) /
+					  (long)(REF_PAGE_SIZE / 1024);
+			continue;
+		}
+		if (!strncmp(line, "Swap:", 5)) {
+			swap = strtol(line + 5, NULL, 10) /
+			       (long)(REF_PAGE_SIZE / 1024);
+			continue;
+		}
 		if (!strncmp(line, "VmFlags:", 8)) {
 			char *p = line + 8;
 
-			if (!in)
-				continue;
+			/*
+			 * An anonymous page swapped out moves from Anonymous
+			 * to Swap; for shmem, Swap counts shmem pages.
+			 */
+			if (out[n].fileid < REF_FILEID_SHMEM)
+				out[n].rss_anon += swap;
+			swap = 0;
 			out[n].flags = 0;
 			while (*p) {
 				uint64_t f;
@@ -277,14 +591,16 @@ int host_vmas(struct host_env *h, struct ref_vma *out, int max)
 		/* a header: "start-end perms offset dev inode path" */
 		{
 			unsigned long s, e, off, ino;
-			char perms[8], dev[16];
+			char perms[8], dev[16], *p;
 			int pos = 0;
 
+			/* most VMAs are outside the window: look before parsing */
+			s = strtoul(line, &p, 16);
+			if (*p != '-' || s >= h->base + h->npages * REF_PAGE_SIZE ||
+			    strtoul(p + 1, NULL, 16) <= h->base)
+				continue;
 			if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &s, &e,
 				   perms, &off, dev, &ino, &pos) < 6)
-				continue;
-			if (e <= h->base ||
-			    s >= h->base + h->npages * REF_PAGE_SIZE)
 				continue;
 			if (n >= max)
 				return n;
@@ -293,10 +609,25 @@ int host_vmas(struct host_env *h, struct ref_vma *out, int max)
 			out[n].end = e;
 			out[n].pgoff = off / REF_PAGE_SIZE;
 			out[n].anon = 0;
+			out[n].rss_anon = -1;
 			out[n].fileid = fileid_of(h, line + pos, ino);
 			if (!out[n].fileid)
 				out[n].pgoff = REF_PGOFF_UNKNOWN;
 		}
 	}
 	return n;
+}
+
+int host_vmas(struct host_env *h, struct ref_vma *out, int max)
+{
+	return vmas_of(h, "/proc/self/smaps", out, max);
+}
+
+int host_child_vmas(struct host_env *h, const struct host_child *ch,
+		    struct ref_vma *out, int max)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)ch->pid);
+	return vmas_of(h, path, out, max);
 }

@@ -10,6 +10,8 @@
 #include "refmodel.h"
 
 #define HOST_NFILES 3	/* file ids 1..3; id 3 is opened read-only */
+/* Files 1 and 3 are 8 MiB, file 2 this many pages (mappings pass its end). */
+#define HOST_SHORT_FILE_PAGES 48
 
 struct host_env {
 	unsigned long base, npages;
@@ -48,11 +50,59 @@ int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
 		unsigned long *out);
 
 /*
+ * host_write() - Store @byte into [@addr, @addr + @len) byte by byte;
+ * host_read() - load and hash the bytes (FNV-1a 64), as ref_write() and
+ * ref_read() describe. SIGSEGV and SIGBUS are caught (handlers installed
+ * around the access only) and end the access at the faulting page.
+ * Return: 0, -EFAULT with @res's signal and page, or -EDOM if the range
+ * leaves the window (nothing is touched).
+ */
+int host_write(struct host_env *h, unsigned long addr, unsigned long len,
+	       int byte, struct ref_access *res);
+int host_read(struct host_env *h, unsigned long addr, unsigned long len,
+	      struct ref_access *res);
+/* host_read() that copies the bytes to @buf (res->hash stays 0). */
+int host_read_bytes(struct host_env *h, unsigned long addr, unsigned long len,
+		    void *buf, struct ref_access *res);
+
+/* A forked copy of the test process that makes accesses on request. */
+struct host_child {
+	int pid;
+	int cmd_fd, res_fd;	/* pipes to and from it */
+};
+
+/*
+ * host_fork() - fork(2) the test process; the child serves
+ * host_child_access() requests until host_child_end(). Return: 0 or -errno.
+ */
+int host_fork(struct host_env *h, struct host_child *ch);
+/* host_write() / host_read() (@write) in the child; -EPIPE if it is gone. */
+int host_child_access(struct host_child *ch, bool write, unsigned long addr,
+		      unsigned long len, int byte, struct ref_access *res);
+/* host_read_bytes() in the child, @len <= REF_PAGE_SIZE. */
+int host_child_read_bytes(struct host_child *ch, unsigned long addr,
+			  unsigned long len, void *buf, struct ref_access *res);
+/*
+ * host_child_read_bytes() of the @n pages from @addr, page by page, in one
+ * request: page k's result in @ret[k] and @res[k], its bytes at @buf + k
+ * pages. Return: 0, or -EPIPE if the child is gone.
+ */
+int host_child_read_pages(struct host_child *ch, unsigned long addr,
+			  unsigned long n, void *buf, int *ret,
+			  struct ref_access *res);
+/* Tell the child to exit and reap it. Return: 0 if it exited cleanly. */
+int host_child_end(struct host_child *ch);
+
+/*
  * host_vmas() - The VMAs of the window from /proc/self/smaps: flags from
  * VmFlags (an unknown mnemonic sets bit 63), file id from the path
  * (shared anonymous memory: REF_FILEID_SHMEM + inode), pgoff from the
- * offset column. Return: their number (<= @max), or -errno.
+ * offset column, rss_anon from Anonymous (plus Swap but for shmem).
+ * Return: their number (<= @max), or -errno.
  */
 int host_vmas(struct host_env *h, struct ref_vma *out, int max);
+/* host_vmas() of the child's window, from /proc/PID/smaps. */
+int host_child_vmas(struct host_env *h, const struct host_child *ch,
+		    struct ref_vma *out, int max);
 
 #endif /* VAS_TESTS_HOST_OPS_H */

@@ -40,21 +40,101 @@ int ref_init(struct ref_model *m, unsigned long base, unsigned long npages)
 	return 0;
 }
 
+static void object_fini(struct ref_object *o)
+{
+	if (!o->page)
+		return;
+	for (unsigned long k = 0; k < o->npages; k++)
+		free(o->page[k]);
+	free(o->page);
+	o->page = NULL;
+}
+
 void ref_fini(struct ref_model *m)
 {
+	for (unsigned long i = 0; i < m->npages; i++)
+		free(m->pg[i].data);
 	free(m->pg);
 	m->pg = NULL;
-	free(m->shmem_pages);
-	m->shmem_pages = NULL;
+	if (m->objects) {
+		m->objects->nborrowers--;
+		return;
+	}
+	if (m->nborrowers)
+		abort();	/* a model that uses our objects outlives us */
+	for (uint32_t id = 0; id < REF_MAX_FILES; id++)
+		object_fini(&m->files[id].obj);
+	for (uint32_t k = 0; k < m->next_shmem - REF_FILEID_SHMEM; k++)
+		object_fini(&m->shmem[k]);
+	free(m->shmem);
+	m->shmem = NULL;
 }
 
 void ref_file_set(struct ref_model *m, uint32_t id, bool readable,
-		  bool writable)
+		  bool writable, unsigned long npages)
 {
 	if (id == 0 || id >= REF_MAX_FILES)
 		abort();
 	m->files[id].readable = readable;
 	m->files[id].writable = writable;
+	object_fini(&m->files[id].obj);
+	m->files[id].obj.npages = npages;
+}
+
+static unsigned char *page_dup(const unsigned char *p)
+{
+	unsigned char *q;
+
+	if (!p)
+		return NULL;
+	q = malloc(REF_PAGE_SIZE);
+	if (!q)
+		abort();
+	memcpy(q, p, REF_PAGE_SIZE);
+	return q;
+}
+
+static void object_dup(struct ref_object *dst, const struct ref_object *src)
+{
+	*dst = *src;
+	if (!src->page)
+		return;
+	dst->page = calloc(src->npages, sizeof(*dst->page));
+	if (!dst->page)
+		abort();
+	for (unsigned long k = 0; k < src->npages; k++)
+		dst->page[k] = page_dup(src->page[k]);
+}
+
+void ref_clone(struct ref_model *dst, struct ref_model *src,
+	       bool share_objects)
+{
+	size_t nshmem = src->next_shmem - REF_FILEID_SHMEM;
+
+	*dst = *src;
+	dst->objects = NULL;
+	dst->nborrowers = 0;
+	if (share_objects) {
+		dst->objects = src->objects ? src->objects : src;
+		dst->objects->nborrowers++;
+	}
+	dst->pg = malloc(src->npages * sizeof(*dst->pg));
+	if (!dst->pg)
+		abort();
+	for (unsigned long i = 0; i < src->npages; i++) {
+		dst->pg[i] = src->pg[i];
+		dst->pg[i].data = page_dup(src->pg[i].data);
+	}
+	if (share_objects)
+		return;
+	dst->shmem = malloc((src->shmem_cap ? src->shmem_cap : 1) *
+			    sizeof(*dst->shmem));
+	if (!dst->shmem)
+		abort();
+	for (uint32_t id = 0; id < REF_MAX_FILES; id++)
+		object_dup(&dst->files[id].obj, &src->files[id].obj);
+	for (size_t k = 0; k < nshmem; k++)
+		object_dup(&dst->shmem[k], &src->shmem[k]);
 }
 
 bool ref_in_window(const struct ref_model *m, unsigned long addr,
@@ -108,6 +188,114 @@ static bool range_has_hole(const struct ref_model *m, unsigned long s,
 	return false;
 }
 
+/* ---- page contents ------------------------------------------------------ */
+
+static const unsigned char zero_page[REF_PAGE_SIZE];
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		abort();	/* a test helper: no way to go on */
+	return p;
+}
+
+/* The object behind mapped page @i: its file or shmem object, or NULL. */
+static struct ref_object *object_of(struct ref_model *m, unsigned long i)
+{
+	uint32_t id = m->pg[i].fileid;
+	struct ref_model *o = m->objects ? m->objects : m;
+
+	if (id >= REF_FILEID_SHMEM)
+		return &o->shmem[id - REF_FILEID_SHMEM];
+	return id ? &o->files[id].obj : NULL;
+}
+
+/*
+ * Would a fault on mapped page @i find no page to map (SIGBUS)? Only a
+ * page without its own copy faults on its object; past the end of the
+ * object filemap_fault() / shmem_fault() return VM_FAULT_SIGBUS.
+ */
+static bool past_eof(struct ref_model *m, unsigned long i)
+{
+	struct ref_object *o = object_of(m, i);
+
+	return !m->pg[i].data && o && m->pg[i].pgoff >= o->npages;
+}
+
+/* The bytes mapped page @i shows (not past_eof()). */
+static const unsigned char *page_view(struct ref_model *m, unsigned long i)
+{
+	struct ref_object *o = object_of(m, i);
+
+	if (m->pg[i].data)
+		return m->pg[i].data;
+	if (!o || !o->page || !o->page[m->pg[i].pgoff])
+		return zero_page;
+	return o->page[m->pg[i].pgoff];
+}
+
+/* The object's page for a store through a shared mapping (not past_eof()). */
+static unsigned char *object_page(struct ref_model *m, unsigned long i)
+{
+	struct ref_object *o = object_of(m, i);
+	uint64_t k = m->pg[i].pgoff;
+
+	if (!o)
+		abort();	/* a shared VMA has an object */
+	if (!o->page) {
+		o->page = calloc(o->npages, sizeof(*o->page));
+		if (!o->page)
+			abort();
+	}
+	if (!o->page[k]) {
+		o->page[k] = xmalloc(REF_PAGE_SIZE);
+		memset(o->page[k], 0, REF_PAGE_SIZE);
+	}
+	return o->page[k];
+}
+
+/*
+ * Give private page @i its anonymous page, a copy of what it shows (the
+ * write fault's copy on write: do_anonymous_page(), do_cow_fault(),
+ * wp_page_copy()). The caller did anon_prepare() on its VMA.
+ */
+static unsigned char *cow_page(struct ref_model *m, unsigned long i)
+{
+	if (!m->pg[i].data) {
+		unsigned char *p = xmalloc(REF_PAGE_SIZE);
+
+		memcpy(p, page_view(m, i), REF_PAGE_SIZE);
+		m->pg[i].data = p;
+	}
+	return m->pg[i].data;
+}
+
+/* zap_pte_range() on private page @i: its anonymous page goes. */
+static void zap_page(struct ref_model *m, unsigned long i)
+{
+	free(m->pg[i].data);
+	m->pg[i].data = NULL;
+}
+
+/* A private VMA (copy on write) when @flags allow writing. */
+static bool is_cow(uint64_t flags)
+{
+	return !(flags & VAS_VM_SHARED);
+}
+
+uint64_t ref_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t k = 0; k < n; k++) {
+		h ^= b[k];
+		h *= REF_FNV_PRIME;
+	}
+	return h;
+}
+
 /* The VMA (run of pages with one identity) that contains mapped page @i. */
 static void run_of(const struct ref_model *m, unsigned long i,
 		   unsigned long *s, unsigned long *e)
@@ -135,6 +323,7 @@ static void vma_of(const struct ref_model *m, unsigned long i,
 	v->fileid = m->pg[s].fileid;
 	v->pgoff = m->pg[s].pgoff;
 	v->anon = m->pg[s].anon;
+	v->rss_anon = -1;	/* ref_vmas() counts it */
 }
 
 int ref_vmas(const struct ref_model *m, struct ref_vma *out, int max)
@@ -142,15 +331,24 @@ int ref_vmas(const struct ref_model *m, struct ref_vma *out, int max)
 	int n = 0;
 
 	for (unsigned long i = 0; i < m->npages && n < max;) {
-		if (!m->pg[i].mapped) {
+		const struct ref_page *p = &m->pg[i];
+		unsigned long e = i;
+		long rss = 0;
+
+		if (!p->mapped) {
 			i++;
 			continue;
 		}
-		vma_of(m, i, &out[n]);
-		i = out[n].end;
-		out[n].start = paddr(m, out[n].start);
-		out[n].end = paddr(m, out[n].end);
-		n++;
+		/* one pass: a VMA starts at i (run_of() would find the same) */
+		for (; e < m->npages && m->pg[e].mapped &&
+		       m->pg[e].vid == p->vid; e++)
+			rss += m->pg[e].data != NULL;
+		out[n++] = (struct ref_vma){
+			.start = paddr(m, i), .end = paddr(m, e),
+			.flags = p->flags, .fileid = p->fileid,
+			.pgoff = p->pgoff, .anon = p->anon, .rss_anon = rss,
+		};
+		i = e;
 	}
 	return n;
 }
@@ -303,24 +501,30 @@ static void anon_prepare(struct ref_model *m, unsigned long i)
 
 /*
  * populate_vma_page_range() on [s, e) inside one VMA: a private writable
- * VMA takes write faults (CoW), so it gets an anon_vma; PROT_NONE fails
- * with -EFAULT; VM_LOCKONFAULT populates nothing.
+ * VMA takes write faults (FOLL_WRITE: copy on write of every page, and an
+ * anon_vma, prepared before the fault looks at the file); others take
+ * read faults, which change nothing modelled. PROT_NONE fails with
+ * -EFAULT; VM_LOCKONFAULT populates nothing; a page past the end of its
+ * file or shmem object (SIGBUS) stops it with -EFAULT, the pages before
+ * it populated.
  */
 static int populate_vma(struct ref_model *m, unsigned long s, unsigned long e)
 {
 	uint64_t f = m->pg[s].flags;
-	uint32_t id = m->pg[s].fileid;
+	bool write = (f & (VAS_VM_WRITE | VAS_VM_SHARED)) == VAS_VM_WRITE;
 
 	if (f & VAS_VM_LOCKONFAULT)
 		return 0;
 	if (!(f & VM_ACCESS))
 		return -EFAULT;
-	/* past the end of a shmem object (grown by mremap): SIGBUS */
-	if (id >= REF_FILEID_SHMEM &&
-	    m->pg[e - 1].pgoff >= m->shmem_pages[id - REF_FILEID_SHMEM])
-		return -EFAULT;
-	if ((f & (VAS_VM_WRITE | VAS_VM_SHARED)) == VAS_VM_WRITE)
+	if (write)
 		anon_prepare(m, s);
+	for (unsigned long i = s; i < e; i++) {
+		if (past_eof(m, i))
+			return -EFAULT;
+		if (write)
+			cow_page(m, i);
+	}
 	return 0;
 }
 
@@ -356,8 +560,10 @@ static void unmap_pages(struct ref_model *m, unsigned long s, unsigned long e)
 {
 	split_at(m, s);
 	split_at(m, e);
-	for (unsigned long i = s; i < e; i++)
+	for (unsigned long i = s; i < e; i++) {
+		zap_page(m, i);
 		memset(&m->pg[i], 0, sizeof(m->pg[i]));
+	}
 }
 
 /*
@@ -382,6 +588,29 @@ static int gather_munmap(struct ref_model *m, unsigned long s, unsigned long e)
 }
 
 /* ---- mmap / munmap ------------------------------------------------------- */
+
+/*
+ * Free the bytes of the shmem objects that no page maps any more (they
+ * cannot be reached again: the model has no other handle on them).
+ */
+static void shmem_gc(struct ref_model *m)
+{
+	size_t n = m->next_shmem - REF_FILEID_SHMEM;
+	bool *used;
+
+	if (m->nborrowers)
+		return;	/* another model (a child) may still map them */
+	used = calloc(n ? n : 1, sizeof(*used));
+	if (!used)
+		return;
+	for (unsigned long i = 0; i < m->npages; i++)
+		if (m->pg[i].mapped && m->pg[i].fileid >= REF_FILEID_SHMEM)
+			used[m->pg[i].fileid - REF_FILEID_SHMEM] = true;
+	for (size_t k = 0; k < n; k++)
+		if (!used[k])
+			object_fini(&m->shmem[k]);
+	free(used);
+}
 
 static uint64_t calc_vm_prot_bits(int prot)
 {
@@ -502,18 +731,21 @@ int ref_mmap(struct ref_model *m, unsigned long addr, unsigned long len,
 
 		if (k >= m->shmem_cap) {
 			size_t cap = m->shmem_cap ? 2 * m->shmem_cap : 256;
-			unsigned long *p = realloc(m->shmem_pages,
-						   cap * sizeof(*p));
+			struct ref_object *p = realloc(m->shmem,
+						       cap * sizeof(*p));
 
 			if (!p)
 				return -ENOMEM;
-			m->shmem_pages = p;
+			m->shmem = p;
 			m->shmem_cap = cap;
 		}
-		m->shmem_pages[k] = e - s;
+		if (k % 64 == 63)
+			shmem_gc(m);
+		m->shmem[k] = (struct ref_object){ .npages = e - s };
 		fileid = m->next_shmem++;
 	}
 	for (unsigned long i = s; i < e; i++) {
+		zap_page(m, i);	/* none: gather_munmap() dropped it */
 		m->pg[i].mapped = true;
 		m->pg[i].flags = vm_flags;
 		m->pg[i].fileid = fileid;
@@ -687,9 +919,116 @@ static bool madvise_valid(int advice)
 	case VAS_MADV_HUGEPAGE:
 	case VAS_MADV_NOHUGEPAGE:
 		return true;
+	case VAS_MADV_DONTNEED:
+	case VAS_MADV_DONTNEED_LOCKED:
+	case VAS_MADV_REMOVE:
+	case VAS_MADV_POPULATE_READ:
+	case VAS_MADV_POPULATE_WRITE:
+		return true;
 	default:
 		return false;
 	}
+}
+
+/* is_discard(): the advices mseal refuses on read-only anonymous memory. */
+static bool madvise_discards(int advice)
+{
+	switch (advice) {
+	case VAS_MADV_DONTNEED:
+	case VAS_MADV_DONTNEED_LOCKED:
+	case VAS_MADV_REMOVE:
+	case VAS_MADV_DONTFORK:
+	case VAS_MADV_WIPEONFORK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * madvise_dontneed_free() on [s, e) of one VMA: zap the range. Private
+ * pages lose their anonymous pages (they show zeros or the file again);
+ * shared pages keep their bytes in the object.
+ */
+static int madvise_dontneed(struct ref_model *m, unsigned long s,
+			    unsigned long e, int advice)
+{
+	uint64_t f = m->pg[s].flags;
+
+	/* madvise_dontneed_free_valid_vma() */
+	if (advice == VAS_MADV_DONTNEED && (f & VAS_VM_LOCKED))
+		return -EINVAL;
+	if (f & VAS_VM_PFNMAP)
+		return -EINVAL;
+	for (unsigned long i = s; i < e; i++)
+		zap_page(m, i);
+	return 0;
+}
+
+/*
+ * madvise_remove() on [s, e) of one VMA: punch a hole in the object
+ * (vfs_fallocate(PUNCH_HOLE | KEEP_SIZE)). Every mapping of it shows
+ * zeros there, but private copies of its pages stay (even_cows == 0).
+ */
+static int madvise_remove(struct ref_model *m, unsigned long s,
+			  unsigned long e)
+{
+	uint64_t f = m->pg[s].flags;
+	struct ref_object *o;
+
+	if (f & VAS_VM_LOCKED)
+		return -EINVAL;
+	o = object_of(m, s);
+	if (!o)
+		return -EINVAL;
+	if ((f & (VAS_VM_SHARED | VAS_VM_MAYWRITE)) !=
+	    (VAS_VM_SHARED | VAS_VM_MAYWRITE))
+		return -EACCES;
+	for (unsigned long i = s; i < e; i++) {
+		uint64_t k = m->pg[i].pgoff;
+
+		if (o->page && k < o->npages) {
+			free(o->page[k]);
+			o->page[k] = NULL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * madvise_populate() (faultin_page_range() without FOLL_FORCE): fault
+ * [s, e) in VMA by VMA. A hole is -ENOMEM at once; a VMA without the
+ * access (VM_WRITE for a write, VM_READ for a read) is -EINVAL; a page
+ * past the end of its object is -EFAULT. The pages before stay faulted.
+ */
+static int madvise_populate(struct ref_model *m, unsigned long s,
+			    unsigned long e, bool write)
+{
+	for (unsigned long i = s; i < e;) {
+		unsigned long vs, ve, t;
+		uint64_t f;
+		bool cow;
+
+		if (!m->pg[i].mapped)
+			return -ENOMEM;
+		run_of(m, i, &vs, &ve);
+		t = ve < e ? ve : e;
+		f = m->pg[i].flags;
+		if (f & (VAS_VM_IO | VAS_VM_PFNMAP))
+			return -EINVAL;
+		if (!(f & (write ? VAS_VM_WRITE : VAS_VM_READ)))
+			return -EINVAL;
+		cow = write && is_cow(f);
+		if (cow)
+			anon_prepare(m, i);
+		for (; i < t; i++) {
+			if (past_eof(m, i))
+				return -EFAULT;
+			if (cow)
+				cow_page(m, i);
+		}
+	}
+	return 0;
 }
 
 /* is_ro_anon() of mm/mseal.c */
@@ -709,10 +1048,16 @@ static int madvise_vma(struct ref_model *m, unsigned long s, unsigned long e,
 
 	run_of(m, s, &vs, &ve);
 	*next = ve;
-	if ((advice == VAS_MADV_DONTFORK || advice == VAS_MADV_WIPEONFORK) &&
-	    (f & VAS_VM_SEALED) && is_ro_anon(f, fileid))
+	/* can_madvise_modify() */
+	if (madvise_discards(advice) && (f & VAS_VM_SEALED) &&
+	    is_ro_anon(f, fileid))
 		return -EPERM;
 	switch (advice) {
+	case VAS_MADV_DONTNEED:
+	case VAS_MADV_DONTNEED_LOCKED:
+		return madvise_dontneed(m, s, e, advice);
+	case VAS_MADV_REMOVE:
+		return madvise_remove(m, s, e);
 	case VAS_MADV_NORMAL:
 		nf &= ~(VAS_VM_RAND_READ | VAS_VM_SEQ_READ);
 		break;
@@ -782,6 +1127,10 @@ int ref_madvise(struct ref_model *m, unsigned long addr, unsigned long len,
 		return -REF_EUNMODELLED;
 	i = pidx(m, addr);
 	end = pidx(m, addr + len);
+	if (advice == VAS_MADV_POPULATE_READ ||
+	    advice == VAS_MADV_POPULATE_WRITE)
+		return madvise_populate(m, i, end,
+					advice == VAS_MADV_POPULATE_WRITE);
 	/* madvise_walk_vmas(): holes are skipped and reported at the end. */
 	while (i < end && !m->pg[i].mapped)
 		i++;
@@ -854,7 +1203,10 @@ int ref_mseal(struct ref_model *m, unsigned long addr, unsigned long len,
  * copy_vma() (an unfaulted anonymous VMA takes the pgoff of its new
  * address, else the pgoff moves with it), merge the copy with its new
  * neighbours, then unmap the source (or, with MREMAP_DONTUNMAP, clear
- * VM_LOCKED_MASK on the source VMA; VM_ACCOUNT stays).
+ * VM_LOCKED_MASK on the source VMA; VM_ACCOUNT stays). move_page_tables()
+ * takes the anonymous pages along: the source keeps none (with
+ * MREMAP_DONTUNMAP it shows zeros or its object again); the pages past
+ * the old length are new.
  */
 static void move_pages(struct ref_model *m, unsigned long s, unsigned long n,
 		       unsigned long d, unsigned long dn, bool dontunmap)
@@ -869,6 +1221,11 @@ static void move_pages(struct ref_model *m, unsigned long s, unsigned long n,
 	else
 		pgoff = src.pgoff + (s - src.start);
 	for (unsigned long k = 0; k < dn; k++) {
+		zap_page(m, d + k);	/* none: the target was unmapped */
+		if (k < n) {
+			m->pg[d + k].data = m->pg[s + k].data;
+			m->pg[s + k].data = NULL;
+		}
 		m->pg[d + k].mapped = true;
 		m->pg[d + k].flags = src.flags;
 		m->pg[d + k].fileid = src.fileid;
@@ -1080,6 +1437,7 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 			for (unsigned long k = ve; k < s + nn; k++) {
 				m->pg[k] = m->pg[ve - 1];
 				m->pg[k].pgoff = v.pgoff + (k - vs);
+				m->pg[k].data = NULL;	/* a new page */
 			}
 			/* the VMA is "prev"; only next may join */
 			merge_range_lr(m, vs, s + nn, false);
@@ -1093,6 +1451,120 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 	if (!(flags & VAS_MREMAP_MAYMOVE))
 		return -ENOMEM;
 	return -REF_EUNMODELLED;	/* the kernel picks the address */
+}
+
+/* ---- fork ---------------------------------------------------------------- */
+
+void ref_fork(struct ref_model *child, struct ref_model *parent)
+{
+	ref_clone(child, parent, true);
+	for (unsigned long i = 0; i < child->npages; i++) {
+		struct ref_page *p = &child->pg[i];
+
+		if (!p->mapped)
+			continue;
+		if (p->flags & VAS_VM_DONTCOPY) {
+			zap_page(child, i);
+			memset(p, 0, sizeof(*p));
+			continue;
+		}
+		p->flags &= ~VM_LOCKED_MASK;
+		if (p->flags & VAS_VM_WIPEONFORK) {
+			zap_page(child, i);
+			p->anon = 0;
+		}
+	}
+}
+
+/* ---- user access --------------------------------------------------------- */
+
+static int access_fault(struct ref_model *m, struct ref_access *res, int signo,
+			unsigned long i)
+{
+	res->signo = signo;
+	res->fault_addr = paddr(m, i);
+	res->hash = 0;
+	return -EFAULT;
+}
+
+/*
+ * The loop of ref_write() and ref_read(): each page of [addr, addr + len)
+ * in turn, as the x86 fault handler sees it. No VMA: SIGSEGV (no stack to
+ * grow: no VM_GROWSDOWN). access_error(): a write needs VM_WRITE, a read
+ * any of VM_READ, VM_WRITE, VM_EXEC (no protection keys). A write to a
+ * private page without its anonymous page prepares the anon_vma
+ * (vmf_anon_prepare(), before do_cow_fault() asks the file), then copies;
+ * a fault on the object past its end is SIGBUS.
+ */
+static int access_range(struct ref_model *m, unsigned long addr,
+			unsigned long len, bool write, int byte,
+			unsigned char *out, struct ref_access *res)
+{
+	unsigned long cur = addr, end = addr + len;
+
+	memset(res, 0, sizeof(*res));
+	res->hash = write ? 0 : REF_FNV_BASIS;
+	if (!len)
+		return 0;
+	if (!ref_in_window(m, addr, len))
+		return -REF_EUNMODELLED;
+	while (cur < end) {
+		unsigned long i = pidx(m, cur), next = paddr(m, i + 1);
+		size_t off = cur - paddr(m, i);
+		uint64_t f;
+
+		if (next > end)
+			next = end;
+		if (!m->pg[i].mapped)
+			return access_fault(m, res, REF_SIGSEGV, i);
+		f = m->pg[i].flags;
+		if (!(f & (write ? VAS_VM_WRITE : VM_ACCESS)))
+			return access_fault(m, res, REF_SIGSEGV, i);
+		if (!write) {
+			if (past_eof(m, i))
+				return access_fault(m, res, REF_SIGBUS, i);
+			if (out)
+				memcpy(out + (cur - addr), page_view(m, i) + off,
+				       next - cur);
+			else
+				res->hash = ref_fnv(res->hash,
+						    page_view(m, i) + off,
+						    next - cur);
+		} else if (is_cow(f)) {
+			if (!m->pg[i].data)
+				anon_prepare(m, i);
+			if (past_eof(m, i))
+				return access_fault(m, res, REF_SIGBUS, i);
+			memset(cow_page(m, i) + off, byte, next - cur);
+		} else {
+			if (past_eof(m, i))
+				return access_fault(m, res, REF_SIGBUS, i);
+			memset(object_page(m, i) + off, byte, next - cur);
+		}
+		cur = next;
+	}
+	return 0;
+}
+
+int ref_write(struct ref_model *m, unsigned long addr, unsigned long len,
+	      int byte, struct ref_access *res)
+{
+	return access_range(m, addr, len, true, byte, NULL, res);
+}
+
+int ref_read(struct ref_model *m, unsigned long addr, unsigned long len,
+	     struct ref_access *res)
+{
+	return access_range(m, addr, len, false, 0, NULL, res);
+}
+
+int ref_read_bytes(struct ref_model *m, unsigned long addr, unsigned long len,
+		   void *buf, struct ref_access *res)
+{
+	int ret = access_range(m, addr, len, false, 0, buf, res);
+
+	res->hash = 0;
+	return ret;
 }
 
 /* ---- comparison and printing --------------------------------------------- */
@@ -1162,7 +1634,9 @@ int ref_vmas_diff(const struct ref_vma *a, int na, const struct ref_vma *b,
 		    ((a[k].flags ^ b[k].flags) & ~ignore) ||
 		    (a[k].pgoff != b[k].pgoff &&
 		     a[k].pgoff != REF_PGOFF_UNKNOWN &&
-		     b[k].pgoff != REF_PGOFF_UNKNOWN))
+		     b[k].pgoff != REF_PGOFF_UNKNOWN) ||
+		    (a[k].rss_anon != b[k].rss_anon && a[k].rss_anon >= 0 &&
+		     b[k].rss_anon >= 0))
 			return k;
 		if (a[k].fileid < REF_FILEID_SHMEM ||
 		    b[k].fileid < REF_FILEID_SHMEM) {
@@ -1193,8 +1667,8 @@ void ref_vmas_print(const char *tag, const struct ref_vma *v, int n)
 	char buf[256];
 
 	for (int k = 0; k < n; k++)
-		printf("%s %lx-%lx pgoff %#llx file %#x anon %u  %s\n", tag,
-		       v[k].start, v[k].end, (unsigned long long)v[k].pgoff,
-		       v[k].fileid, v[k].anon,
+		printf("%s %lx-%lx pgoff %#llx file %#x anon %u rss %ld  %s\n",
+		       tag, v[k].start, v[k].end, (unsigned long long)v[k].pgoff,
+		       v[k].fileid, v[k].anon, v[k].rss_anon,
 		       ref_flags_str(v[k].flags, buf, sizeof(buf)));
 }

@@ -3,13 +3,26 @@
  * test_refmodel_vs_host.c - the reference model (refmodel.c) against the
  * host kernel: the same operations run on the model and as real system
  * calls in a private window of this process; after every operation the
- * return values and the whole VMA lists (from /proc/self/smaps) must be
- * equal.
+ * return values and the whole VMA lists (from /proc/self/smaps, with each
+ * VMA's anonymous RSS) must be equal.
  *
  * Random run: VAS_MODEL_OPS operations (default 20000) from the seed of
- * harness_seed() (replay with VAS_SEED=<seed>). Sequences are fault-free:
- * the only page faults are those of mlock / MAP_LOCKED / MAP_POPULATE,
- * which the model follows (anon_vma creation).
+ * harness_seed() (replay with VAS_SEED=<seed>). Besides the mapping calls
+ * there are user accesses: "write" stores a byte into a range and "read"
+ * hashes it, page by page, each ending at the first page that faults
+ * (both sides must agree on the signal and the page, or on the hash).
+ * Their faults, and those of the populating calls (mlock, MAP_LOCKED,
+ * MAP_POPULATE, MADV_POPULATE_*), create anon_vmas and anonymous pages as
+ * the model says. Every CONTENT_CHECK_EVERY operations, every page of the
+ * window is read on both sides and compared. "fork" forks a child (a
+ * process on the host, vas_mm_fork() for vas) that lives for a while
+ * beside the parent: accesses in it ("cwrite", "cread") are compared with
+ * the model's child (ref_fork()), and so are its VMAs and all its pages
+ * when it is born and when it ends.
+ *
+ * The same random run also drives vas against the model (VAS_VAS_OPS,
+ * default 100000; test vas_random_vs_refmodel), with vas's validator after
+ * every operation.
  */
 #include "host_ops.h"
 #include "refmodel.h"
@@ -21,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vas/memory.h>
 #include <vas/uapi.h>
 #include <vas/vma.h>
 
@@ -30,26 +44,39 @@
 #define WINDOW_SPAN (4UL << 20)	/* windows of different cases are apart */
 #define MAXV 1024
 #define PG REF_PAGE_SIZE
+#define CONTENT_CHECK_EVERY 1250
 
 /* Compared flags: all but soft-dirty. */
 #define IGNORED_FLAGS REF_FLAGS_IGNORED
 
+/*
+ * OP_FORK forks a child (ending the one before); OP_CWRITE and OP_CREAD
+ * are accesses in the child.
+ */
 enum op_kind {
 	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MLOCK, OP_MLOCK2, OP_MUNLOCK,
-	OP_MADVISE, OP_MSEAL, OP_MREMAP, OP_NR
+	OP_MADVISE, OP_MSEAL, OP_MREMAP, OP_WRITE, OP_READ, OP_FORK,
+	OP_CWRITE, OP_CREAD, OP_NR
 };
 
 static const char *const op_names[OP_NR] = {
 	"mmap", "munmap", "mprotect", "mlock", "mlock2", "munlock",
-	"madvise", "mseal", "mremap",
+	"madvise", "mseal", "mremap", "write", "read", "fork",
+	"cwrite", "cread",
 };
 
 struct op {
 	enum op_kind kind;
 	unsigned long addr, len, len2, new_addr, off;
-	int prot, flags;
+	int prot, flags;	/* write: flags is the byte */
 	uint32_t fileid;
 };
+
+static bool is_access(const struct op *o)
+{
+	return o->kind == OP_WRITE || o->kind == OP_READ ||
+	       o->kind == OP_CWRITE || o->kind == OP_CREAD;
+}
 
 struct ctx {
 	struct ref_model m;
@@ -58,14 +85,26 @@ struct ctx {
 	struct ref_vma mv[MAXV], hv[MAXV];
 	/*
 	 * When set, operations run on vas instead of the host kernel, and the
-	 * validator runs after each one. vas has no page faults yet, so the
-	 * generator then leaves out what populates memory (MAP_LOCKED,
-	 * MAP_POPULATE, mlock without MLOCK_ONFAULT): its anon_vma effects
-	 * are page-level.
+	 * validator runs after each one. no_populate leaves out what populates
+	 * memory (MAP_LOCKED, MAP_POPULATE, mlock without MLOCK_ONFAULT).
 	 */
 	struct vas_env *vas;
 	bool no_populate;
+	/* outcomes per op kind: 0, an error, SIGSEGV, SIGBUS (VAS_MODEL_STATS) */
+	unsigned long nres[OP_NR][4];
+	unsigned long ncompare;	/* compare_vmas() calls against vas */
+	/*
+	 * A forked child, while one lives (from OP_FORK for CHILD_LIFE ops
+	 * at most): its model, and its process (host) or address space (vas).
+	 */
+	bool child;
+	long child_born;
+	struct ref_model cm;
+	struct host_child hc;
+	struct vas_env vc;
 };
+
+#define CHILD_LIFE 400
 
 static int window_no;
 
@@ -102,6 +141,14 @@ static void op_str(const struct op *o, char *buf, size_t n)
 		snprintf(buf, n, "mremap(%#lx, %#lx, %#lx, flags %#x, %#lx)",
 			 o->addr, o->len, o->len2, o->flags, o->new_addr);
 		break;
+	case OP_READ:
+	case OP_CREAD:
+		snprintf(buf, n, "%s(%#lx, %#lx)", op_names[o->kind], o->addr,
+			 o->len);
+		break;
+	case OP_FORK:
+		snprintf(buf, n, "fork()");
+		break;
 	default:
 		snprintf(buf, n, "%s(%#lx, %#lx, %#x)", op_names[o->kind],
 			 o->addr, o->len, o->kind == OP_MPROTECT ? o->prot :
@@ -110,7 +157,24 @@ static void op_str(const struct op *o, char *buf, size_t n)
 	}
 }
 
-static int run_model(struct ctx *c, const struct op *o, unsigned long *out)
+static void access_str(const struct ref_access *a, char *buf, size_t n)
+{
+	if (a->signo)
+		snprintf(buf, n, "%s at %#lx",
+			 a->signo == REF_SIGBUS ? "SIGBUS" : "SIGSEGV",
+			 a->fault_addr);
+	else
+		snprintf(buf, n, "ok, hash %016" PRIx64, a->hash);
+}
+
+static bool access_eq(const struct ref_access *a, const struct ref_access *b)
+{
+	return a->signo == b->signo && a->fault_addr == b->fault_addr &&
+	       a->hash == b->hash;
+}
+
+static int run_model(struct ctx *c, const struct op *o, unsigned long *out,
+		     struct ref_access *acc)
 {
 	struct ref_model *m = &c->m;
 
@@ -135,13 +199,23 @@ static int run_model(struct ctx *c, const struct op *o, unsigned long *out)
 	case OP_MREMAP:
 		return ref_mremap(m, o->addr, o->len, o->len2, o->flags,
 				  o->new_addr, out);
+	case OP_WRITE:
+		return ref_write(m, o->addr, o->len, o->flags, acc);
+	case OP_READ:
+		return ref_read(m, o->addr, o->len, acc);
+	case OP_CWRITE:
+		return ref_write(&c->cm, o->addr, o->len, o->flags, acc);
+	case OP_CREAD:
+		return ref_read(&c->cm, o->addr, o->len, acc);
+	case OP_FORK:
 	case OP_NR:
 		break;
 	}
 	return -ENOSYS;
 }
 
-static int run_vas(struct ctx *c, const struct op *o, unsigned long *out)
+static int run_vas(struct ctx *c, const struct op *o, unsigned long *out,
+		   struct ref_access *acc)
 {
 	struct vas_mm_user *mm = c->vas->mm;
 
@@ -166,13 +240,23 @@ static int run_vas(struct ctx *c, const struct op *o, unsigned long *out)
 	case OP_MREMAP:
 		return vas_mremap(mm, o->addr, o->len, o->len2, o->flags,
 				  o->new_addr, out);
+	case OP_WRITE:
+		return vas_env_write(c->vas, o->addr, o->len, o->flags, acc);
+	case OP_READ:
+		return vas_env_read(c->vas, o->addr, o->len, acc);
+	case OP_CWRITE:
+		return vas_env_write(&c->vc, o->addr, o->len, o->flags, acc);
+	case OP_CREAD:
+		return vas_env_read(&c->vc, o->addr, o->len, acc);
+	case OP_FORK:
 	case OP_NR:
 		break;
 	}
 	return -ENOSYS;
 }
 
-static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out)
+static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out,
+		      struct ref_access *acc)
 {
 	struct host_env *h = &c->h;
 
@@ -197,6 +281,15 @@ static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out)
 	case OP_MREMAP:
 		return host_mremap(h, o->addr, o->len, o->len2, o->flags,
 				   o->new_addr, out);
+	case OP_WRITE:
+		return host_write(h, o->addr, o->len, o->flags, acc);
+	case OP_READ:
+		return host_read(h, o->addr, o->len, acc);
+	case OP_CWRITE:
+	case OP_CREAD:
+		return host_child_access(&c->hc, o->kind == OP_CWRITE, o->addr,
+					 o->len, o->flags, acc);
+	case OP_FORK:
 	case OP_NR:
 		break;
 	}
@@ -204,46 +297,50 @@ static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out)
 }
 
 /* The side compared with the model: vas when it is under test, else Linux. */
-static int run_host(struct ctx *c, const struct op *o, unsigned long *out)
+static int run_host(struct ctx *c, const struct op *o, unsigned long *out,
+		    struct ref_access *acc)
 {
-	return c->vas ? run_vas(c, o, out) : run_kernel(c, o, out);
+	return c->vas ? run_vas(c, o, out, acc) : run_kernel(c, o, out, acc);
 }
 
 /*
  * Run @o on both; compare the results and the VMA lists. On a mismatch,
  * print the seed, @idx, the op and both lists. Return: true if equal.
  */
-static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
+static bool in_child(const struct op *o)
 {
-	unsigned long mout = 0, hout = 0;
-	int mret, hret, nm, nh, d;
-	char buf[200];
+	return o->kind == OP_CWRITE || o->kind == OP_CREAD;
+}
 
-	if (getenv("VAS_MODEL_TRACE")) {	/* the state before each op */
-		int nb = ref_vmas(&c->m, c->mv, MAXV);
+/*
+ * The VMA lists of the model and of the other side (of the child if
+ * @child) into c->mv / c->hv, the vas validator, and their comparison;
+ * with @skip_lists, only the validator.
+ * Return: -1 if they agree, else the first differing entry (0 when the
+ * other side's list could not be read or the validator failed).
+ */
+static int compare_vmas(struct ctx *c, bool child, bool skip_lists, int *nmp,
+			int *nhp)
+{
+	struct vas_env *v = child ? &c->vc : c->vas;
+	int nm, nh, d;
 
-		op_str(o, buf, sizeof(buf));
-		printf("# op %ld: %s\n", idx, buf);
-		ref_vmas_print("#   before", c->mv, nb);
+	nm = ref_vmas(child ? &c->cm : &c->m, c->mv, MAXV);
+	if (skip_lists) {
+		nh = nm;
+		memcpy(c->hv, c->mv, sizeof(c->mv[0]) * (size_t)nm);
+	} else if (c->vas) {
+		nh = vas_env_vmas(v, c->hv, MAXV, c->ncompare++ % 4 == 0);
+	} else {
+		nh = child ? host_child_vmas(&c->h, &c->hc, c->hv, MAXV) :
+			     host_vmas(&c->h, c->hv, MAXV);
 	}
-	mret = run_model(c, o, &mout);
-	if (mret == -REF_EUNMODELLED) {
-		/* never let the host run it: it could map outside the window */
-		op_str(o, buf, sizeof(buf));
-		printf("# UNMODELLED seed %" PRIu64 " op %ld: %s\n",
-		       harness_seed(), idx, buf);
-		return false;
-	}
-	hret = run_host(c, o, &hout);
-	if (retp)
-		*retp = mret;
-	nm = ref_vmas(&c->m, c->mv, MAXV);
-	nh = c->vas ? vas_env_vmas(c->vas, c->hv, MAXV) :
-		      host_vmas(&c->h, c->hv, MAXV);
-	if (c->vas && vas_mm_validate(c->vas->mm)) {
-		printf("# validator failed after op %ld (seed %" PRIu64 ")\n",
-		       idx, harness_seed());
-		return false;
+	*nmp = nm;
+	*nhp = nh;
+	if (c->vas && vas_mm_validate(v->mm)) {
+		printf("# validator failed (seed %" PRIu64 ")%s\n",
+		       harness_seed(), child ? " in the child" : "");
+		return 0;
 	}
 	d = nh < 0 ? 0 : ref_vmas_diff(c->mv, nm, c->hv, nh, IGNORED_FLAGS);
 	/* against vas, whether a VMA has an anon_vma must agree too */
@@ -253,19 +350,230 @@ static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
 				d = k;
 				break;
 			}
-	if (mret == hret && (mret || mout == hout) && d < 0)
+	/*
+	 * vas: the per-VMA anonymous RSS is a page-table walk, compared every
+	 * 4th time; the total (a counter) always.
+	 */
+	if (c->vas && d < 0 && !skip_lists) {
+		long total = 0;
+
+		for (int k = 0; k < nm; k++)
+			total += c->mv[k].rss_anon;
+		if (total != vas_mm_rss(v->mm, VAS_RSS_ANON)) {
+			printf("#   anonymous RSS: model %ld, vas %ld\n", total,
+			       vas_mm_rss(v->mm, VAS_RSS_ANON));
+			d = 0;
+		}
+	}
+	return d;
+}
+
+static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
+{
+	unsigned long mout = 0, hout = 0;
+	struct ref_access macc = { 0 }, hacc = { 0 };
+	int mret, hret, nm, nh, d;
+	char buf[200], abuf[2][64];
+
+	if (getenv("VAS_MODEL_TRACE")) {	/* the state before each op */
+		int nb = ref_vmas(&c->m, c->mv, MAXV);
+
+		op_str(o, buf, sizeof(buf));
+		printf("# op %ld: %s\n", idx, buf);
+		ref_vmas_print("#   before", c->mv, nb);
+	}
+	mret = run_model(c, o, &mout, &macc);
+	if (mret == -REF_EUNMODELLED) {
+		/* never let the host run it: it could map outside the window */
+		op_str(o, buf, sizeof(buf));
+		printf("# UNMODELLED seed %" PRIu64 " op %ld: %s\n",
+		       harness_seed(), idx, buf);
+		return false;
+	}
+	hret = run_host(c, o, &hout, &hacc);
+	if (retp)
+		*retp = mret;
+	c->nres[o->kind][!mret ? 0 : macc.signo == REF_SIGSEGV ? 2 :
+			 macc.signo == REF_SIGBUS ? 3 : 1]++;
+	/*
+	 * A read changes nothing the VMA lists show (read faults add no
+	 * anonymous page): the lists (smaps, the costly part of a host
+	 * step) are not compared after one; the validator still runs. Were
+	 * the read to change them, the next comparison would see it.
+	 */
+	d = compare_vmas(c, in_child(o),
+			 (o->kind == OP_READ || o->kind == OP_CREAD) &&
+				 !getenv("VAS_MODEL_TRACE"),
+			 &nm, &nh);
+	if (mret == hret && (mret || mout == hout) && d < 0 &&
+	    (!is_access(o) || access_eq(&macc, &hacc)))
 		return true;
 	op_str(o, buf, sizeof(buf));
 	printf("# MISMATCH seed %" PRIu64 " op %ld: %s\n", harness_seed(), idx,
 	       buf);
 	printf("#   model: %d (%s) out %#lx; host: %d (%s) out %#lx\n", mret,
 	       strerror(-mret), mout, hret, strerror(-hret), hout);
+	if (is_access(o)) {
+		access_str(&macc, abuf[0], sizeof(abuf[0]));
+		access_str(&hacc, abuf[1], sizeof(abuf[1]));
+		printf("#   access: model %s; host %s\n", abuf[0], abuf[1]);
+	}
 	if (d >= 0)
-		printf("#   first differing VMA: #%d\n", d);
+		printf("#   first differing VMA%s: #%d\n",
+		       in_child(o) ? " of the child" : "", d);
 	ref_vmas_print("#   model", c->mv, nm);
 	if (nh >= 0)
 		ref_vmas_print("#   host ", c->hv, nh);
 	return false;
+}
+
+/*
+ * Read every page of the window on both sides (the model and the host
+ * kernel or vas) and compare: the same signal, or the same bytes. Read
+ * faults change nothing the model keeps, so this may run at any time.
+ * Return: true if all pages agree.
+ */
+static bool check_contents(struct ctx *c, long idx, bool child)
+{
+	static unsigned char mbuf[PG], hbufs[NPAGES * PG];
+	static struct ref_access haccs[NPAGES];
+	static int hrets[NPAGES];
+	bool ok = true, batch = child && !c->vas;
+	int shown = 0;
+
+	/* the host child's pages in one round trip */
+	if (batch && (c->m.npages > NPAGES ||
+		      host_child_read_pages(&c->hc, c->m.base, c->m.npages,
+					    hbufs, hrets, haccs))) {
+		printf("# the child process does not answer\n");
+		return false;
+	}
+	for (unsigned long i = 0; i < c->m.npages; i++) {
+		unsigned long addr = c->m.base + i * PG;
+		unsigned char *hbuf = batch ? hbufs + i * PG : hbufs;
+		struct ref_access macc, hacc;
+		int mret, hret;
+		char abuf[2][64];
+
+		mret = ref_read_bytes(child ? &c->cm : &c->m, addr, PG, mbuf,
+				      &macc);
+		if (batch) {
+			hret = hrets[i];
+			hacc = haccs[i];
+		} else if (c->vas) {
+			hret = vas_env_read_bytes(child ? &c->vc : c->vas, addr,
+						  PG, hbuf, &hacc);
+		} else {
+			hret = host_read_bytes(&c->h, addr, PG, hbuf, &hacc);
+		}
+		if (mret == hret && access_eq(&macc, &hacc) &&
+		    (mret || !memcmp(mbuf, hbuf, PG)))
+			continue;
+		ok = false;
+		if (shown++ == 8)
+			printf("#   (more pages differ)\n");
+		if (shown > 8)
+			continue;
+		if (!mret && !hret) {	/* show the hashes of the bytes */
+			macc.hash = ref_fnv(REF_FNV_BASIS, mbuf, PG);
+			hacc.hash = ref_fnv(REF_FNV_BASIS, hbuf, PG);
+		}
+		access_str(&macc, abuf[0], sizeof(abuf[0]));
+		access_str(&hacc, abuf[1], sizeof(abuf[1]));
+		printf("# CONTENT MISMATCH seed %" PRIu64 " after op %ld%s: page %#lx: model %d %s; host %d %s\n",
+		       harness_seed(), idx, child ? " in the child" : "",
+		       addr, mret, abuf[0], hret, abuf[1]);
+	}
+	if (!ok) {
+		int nm = ref_vmas(child ? &c->cm : &c->m, c->mv, MAXV);
+
+		ref_vmas_print("#   model", c->mv, nm);
+	}
+	return ok;
+}
+
+/* With $VAS_MODEL_STATS set: how often each op succeeded, failed, faulted. */
+static void print_stats(const struct ctx *c)
+{
+	if (!getenv("VAS_MODEL_STATS"))
+		return;
+	for (int k = 0; k < OP_NR; k++)
+		printf("# %-8s ok %6lu  error %6lu  SIGSEGV %6lu  SIGBUS %6lu\n",
+		       op_names[k], c->nres[k][0], c->nres[k][1],
+		       c->nres[k][2], c->nres[k][3]);
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+/* Compare the child's contents, then end it on both sides. */
+static bool child_end(struct ctx *c, long idx)
+{
+	bool ok;
+	int err;
+
+	if (!c->child)
+		return true;
+	ok = check_contents(c, idx, true);
+	if (c->vas) {
+		vas_env_fini(&c->vc);
+	} else {
+		err = host_child_end(&c->hc);
+		if (err) {
+			printf("# the child process failed: %d\n", err);
+			ok = false;
+		}
+	}
+	ref_fini(&c->cm);
+	c->child = false;
+	return ok;
+}
+
+/*
+ * fork: end the child there is, fork a new one on both sides; then the
+ * child's VMA list and contents, and the parent's VMA list, must agree
+ * with the model (fork changes nothing the parent's model keeps).
+ */
+static bool fork_step(struct ctx *c, long idx)
+{
+	int nm, nh, d, err;
+
+	if (!child_end(c, idx))
+		return false;
+	c->nres[OP_FORK][0]++;
+	err = c->vas ? vas_env_fork(c->vas, &c->vc) : host_fork(&c->h, &c->hc);
+	if (err) {
+		printf("# fork failed: %d (seed %" PRIu64 " op %ld)\n", err,
+		       harness_seed(), idx);
+		return false;
+	}
+	ref_fork(&c->cm, &c->m);
+	c->child = true;
+	c->child_born = idx;
+	for (int child = 0; child < 2; child++) {
+		d = compare_vmas(c, child, false, &nm, &nh);
+		if (d < 0)
+			continue;
+		printf("# MISMATCH seed %" PRIu64 " op %ld: fork(), %s: first differing VMA #%d\n",
+		       harness_seed(), idx, child ? "child" : "parent", d);
+		ref_vmas_print("#   model", c->mv, nm);
+		if (nh >= 0)
+			ref_vmas_print("#   host ", c->hv, nh);
+		return false;
+	}
+	return check_contents(c, idx, true);
+}
+
+/* Run @o (a fork, an access in the child or an op of the parent). */
+static bool run_op(struct ctx *c, const struct op *o, long idx)
+{
+	if (o->kind == OP_FORK)
+		return fork_step(c, idx);
+	if (c->child && idx - c->child_born >= CHILD_LIFE &&
+	    !child_end(c, idx))
+		return false;
+	if (in_child(o) && !c->child)
+		return true;	/* the child has ended */
+	return step(c, o, idx, NULL);
 }
 
 /* ---- random operations --------------------------------------------------- */
@@ -350,10 +658,12 @@ static int rnd_prot(struct ctx *c)
 }
 
 static const int advices[] = {
-	VAS_MADV_NORMAL,     VAS_MADV_RANDOM,	  VAS_MADV_SEQUENTIAL,
-	VAS_MADV_DONTFORK,   VAS_MADV_DOFORK,	  VAS_MADV_WIPEONFORK,
-	VAS_MADV_KEEPONFORK, VAS_MADV_DONTDUMP,	  VAS_MADV_DODUMP,
-	VAS_MADV_HUGEPAGE,   VAS_MADV_NOHUGEPAGE,
+	VAS_MADV_NORMAL,	 VAS_MADV_RANDOM,	  VAS_MADV_SEQUENTIAL,
+	VAS_MADV_DONTFORK,	 VAS_MADV_DOFORK,	  VAS_MADV_WIPEONFORK,
+	VAS_MADV_KEEPONFORK,	 VAS_MADV_DONTDUMP,	  VAS_MADV_DODUMP,
+	VAS_MADV_HUGEPAGE,	 VAS_MADV_NOHUGEPAGE,	  VAS_MADV_DONTNEED,
+	VAS_MADV_DONTNEED,	 VAS_MADV_DONTNEED_LOCKED, VAS_MADV_REMOVE,
+	VAS_MADV_POPULATE_READ,	 VAS_MADV_POPULATE_WRITE,
 };
 
 static unsigned long sealed_pages(struct ctx *c)
@@ -468,11 +778,74 @@ static void gen_mremap(struct ctx *c, struct op *o)
 		o->new_addr += 1 + rnd(c, PG - 1);
 }
 
+/*
+ * A write or read: mostly inside one VMA of the model (for writes mostly
+ * a writable one; sometimes running past its end), else anywhere;
+ * sometimes starting or ending mid-page.
+ */
+static void gen_access(struct ctx *c, struct op *o, enum op_kind kind)
+{
+	unsigned long s, n, len, off;
+	bool child = kind == OP_CWRITE || kind == OP_CREAD;
+	bool in_vma = chance(c, 75);
+	int nv = in_vma ? ref_vmas(child ? &c->cm : &c->m, c->mv, MAXV) : 0;
+
+	o->kind = kind;
+	if (in_vma && (kind == OP_WRITE || kind == OP_CWRITE) && chance(c, 70)) {
+		int nw = 0;
+
+		for (int k = 0; k < nv; k++)	/* keep the writable ones */
+			if (c->mv[k].flags & VAS_VM_WRITE)
+				c->mv[nw++] = c->mv[k];
+		if (nw)
+			nv = nw;
+	}
+	if (nv) {
+		const struct ref_vma *v = &c->mv[rnd(c, (unsigned long)nv)];
+		unsigned long vs = (v->start - c->m.base) / PG;
+		unsigned long ve = (v->end - c->m.base) / PG;
+
+		s = chance(c, 30) ? vs : vs + rnd(c, ve - vs);
+		n = ve - s;
+		if (n > 8 && !chance(c, 20))
+			n = 1 + rnd(c, 8);
+		if (chance(c, 10))
+			n += 1 + rnd(c, 3);	/* past the VMA's end */
+		if (s + n > c->m.npages)
+			n = c->m.npages - s;
+	} else {
+		pick_range(c, &s, &n);
+	}
+	o->addr = c->m.base + s * PG;
+	len = n * PG;
+	if (chance(c, 15)) {
+		off = rnd(c, PG);
+		o->addr += off;
+		len -= off;
+	}
+	if (chance(c, 15))
+		len -= rnd(c, len < PG ? len + 1 : PG);	/* may leave 0 */
+	o->len = len;
+	o->flags = kind == OP_WRITE || kind == OP_CWRITE ? (int)rnd(c, 256) : 0;
+}
+
 static void gen_op(struct ctx *c, struct op *o)
 {
 	unsigned long s, n, k = rnd(c, 100);
 
 	memset(o, 0, sizeof(*o));
+	if (rnd(c, 1000) < 3) {
+		o->kind = OP_FORK;
+		return;
+	}
+	if (k < 20) {		/* user access: 12% writes, 8% reads */
+		bool child = c->child && chance(c, 30);
+
+		gen_access(c, o, k < 12 ? (child ? OP_CWRITE : OP_WRITE) :
+					  (child ? OP_CREAD : OP_READ));
+		return;
+	}
+	k = rnd(c, 100);
 	if (k < 22) {
 		gen_mmap(c, o);
 		return;
@@ -558,17 +931,28 @@ TEST(refmodel_random_vs_host)
 	for (long i = 0; i < nops; i++) {
 		struct op o;
 
+		if (i % CONTENT_CHECK_EVERY == CONTENT_CHECK_EVERY - 1 &&
+		    !check_contents(c, i, false)) {
+			harness_fail(__FILE__, __LINE__,
+				     "model != host contents at op %ld (seed %" PRIu64 ")",
+				     i, harness_seed());
+			break;
+		}
 		if (i % 2500 == 2499 && !reset(c, i))
 			break;
 		gen_op(c, &o);
-		if (!step(c, &o, i, NULL)) {
+		if (!run_op(c, &o, i)) {
 			harness_fail(__FILE__, __LINE__,
 				     "model != host at op %ld (seed %" PRIu64 ")",
 				     i, harness_seed());
 			break;
 		}
 	}
+	if (!child_end(c, nops))
+		harness_fail(__FILE__, __LINE__, "model != host in the child (seed %" PRIu64 ")",
+			     harness_seed());
 	printf("# %ld ops in %.1f s\n", nops, harness_now() - t0);
+	print_stats(c);
 	if (getenv("VAS_MODEL_DUMP")) {	/* the final state, to debug */
 		int nm = ref_vmas(&c->m, c->mv, MAXV);
 
@@ -606,17 +990,28 @@ TEST(vas_random_vs_refmodel)
 	for (i = 0; i < nops; i++) {
 		struct op o;
 
+		if (i % CONTENT_CHECK_EVERY == CONTENT_CHECK_EVERY - 1 &&
+		    !check_contents(c, i, false)) {
+			harness_fail(__FILE__, __LINE__,
+				     "model != vas contents at op %ld (seed %" PRIu64 ")",
+				     i, harness_seed());
+			break;
+		}
 		if (i % 2500 == 2499 && !reset(c, i))
 			break;
 		gen_op(c, &o);
-		if (!step(c, &o, i, NULL)) {
+		if (!run_op(c, &o, i)) {
 			harness_fail(__FILE__, __LINE__,
 				     "model != vas at op %ld (seed %" PRIu64 ")",
 				     i, harness_seed());
 			break;
 		}
 	}
+	if (!child_end(c, i))
+		harness_fail(__FILE__, __LINE__, "model != vas in the child (seed %" PRIu64 ")",
+			     harness_seed());
 	printf("# vas vs model: %ld ops in %.1f s\n", i, harness_now() - t0);
+	print_stats(c);
 	c->vas = NULL;
 	vas_env_fini(v);
 	ctx_fini(c);
@@ -675,6 +1070,8 @@ static void sc_begin(void)
 
 static void sc_end(void)
 {
+	if (sc->child && !child_end(sc, -1))
+		harness_fail(__FILE__, __LINE__, "model != host in the child");
 	ctx_fini(sc);
 	free(sc);
 	sc = NULL;
@@ -799,5 +1196,171 @@ TEST(scenario_shared_readonly_file)
 	EXPECT_EQ(S_file(8, 4, RW, VAS_MAP_PRIVATE, HOST_NFILES, 0), 0);
 	EXPECT_EQ(S_range(OP_MPROTECT, 8, 4, RO), 0);
 	EXPECT_EQ(S_range(OP_MPROTECT, 8, 4, RW), 0);
+	sc_end();
+}
+
+static int S_access(enum op_kind k, unsigned long pg, unsigned long n, int byte)
+{
+	return S((struct op){ .kind = k, .addr = A(pg), .len = n * PG,
+			      .flags = byte });
+}
+
+/* The anonymous RSS of the model's VMA that contains page @pg. */
+static long rss_at(unsigned long pg)
+{
+	int n = nvmas();
+
+	for (int k = 0; k < n; k++)
+		if (sc->mv[k].start <= A(pg) && A(pg) < sc->mv[k].end)
+			return sc->mv[k].rss_anon;
+	return -1;
+}
+
+/*
+ * mprotect making a locked private VMA writable populates the fixup's
+ * range only, even when the result merges with a neighbour that has
+ * unpopulated pages (vas populated the whole merged VMA once).
+ *
+ *   0    4    8
+ *   |AAAA|BBBB|   A: rw locked, pages dropped by MADV_DONTNEED_LOCKED
+ *                 B: r locked; mprotect(B, rw) -> one VMA, 4 pages of RSS
+ */
+TEST(scenario_mprotect_locked_populates_range_only)
+{
+	sc_begin();
+	EXPECT_EQ(S((struct op){ .kind = OP_MMAP, .addr = A(0), .len = 4 * PG,
+				 .prot = RW,
+				 .flags = VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS |
+					  VAS_MAP_FIXED | VAS_MAP_LOCKED }), 0);
+	EXPECT_EQ(rss_at(0), 4);
+	EXPECT_EQ(S_range(OP_MADVISE, 0, 4, VAS_MADV_DONTNEED_LOCKED), 0);
+	EXPECT_EQ(rss_at(0), 0);
+	EXPECT_EQ(S((struct op){ .kind = OP_MMAP, .addr = A(4), .len = 4 * PG,
+				 .prot = RO,
+				 .flags = VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS |
+					  VAS_MAP_FIXED | VAS_MAP_LOCKED }), 0);
+	EXPECT_EQ(S_range(OP_MPROTECT, 4, 4, RW), 0);
+	EXPECT_EQ(nvmas(), 1);
+	EXPECT_EQ(rss_at(0), 4);
+	sc_end();
+}
+
+/* mseal: MADV_REMOVE, like every discard, is refused with -EPERM on
+ * sealed read-only anonymous memory before its own checks (-EINVAL). */
+TEST(scenario_mseal_remove_eperm)
+{
+	sc_begin();
+	EXPECT_EQ(S_anon(0, 2, RO), 0);
+	EXPECT_EQ(S_range(OP_MSEAL, 0, 2, 0), 0);
+	EXPECT_EQ(S_range(OP_MADVISE, 0, 2, VAS_MADV_REMOVE), -EPERM);
+	EXPECT_EQ(S_range(OP_MADVISE, 0, 2, VAS_MADV_DONTNEED), -EPERM);
+	EXPECT_EQ(S_anon(4, 2, RW), 0);
+	EXPECT_EQ(S_range(OP_MADVISE, 4, 2, VAS_MADV_REMOVE), -EINVAL);
+	sc_end();
+}
+
+/*
+ * Contents: a shared and a private mapping of one file; the private one
+ * sees the file until its own write (copy on write), MADV_DONTNEED drops
+ * the copies, MADV_REMOVE punches the file but not the copies, mremap
+ * moves the bytes. Each access is compared with the host on its own.
+ *
+ *   0    4    8    12   16   20   24
+ *   |SSSS|    |PPPP|              S: file 1 shared, P: file 1 private
+ */
+TEST(scenario_contents_cow_dontneed_remove)
+{
+	sc_begin();
+	EXPECT_EQ(S_file(0, 4, RW, VAS_MAP_SHARED, 1, 0), 0);
+	EXPECT_EQ(S_file(8, 4, RW, VAS_MAP_PRIVATE, 1, 0), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 0, 4, 0x11), 0);
+	EXPECT_EQ(S_access(OP_READ, 8, 4, 0), 0);	/* sees 0x11 */
+	EXPECT_EQ(rss_at(8), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 9, 1, 0x22), 0);
+	EXPECT_EQ(rss_at(8), 1);
+	EXPECT_EQ(S_access(OP_WRITE, 0, 2, 0x33), 0);
+	EXPECT_EQ(S_access(OP_READ, 8, 2, 0), 0);	/* 0x33, 0x22 */
+	EXPECT_EQ(S_range(OP_MADVISE, 8, 4, VAS_MADV_DONTNEED), 0);
+	EXPECT_EQ(rss_at(8), 0);
+	EXPECT_EQ(S_access(OP_READ, 9, 1, 0), 0);	/* 0x33 again */
+	EXPECT_EQ(S_access(OP_WRITE, 10, 1, 0x44), 0);
+	EXPECT_EQ(S_range(OP_MADVISE, 0, 4, VAS_MADV_REMOVE), 0);
+	EXPECT_EQ(S_access(OP_READ, 0, 4, 0), 0);	/* zeros */
+	EXPECT_EQ(S_access(OP_READ, 8, 4, 0), 0);	/* 0, 0, 0x44, 0 */
+	EXPECT_EQ(S((struct op){ .kind = OP_MREMAP, .addr = A(8), .len = 4 * PG,
+				 .len2 = 6 * PG,
+				 .flags = VAS_MREMAP_MAYMOVE | VAS_MREMAP_FIXED,
+				 .new_addr = A(16) }), 0);
+	EXPECT_EQ(S_access(OP_READ, 16, 6, 0), 0);
+	EXPECT_EQ(rss_at(16), 1);
+	/* no write permission, then nothing mapped: SIGSEGV */
+	EXPECT_EQ(S_range(OP_MPROTECT, 16, 6, RO), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 16, 1, 1), -EFAULT);
+	EXPECT_EQ(S_access(OP_READ, 20, 4, 0), -EFAULT);
+	sc_end();
+}
+
+/*
+ * SIGBUS: a shmem object grown by mremap in place, and a mapping that
+ * runs past the end of the short file 2. The pages before the faulting
+ * one are written.
+ */
+TEST(scenario_contents_sigbus)
+{
+	sc_begin();
+	EXPECT_EQ(S((struct op){ .kind = OP_MMAP, .addr = A(0), .len = 2 * PG,
+				 .prot = RW,
+				 .flags = VAS_MAP_SHARED | VAS_MAP_ANONYMOUS |
+					  VAS_MAP_FIXED }), 0);
+	EXPECT_EQ(S((struct op){ .kind = OP_MREMAP, .addr = A(0), .len = 2 * PG,
+				 .len2 = 4 * PG }), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 0, 4, 0x55), -EFAULT);
+	EXPECT_EQ(S_access(OP_READ, 0, 4, 0), -EFAULT);
+	EXPECT_EQ(S_access(OP_READ, 0, 2, 0), 0);
+	EXPECT_EQ(S_file(8, 4, RW, VAS_MAP_PRIVATE, 2,
+			 HOST_SHORT_FILE_PAGES - 2), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 8, 4, 0x66), -EFAULT);
+	EXPECT_EQ(rss_at(8), 2);
+	EXPECT_EQ(S_file(16, 4, RW, VAS_MAP_SHARED, 2,
+			 HOST_SHORT_FILE_PAGES - 2), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 16, 4, 0x77), -EFAULT);
+	EXPECT_EQ(S_access(OP_READ, 16, 2, 0), 0);
+	EXPECT_EQ(S_range(OP_MLOCK, 16, 4, 0), -ENOMEM);
+	sc_end();
+}
+
+/*
+ * fork: the child gets a snapshot of private pages (copy on write both
+ * ways), shares shared pages, has no VM_DONTCOPY VMA and an empty
+ * VM_WIPEONFORK one; the checks of fork_step() and child_end() compare
+ * the child's VMAs and every page of it with the model.
+ *
+ *   0    4    8    12   16
+ *   |PPPP|SSSS|DDDD|WWWW|   P: private anon, S: shared anon,
+ *                           D: MADV_DONTFORK, W: MADV_WIPEONFORK
+ */
+TEST(scenario_fork_cow_shared_dontfork_wipeonfork)
+{
+	sc_begin();
+	EXPECT_EQ(S_anon(0, 4, RW), 0);
+	EXPECT_EQ(S((struct op){ .kind = OP_MMAP, .addr = A(4), .len = 4 * PG,
+				 .prot = RW,
+				 .flags = VAS_MAP_SHARED | VAS_MAP_ANONYMOUS |
+					  VAS_MAP_FIXED }), 0);
+	EXPECT_EQ(S_anon(8, 4, RO), 0);
+	EXPECT_EQ(S_range(OP_MADVISE, 8, 4, VAS_MADV_DONTFORK), 0);
+	EXPECT_EQ(S_anon(12, 4, RW), 0);
+	EXPECT_EQ(S_range(OP_MADVISE, 12, 4, VAS_MADV_WIPEONFORK), 0);
+	EXPECT_EQ(S_access(OP_WRITE, 0, 16, 0x5a), -EFAULT);	/* 8: RO */
+	EXPECT_EQ(S_access(OP_WRITE, 12, 4, 0x5b), 0);
+	EXPECT_TRUE(run_op(sc, &(struct op){ .kind = OP_FORK }, -1));
+	EXPECT_EQ(S_access(OP_WRITE, 1, 1, 0x61), 0);		/* parent */
+	EXPECT_EQ(S_access(OP_WRITE, 5, 1, 0x62), 0);		/* shared */
+	EXPECT_EQ(S_access(OP_CWRITE, 2, 1, 0x63), 0);		/* child */
+	EXPECT_EQ(S_access(OP_CREAD, 0, 8, 0), 0);
+	EXPECT_EQ(S_access(OP_CREAD, 8, 1, 0), -EFAULT);	/* not copied */
+	EXPECT_EQ(S_access(OP_CREAD, 12, 4, 0), 0);		/* zeros */
+	EXPECT_EQ(S_access(OP_READ, 0, 8, 0), 0);
+	EXPECT_TRUE(child_end(sc, -1));
 	sc_end();
 }

@@ -34,9 +34,68 @@ static struct vas_file *file_alloc(struct vas_machine *machine,
 	f->kind = kind;
 	f->mode = mode;
 	f->host_fd = -1;
+	f->wb_fd = -1;
 	f->machine = machine;
 	filemap_init(&f->f_mapping, 0);
 	return f;
+}
+
+/* Take a reference unless the count already reached zero. */
+static bool file_get_unless_zero(struct vas_file *f)
+{
+	int old = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+
+	do {
+		if (!old)
+			return false;
+	} while (!__atomic_compare_exchange_n(&f->refcount, &old, old + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
+}
+
+/*
+ * Share the page cache of the description of the same inode opened first
+ * (Linux's per-inode cache), or become that owner. A writable newcomer
+ * lends a read-only owner a descriptor for writeback.
+ */
+static void inode_attach(struct vas_file *f)
+{
+	struct vas_machine *m = f->machine;
+	struct vas_file *o;
+
+	pthread_mutex_lock(&m->inode_lock);
+	for (o = m->inodes; o; o = o->inode_next)
+		if (o->dev == f->dev && o->ino == f->ino &&
+		    file_get_unless_zero(o))
+			break;
+	if (o) {
+		f->inode_owner = o;
+		if (!(o->mode & VAS_FMODE_WRITE) && (f->mode & VAS_FMODE_WRITE) &&
+		    __atomic_load_n(&o->wb_fd, __ATOMIC_RELAXED) < 0)
+			__atomic_store_n(&o->wb_fd,
+					 fcntl(f->host_fd, F_DUPFD_CLOEXEC, 0),
+					 __ATOMIC_RELEASE);
+	} else {
+		f->inode_next = m->inodes;
+		m->inodes = f;
+	}
+	pthread_mutex_unlock(&m->inode_lock);
+}
+
+static void inode_detach(struct vas_file *f)
+{
+	struct vas_machine *m = f->machine;
+	struct vas_file **pp;
+
+	if (f->kind != VAS_FILE_HOST || f->inode_owner)
+		return;
+	pthread_mutex_lock(&m->inode_lock);
+	for (pp = &m->inodes; *pp; pp = &(*pp)->inode_next)
+		if (*pp == f) {
+			*pp = f->inode_next;
+			break;
+		}
+	pthread_mutex_unlock(&m->inode_lock);
 }
 
 int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
@@ -63,12 +122,17 @@ int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 	}
 	f->host_fd = dup_fd;
 	f->f_mapping.i_size = st.st_size;	/* not yet shared */
+	f->dev = (unsigned long)st.st_dev;
+	f->ino = (unsigned long)st.st_ino;
+	inode_attach(f);
 	/*
 	 * Truncation zaps the file's mappings (memory/zap.c). Registered
 	 * now, with no mmap lock held: truncation takes mmap locks inside
-	 * the hook lock, so nothing may take the hook lock inside one.
+	 * the hook lock, so nothing may take the hook lock inside one. One
+	 * hook per page cache: the owner's zaps every description's VMAs.
 	 */
-	mapping_register(f);
+	if (!f->inode_owner)
+		mapping_register(f);
 	*out = f;
 	return 0;
 }
@@ -124,9 +188,13 @@ void vas_file_put(struct vas_file *file)
 		file->ops->release(file);
 	if (file->unmap_registered)
 		filemap_del_unmap_hook(file, &file->unmap_hook);
+	inode_detach(file);
 	filemap_release(file);	/* writes dirty pages back first */
 	if (file->host_fd >= 0)
 		close(file->host_fd);
+	if (file->wb_fd >= 0)
+		close(file->wb_fd);
+	vas_file_put(file->inode_owner);	/* a sharer's reference */
 	vas_free(file->name);
 	vas_free(file);
 }

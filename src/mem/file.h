@@ -38,7 +38,26 @@ struct vas_file {
 	bool unmap_registered;			/* (a) */
 	/* VMAs that map this file (i_mmap's count); writeback at the last. */
 	long nr_vmas;				/* (a) */
+	/*
+	 * Linux keeps one page cache per inode, shared by every open file
+	 * description of it. vas: the first description of a host inode
+	 * opened on a machine owns the cache; later ones point at it here
+	 * (holding a reference) and every page-cache call goes to it
+	 * (filemap.c cache_of()). NULL: this file owns its cache. (c)
+	 */
+	struct vas_file *inode_owner;
+	unsigned long dev, ino;			/* (c) host files */
+	struct vas_file *inode_next;		/* (L: machine inode_lock) */
+	/* An owner opened read-only writes back through a writable
+	 * description's descriptor, duplicated here; -1: none. (a) */
+	int wb_fd;
 };
+
+/* The file that owns @f's page cache (see inode_owner). */
+static inline struct vas_file *cache_of(struct vas_file *f)
+{
+	return f->inode_owner ? f->inode_owner : f;
+}
 
 /**
  * vma_file_get() - A VMA takes @file: a reference and a count in nr_vmas.

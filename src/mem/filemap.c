@@ -44,6 +44,17 @@ static inline struct address_space *mapping_of(struct vas_file *file)
 	return &file->f_mapping;
 }
 
+/*
+ * The descriptor writeback writes through: the owner's own, or one a
+ * writable description of the same inode lent it (a read-only owner).
+ */
+static int wb_fd(struct vas_file *file)
+{
+	int fd = __atomic_load_n(&file->wb_fd, __ATOMIC_ACQUIRE);
+
+	return (file->mode & VAS_FMODE_WRITE) || fd < 0 ? file->host_fd : fd;
+}
+
 /* ---- the index lock ------------------------------------------------------ */
 
 static void i_lock(struct address_space *as)
@@ -257,13 +268,15 @@ void filemap_init(struct address_space *as, loff_t size)
 	as->i_size = size;
 }
 
-loff_t i_size_read(struct vas_file *file)
+loff_t i_size_read(struct vas_file *desc)
 {
+	struct vas_file *file = cache_of(desc);
 	return READ_ONCE(mapping_of(file)->i_size);
 }
 
-unsigned long filemap_nrpages(struct vas_file *file)
+unsigned long filemap_nrpages(struct vas_file *desc)
 {
+	struct vas_file *file = cache_of(desc);
 	return READ_ONCE(mapping_of(file)->nrpages);
 }
 
@@ -275,8 +288,9 @@ static unsigned long size_to_pages(loff_t size)
 
 /* ---- lookup and fill ----------------------------------------------------- */
 
-struct page *filemap_find_page(struct vas_file *file, unsigned long index)
+struct page *filemap_find_page(struct vas_file *desc, unsigned long index)
 {
+	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	struct page *page;
 
@@ -367,9 +381,10 @@ static void fm_prealloc_free(struct fm_prealloc *pa)
 		vas_free(pa->nodes[--pa->nr]);
 }
 
-struct page *filemap_get_page(struct vas_file *file, unsigned long index,
+struct page *filemap_get_page(struct vas_file *desc, unsigned long index,
 			      unsigned int flags)
 {
+	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	struct fm_prealloc pa = { .nr = 0 };
 	struct page *page, *new = NULL;
@@ -509,7 +524,7 @@ static int writeback_page(struct vas_file *file, struct page *page)
 	}
 	if (!TestClearPageDirty(page))
 		goto out;
-	err = host_write(file->host_fd, page_address(page),
+	err = host_write(wb_fd(file), page_address(page),
 			 (size_t)min_t(loff_t, (loff_t)PAGE_SIZE, size - pos),
 			 pos);
 	if (err)
@@ -519,9 +534,10 @@ out:
 	return err;
 }
 
-int filemap_write_and_wait_range(struct vas_file *file, loff_t start,
+int filemap_write_and_wait_range(struct vas_file *desc, loff_t start,
 				 loff_t end)
 {
+	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	struct page *batch[FM_BATCH];
 	unsigned long next, last;
@@ -549,9 +565,10 @@ int filemap_write_and_wait_range(struct vas_file *file, loff_t start,
 
 /* ---- fread --------------------------------------------------------------- */
 
-ssize_t filemap_fread(struct vas_file *file, loff_t off, size_t len,
+ssize_t filemap_fread(struct vas_file *desc, loff_t off, size_t len,
 		      void *buf)
 {
+	struct vas_file *file = cache_of(desc);
 	size_t done = 0;
 
 	if (off < 0 || file->kind == VAS_FILE_DRIVER)
@@ -671,17 +688,18 @@ static void drop_pages_from(struct vas_file *file, unsigned long first)
 	drop_pages_range(file, first, ULONG_MAX);
 }
 
-int filemap_punch_hole(struct vas_file *file, unsigned long first,
+int filemap_punch_hole(struct vas_file *desc, unsigned long first,
 		       unsigned long nr)
 {
+	struct vas_file *file = cache_of(desc);
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EOPNOTSUPP;
 	if (!nr)
 		return 0;
 	if (file->kind == VAS_FILE_HOST) {
-		if (!(file->mode & VAS_FMODE_WRITE))
+		if (!(desc->mode & VAS_FMODE_WRITE))
 			return -EBADF;
-		if (fallocate(file->host_fd,
+		if (fallocate(desc->host_fd,
 			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      (off_t)first << PAGE_SHIFT,
 			      (off_t)nr << PAGE_SHIFT))
@@ -700,8 +718,9 @@ static void ev_clear_from(struct address_space *as, unsigned long first)
 		ev_clear(as, i);
 }
 
-bool filemap_uncached(struct vas_file *file, unsigned long index)
+bool filemap_uncached(struct vas_file *desc, unsigned long index)
 {
+	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	bool ev;
 
@@ -713,8 +732,9 @@ bool filemap_uncached(struct vas_file *file, unsigned long index)
 	return ev;
 }
 
-bool filemap_evict(struct vas_file *file, unsigned long index)
+bool filemap_evict(struct vas_file *desc, unsigned long index)
 {
+	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	unsigned long *grown = NULL, need = index + 1;
 	struct page *page;
@@ -781,8 +801,9 @@ static void zero_page_tail(struct vas_file *file, loff_t pos)
 	put_page(page);
 }
 
-void truncate_pagecache(struct vas_file *file, loff_t newsize)
+void truncate_pagecache(struct vas_file *desc, loff_t newsize)
 {
+	struct vas_file *file = cache_of(desc);
 	unsigned long first = size_to_pages(newsize);
 
 	if (VAS_WARN_ON(newsize < 0))
@@ -796,8 +817,9 @@ void truncate_pagecache(struct vas_file *file, loff_t newsize)
 	i_unlock(mapping_of(file));
 }
 
-void truncate_setsize(struct vas_file *file, loff_t newsize)
+void truncate_setsize(struct vas_file *desc, loff_t newsize)
 {
+	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	loff_t old;
 
@@ -823,21 +845,22 @@ static int host_truncate(int fd, loff_t size)
 	return 0;
 }
 
-int filemap_truncate(struct vas_file *file, loff_t newsize)
+int filemap_truncate(struct vas_file *desc, loff_t newsize)
 {
+	struct vas_file *file = cache_of(desc);
 	int err;
 
 	if (file->kind != VAS_FILE_HOST || newsize < 0)
 		return -EINVAL;
 	if (newsize >= i_size_read(file)) {
 		/* Growing: the host first, so a failure changes nothing. */
-		err = host_truncate(file->host_fd, newsize);
+		err = host_truncate(desc->host_fd, newsize);
 		if (!err)
 			truncate_setsize(file, newsize);
 		return err;
 	}
 	truncate_setsize(file, newsize);
-	return host_truncate(file->host_fd, newsize);
+	return host_truncate(desc->host_fd, newsize);
 }
 
 /* ---- release ------------------------------------------------------------- */

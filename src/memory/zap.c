@@ -265,7 +265,8 @@ void unmap_mapping_range(struct vas_file *file, unsigned long first,
 		while ((vma = rt_iter_next(&it, NULL, NULL))) {
 			unsigned long vlast, s, e;
 
-			if (vma->vm_file != file)
+			/* every description of the inode: one page cache */
+			if (!vma->vm_file || cache_of(vma->vm_file) != cache_of(file))
 				continue;
 			vlast = vma->vm_pgoff + vma_pages(vma) - 1;
 			if (vlast < first || vma->vm_pgoff > last)

@@ -92,6 +92,7 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 	pthread_mutex_init(&machine->vma_cache_lock, NULL);
 	pthread_mutex_init(&machine->worker_lock, NULL);
 	pthread_mutex_init(&machine->mm_list_lock, NULL);
+	pthread_mutex_init(&machine->inode_lock, NULL);
 	pthread_cond_init(&machine->worker_cond, NULL);
 	pthread_cond_init(&machine->worker_idle, NULL);
 	err = host_thread_create(&machine->worker, worker_main, machine);
@@ -100,6 +101,7 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		pthread_cond_destroy(&machine->worker_cond);
 		pthread_mutex_destroy(&machine->worker_lock);
 		pthread_mutex_destroy(&machine->mm_list_lock);
+		pthread_mutex_destroy(&machine->inode_lock);
 		pthread_mutex_destroy(&machine->vma_cache_lock);
 		frames_destroy(machine);
 		vas_free(machine);
@@ -135,6 +137,7 @@ int vas_machine_destroy(struct vas_machine *machine)
 	pthread_cond_destroy(&machine->worker_cond);
 	pthread_mutex_destroy(&machine->worker_lock);
 	pthread_mutex_destroy(&machine->mm_list_lock);
+	pthread_mutex_destroy(&machine->inode_lock);
 	pthread_mutex_destroy(&machine->vma_cache_lock);
 	vas_free(machine);
 	return 0;

@@ -53,6 +53,10 @@ struct vas_machine {
 	/* Every address space not yet freed (truncation zaps them). */
 	pthread_mutex_t mm_list_lock;
 	struct mm_struct *mm_list;		/* (L: mm_list_lock) */
+
+	/* Host files that own a page cache, by inode (mem/file.c). */
+	pthread_mutex_t inode_lock;
+	struct vas_file *inodes;		/* (L: inode_lock) */
 };
 
 /*

@@ -439,6 +439,56 @@ TEST(munmap_of_the_last_mapping_writes_back)
 	close(fd);
 }
 
+TEST(descriptions_of_one_inode_share_the_page_cache)
+{
+	struct fx f;
+	struct vas_file *rw, *ro;
+	unsigned char b;
+	char path[64];
+	int fd, rofd;
+
+	fx_init(&f);
+	rw = host_file(f.m, 4, 1, &fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rofd = open(path, O_RDONLY);
+	ASSERT_TRUE(rofd >= 0);
+	ASSERT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_READ, "ro", &ro), 0);
+	/* the read-only description cannot map shared writable */
+	{
+		unsigned long got;
+
+		EXPECT_EQ(vas_mmap(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, ro, 0,
+				   &got), -EACCES);
+	}
+	map(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, rw, 0);
+	map(f.mm, W + 8 * P, 4 * P, VAS_PROT_READ, VAS_MAP_SHARED, ro, 0);
+	EXPECT_EQ(vas_fill(f.mm, W + P, 0x42, 1, NULL), 0);
+	/* one cache: the other description's fread and mapping see it */
+	EXPECT_EQ(vas_file_pread(ro, &b, 1, P), 1);
+	EXPECT_EQ(b, 0x42);
+	EXPECT_EQ(rd(f.mm, W + 9 * P), 0x42);
+	/* the mappings of two descriptions do not merge */
+	vas_mmap_read_lock(f.mm);
+	EXPECT_EQ(vas_mm_map_count(f.mm), 2);
+	vas_mmap_read_unlock(f.mm);
+	/* truncation through one description zaps the other's mappings */
+	EXPECT_EQ(vas_file_truncate(rw, P), 0);
+	{
+		struct vas_fault_info fi;
+
+		EXPECT_EQ(vas_read(f.mm, W + 10 * P, &b, 1, &fi), -EFAULT);
+		EXPECT_EQ(fi.signo, VAS_SIGBUS);
+	}
+	EXPECT_EQ(vas_munmap(f.mm, W, 16 * P), 0);
+	/* the owner goes first; the cache lives on with the other */
+	vas_file_put(rw);
+	EXPECT_EQ(vas_file_pread(ro, &b, 1, 0), 1);
+	vas_file_put(ro);
+	fx_fini(&f);
+	close(rofd);
+	close(fd);
+}
+
 /* ---- guards ---------------------------------------------------------------- */
 
 TEST(guard_regions)

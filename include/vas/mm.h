@@ -74,7 +74,8 @@ VAS_API int vas_machine_create(const struct vas_machine_config *cfg,
  * and RCU callbacks to finish first.
  *
  * Context: no address space of @machine may remain (not even a count).
- * May block. Return: 0, or -EBUSY (address spaces remain; nothing done).
+ * May block. Return: 0, or -EBUSY (address spaces or host files of the
+ * machine remain; nothing done).
  */
 VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
 

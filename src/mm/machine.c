@@ -124,6 +124,12 @@ int vas_machine_destroy(struct vas_machine *machine)
 	vas_machine_flush(machine);
 	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
 		return -EBUSY;
+	pthread_mutex_lock(&machine->inode_lock);
+	if (machine->inodes) {	/* a host file of this machine is open */
+		pthread_mutex_unlock(&machine->inode_lock);
+		return -EBUSY;
+	}
+	pthread_mutex_unlock(&machine->inode_lock);
 	pthread_mutex_lock(&machine->worker_lock);
 	machine->worker_stop = true;
 	pthread_cond_signal(&machine->worker_cond);

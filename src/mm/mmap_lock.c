@@ -80,18 +80,33 @@ static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
 						__ATOMIC_RELAXED))
 			return true;
 	lock_m(l);
-	if (!(word(l) & MMAP_LOCK_WRITER) && !l->writers_waiting) {
-		__atomic_fetch_add(&l->word, 1, __ATOMIC_ACQUIRE);
-	} else if (try) {
+	/*
+	 * Until MMAP_LOCK_SLOW is set a fast-path writer may still take the
+	 * word: join the readers only by compare-and-swap.
+	 */
+	w = word(l);
+	while (!(w & MMAP_LOCK_WRITER) && !l->writers_waiting) {
+		if (__atomic_compare_exchange_n(&l->word, &w, w + 1, true,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			unlock_m(l);
+			return true;
+		}
+	}
+	if (try) {
 		unlock_m(l);
 		return false;
-	} else {
-		/* Queue; a writer's release admits the whole batch. */
+	}
+	/* Queue; a writer's release admits the whole batch. */
+	{
 		unsigned long batch = l->reader_batch;
 
 		*contended = true;
 		__atomic_fetch_or(&l->word, MMAP_LOCK_SLOW, __ATOMIC_ACQ_REL);
 		l->readers_waiting++;
+		/* the writer may have left before the bit was set */
+		if (!(word(l) & MMAP_LOCK_WRITER) && !l->writers_waiting)
+			admit_readers(l);
 		while (l->reader_batch == batch)
 			pthread_cond_wait(&l->readers_cv, &l->m);
 		maybe_clear_slow(l);
@@ -103,25 +118,42 @@ static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
 static bool __write_lock(struct mmap_lock *l, bool try, bool *contended)
 {
 	uint32_t w = 0;
+	bool waited = false;
 
 	if (__atomic_compare_exchange_n(&l->word, &w, MMAP_LOCK_WRITER, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return true;
 	lock_m(l);
-	if (word(l) & (MMAP_LOCK_WRITER | MMAP_LOCK_READERS)) {
+	for (;;) {
+		w = word(l);
+		if (!(w & (MMAP_LOCK_WRITER | MMAP_LOCK_READERS))) {
+			/* free: take it by CAS (a fast path may race us
+			 * until MMAP_LOCK_SLOW is set) */
+			if (__atomic_compare_exchange_n(&l->word, &w,
+							w | MMAP_LOCK_WRITER,
+							false, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				break;
+			continue;
+		}
 		if (try) {
 			unlock_m(l);
 			return false;
 		}
-		*contended = true;
-		/* From here on every reader and writer comes through l->m. */
-		__atomic_fetch_or(&l->word, MMAP_LOCK_SLOW, __ATOMIC_ACQ_REL);
-		l->writers_waiting++;
-		while (word(l) & (MMAP_LOCK_WRITER | MMAP_LOCK_READERS))
-			pthread_cond_wait(&l->writers_cv, &l->m);
-		l->writers_waiting--;
+		if (!waited) {
+			/* From here on every reader and writer comes
+			 * through l->m. */
+			*contended = true;
+			waited = true;
+			l->writers_waiting++;
+			__atomic_fetch_or(&l->word, MMAP_LOCK_SLOW,
+					  __ATOMIC_ACQ_REL);
+			continue;	/* the holder may have just left */
+		}
+		pthread_cond_wait(&l->writers_cv, &l->m);
 	}
-	__atomic_fetch_or(&l->word, MMAP_LOCK_WRITER, __ATOMIC_ACQUIRE);
+	if (waited)
+		l->writers_waiting--;
 	maybe_clear_slow(l);
 	unlock_m(l);
 	return true;
@@ -146,7 +178,8 @@ static void release_slow(struct mmap_lock *l, bool was_writer)
 
 static void begin_write_seq(struct mm_struct *mm)
 {
-	unsigned long seq = mm->mm_lock_seq;	/* only writers change it */
+	/* only writers change it */
+	unsigned long seq = __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_RELAXED);
 
 	VAS_BUG_ON(seq & 1);
 	__atomic_store_n(&mm->mm_lock_seq, seq + 1, __ATOMIC_RELEASE);
@@ -155,7 +188,7 @@ static void begin_write_seq(struct mm_struct *mm)
 /* Releases every VMA write lock: their stamps no longer match. */
 static void end_write_seq(struct mm_struct *mm)
 {
-	unsigned long seq = mm->mm_lock_seq;
+	unsigned long seq = __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_RELAXED);
 
 	VAS_BUG_ON(!(seq & 1));
 	__atomic_store_n(&mm->mm_lock_seq, seq + 1, __ATOMIC_RELEASE);

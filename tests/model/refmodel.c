@@ -209,7 +209,9 @@ static struct ref_object *object_of(struct ref_model *m, unsigned long i)
 
 	if (id >= REF_FILEID_SHMEM)
 		return &o->shmem[id - REF_FILEID_SHMEM];
-	return id ? &o->files[id].obj : NULL;
+	if (!id || id >= REF_MAX_FILES)
+		return NULL;	/* id 0: anonymous */
+	return &o->files[id].obj;
 }
 
 /*

@@ -253,8 +253,8 @@ TEST(maps_file_private_offset_and_shared)
 	EXPECT_TRUE(strstr(want, " 00005000 ") != NULL);
 	EXPECT_TRUE(strstr(want, " 12345000 ") != NULL);
 
+	host_file_close(&h);	/* files go before their machine */
 	fixture_fini(&f);
-	host_file_close(&h);
 }
 
 /* The shmem object of a shared anonymous mapping: /dev/zero (deleted). */
@@ -364,8 +364,8 @@ TEST(maps_several)
 		     "200000006000-200000008000 rw-s 00000000 00:00 0" PAD0
 		     "/dev/zero (deleted)\n");
 	EXPECT_MAPS(&f, want);
+	host_file_close(&h);	/* files go before their machine */
 	fixture_fini(&f);
-	host_file_close(&h);
 }
 
 /* ---- smaps ------------------------------------------------------------- */
@@ -852,8 +852,8 @@ TEST(host_compare_smaps_and_maps)
 			       host_cases[i].len);
 		vas_file_put(shm[i]);
 	}
+	host_file_close(&h);	/* files go before their machine */
 	fixture_fini(&f);
-	host_file_close(&h);
 }
 
 /* maps of the host and of vas, for the same kinds of line. */
@@ -895,6 +895,6 @@ TEST(host_compare_maps_lines)
 	snprintf(want, sizeof(want), "%s%s", host_file_line, host_anon);
 	EXPECT_TEXT(text, want);
 	free(text);
+	host_file_close(&h);	/* files go before their machine */
 	fixture_fini(&f);
-	host_file_close(&h);
 }

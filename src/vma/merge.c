@@ -162,29 +162,12 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 					unsigned long start, unsigned long end,
 					unsigned long newflags)
 {
-	struct vm_area_struct *merged, *n;
-	int err;
+	struct vm_area_struct *merged;
 
 	mmap_assert_write_locked(mm);
 	merged = merge_existing(mm, vma, start, end, newflags);
 	if (merged)
 		return merged;
-	/* No merge: split off what lies outside [start, end). */
-	if (vma->vm_start < start) {
-		err = vma_split(mm, vma, start, true, &n);
-		if (err)
-			return ERR_PTR(err);
-	}
-	if (vma->vm_end > end) {
-		err = vma_split(mm, vma, end, false, &n);
-		if (err)
-			return ERR_PTR(err);
-	}
-	/* vma now covers exactly [start, end) */
-	vma_account(mm, vma, -1);
-	mmap_assert_write_locked(vma->vm_mm);
-	vma_start_write(vma);
-	vma->vm_flags = newflags;
-	vma_account(mm, vma, 1);
-	return vma;
+	/* No merge: split off what lies outside [start, end), at once. */
+	return vma_carve(mm, vma, start, end, newflags);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "base/alloc.h"
 #include "base/bug.h"
+#include "base/err.h"
 #include "mem/anon_vma.h"
 #include "mem/file.h"
 #include "memory/memory.h"
@@ -458,6 +459,48 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 		vm_area_free(cur);
 	}
 	c->__upper = NULL;
+}
+
+struct vm_area_struct *vma_carve(struct mm_struct *mm,
+				 struct vm_area_struct *vma, unsigned long start,
+				 unsigned long end, unsigned long newflags)
+{
+	struct vm_area_struct *mid;
+	int err;
+
+	mmap_assert_write_locked(mm);
+	VAS_BUG_ON(vma->vm_mm != mm || start < vma->vm_start ||
+		   end > vma->vm_end || !range_ok(start, end));
+	if (vma->vm_start == start && vma->vm_end == end) {
+		vma_write_lock(mm, vma);
+		vma_account(mm, vma, -1);
+		vma->vm_flags = newflags;
+		vma_account(mm, vma, 1);
+		return vma;
+	}
+	mid = vm_area_alloc(mm);
+	if (!mid)
+		return ERR_PTR(-ENOMEM);
+	vma_copy_fields(mid, vma);
+	mid->vm_start = start;
+	mid->vm_end = end;
+	mid->vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	mid->vm_flags = newflags;
+	if (mid->vm_file)
+		vma_file_get(mid->vm_file);
+	{
+		VMC_STATE(c, start, end, mid, mid->vm_pgoff);
+
+		err = vmc_prepare(mm, &c);
+		if (err) {
+			vm_area_free(mid);
+			return ERR_PTR(err);
+		}
+		vmc_commit(mm, &c);
+	}
+	vma_open(mid);
+	stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
+	return mid;
 }
 
 int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)

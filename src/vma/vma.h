@@ -89,6 +89,18 @@ int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
 int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 	VAS_REQUIRES(mm) VAS_MUST_CHECK;
 
+/**
+ * vma_carve() - Give [@start, @end) of @vma the flags @newflags, splitting
+ * off what lies outside it, in one commit (the parts outside keep @vma's
+ * flags; a part in the middle is a new VMA, as is a part above it when
+ * both edges are cut). Return: the VMA that covers [@start, @end), or
+ * ERR_PTR(-ENOMEM) with nothing changed.
+ */
+struct vm_area_struct *vma_carve(struct mm_struct *mm,
+				 struct vm_area_struct *vma, unsigned long start,
+				 unsigned long end, unsigned long newflags)
+	VAS_REQUIRES(mm);
+
 /*
  * struct vmc - one atomic change of a range of an address space.
  *

@@ -70,7 +70,9 @@ bool can_merge_remove_vma(const struct vm_area_struct *vma);
  * merging with a neighbour where Linux would (vma_merge_existing_range) and
  * splitting otherwise (vma_modify). @start/@end lie inside @vma.
  * Return: the VMA that now covers [start, end) with @newflags, or an
- * ERR_PTR (-ENOMEM): a split that already happened stays, as in Linux.
+ * ERR_PTR (-ENOMEM) with @vma unchanged. (Linux splits twice and may keep
+ * the first split when the second fails; vas carves the range out in one
+ * commit, so an allocation failure leaves nothing behind.)
  * Context: mmap lock held for write.
  */
 struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,

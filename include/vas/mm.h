@@ -43,7 +43,7 @@ struct vas_machine_config {
 	unsigned long max_map_count;	/* vm.max_map_count: 65530 */
 	unsigned long mmap_min_addr;	/* vm.mmap_min_addr: 65536 */
 	unsigned long stack_guard_gap;	/* 256 pages: 1 MiB */
-	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 4096 */
+	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 16384 */
 	size_t frames_bytes;		/* physical memory: 256 MiB; 0: default */
 	/*
 	 * User access and faults skip the per-VMA read lock and always take

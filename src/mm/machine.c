@@ -19,7 +19,7 @@ void vas_machine_config_init(struct vas_machine_config *cfg)
 	cfg->max_map_count = 65530;
 	cfg->mmap_min_addr = 65536;
 	cfg->stack_guard_gap = 256UL << PAGE_SHIFT;
-	cfg->vma_cache_max = 4096;
+	cfg->vma_cache_max = 16384;
 	cfg->frames_bytes = 256UL << 20;
 	cfg->fault_mmap_lock_only = false;
 }

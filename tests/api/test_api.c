@@ -177,7 +177,7 @@ TEST(machine_config_defaults)
 	EXPECT_EQ(cfg.max_map_count, 65530);
 	EXPECT_EQ(cfg.mmap_min_addr, 65536);
 	EXPECT_EQ(cfg.stack_guard_gap, 1UL << 20);
-	EXPECT_EQ(cfg.vma_cache_max, 4096);
+	EXPECT_EQ(cfg.vma_cache_max, 16384);
 
 	/* NULL config: the defaults. */
 	got = vas_machine_config(m);

@@ -98,6 +98,57 @@ static vm_fault_t page_error(const struct page *page)
 	return PTR_ERR(page) == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 }
 
+/*
+ * Map @page at @addr with @flags if the entry is still empty (a fault
+ * that lost the race drops its page and lets the access look again). The
+ * caller's reference becomes the mapping's, or is dropped.
+ * Return: 0 or VM_FAULT_OOM (no page table).
+ */
+static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
+			       struct page *page, pte_t flags)
+{
+	struct pt_lock *ptl;
+	pte_t *ptep = pte_get_locked(mm, addr, &ptl);
+
+	if (!ptep) {
+		put_page(page);
+		return VM_FAULT_OOM;
+	}
+	if (pte_none(ptep_get(ptep))) {
+		map_page(mm, ptep, page, flags);
+		page = NULL;
+	}
+	pte_unmap_unlock(ptep, ptl);
+	if (page)
+		put_page(page);
+	return 0;
+}
+
+/*
+ * A private anonymous copy of @src for @addr of @vma (copy on write of a
+ * file or driver page); drops the caller's reference on @src.
+ * Return: the copy, or NULL with *@ret set (VM_FAULT_OOM or _RETRY).
+ */
+static struct page *anon_copy(struct vm_area_struct *vma, unsigned long addr,
+			      struct page *src, unsigned int flags,
+			      vm_fault_t *ret)
+{
+	struct page *new = NULL;
+
+	*ret = anon_prepare(vma, flags);
+	if (!*ret) {
+		new = alloc_page(vma->vm_mm->machine, __GFP_NOZERO);
+		if (!new)
+			*ret = VM_FAULT_OOM;
+	}
+	if (new) {
+		memcpy(page_address(new), page_address(src), PAGE_SIZE);
+		page_set_anon(new, vma, addr);
+	}
+	put_page(src);
+	return new;
+}
+
 /* do_anonymous_page(): the zero page for a read, a zeroed page for a write. */
 static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 				    unsigned long addr, unsigned int flags)
@@ -116,19 +167,13 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 		if (!page)
 			return VM_FAULT_OOM;
 		page_set_anon(page, vma, addr);
+		return map_new_page(mm, addr, page,
+				    PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
 	}
 	ptep = pte_get_locked(mm, addr, &ptl);
-	if (!ptep) {
-		if (page)
-			put_page(page);
+	if (!ptep)
 		return VM_FAULT_OOM;
-	}
-	if (!pte_none(ptep_get(ptep))) {
-		/* raced with another fault: retry the access */
-	} else if (page) {
-		map_page(mm, ptep, page, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
-		page = NULL;
-	} else {
+	if (pte_none(ptep_get(ptep))) {
 		struct page *zero = frames_zero_page(mm->machine);
 
 		set_pte(ptep, pte_mkspecial(pte_mkpresent(page_to_pfn(zero),
@@ -136,8 +181,6 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 							  PTE_ACCESSED)));
 	}
 	pte_unmap_unlock(ptep, ptl);
-	if (page)
-		put_page(page);
 	return 0;
 }
 
@@ -247,8 +290,6 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 	unsigned long idx = linear_page_index(vma, addr);
 	unsigned long start, end, a;
 	struct page *page;
-	struct pt_lock *ptl;
-	pte_t *ptep;
 
 	/*
 	 * Fault-around first (do_fault_around): the cached pages of the block
@@ -267,17 +308,9 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 		if (a == addr)
 			continue;
 		p = around_page(file, linear_page_index(vma, a));
-		if (!p)
-			continue;
-		ptep = pte_get_locked(mm, a, &ptl);
-		if (ptep && pte_none(ptep_get(ptep))) {
-			map_page(mm, ptep, p, 0);	/* old */
-			p = NULL;
-		}
-		if (ptep)
-			pte_unmap_unlock(ptep, ptl);
+		/* mapped old; no table for it is no error here */
 		if (p)
-			put_page(p);
+			(void)map_new_page(mm, a, p, 0);
 	}
 	/*
 	 * The faulting page: a page reclaim evicted is read back and mapped
@@ -288,31 +321,17 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 	page = filemap_get_page(file, idx, FGP_CREAT);
 	if (IS_ERR(page))
 		return page_error(page);
-	ptep = pte_get_locked(mm, addr, &ptl);
-	if (!ptep) {
-		put_page(page);
-		return VM_FAULT_OOM;
-	}
-	if (pte_none(ptep_get(ptep))) {
-		map_page(mm, ptep, page, PTE_ACCESSED);
-		page = NULL;
-	}
-	pte_unmap_unlock(ptep, ptl);
-	if (page)
-		put_page(page);
-	return 0;
+	return map_new_page(mm, addr, page, PTE_ACCESSED);
 }
 
 /* do_cow_fault(): a private copy of the file page, mapped writable. */
 static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 			       unsigned int flags)
 {
-	struct mm_struct *mm = vma->vm_mm;
 	struct page *page, *new;
-	struct pt_lock *ptl;
-	pte_t *ptep;
 	vm_fault_t ret;
 
+	/* the anon_vma comes first: a write past EOF still prepares it */
 	ret = anon_prepare(vma, flags);
 	if (ret)
 		return ret;
@@ -320,28 +339,11 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 				FGP_CREAT);
 	if (IS_ERR(page))
 		return page_error(page);
-	new = alloc_page(mm->machine, __GFP_NOZERO);
-	if (!new) {
-		put_page(page);
-		return VM_FAULT_OOM;
-	}
-	memcpy(page_address(new), page_address(page), PAGE_SIZE);
-	put_page(page);
-	page_set_anon(new, vma, addr);
-	ptep = pte_get_locked(mm, addr, &ptl);
-	if (!ptep) {
-		put_page(new);
-		return VM_FAULT_OOM;
-	}
-	if (pte_none(ptep_get(ptep))) {
-		map_page(mm, ptep, new,
-			 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
-		new = NULL;
-	}
-	pte_unmap_unlock(ptep, ptl);
-	if (new)
-		put_page(new);
-	return 0;
+	new = anon_copy(vma, addr, page, flags, &ret);
+	if (!new)
+		return ret;
+	return map_new_page(vma->vm_mm, addr, new,
+			    PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
 }
 
 /*
@@ -479,13 +481,10 @@ static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 				  unsigned long addr, unsigned int flags)
 {
-	struct mm_struct *mm = vma->vm_mm;
 	bool write = flags & FAULT_FLAG_WRITE;
 	struct vas_page *vp = NULL;
-	struct page *page, *new;
 	pte_t pflags = PTE_ACCESSED;
-	struct pt_lock *ptl;
-	pte_t *ptep;
+	struct page *page;
 	vm_fault_t ret;
 	int err;
 
@@ -504,32 +503,13 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 		return VM_FAULT_SIGBUS;
 	}
 	if (write && !(vma->vm_flags & VAS_VM_SHARED)) {
-		ret = anon_prepare(vma, flags);
-		new = ret ? NULL : alloc_page(mm->machine, __GFP_NOZERO);
-		if (!new) {
-			put_page(page);
-			return ret ? ret : VM_FAULT_OOM;
-		}
-		memcpy(page_address(new), page_address(page), PAGE_SIZE);
-		put_page(page);
-		page_set_anon(new, vma, addr);
-		page = new;
+		page = anon_copy(vma, addr, page, flags, &ret);
+		if (!page)
+			return ret;
 	}
 	if (write)
 		pflags |= PTE_WRITE | PTE_DIRTY;
-	ptep = pte_get_locked(mm, addr, &ptl);
-	if (!ptep) {
-		put_page(page);
-		return VM_FAULT_OOM;
-	}
-	if (pte_none(ptep_get(ptep))) {
-		map_page(mm, ptep, page, pflags);
-		page = NULL;
-	}
-	pte_unmap_unlock(ptep, ptl);
-	if (page)
-		put_page(page);
-	return 0;
+	return map_new_page(vma->vm_mm, addr, page, pflags);
 }
 
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,

@@ -95,16 +95,20 @@ VAS_API int vas_mm_fork(struct vas_mm_user *mm, struct vas_mm_user **out)
  */
 VAS_API struct vas_page *vas_page_alloc(struct vas_machine *machine)
 	VAS_MUST_CHECK;
-/** vas_page_get() - Take another reference. */
+/** vas_page_get() - Take another reference. Context: any; the caller holds one. */
 VAS_API void vas_page_get(struct vas_page *page);
-/** vas_page_put() - Drop a reference; the last one frees the page. */
+/**
+ * vas_page_put() - Drop a reference; the last one frees the page (it is
+ * then unmapped everywhere: each mapping holds its own). Context: any; no
+ * page-table lock held. NULL is a no-op.
+ */
 VAS_API void vas_page_put(struct vas_page *page);
 /**
  * vas_page_address() - The page's 4096 bytes, for the driver to fill.
  * Lifetime: while the caller holds a reference.
  */
 VAS_API void *vas_page_address(struct vas_page *page);
-/** vas_page_mapcount() - How many entries map the page now. */
+/** vas_page_mapcount() - How many entries map the page now (racy). Context: any. */
 VAS_API int vas_page_mapcount(const struct vas_page *page);
 
 /**

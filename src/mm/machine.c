@@ -64,6 +64,19 @@ void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm)
 	pthread_mutex_unlock(&machine->worker_lock);
 }
 
+/* Undo what vas_machine_create() set up, the worker thread aside. */
+static void machine_free(struct vas_machine *machine)
+{
+	frames_destroy(machine);
+	pthread_cond_destroy(&machine->worker_idle);
+	pthread_cond_destroy(&machine->worker_cond);
+	pthread_mutex_destroy(&machine->worker_lock);
+	pthread_mutex_destroy(&machine->mm_list_lock);
+	pthread_mutex_destroy(&machine->inode_lock);
+	pthread_mutex_destroy(&machine->vma_cache_lock);
+	vas_free(machine);
+}
+
 int vas_machine_create(const struct vas_machine_config *cfg,
 		       struct vas_machine **out)
 {
@@ -97,14 +110,7 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 	pthread_cond_init(&machine->worker_idle, NULL);
 	err = host_thread_create(&machine->worker, worker_main, machine);
 	if (err) {
-		pthread_cond_destroy(&machine->worker_idle);
-		pthread_cond_destroy(&machine->worker_cond);
-		pthread_mutex_destroy(&machine->worker_lock);
-		pthread_mutex_destroy(&machine->mm_list_lock);
-		pthread_mutex_destroy(&machine->inode_lock);
-		pthread_mutex_destroy(&machine->vma_cache_lock);
-		frames_destroy(machine);
-		vas_free(machine);
+		machine_free(machine);
 		return err;
 	}
 	*out = machine;
@@ -138,14 +144,7 @@ int vas_machine_destroy(struct vas_machine *machine)
 	/* VMAs and tree nodes freed through RCU must be gone first. */
 	vas_rcu_barrier();
 	vma_cache_drain(machine);
-	frames_destroy(machine);
-	pthread_cond_destroy(&machine->worker_idle);
-	pthread_cond_destroy(&machine->worker_cond);
-	pthread_mutex_destroy(&machine->worker_lock);
-	pthread_mutex_destroy(&machine->mm_list_lock);
-	pthread_mutex_destroy(&machine->inode_lock);
-	pthread_mutex_destroy(&machine->vma_cache_lock);
-	vas_free(machine);
+	machine_free(machine);
 	return 0;
 }
 

@@ -378,18 +378,12 @@ int vas_madvise(struct vas_mm_user *u, unsigned long start, unsigned long len_in
 		int advice)
 {
 	struct mm_struct *mm = mm_of_user(u);
-	unsigned long len, end;
+	unsigned long end;
 	int error;
 
 	if (!advice_valid(advice))
 		return -EINVAL;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	len = (len_in + PAGE_SIZE - 1) & PAGE_MASK;
-	if (len_in && !len)
-		return -EINVAL;
-	end = start + len;
-	if (end < start)
+	if (user_range(start, len_in, &end))
 		return -EINVAL;
 	if (end == start)
 		return 0;

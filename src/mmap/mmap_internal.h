@@ -90,6 +90,22 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 int expand_stack_locked(struct mm_struct *mm, struct vm_area_struct *vma,
 			unsigned long addr) VAS_REQUIRES(mm) VAS_MUST_CHECK;
 
+/*
+ * user_range() - The pages (start, len_in) name, as madvise and mseal read
+ * them: @start page aligned, @len_in rounded up to pages without wrapping.
+ * Return: 0 with *@endp set (== @start for an empty range), or -EINVAL.
+ */
+static inline int user_range(unsigned long start, unsigned long len_in,
+			     unsigned long *endp)
+{
+	unsigned long len = (len_in + PAGE_SIZE - 1) & PAGE_MASK;
+
+	if ((start & ~PAGE_MASK) || (len_in && !len) || start + len < start)
+		return -EINVAL;
+	*endp = start + len;
+	return 0;
+}
+
 /* munmap.c */
 int munmap_check_sealed(struct mm_struct *mm, unsigned long start,
 			unsigned long end) VAS_REQUIRES(mm);

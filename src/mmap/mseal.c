@@ -13,19 +13,13 @@ int vas_mseal(struct vas_mm_user *u, unsigned long start, unsigned long len_in,
 	      unsigned long flags)
 {
 	struct mm_struct *mm = mm_of_user(u);
-	unsigned long len, end, pos, s, e;
+	unsigned long end, pos, s, e;
 	struct vm_area_struct *vma, *got;
 	int err = 0;
 
 	if (flags)
 		return -EINVAL;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	len = (len_in + PAGE_SIZE - 1) & PAGE_MASK;
-	if (len_in && !len)
-		return -EINVAL;
-	end = start + len;
-	if (end < start)
+	if (user_range(start, len_in, &end))
 		return -EINVAL;
 	if (end == start)
 		return 0;

@@ -7,11 +7,7 @@
  * the output formatting; a backend only performs the operations. Each
  * operation returns 0 or the negative errno of the call, and
  * VASCTL_EFATAL for a failure of the runner itself (the backend has then
- * printed a diagnostic on stderr and the interpreter exits with status 1),
- * or VASCTL_EUNSUPPORTED for a statement the runner cannot perform yet (the
- * interpreter prints "error: line N: STATEMENT is not supported by the
- * model yet" and exits with status 1: a limit of the runner, not an error
- * of the script).
+ * printed a diagnostic on stderr and the interpreter exits with status 1).
  *
  * Statements run in the "parent" address space or, after a fork, in the
  * "child" one: the interpreter calls select() before every statement.
@@ -25,8 +21,6 @@
 
 /* A failure of the runner, not of the call it makes. */
 #define VASCTL_EFATAL (-100000)
-/* A statement the runner does not implement (yet). */
-#define VASCTL_EUNSUPPORTED (-100001)
 
 /* Longest VmFlags string kept (codes joined by single spaces). */
 #define VASCTL_VMFLAGS_MAX 160

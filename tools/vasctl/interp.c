@@ -89,16 +89,6 @@ static void put_access(FILE *out, const struct vasctl_access *a, bool read)
 	}
 }
 
-/* Report a statement the backend cannot run; the run stops (status 1). */
-static int unsupported(const struct vasctl_stmt *st,
-		       const struct vasctl_backend *b)
-{
-	fprintf(stderr, "error: line %d: %s%s is not supported by the %s yet\n",
-		st->line, st->child ? "@child " : "", vasctl_op_name(st->op),
-		b->name);
-	return 1;
-}
-
 /**
  * run_stmt() - Run one statement and print its result.
  * @s:   the script.
@@ -132,8 +122,6 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 	ret = b->select(b->ctx, st->child);
 	if (ret == VASCTL_EFATAL)
 		return 1;
-	if (ret == VASCTL_EUNSUPPORTED)
-		return unsupported(st, b);
 
 	switch (st->op) {
 	case VASCTL_OP_FILE:
@@ -194,8 +182,6 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 	}
 	if (ret == VASCTL_EFATAL)
 		return 1;
-	if (ret == VASCTL_EUNSUPPORTED)
-		return unsupported(st, b);
 	if (st->op == VASCTL_OP_MAPS) {
 		if (ret) {
 			vasctl_format_errno(buf, sizeof(buf), ret);

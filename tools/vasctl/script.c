@@ -74,11 +74,6 @@ static const char *const op_names[] = {
     [VASCTL_OP_FORK] = "fork",	     [VASCTL_OP_MAPS] = "maps",
 };
 
-const char *vasctl_op_name(enum vasctl_op op)
-{
-	return op_names[op];
-}
-
 /* Parser state: the script being built and the error buffer. */
 struct parser {
 	struct vasctl_script *s;

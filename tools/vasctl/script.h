@@ -170,12 +170,4 @@ int vasctl_script_parse(const char *src, struct vasctl_script *script,
  */
 void vasctl_script_free(struct vasctl_script *script);
 
-/**
- * vasctl_op_name() - The keyword of a statement.
- * @op: the statement.
- *
- * Return: a static string such as "mmap".
- */
-const char *vasctl_op_name(enum vasctl_op op);
-
 #endif /* VASCTL_SCRIPT_H */

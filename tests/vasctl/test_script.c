@@ -44,8 +44,12 @@ static int parse1(const char *src, struct vasctl_script *s)
 {
 	char err[256];
 
-	return vasctl_script_parse(src, s, err, sizeof(err));
+	return vasctl_script_parse(src, strlen(src), s, err, sizeof(err));
 }
+
+/* Parse a string literal, NUL bytes in it included, into @s and @err. */
+#define PARSE_LIT(lit, s, err) \
+	vasctl_script_parse(lit, sizeof(lit) - 1, s, err, sizeof(err))
 
 static void test_numbers(void)
 {
@@ -165,17 +169,48 @@ static void test_errors(void)
 	struct vasctl_script s;
 	char err[256];
 
-	EXPECT(vasctl_script_parse("maps\n\nfrob 1\n", &s, err, sizeof(err)) ==
-	       -EINVAL);
+	EXPECT(PARSE_LIT("maps\n\nfrob 1\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 3: unknown statement 'frob'");
-	EXPECT(vasctl_script_parse("fork\n@child fork\n", &s, err,
-				   sizeof(err)) == -EINVAL);
+	EXPECT(PARSE_LIT("fork\n@child fork\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 2: @child fork is not allowed");
-	EXPECT(vasctl_script_parse("@fork\n", &s, err, sizeof(err)) == -EINVAL);
+	EXPECT(PARSE_LIT("@fork\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 1: unknown statement '@fork'");
-	EXPECT(vasctl_script_parse("mmap W 4K rw- private|anonymous -> 1a-\n",
-				   &s, err, sizeof(err)) == -EINVAL);
+	EXPECT(PARSE_LIT("mmap W 4K rw- private|anonymous -> 1a-\n", &s,
+			 err) == -EINVAL);
 	EXPECT_STR(err, "line 1: bad variable name '1a-'");
+}
+
+/*
+ * Regression (issue 8, defect 10): a NUL byte ended the script silently, so
+ * "maps\n\0frob" ran "maps" and exited 0. A NUL byte is not text: it is a
+ * script error of its line, wherever it stands, and the first error in line
+ * order still wins.
+ */
+static void test_nul_byte(void)
+{
+	struct vasctl_script s;
+	char err[256];
+
+	EXPECT(PARSE_LIT("maps\n\0frob\nmaps\n", &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 2: NUL byte");
+	EXPECT(PARSE_LIT("maps\nmunmap W 4K\0\n", &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 2: NUL byte");
+	EXPECT(PARSE_LIT("maps # a \0 in a comment\n", &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 1: NUL byte");
+	EXPECT(PARSE_LIT("maps\n\0", &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 2: NUL byte");
+	EXPECT(PARSE_LIT("frob\n\0\n", &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 1: unknown statement 'frob'");
+	/* The length bounds the text: a NUL past it is not part of it. */
+	EXPECT(vasctl_script_parse("maps\n\0frob", 5, &s, err, sizeof(err)) ==
+	       0);
+	EXPECT(s.nstmts == 1 && s.stmts[0].op == VASCTL_OP_MAPS);
+	vasctl_script_free(&s);
+	/* No newline at the end: the last line still counts. */
+	EXPECT(PARSE_LIT("maps\nfork", &s, err) == 0);
+	EXPECT(s.nstmts == 2 && s.stmts[1].op == VASCTL_OP_FORK &&
+	       s.stmts[1].line == 2);
+	vasctl_script_free(&s);
 }
 
 static void test_format(void)
@@ -264,6 +299,7 @@ int main(void)
 	test_statements();
 	test_echo();
 	test_errors();
+	test_nul_byte();
 	test_format();
 	test_maps_format();
 	printf("%d passed, %d failed\n", passed, failed);

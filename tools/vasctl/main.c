@@ -7,6 +7,7 @@
  *   vasctl diff FILE...      run each on both, compare, print the diffs
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,11 @@ static void usage(FILE *f)
 	    f);
 }
 
-/* Read a whole stream into a NUL-terminated buffer. */
-static char *read_all(FILE *f)
+/*
+ * Read a whole stream into a buffer, NUL-terminated for convenience; its
+ * length goes to *lenp (the stream may itself hold NUL bytes).
+ */
+static char *read_all(FILE *f, size_t *lenp)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
@@ -83,23 +87,24 @@ static char *read_all(FILE *f)
 				return NULL;
 			}
 			buf[n] = '\0';
+			*lenp = n;
 			break;
 		}
 	}
 	return buf;
 }
 
-static char *load_script(const char *path)
+static char *load_script(const char *path, size_t *lenp)
 {
 	FILE *f;
 	char *src;
 
 	if (!strcmp(path, "-"))
-		return read_all(stdin);
+		return read_all(stdin, lenp);
 	f = fopen(path, "r");
 	if (!f)
 		return NULL;
-	src = read_all(f);
+	src = read_all(f, lenp);
 	fclose(f);
 	return src;
 }
@@ -107,19 +112,21 @@ static char *load_script(const char *path)
 /**
  * run_source() - Parse and run a script on one runner.
  * @src:   the script text.
+ * @len:   its length in bytes.
  * @which: the runner.
  * @out:   where the results go.
  *
  * Return: the exit status (0, 1 or 2); diagnostics went to stderr.
  */
-static int run_source(const char *src, enum runner which, FILE *out)
+static int run_source(const char *src, size_t len, enum runner which,
+		      FILE *out)
 {
 	struct vasctl_script script;
 	struct vasctl_backend b;
 	char err[512];
 	int ret;
 
-	ret = vasctl_script_parse(src, &script, err, sizeof(err));
+	ret = vasctl_script_parse(src, len, &script, err, sizeof(err));
 	if (ret == -EINVAL) {
 		fprintf(stderr, "error: %s\n", err);
 		return 2;
@@ -153,16 +160,17 @@ static int run_source(const char *src, enum runner which, FILE *out)
 static int cmd_run(const char *path, enum runner which)
 {
 	char *src;
+	size_t len;
 	int ret;
 
 	errno = 0;
-	src = load_script(path);
+	src = load_script(path, &len);
 	if (!src) {
 		fprintf(stderr, "vasctl: %s: %s\n", path,
 			errno ? strerror(errno) : "cannot read");
 		return 1;
 	}
-	ret = run_source(src, which, stdout);
+	ret = run_source(src, len, which, stdout);
 	free(src);
 	if (fflush(stdout) && ret == 0) {
 		fprintf(stderr, "vasctl: writing the output: %s\n",
@@ -186,18 +194,16 @@ struct outcome {
 /* Read a temporary file back from its start. */
 static char *read_back(FILE *f, size_t *lenp)
 {
-	char *buf;
+	size_t len;
 
 	rewind(f);
-	buf = read_all(f);
-	if (buf && lenp)
-		*lenp = strlen(buf);
-	return buf;
+	return read_all(f, lenp ? lenp : &len);
 }
 
 /**
  * capture() - Run a script on one runner in a child process.
  * @src:   the script text.
+ * @len:   its length in bytes.
  * @which: the runner.
  * @res:   receives status, stdout and stderr; free out and err.
  *
@@ -205,7 +211,8 @@ static char *read_back(FILE *f, size_t *lenp)
  * process's own window, and neither can disturb the other or diff itself.
  * Return: 0, or -1 after printing why the child could not be run.
  */
-static int capture(const char *src, enum runner which, struct outcome *res)
+static int capture(const char *src, size_t len, enum runner which,
+		   struct outcome *res)
 {
 	FILE *o = tmpfile(), *e = tmpfile();
 	int status, ret = -1;
@@ -227,7 +234,7 @@ static int capture(const char *src, enum runner which, struct outcome *res)
 		if (dup2(fileno(o), STDOUT_FILENO) < 0 ||
 		    dup2(fileno(e), STDERR_FILENO) < 0)
 			_exit(1);
-		status = run_source(src, which, stdout);
+		status = run_source(src, len, which, stdout);
 		if (fflush(stdout) && status == 0)
 			status = 1;
 		fflush(stderr);
@@ -273,45 +280,64 @@ static void put_stderr(const char *name, const struct outcome *r)
 	}
 }
 
+/* One line of text with no newline: a runner's whole standard error. */
+static bool one_line(const char *s)
+{
+	size_t n = strcspn(s, "\n");
+
+	return n > 0 && (s[n] == '\0' || (s[n] == '\n' && s[n + 1] == '\0'));
+}
+
 /**
  * diff_one() - Compare the two runners on one script.
  * @path: the script ("-" for standard input).
  *
- * A script passes when both runners exit with the same status, 0 or 2 (a
- * script error both found), and print the same standard output.
+ * A script passes when both runners exit 0 and print the same standard
+ * output. A script error (exit status 2) fails the script even when both
+ * runners found it: when they report the same error after the same output,
+ * the FAIL line quotes it ("FAIL path: error: line N: WHAT").
  * Return: 0 passed, 1 failed, -1 could not be run.
  */
 static int diff_one(const char *path)
 {
 	struct outcome k, m;
+	bool same_out;
 	char *src;
+	size_t len;
 	int ret = -1, d;
 
 	errno = 0;
-	src = load_script(path);
+	src = load_script(path, &len);
 	if (!src) {
 		printf("FAIL %s: %s\n", path,
 		       errno ? strerror(errno) : "cannot read");
 		return 1;
 	}
-	if (capture(src, RUNNER_KERNEL, &k)) {
+	if (capture(src, len, RUNNER_KERNEL, &k)) {
 		free(src);
 		return -1;
 	}
-	if (capture(src, RUNNER_MODEL, &m)) {
+	if (capture(src, len, RUNNER_MODEL, &m)) {
 		free(k.out);
 		free(k.err);
 		free(src);
 		return -1;
 	}
 	free(src);
-	if (k.status == m.status && (k.status == 0 || k.status == 2) &&
-	    k.outlen == m.outlen && !memcmp(k.out, m.out, k.outlen)) {
+	same_out = k.outlen == m.outlen && !memcmp(k.out, m.out, k.outlen);
+	if (k.status == 0 && m.status == 0 && same_out) {
 		printf("ok %s\n", path);
 		ret = 0;
 		goto out;
 	}
-	if (k.status != m.status || (k.status != 0 && k.status != 2)) {
+	if (k.status == 2 && m.status == 2 && same_out &&
+	    !strcmp(k.err, m.err) && one_line(k.err)) {
+		printf("FAIL %s: %.*s\n", path, (int)strcspn(k.err, "\n"),
+		       k.err);
+		ret = 1;
+		goto out;
+	}
+	if (k.status != m.status || k.status != 0) {
 		printf("FAIL %s: exit status kernel %d, model %d\n", path,
 		       k.status, m.status);
 		put_stderr("kernel", &k);

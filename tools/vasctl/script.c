@@ -581,31 +581,39 @@ static int parse_line(struct parser *p, char **tok, int n,
 	return 0;
 }
 
-int vasctl_script_parse(const char *src, struct vasctl_script *script,
-			char *err, size_t errlen)
+int vasctl_script_parse(const char *src, size_t len,
+			struct vasctl_script *script, char *err, size_t errlen)
 {
 	struct parser p = {.s = script, .err = err, .errlen = errlen};
+	const char *end = src + len;
 	size_t cap = 0;
 	int ret = 0;
 
 	memset(script, 0, sizeof(*script));
 	if (errlen)
 		err[0] = '\0';
-	while (*src) {
-		size_t linelen = strcspn(src, "\n");
-		size_t codelen = strcspn(src, "#\n");
+	while (src < end) {
+		const char *nl = memchr(src, '\n', (size_t)(end - src));
+		size_t linelen = nl ? (size_t)(nl - src) : (size_t)(end - src);
+		const char *hash = memchr(src, '#', linelen);
+		size_t codelen = hash ? (size_t)(hash - src) : linelen;
 		char *buf, *tok[MAX_TOKENS], *save = NULL, *t;
 		struct vasctl_stmt st;
 		int n = 0;
 
 		p.line++;
+		/* Text has no NUL byte, not even in a comment. */
+		if (memchr(src, '\0', linelen)) {
+			ret = fail(&p, "NUL byte");
+			break;
+		}
 		buf = strndup(src, codelen);
 		if (!buf) {
 			ret = -ENOMEM;
 			break;
 		}
 		src += linelen;
-		if (*src == '\n')
+		if (src < end)
 			src++;
 		for (t = strtok_r(buf, " \t\r\v\f", &save); t;
 		     t = strtok_r(NULL, " \t\r\v\f", &save)) {
@@ -625,12 +633,12 @@ int vasctl_script_parse(const char *src, struct vasctl_script *script,
 		st.line = p.line;
 		ret = parse_line(&p, tok, n, &st);
 		if (ret == 0) {
-			size_t len = 0;
+			size_t textlen = 0;
 			int i;
 
 			for (i = 0; i < n; i++)
-				len += strlen(tok[i]) + 1;
-			st.text = malloc(len);
+				textlen += strlen(tok[i]) + 1;
+			st.text = malloc(textlen);
 			if (st.text) {
 				st.text[0] = '\0';
 				for (i = 0; i < n; i++) {

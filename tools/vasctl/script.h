@@ -152,17 +152,21 @@ struct vasctl_script {
 
 /**
  * vasctl_script_parse() - Parse and check a whole script.
- * @src:    script text, NUL-terminated.
+ * @src:    script text: @len bytes, not necessarily NUL-terminated.
+ * @len:    its length in bytes.
  * @script: filled on success; release with vasctl_script_free().
  * @err:    on a script error, receives "line N: WHAT" (without "error: ").
  * @errlen: size of @err.
+ *
+ * A NUL byte anywhere in a line (a comment included) is a script error of
+ * that line: "line N: NUL byte". The first error in line order wins.
  *
  * Context: may allocate.
  * Return: 0 on success, -EINVAL on a script error (@err set), -ENOMEM when
  * out of memory.
  */
-int vasctl_script_parse(const char *src, struct vasctl_script *script,
-			char *err, size_t errlen);
+int vasctl_script_parse(const char *src, size_t len,
+			struct vasctl_script *script, char *err, size_t errlen);
 
 /**
  * vasctl_script_free() - Release what vasctl_script_parse() allocated.

@@ -85,7 +85,8 @@ VAS_API int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 
 /**
  * vas_file_create() - A driver file with @ops and private data @priv.
- * Context: any; may allocate. Return: 0 or -ENOMEM.
+ * Context: any; may allocate. Return: 0, -EINVAL (@ops NULL, or @mode
+ * with bits other than VAS_FMODE_*), or -ENOMEM.
  */
 VAS_API int vas_file_create(struct vas_machine *machine,
 			    const struct vas_file_ops *ops, void *priv, int mode,

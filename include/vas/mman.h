@@ -79,19 +79,30 @@ VAS_API int vas_munlockall(struct vas_mm_user *mm)
 	VAS_EXCLUDES(mm) VAS_MUST_CHECK;
 
 /**
- * vas_madvise() - madvise(2). The advices that change VMA flags (normal,
- * random, sequential, dontfork, dofork, wipeonfork, keeponfork, dontdump,
- * dodump, hugepage, nohugepage, mergeable, unmergeable) and those that act
- * on resident pages (dontneed, dontneed_locked, free, willneed, cold,
- * pageout: there are no resident pages until the memory layer) are
- * implemented. Unmapped parts of the range are skipped and reported as
- * -ENOMEM at the end, as in Linux. populate_read and populate_write stop
- * at the first hole (-ENOMEM), VM_IO/VM_PFNMAP VMA or VMA without the
- * needed access (-EINVAL), or page past the end of a file (-EFAULT); the
- * VMA-level effect is the anon_vma a private write fault prepares.
- * Locking: takes the mmap lock for write.
- * Return: 0 or -errno; -ENOSYS for remove, guard_install and
- * guard_remove, which need the memory layer.
+ * vas_madvise() - madvise(2), every advice of Linux 6.18 (VAS_MADV_*).
+ *
+ * The advices that change VMA flags (normal, random, sequential, dontfork,
+ * dofork, wipeonfork, keeponfork, dontdump, dodump, hugepage, nohugepage,
+ * mergeable, unmergeable) split and merge at the edges of the range;
+ * guard_install puts guard markers in the page tables and marks the VMA
+ * VM_MAYBE_GUARD ("gu"). The advices on resident pages: dontneed and
+ * dontneed_locked zap them; free cleans the anonymous pages mapped only
+ * there and marks them lazily freed; pageout drops those still clean and
+ * the clean, singly mapped folios of host files; guard_remove removes the
+ * guard markers; willneed and cold change nothing vas shows. Unmapped
+ * parts of the range are skipped and reported as -ENOMEM at the end, as in
+ * Linux.
+ * remove punches a hole in the file behind each shared writable file VMA
+ * of the range (-EOPNOTSUPP for a driver file) and zaps its mappings
+ * everywhere. populate_read and populate_write stop at the first hole
+ * (-ENOMEM), VM_IO/VM_PFNMAP VMA or VMA without the needed access
+ * (-EINVAL), or page past the end of a file (-EFAULT). collapse returns
+ * -EINVAL (no transparent huge pages).
+ *
+ * Context: takes the mmap lock: for write for the flag advices,
+ * guard_install and collapse, for read for the others (remove drops it for
+ * the file operation, as Linux does); may block, may allocate.
+ * Return: 0 or -errno.
  */
 VAS_API int vas_madvise(struct vas_mm_user *mm, unsigned long addr,
 			unsigned long len, int advice)

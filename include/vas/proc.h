@@ -5,8 +5,9 @@
  * two-letter VmFlags codes of smaps.
  *
  * What vas prints differently from a real process, and why:
- *  - no [heap], [stack] or [vsyscall] lines or names: vas has no brk area,
- *    no initial stack and no gate VMA (yet);
+ *  - "[heap]" names a VMA that overlaps the brk area (vas_brk()), as in
+ *    Linux; there is no [stack] or [vsyscall] line or name: vas sets up no
+ *    initial stack and no gate VMA;
  *  - no "ProtectionKey:" line: vas models a CPU without protection keys
  *    (arch_pkeys_enabled() false), as on the reference host;
  *  - THPeligible follows the "madvise" THP mode with only PMD-sized anonymous
@@ -14,8 +15,13 @@
  *  - device and inode of a host-backed file are those of the host file; the
  *    shmem object of a shared anonymous mapping has none (00:00 0, where
  *    Linux prints its internal tmpfs device and inode);
- *  - the smaps page figures (Rss ... Locked) are those vas can count; until
- *    the memory layer exists they are all 0.
+ *  - the smaps page figures come from a walk of the VMA's page tables, as
+ *    Linux's smaps_pte_range(): Rss, Pss, Pss_Dirty, Shared_Clean,
+ *    Shared_Dirty, Private_Clean, Private_Dirty, Referenced, Anonymous and
+ *    Locked (the zero page and PFN maps count nothing). KSM, the huge-page
+ *    lines, Swap and SwapPss are always 0 (vas has no KSM, no huge pages,
+ *    no swap); so is LazyFree, where Linux counts the clean anonymous pages
+ *    that MADV_FREE marked.
  */
 #ifndef VAS_PROC_H
 #define VAS_PROC_H
@@ -37,8 +43,8 @@ extern "C" {
  * One line per VMA, in address order: "START-END PERM OFFSET MAJ:MIN INODE",
  * then, for a named mapping, spaces up to column 73 and the name: the file's
  * name (vas_file_name()), "/dev/zero (deleted)" for a shared anonymous
- * mapping, or what the VMA's vm_ops->name returns. Anonymous lines end with
- * the space after the inode, as in Linux.
+ * mapping, what the VMA's vm_ops->name returns, or "[heap]". Anonymous
+ * lines end with the space after the inode, as in Linux.
  *
  * Context: takes and releases the mmap lock for read (the caller must not
  * hold it); the whole text is one snapshot. May block on @out.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * uapi.h - the constants of the mmap family, with the values of Linux's
- * UAPI on x86-64 (checked against the host's headers where they exist:
- * tests/api). Includes no system header.
+ * UAPI on x86-64 (checked against the host's <sys/mman.h> where it
+ * defines them: tests/api/test_uapi.c). Includes no system header.
  */
 #ifndef VAS_UAPI_H
 #define VAS_UAPI_H

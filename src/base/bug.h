@@ -3,13 +3,13 @@
  * bug.h - the three checking levels.
  *
  *  VAS_BUG_ON(cond)            corrupted invariant: print file:line, abort.
- *  VAS_WARN_ON(cond)           recoverable surprise: print once per site,
- *                              evaluate to !!cond so callers can bail out.
+ *  VAS_WARN_ON(cond)           recoverable surprise: print file:line each
+ *                              time, evaluate to !!cond so callers can bail
+ *                              out; VAS_WARN_ON_ONCE() prints once per site.
  *  VAS_ASSERT_EXPENSIVE(cond)  VAS_BUG_ON only in VAS_DEBUG builds.
- *  vas_die(err)                unrecoverable host failure (a pthread error).
+ *  vas_die(what, err)          unrecoverable host failure (a pthread error).
  *
- * A test can count warnings with vas_warn_count() and make warnings abort
- * with vas_warn_set_fatal().
+ * A test can count warnings with vas_warn_count().
  */
 #ifndef VAS_BASE_BUG_H
 #define VAS_BASE_BUG_H

@@ -3,9 +3,9 @@
  * madvise.c - madvise(2) (do_madvise, madvise_walk_vmas): argument checks,
  * the walk that skips unmapped parts and reports -ENOMEM at the end, the
  * advices that change VMA flags (with splits and merges at the edges), the
- * mseal protection against discarding read-only anonymous memory, and the
- * advices on resident pages (none exist before the memory layer), and
- * MADV_POPULATE_(READ|WRITE) at the VMA level.
+ * mseal protection against discarding read-only anonymous memory, guard
+ * regions, the advices on resident pages (memory/zap.c does the page
+ * work), MADV_REMOVE's hole punch and MADV_POPULATE_(READ|WRITE).
  */
 #include <errno.h>
 #include "base/err.h"

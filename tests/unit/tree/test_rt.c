@@ -323,6 +323,30 @@ TEST(ascending_descending_dense)
 	}
 }
 
+/*
+ * The heights docs/tree.md quotes for N one-page ranges built ascending
+ * (the layout of an address space that grows upwards; bench_tree builds
+ * the same): 2 at 100, 3 at 1000, 4 at 10000, 5 at 65530 (max_map_count).
+ */
+TEST(height_built_ascending)
+{
+	static const struct {
+		unsigned long n;
+		unsigned int height;
+	} want[] = { { 100, 2 }, { 1000, 3 }, { 10000, 4 }, { 65530, 5 } };
+	struct rt_tree t;
+
+	for (size_t k = 0; k < ARRAY_SIZE(want); k++) {
+		rt_init(&t);
+		build_gapped(&t, want[k].n, 1);
+		printf("# %lu one-page ranges built ascending: height %u, "
+		       "%lu nodes\n", want[k].n, t.height, t.nr_nodes);
+		EXPECT_EQ(t.nr_entries, want[k].n);
+		EXPECT_EQ(t.height, want[k].height);
+		destroy(&t);
+	}
+}
+
 TEST(erase_across_many_nodes)
 {
 	struct rt_tree t;

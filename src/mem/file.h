@@ -33,7 +33,10 @@ struct vas_file {
 	char *name;				/* (c) */
 	struct address_space f_mapping;		/* the page cache: i_size,
 						 * index, unmap hooks */
-	/* Truncation's zap of mappings (memory/zap.c), set up at first mmap. */
+	/*
+	 * Truncation's zap of mappings (memory/zap.c), registered by
+	 * vas_file_open_host() on the file that owns the page cache.
+	 */
 	struct filemap_unmap_hook unmap_hook;
 	bool unmap_registered;			/* (a) */
 	/* VMAs that map this file (i_mmap's count); writeback at the last. */

@@ -216,9 +216,7 @@ void truncate_setsize(struct vas_file *file, loff_t newsize);
  * this order so that a racing writeback cannot write past the new end.
  * Growing (or the same size): ftruncate() first, then truncate_setsize(),
  * so a failure changes nothing. With the host file's current size it just
- * sets i_size: the script's rewrite of a file is filemap_truncate(f, 0),
- * pwrite() of the new contents to the host descriptor, then
- * filemap_truncate(f, size).
+ * sets i_size.
  * Context: as truncate_pagecache().
  * Return: 0, -EINVAL (negative size, not a host file) or the negated
  * ftruncate errno (when shrinking, i_size and the cache are cut already).

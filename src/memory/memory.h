@@ -63,7 +63,8 @@ typedef unsigned int vm_fault_t;
 /**
  * handle_mm_fault() - Make the page at @addr of @vma accessible for the
  * access @flags describes: map the zero page or a new anonymous page,
- * a page-cache page (with fault-around on reads), or copy on write.
+ * a page-cache page (with fault-around on reads), a driver's page
+ * (vm_ops->fault), or copy on write.
  * Checks @vma's permissions first (x86: any of read/write/exec allows a
  * read; a write needs VM_WRITE) and guard markers (SIGSEGV).
  * Context: @vma held as @flags says (see above); takes PTLs; may block

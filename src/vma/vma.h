@@ -6,7 +6,7 @@
  * Each operation preallocates everything first (tree nodes, new VMAs) and
  * then commits with one tree store, so it is atomic to lock-free readers
  * and either completes or fails with -ENOMEM leaving the address space
- * unchanged. The mapping system calls (a later layer) are built on these.
+ * unchanged. The mapping system calls (src/mmap) are built on these.
  *
  * VMAs are type-safe under RCU: a freed VMA goes back to its machine's
  * cache at once and may be reused, by any address space, while RCU readers
@@ -74,8 +74,8 @@ int vma_split(struct mm_struct *mm, struct vm_area_struct *vma,
  *      before:  |-- prev --|-- next --|
  *      after:   |------- prev --------|
  *
- * The caller has decided that the two are compatible (later layers own the
- * merge rules); this only moves the ranges.
+ * The caller has decided that the two are compatible (vma/merge.c owns
+ * the merge rules); this only moves the ranges.
  */
 int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
 		   struct vm_area_struct *next) VAS_REQUIRES(mm) VAS_MUST_CHECK;

@@ -10,7 +10,10 @@
  *
  * The global lock order (docs/locking.md):
  *   mmap lock -> VMA lock -> page lock -> page-table lock -> page-cache index
- *   -> internal leaf locks (VMA cache, worker queue)
+ *   -> internal leaf locks (the frame pools)
+ * The truncation hook lock (outside every mmap lock) and the machine's
+ * mutexes that take no vas lock (VMA cache, worker queue, lists) have no
+ * rank and are not recorded.
  *
  * In builds without VAS_DEBUG everything here compiles to nothing and the
  * queries answer "unknown" (LOCKDEP_UNKNOWN), which every assertion accepts.

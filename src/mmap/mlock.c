@@ -2,8 +2,8 @@
 /*
  * mlock.c - mlock(2), mlock2(2), munlock(2), mlockall(2), munlockall(2):
  * VM_LOCKED / VM_LOCKONFAULT on ranges, RLIMIT_MEMLOCK unless the address
- * space has CAP_IPC_LOCK, locked_vm accounting. Populating locked ranges
- * comes with the memory layer.
+ * space has CAP_IPC_LOCK, locked_vm accounting, and populating what was
+ * locked (__mm_populate, VMA by VMA).
  */
 #include <errno.h>
 #include <limits.h>

@@ -5,8 +5,8 @@
  * shrink, expand in place (merging with the next VMA), moves with
  * MREMAP_MAYMOVE / MREMAP_FIXED / MREMAP_DONTUNMAP, and the 6.18 move of
  * several VMAs at once (MREMAP_FIXED with old_len == new_len), which keeps
- * the gaps between them. Page tables move with the memory layer; until
- * then there are no pages to move.
+ * the gaps between them. A move carries the page-table entries along
+ * (move_page_tables).
  */
 #include <errno.h>
 #include "base/bug.h"

@@ -47,13 +47,13 @@ static void usage(FILE *f)
 	    "                that differs, then \"N passed, N failed\"\n"
 	    "  --help, -h    print this help\n"
 	    "\n"
-	    "exit status: 0 the script ran; 1 a failure of vasctl itself, or "
-	    "a\n"
-	    "statement the model does not support yet; 2 an error in the "
-	    "script\n"
-	    "(\"error: line N: WHAT\" on stderr). diff: 0 when every script "
-	    "passed,\n"
-	    "1 otherwise.\n",
+	    "exit status: 0 the script ran; 1 a failure of vasctl itself; 2 "
+	    "an error\n"
+	    "in the script (\"error: line N: WHAT\" on stderr). diff: 0 when "
+	    "every\n"
+	    "script passed (both runners exit 0 with the same output), 1 "
+	    "otherwise:\n"
+	    "a script error fails its script.\n",
 	    f);
 }
 

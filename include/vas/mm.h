@@ -226,8 +226,9 @@ VAS_API void vas_mmap_assert_write_locked(struct vas_mm_user *mm)
  *
  * The rules:
  *  - BEGIN and END pair up like braces (they are braces: one without the
- *    other does not compile) and name the same address space; a READ_BEGIN
- *    closed by a WRITE_END, or the reverse, does not compile either.
+ *    other does not compile); a READ_BEGIN closed by a WRITE_END, or the
+ *    reverse, does not compile either. Both name the same address space
+ *    (the analysis checks it, and debug builds at run time).
  *  - Variables declared in the block die with the lock.
  *  - Clang's thread-safety analysis sees the lock taken at BEGIN and
  *    released at END, as if the calls were written out: code after the
@@ -241,13 +242,20 @@ VAS_API void vas_mmap_assert_write_locked(struct vas_mm_user *mm)
  *    loop"); compiled without the analysis, it aborts at run time, with
  *    the file and line of the BEGIN, when the block's scope ends without
  *    its END. Set a result, then leave through END.
+ *
+ * Context: BEGIN as vas_mmap_read_lock() / vas_mmap_write_lock() (a user
+ * of @mm, not holding its mmap lock; may block); END as the unlock.
  */
 struct vas__mmap_scope {
 	const char *file;
 	int line;
 	int open;		/* 1 from BEGIN until END */
 };
-/* Report a block left without its END, and abort. */
+/*
+ * vas__mmap_scope_left_open() - Print that the block opened at @scope's
+ * file and line was left without its END, and abort. Called only by the
+ * block's cleanup. Context: any.
+ */
 VAS_API void vas__mmap_scope_left_open(const struct vas__mmap_scope *scope)
 	__attribute__((noreturn));
 static inline void vas__mmap_scope_check(struct vas__mmap_scope *scope)

@@ -169,8 +169,9 @@ VAS_API struct vas_vma_ref *vas_vma_iter_next(struct vas_vma_iter *it,
  * named by the caller's guard variable: vas_lock_vma_under_rcu() acquires
  * it when it returns true, vas_vma_end_read() releases it, and
  * vas_vma_read_guard_vma() needs it held. The analysis thus reports, within
- * a function, a guard used or ended after vas_vma_end_read(), a guard never
- * ended, and a result of vas_lock_vma_under_rcu() that is not tested. It
+ * a function, a guard used or ended after vas_vma_end_read(), a guard not
+ * ended on some path, and a guard used without testing the result of
+ * vas_lock_vma_under_rcu() (tests/compile-fail has each case). It
  * cannot follow the struct vas_vma_ref the guard hands out (that type is
  * the same under either lock); debug builds (VAS_DEBUG) catch a reference
  * used after its guard ended, at run time.
@@ -246,8 +247,7 @@ VAS_API void vas_vma_count_retry(struct vas_mm_user *mm);
 /* ---- accessors (vas_vma_ref) ------------------------------------------- */
 /*
  * Context for each: the lock the VMA came from is held (the mmap lock, or
- * the VMA read guard).
- * Debug builds abort with a report if it is not.
+ * the VMA read guard). Debug builds abort with a report if it is not.
  */
 VAS_API unsigned long vas_vma_start(const struct vas_vma_ref *vma);
 VAS_API unsigned long vas_vma_end(const struct vas_vma_ref *vma);

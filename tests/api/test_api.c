@@ -717,7 +717,8 @@ TEST(lookup_empty)
 static bool vma_read_try(struct vas_mm_user *mm, unsigned long addr,
 			 unsigned long *start, unsigned long *end)
 {
-	struct vas_vma_read_guard *g = (struct vas_vma_read_guard *)(uintptr_t)1;
+	/* not NULL, to see the failure path set it */
+	struct vas_vma_read_guard *g = (void *)(uintptr_t)1;
 	struct vas_vma_ref *vma;
 
 	if (!vas_lock_vma_under_rcu(mm, addr, &g)) {

@@ -71,7 +71,7 @@ TEST(library_does_not_call_ours)
 	vas_mmap_write_unlock(mm);
 	if (vas_lock_vma_under_rcu(mm, 1UL << 20, &g)) {
 		vas_vma_end_read(g);
-		harness_fail(__FILE__, __LINE__, "locked a VMA in an empty space");
+		harness_fail(__FILE__, __LINE__, "locked a VMA in nothing");
 	}
 	EXPECT_NULL(g);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_VMA_LOCK_ABORT), 1);

@@ -23,7 +23,7 @@ int first_mapped(struct vas_mm_user *mm, const unsigned long *addrs, int n)
 		found = vas_vma_lookup(mm, addrs[i]) != NULL;
 #ifndef VAS_CF_OK
 		if (found)
-			break;		/* the bug: out of the block, locked */
+			break;	/* the bug: out of the block, locked */
 #endif
 		VAS_MMAP_READ_END(mm);
 #ifdef VAS_CF_OK

@@ -23,12 +23,15 @@ static struct vm_area_struct *read_lock(struct vas_mm_user *u,
 					unsigned long addr,
 					struct vas_vma_read_guard **gp)
 {
+	struct vm_area_struct *vma;
+
 	if (!vas_lock_vma_under_rcu(u, addr, gp)) {
 		EXPECT_NULL(*gp);
 		return NULL;
 	}
-	EXPECT_PTR_EQ(vas_vma_read_guard_vma(*gp), vma_ref(vma_of_read_guard(*gp)));
-	return vma_of_read_guard(*gp);
+	vma = vma_of_read_guard(*gp);
+	EXPECT_PTR_EQ(vas_vma_read_guard_vma(*gp), vma_ref(vma));
+	return vma;
 }
 
 TEST(lock_under_rcu_success_miss_and_counters)

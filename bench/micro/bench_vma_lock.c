@@ -2,7 +2,8 @@
 /*
  * bench_vma_lock.c - cost and scaling of taking a VMA for reading:
  *
- *   vma lock   vas_lock_vma_under_rcu + vas_vma_end_read (the per-VMA path)
+ *   vma lock   lock_vma_under_rcu + vma_end_read (the per-VMA path; what
+ *              vas_lock_vma_under_rcu + vas_vma_end_read wrap)
  *   mmap lock  mmap_read_lock + vma_lookup + mmap_read_unlock (the fallback,
  *              and what every fault paid before per-VMA locks)
  *

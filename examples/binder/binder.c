@@ -17,7 +17,8 @@
  *   ownership check                   ownership check
  *   vas_vma_as_mixedmap() +           vas_zap_page_range_single()
  *     vas_vm_insert_page()
- *   release the VMA guard             vas_mmap_read_unlock()
+ *   vas_vma_end_read(guard), or       vas_mmap_read_unlock()
+ *     vas_mmap_read_unlock()
  *   vas_mm_put()                      vas_mm_put_async()
  *
  * The ownership check is the fix "check ownership before using vma": the
@@ -423,6 +424,7 @@ static int binder_insert(struct binder_proc *proc, unsigned long addr,
 {
 	struct binder_dev *dev = proc->dev;
 	struct vas_mm_user *mm = vas_mm_get_not_zero(proc->mm);
+	struct vas_vma_read_guard *guard;
 	struct vas_vma_ref *vma;
 	int err;
 
@@ -430,11 +432,11 @@ static int binder_insert(struct binder_proc *proc, unsigned long addr,
 		STAT_INC(dev, no_mm);
 		return -ESRCH;
 	}
-	vma = vas_lock_vma_under_rcu(mm, addr);
-	if (vma) {
+	if (vas_lock_vma_under_rcu(mm, addr, &guard)) {
 		STAT_INC(dev, vma_locked);
-		err = binder_insert_into(proc, vma, addr, page);
-		vas_vma_end_read(vma);
+		err = binder_insert_into(proc, vas_vma_read_guard_vma(guard),
+					 addr, page);
+		vas_vma_end_read(guard);
 	} else {
 		/* No VMA there, or it is being changed: ask under the mmap lock. */
 		STAT_INC(dev, mmap_locked);

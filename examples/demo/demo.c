@@ -59,13 +59,16 @@ static void *reader(void *arg)
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		unsigned long addr = W + next_rand(&seed) % (SLOTS * 4 * P);
-		struct vas_vma_ref *vma = vas_lock_vma_under_rcu(user, addr);
+		struct vas_vma_read_guard *guard;
+		struct vas_vma_ref *vma;
 
-		if (vma) {	/* the per-VMA lock path: no mmap lock taken */
+		if (vas_lock_vma_under_rcu(user, addr, &guard)) {
+			/* the per-VMA lock path: no mmap lock taken */
+			vma = vas_vma_read_guard_vma(guard);
 			if (vas_vma_start(vma) > addr || vas_vma_end(vma) <= addr ||
 			    vas_vma_mm(vma) != user)
 				st->wrong++;
-			vas_vma_end_read(vma);
+			vas_vma_end_read(guard);
 			st->fast++;
 			continue;
 		}

@@ -203,7 +203,9 @@ VAS_API void vas_mmap_write_downgrade(struct vas_mm_user *mm)
 /**
  * vas_mmap_assert_locked() / vas_mmap_assert_write_locked() - Tell the
  * compiler (and, in debug builds, check at run time) that the calling thread
- * holds the mmap lock. Used by the scoped guards below.
+ * holds the mmap lock, where the analysis cannot see it taken (a callback
+ * called with the lock held). The analysis then treats the lock as held to
+ * the end of the calling function.
  */
 VAS_API void vas_mmap_assert_locked(struct vas_mm_user *mm)
 	VAS_ASSERT_SHARED_CAPABILITY(mm);
@@ -211,37 +213,81 @@ VAS_API void vas_mmap_assert_write_locked(struct vas_mm_user *mm)
 	VAS_ASSERT_CAPABILITY(mm);
 
 /*
- * Scoped guards. VAS_MMAP_READ_GUARD(mm) takes the mmap lock for read and
- * releases it when the enclosing block ends, by any path:
+ * Lock blocks. VAS_MMAP_READ_BEGIN(mm) opens a block and takes the mmap lock
+ * for read; VAS_MMAP_READ_END(mm) releases it and closes the block (and
+ * VAS_MMAP_WRITE_BEGIN/END for write):
  *
- *	{
- *		VAS_MMAP_READ_GUARD(mm);
- *		struct vas_vma_ref *vma = vas_vma_lookup(mm, addr);
- *		...
- *	}	// unlocked here; vma is invalid from here on
+ *	VAS_MMAP_READ_BEGIN(mm);
+ *	struct vas_vma_ref *vma = vas_vma_lookup(mm, addr);
+ *	...
+ *	VAS_MMAP_READ_END(mm);
+ *	// unlocked; vma is out of scope, and a lookup here does not compile
+ *	// under -Wthread-safety
  *
- * Clang 14 cannot follow cleanup functions, so the guard tells the analysis
- * that the lock is held from its line to the end of the function; the
- * debug-build held-lock records catch use after the block ends.
+ * The rules:
+ *  - BEGIN and END pair up like braces (they are braces: one without the
+ *    other does not compile); a READ_BEGIN closed by a WRITE_END, or the
+ *    reverse, does not compile either. Both name the same address space
+ *    (the analysis checks it, and debug builds at run time).
+ *  - Variables declared in the block die with the lock.
+ *  - Clang's thread-safety analysis sees the lock taken at BEGIN and
+ *    released at END, as if the calls were written out: code after the
+ *    block may lock again, and a lookup after the block is reported.
+ *  - Control must leave the block through END only. There is no unlock on
+ *    return, break, continue or goto: Clang 14's analysis cannot see a
+ *    cleanup function release a lock, so it would believe the lock still
+ *    held. Such an early exit is instead reported by -Wthread-safety (the
+ *    lock "is still held at the end of function", "is not held on every
+ *    path through here", or "expecting ... to be held at start of each
+ *    loop"); compiled without the analysis, it aborts at run time, with
+ *    the file and line of the BEGIN, when the block's scope ends without
+ *    its END. Set a result, then leave through END.
+ *
+ * Context: BEGIN as vas_mmap_read_lock() / vas_mmap_write_lock() (a user
+ * of @mm, not holding its mmap lock; may block); END as the unlock.
  */
-struct vas__mmap_guard {
-	struct vas_mm_user *mm;
+struct vas__mmap_scope {
+	const char *file;
+	int line;
+	int open;		/* 1 from BEGIN until END */
 };
-VAS_API struct vas__mmap_guard vas__mmap_read_guard(struct vas_mm_user *mm)
-	VAS_ASSERT_SHARED_CAPABILITY(mm);
-VAS_API struct vas__mmap_guard vas__mmap_write_guard(struct vas_mm_user *mm)
-	VAS_ASSERT_CAPABILITY(mm);
-VAS_API void vas__mmap_read_guard_exit(struct vas__mmap_guard *g);
-VAS_API void vas__mmap_write_guard_exit(struct vas__mmap_guard *g);
+/*
+ * vas__mmap_scope_left_open() - Print that the block opened at @scope's
+ * file and line was left without its END, and abort. Called only by the
+ * block's cleanup. Context: any.
+ */
+VAS_API void vas__mmap_scope_left_open(const struct vas__mmap_scope *scope)
+	__attribute__((noreturn));
+static inline void vas__mmap_scope_check(struct vas__mmap_scope *scope)
+{
+	if (__builtin_expect(scope->open, 0))
+		vas__mmap_scope_left_open(scope);
+}
 
-#define VAS_MMAP_READ_GUARD(mm)                                               \
-	struct vas__mmap_guard VAS__UNIQUE(vas__g)                            \
-		__attribute__((cleanup(vas__mmap_read_guard_exit), unused)) = \
-			vas__mmap_read_guard(mm)
-#define VAS_MMAP_WRITE_GUARD(mm)                                              \
-	struct vas__mmap_guard VAS__UNIQUE(vas__g)                            \
-		__attribute__((cleanup(vas__mmap_write_guard_exit), unused)) =\
-			vas__mmap_write_guard(mm)
+#define VAS_MMAP_READ_BEGIN(mm)                                               \
+	{                                                                     \
+		struct vas__mmap_scope vas__mmap_read_scope                   \
+			__attribute__((cleanup(vas__mmap_scope_check))) =     \
+				{ __FILE__, __LINE__, 1 };                    \
+		vas_mmap_read_lock(mm)
+#define VAS_MMAP_READ_END(mm)                                                 \
+		vas_mmap_read_unlock(mm);                                     \
+		vas__mmap_read_scope.open = 0;                                \
+	}                                                                     \
+	do {                                                                  \
+	} while (0)
+#define VAS_MMAP_WRITE_BEGIN(mm)                                              \
+	{                                                                     \
+		struct vas__mmap_scope vas__mmap_write_scope                  \
+			__attribute__((cleanup(vas__mmap_scope_check))) =     \
+				{ __FILE__, __LINE__, 1 };                    \
+		vas_mmap_write_lock(mm)
+#define VAS_MMAP_WRITE_END(mm)                                                \
+		vas_mmap_write_unlock(mm);                                    \
+		vas__mmap_write_scope.open = 0;                               \
+	}                                                                     \
+	do {                                                                  \
+	} while (0)
 
 /* A user reference that is put when the block ends. */
 VAS_API void vas__mm_put_cleanup(struct vas_mm_user **mmp);

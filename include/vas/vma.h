@@ -16,10 +16,13 @@
  *                           VM_MIXEDMAP and clear VM_MAY{READ,WRITE,EXEC}.
  *
  * Lifetime rule, for every pointer of these types: it is valid until the
- * guard it came from is released (the mmap lock, or vas_vma_end_read() of
- * the VMA read lock). Debug builds (VAS_DEBUG) check on every accessor that
- * the calling thread still holds a lock that covers the VMA, and abort with
- * a report if it does not.
+ * lock it came from is released (the mmap lock, or vas_vma_end_read() of
+ * the struct vas_vma_read_guard it came from). Debug builds (VAS_DEBUG)
+ * check on every accessor that the calling thread still holds a lock that
+ * covers the VMA, and abort with a report if it does not.
+ *
+ * The VMA read lock itself is a separate type, struct vas_vma_read_guard
+ * (below): a VMA reference cannot be mistaken for a lock to release.
  */
 #ifndef VAS_VMA_H
 #define VAS_VMA_H
@@ -154,26 +157,85 @@ VAS_API struct vas_vma_ref *vas_vma_iter_next(struct vas_vma_iter *it,
 	VAS_REQUIRES_SHARED(mm);
 
 /* ---- the per-VMA read lock -------------------------------------------- */
+/*
+ * struct vas_vma_read_guard - a held VMA read lock (the VmaReadGuard of the
+ * kernel's Rust mm abstractions). It is not a VMA: the VMA it locks is read
+ * through vas_vma_read_guard_vma(), and only a guard can be passed to
+ * vas_vma_end_read(). A VMA found under the mmap lock (vas_vma_lookup() and
+ * the others above) is a plain struct vas_vma_ref and has no read lock to
+ * end; passing one to vas_vma_end_read() does not compile.
+ *
+ * For Clang's -Wthread-safety the guard is a capability ("vma_read_lock")
+ * named by the caller's guard variable: vas_lock_vma_under_rcu() acquires
+ * it when it returns true, vas_vma_end_read() releases it, and
+ * vas_vma_read_guard_vma() needs it held. The analysis thus reports, within
+ * a function, a guard used or ended after vas_vma_end_read(), a guard not
+ * ended on some path, and a guard used without testing the result of
+ * vas_lock_vma_under_rcu() (tests/compile-fail has each case). It
+ * cannot follow the struct vas_vma_ref the guard hands out (that type is
+ * the same under either lock); debug builds (VAS_DEBUG) catch a reference
+ * used after its guard ended, at run time.
+ *
+ *	struct vas_vma_read_guard *g;
+ *
+ *	if (vas_lock_vma_under_rcu(mm, addr, &g)) {
+ *		struct vas_vma_ref *vma = vas_vma_read_guard_vma(g);
+ *		...			// vma is valid until the end_read
+ *		vas_vma_end_read(g);
+ *	} else {
+ *		// no VMA there, or it is being changed: fall back
+ *		vas_mmap_read_lock(mm);
+ *		...
+ *		vas_mmap_read_unlock(mm);
+ *	}
+ *
+ * Every path out of the locked branch must pass vas_vma_end_read(): there is
+ * no scoped form, because Clang 14's analysis cannot see a cleanup function
+ * release a lock (see the mmap lock blocks in vas/mm.h).
+ */
+struct VAS_CAPABILITY("vma_read_lock") vas_vma_read_guard;
 
 /**
  * vas_lock_vma_under_rcu() - Read-lock the VMA that contains @addr without
  * the mmap lock (lock_vma_under_rcu).
+ * @mm:     the address space.
+ * @addr:   the address.
+ * @guardp: receives the guard on success, NULL on failure.
  *
  * Looks the VMA up under RCU and takes its read lock if it is neither
  * write-locked nor detached, then checks that it still belongs to @mm and
  * still contains @addr. Never waits for a writer.
  *
- * Context: the caller holds a user of @mm and need not hold the mmap lock.
- * Return: the read-locked VMA, or NULL: no VMA there, or it is being
- * changed. On NULL, fall back to vas_mmap_read_lock() + vas_vma_lookup().
- * Lifetime: until vas_vma_end_read().
+ * Context: the caller holds a user of @mm; it need not hold the mmap lock
+ * (it may, even for write: a VMA it has write-locked is refused).
+ * Return: true with *@guardp held, or false: no VMA there, or it is being
+ * changed. On false, fall back to vas_mmap_read_lock() + vas_vma_lookup().
+ * Lifetime: *@guardp until vas_vma_end_read(*@guardp).
  */
-VAS_API struct vas_vma_ref *vas_lock_vma_under_rcu(struct vas_mm_user *mm,
-						   unsigned long addr)
-	VAS_MUST_CHECK;
+VAS_API bool vas_lock_vma_under_rcu(struct vas_mm_user *mm, unsigned long addr,
+				    struct vas_vma_read_guard **guardp)
+	VAS_TRY_ACQUIRE_SHARED(true, *guardp) VAS_MUST_CHECK;
 
-/** vas_vma_end_read() - Release a read lock from vas_lock_vma_under_rcu(). */
-VAS_API void vas_vma_end_read(struct vas_vma_ref *vma);
+/**
+ * vas_vma_read_guard_vma() - The VMA @guard read-locks, at the read access
+ * level (VmaReadGuard's deref to VmaRef).
+ * Context: @guard held. Debug builds abort with a report if the calling
+ * thread does not hold it.
+ * Return: the VMA. Lifetime: until vas_vma_end_read(@guard).
+ */
+VAS_API struct vas_vma_ref *
+vas_vma_read_guard_vma(struct vas_vma_read_guard *guard)
+	VAS_REQUIRES_SHARED(guard);
+
+/**
+ * vas_vma_end_read() - Release the VMA read lock @guard (dropping the
+ * VmaReadGuard). @guard and every reference it handed out are invalid
+ * afterwards.
+ * Context: @guard held by the calling thread (debug builds abort with a
+ * report otherwise).
+ */
+VAS_API void vas_vma_end_read(struct vas_vma_read_guard *guard)
+	VAS_RELEASE_SHARED(guard);
 
 /**
  * vas_vma_count_retry() - Record that a caller gave up on a VMA read lock
@@ -182,17 +244,10 @@ VAS_API void vas_vma_end_read(struct vas_vma_ref *vma);
  */
 VAS_API void vas_vma_count_retry(struct vas_mm_user *mm);
 
-/* A VMA read lock released when the block ends; NULL means "fall back". */
-VAS_API void vas__vma_end_read_cleanup(struct vas_vma_ref **vmap);
-#define VAS_VMA_READ_GUARD(name, mm, addr)                                    \
-	struct vas_vma_ref *name                                              \
-		__attribute__((cleanup(vas__vma_end_read_cleanup))) =         \
-			vas_lock_vma_under_rcu((mm), (addr))
-
 /* ---- accessors (vas_vma_ref) ------------------------------------------- */
 /*
- * Context for each: the VMA's guard is held (mmap lock or its read lock).
- * Debug builds abort with a report if it is not.
+ * Context for each: the lock the VMA came from is held (the mmap lock, or
+ * the VMA read guard). Debug builds abort with a report if it is not.
  */
 VAS_API unsigned long vas_vma_start(const struct vas_vma_ref *vma);
 VAS_API unsigned long vas_vma_end(const struct vas_vma_ref *vma);

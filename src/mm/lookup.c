@@ -94,21 +94,49 @@ struct vas_vma_ref *vas_vma_iter_next(struct vas_vma_iter *it,
 	return vma_ref(vma);
 }
 
-struct vas_vma_ref *vas_lock_vma_under_rcu(struct vas_mm_user *u,
-					   unsigned long addr)
+/*
+ * The three guard functions acquire, use and release the capability their
+ * declarations name (the caller's guard variable); the analysis cannot see
+ * that in their bodies.
+ */
+bool vas_lock_vma_under_rcu(struct vas_mm_user *u, unsigned long addr,
+			    struct vas_vma_read_guard **guardp)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
 {
-	return vma_ref(lock_vma_under_rcu(mm_of_user(u), addr));
+	struct vm_area_struct *vma = lock_vma_under_rcu(mm_of_user(u), addr);
+
+	*guardp = vma ? vma_read_guard(vma) : NULL;
+	return vma != NULL;
 }
 
-void vas_vma_end_read(struct vas_vma_ref *ref)
+/* Debug builds: abort unless this thread holds @vma's read lock. */
+static void vma_assert_read_guard_held(const struct vm_area_struct *vma)
 {
-	vma_end_read(vma_of_ref(ref));
+#ifdef VAS_DEBUG
+	if (lockdep_held_mode(vma) != LOCK_MODE_READ)
+		lockdep_report("VMA read guard used or ended, but this thread "
+			       "does not hold it (was it ended already?)", vma);
+#else
+	(void)vma;
+#endif
 }
 
-void vas__vma_end_read_cleanup(struct vas_vma_ref **vmap)
+struct vas_vma_ref *vas_vma_read_guard_vma(struct vas_vma_read_guard *guard)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
 {
-	if (*vmap)
-		vas_vma_end_read(*vmap);
+	struct vm_area_struct *vma = vma_of_read_guard(guard);
+
+	vma_assert_read_guard_held(vma);
+	return vma_ref(vma);
+}
+
+void vas_vma_end_read(struct vas_vma_read_guard *guard)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct vm_area_struct *vma = vma_of_read_guard(guard);
+
+	vma_assert_read_guard_held(vma);
+	vma_end_read(vma);
 }
 
 void vas_vma_count_retry(struct vas_mm_user *u)

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/lockdep.h"
@@ -337,28 +339,13 @@ void vas_mmap_assert_write_locked(struct vas_mm_user *mm)
 	mmap_assert_write_locked(mm_of_user(mm));
 }
 
-struct vas__mmap_guard vas__mmap_read_guard(struct vas_mm_user *mm)
-	VAS_NO_THREAD_SAFETY_ANALYSIS
+void vas__mmap_scope_left_open(const struct vas__mmap_scope *scope)
 {
-	mmap_read_lock(mm_of_user(mm));
-	return (struct vas__mmap_guard){ .mm = mm };
-}
-
-struct vas__mmap_guard vas__mmap_write_guard(struct vas_mm_user *mm)
-	VAS_NO_THREAD_SAFETY_ANALYSIS
-{
-	mmap_write_lock(mm_of_user(mm));
-	return (struct vas__mmap_guard){ .mm = mm };
-}
-
-void vas__mmap_read_guard_exit(struct vas__mmap_guard *g)
-	VAS_NO_THREAD_SAFETY_ANALYSIS
-{
-	mmap_read_unlock(mm_of_user(g->mm));
-}
-
-void vas__mmap_write_guard_exit(struct vas__mmap_guard *g)
-	VAS_NO_THREAD_SAFETY_ANALYSIS
-{
-	mmap_write_unlock(mm_of_user(g->mm));
+	fprintf(stderr,
+		"vas: %s:%d: an mmap lock block (VAS_MMAP_*_BEGIN) was left "
+		"without its END (return, break, continue or goto out of the "
+		"block); the mmap lock is still held\n",
+		scope->file, scope->line);
+	fflush(stderr);
+	abort();
 }

@@ -30,6 +30,20 @@ static inline struct vas_vma_new *vma_new(struct vm_area_struct *vma)
 {
 	return (struct vas_vma_new *)vma;
 }
+/*
+ * A struct vas_vma_read_guard is the read-locked VMA itself: the type, not
+ * the address, tells a held read lock from a reference.
+ */
+static inline struct vas_vma_read_guard *
+vma_read_guard(struct vm_area_struct *vma)
+{
+	return (struct vas_vma_read_guard *)vma;
+}
+static inline struct vm_area_struct *
+vma_of_read_guard(const struct vas_vma_read_guard *g)
+{
+	return (struct vm_area_struct *)(uintptr_t)g;
+}
 
 /*
  * vma_new_begin() / vma_new_end() - bracket a file's mmap hook: @vma is

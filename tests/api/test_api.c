@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vas/vas.h>
 #include "harness.h"
 
@@ -540,52 +541,51 @@ TEST(mmap_lock_downgrade)
 }
 
 /*
- * The guards: each in its own function, since Clang's analysis treats a
- * guard's lock as held to the end of the enclosing function. The probes
- * record what another thread saw inside and after the guarded block.
+ * The lock blocks (VAS_MMAP_*_BEGIN/END). The probes record what another
+ * thread saw inside and after the block. Each function locks again after
+ * its block: the analysis sees the END, so this compiles under
+ * -Wthread-safety (it did not when the guards asserted the lock to the end
+ * of the function).
  */
 struct seen {
-	bool read_in, write_in, read_after, write_after;
-	int map_count;
+	bool read_in, write_in, read_after, write_after, read_relocked;
+	int map_count, map_count_relocked;
 	void *lookup;
 };
 
-static void read_guarded(struct vas_mm_user *mm, struct seen *seen)
+static void read_block(struct vas_mm_user *mm, struct seen *seen)
 {
-	{
-		VAS_MMAP_READ_GUARD(mm);
-		seen->read_in = probe_read(mm);
-		seen->write_in = probe_write(mm);
-		seen->map_count = vas_mm_map_count(mm);
-		seen->lookup = vas_vma_lookup(mm, 1UL << 20);
-	}
+	VAS_MMAP_READ_BEGIN(mm);
+	seen->read_in = probe_read(mm);
+	seen->write_in = probe_write(mm);
+	seen->map_count = vas_mm_map_count(mm);
+	seen->lookup = vas_vma_lookup(mm, 1UL << 20);
+	VAS_MMAP_READ_END(mm);
 	seen->read_after = probe_read(mm);
 	seen->write_after = probe_write(mm);
+	VAS_MMAP_WRITE_BEGIN(mm);
+	seen->read_relocked = probe_read(mm);
+	seen->map_count_relocked = vas_mm_map_count(mm);
+	VAS_MMAP_WRITE_END(mm);
 }
 
-static void write_guarded(struct vas_mm_user *mm, struct seen *seen)
+static void write_block(struct vas_mm_user *mm, struct seen *seen)
 {
-	{
-		VAS_MMAP_WRITE_GUARD(mm);
-		seen->read_in = probe_read(mm);
-		seen->write_in = probe_write(mm);
-		seen->map_count = vas_mm_map_count(mm);
-		seen->lookup = vas_find_vma(mm, 0);
-	}
+	VAS_MMAP_WRITE_BEGIN(mm);
+	seen->read_in = probe_read(mm);
+	seen->write_in = probe_write(mm);
+	seen->map_count = vas_mm_map_count(mm);
+	seen->lookup = vas_find_vma(mm, 0);
+	VAS_MMAP_WRITE_END(mm);
 	seen->read_after = probe_read(mm);
 	seen->write_after = probe_write(mm);
+	VAS_MMAP_READ_BEGIN(mm);
+	seen->read_relocked = probe_read(mm);
+	seen->map_count_relocked = vas_mm_map_count(mm);
+	VAS_MMAP_READ_END(mm);
 }
 
-/* Leaves the guarded block early, by return: the guard still unlocks. */
-static int read_guarded_early_return(struct vas_mm_user *mm, bool early)
-{
-	VAS_MMAP_READ_GUARD(mm);
-	if (early)
-		return 1;
-	return vas_mm_map_count(mm);
-}
-
-TEST(mmap_guards)
+TEST(mmap_lock_blocks)
 {
 	struct vas_machine *m = machine_new();
 	struct vas_mm_user *mm = mm_new(m);
@@ -594,39 +594,75 @@ TEST(mmap_guards)
 
 	snap_take(m, &s);
 	memset(&seen, 0xff, sizeof(seen));
-	read_guarded(mm, &seen);
+	read_block(mm, &seen);
 	EXPECT_TRUE(seen.read_in);
 	EXPECT_FALSE(seen.write_in);
 	EXPECT_EQ(seen.map_count, 0);
 	EXPECT_NULL(seen.lookup);
 	EXPECT_TRUE(seen.read_after);
 	EXPECT_TRUE(seen.write_after);
-	/* guard 1 read; probes: 2 reads, 1 write */
+	EXPECT_FALSE(seen.read_relocked);
+	EXPECT_EQ(seen.map_count_relocked, 0);
+	EXPECT_TRUE(probe_write(mm));
+	/* block: 1 read, then 1 write; probes: 3 reads (1 failed), 2 writes
+	 * (1 failed) + the last one */
 	expect_deltas(m, &s, VAS_STAT_MMAP_LOCK_READ, 3,
-		      VAS_STAT_MMAP_LOCK_WRITE, 1);
+		      VAS_STAT_MMAP_LOCK_WRITE, 3);
 
 	snap_take(m, &s);
 	memset(&seen, 0xff, sizeof(seen));
-	write_guarded(mm, &seen);
+	write_block(mm, &seen);
 	EXPECT_FALSE(seen.read_in);
 	EXPECT_FALSE(seen.write_in);
 	EXPECT_EQ(seen.map_count, 0);
 	EXPECT_NULL(seen.lookup);
 	EXPECT_TRUE(seen.read_after);
 	EXPECT_TRUE(seen.write_after);
-	expect_deltas(m, &s, VAS_STAT_MMAP_LOCK_READ, 1,
-		      VAS_STAT_MMAP_LOCK_WRITE, 2);
-
-	snap_take(m, &s);
-	EXPECT_EQ(read_guarded_early_return(mm, true), 1);
+	EXPECT_TRUE(seen.read_relocked);
+	EXPECT_EQ(seen.map_count_relocked, 0);
 	EXPECT_TRUE(probe_write(mm));
-	EXPECT_EQ(read_guarded_early_return(mm, false), 0);
-	EXPECT_TRUE(probe_write(mm));
-	expect_deltas(m, &s, VAS_STAT_MMAP_LOCK_READ, 2,
-		      VAS_STAT_MMAP_LOCK_WRITE, 2);
+	/* blocks: 1 write, 1 read; probes: 3 reads (1 failed), 2 writes (1
+	 * failed) + the last one */
+	expect_deltas(m, &s, VAS_STAT_MMAP_LOCK_READ, 3,
+		      VAS_STAT_MMAP_LOCK_WRITE, 3);
 
 	vas_mm_put(mm);
 	EXPECT_EQ(vas_machine_destroy(m), 0);
+}
+
+/*
+ * Leaving a lock block by return, without its END. -Wthread-safety rejects
+ * this ("still held at the end of function"), so the analysis is off for
+ * this one function; compiled so, the block aborts with a report when its
+ * scope ends without END.
+ */
+static int read_block_early_return(struct vas_mm_user *mm)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	VAS_MMAP_READ_BEGIN(mm);
+	if (vas_mm_map_count(mm) == 0)
+		return 1;	/* the bug: the lock is still held */
+	VAS_MMAP_READ_END(mm);
+	return 0;
+}
+
+static void early_return_child(void)
+{
+	struct vas_machine *m;
+	struct vas_mm_user *mm;
+
+	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &mm))
+		_exit(3);
+	read_block_early_return(mm);
+	_exit(0);
+}
+
+TEST(mmap_lock_block_left_early_aborts)
+{
+	EXPECT_ABORTS(early_return_child,
+		      "an mmap lock block (VAS_MMAP_*_BEGIN) was left without "
+		      "its END");
+	EXPECT_ABORTS(early_return_child, "test_api.c:");
 }
 
 /* ---- lookups on an empty address space --------------------------------- */
@@ -674,33 +710,53 @@ TEST(lookup_empty)
 	EXPECT_EQ(vas_machine_destroy(m), 0);
 }
 
+/*
+ * Try the VMA read lock at @addr; on success record the VMA's range in
+ * *@start and *@end and release it. Return: whether it was locked.
+ */
+static bool vma_read_try(struct vas_mm_user *mm, unsigned long addr,
+			 unsigned long *start, unsigned long *end)
+{
+	/* not NULL, to see the failure path set it */
+	struct vas_vma_read_guard *g = (void *)(uintptr_t)1;
+	struct vas_vma_ref *vma;
+
+	if (!vas_lock_vma_under_rcu(mm, addr, &g)) {
+		EXPECT_NULL(g);		/* NULL on failure */
+		return false;
+	}
+	ASSERT_NOT_NULL(g);
+	vma = vas_vma_read_guard_vma(g);
+	ASSERT_NOT_NULL(vma);
+	*start = vas_vma_start(vma);
+	*end = vas_vma_end(vma);
+	EXPECT_PTR_EQ(vas_vma_mm(vma), mm);
+	vas_vma_end_read(g);
+	return true;
+}
+
 TEST(lock_vma_under_rcu_empty)
 {
 	struct vas_machine *m = machine_new();
 	struct vas_mm_user *mm = mm_new(m);
-	struct vas_vma_ref *vma;
+	unsigned long start, end;
 	struct snap s;
 
 	snap_take(m, &s);
-	vma = vas_lock_vma_under_rcu(mm, 1UL << 20);
-	EXPECT_NULL(vma);
+	EXPECT_FALSE(vma_read_try(mm, 1UL << 20, &start, &end));
 	/* No VMA: an abort (fall back), not a miss, nothing else. */
 	expect_deltas(m, &s, VAS_STAT_VMA_LOCK_ABORT, 1);
 
 	snap_take(m, &s);
-	EXPECT_NULL(vas_lock_vma_under_rcu(mm, 0));
-	EXPECT_NULL(vas_lock_vma_under_rcu(mm, ULONG_MAX));
-	{
-		VAS_VMA_READ_GUARD(g, mm, 65536);
-
-		EXPECT_NULL(g);		/* its cleanup must accept NULL */
-	}
+	EXPECT_FALSE(vma_read_try(mm, 0, &start, &end));
+	EXPECT_FALSE(vma_read_try(mm, ULONG_MAX, &start, &end));
+	EXPECT_FALSE(vma_read_try(mm, 65536, &start, &end));
 	expect_deltas(m, &s, VAS_STAT_VMA_LOCK_ABORT, 3);
 
 	/* Neither needs nor takes the mmap lock; works while it is held. */
 	snap_take(m, &s);
 	vas_mmap_write_lock(mm);
-	EXPECT_NULL(vas_lock_vma_under_rcu(mm, 1UL << 20));
+	EXPECT_FALSE(vma_read_try(mm, 1UL << 20, &start, &end));
 	vas_mmap_write_unlock(mm);
 	expect_deltas(m, &s, VAS_STAT_VMA_LOCK_ABORT, 1,
 		      VAS_STAT_MMAP_LOCK_WRITE, 1);
@@ -710,6 +766,67 @@ TEST(lock_vma_under_rcu_empty)
 	vas_vma_count_retry(mm);
 	expect_deltas(m, &s, VAS_STAT_VMA_LOCK_RETRY, 1);
 
+	vas_mm_put(mm);
+	EXPECT_EQ(vas_machine_destroy(m), 0);
+}
+
+/*
+ * Regression (issue 8, defect 2): "vas_vma_end_read() accepts a reference
+ * from vas_vma_lookup()". A VMA found under the mmap lock was released as if
+ * it were read-locked: that dropped the VMA's attach count, the validator
+ * found it "in the tree but detached", and the next vas_lock_vma_under_rcu()
+ * looped forever. That call no longer compiles (the read lock is a struct
+ * vas_vma_read_guard; tests/compile-fail/end_read_on_lookup.c). This is what
+ * the code does instead: a VMA from a lookup is released with the mmap
+ * lock, a VMA read lock through its guard; afterwards the address space is
+ * valid and the VMA read-locks again, every time.
+ */
+TEST(regression_end_read_on_lookup_result)
+{
+	struct vas_machine *m = machine_new();
+	struct vas_mm_user *mm = mm_new(m);
+	struct vas_vma_read_guard *g;
+	struct vas_vma_ref *vma;
+	unsigned long a = 0, start = 0, end = 0;
+	struct snap s;
+
+	ASSERT_EQ(vas_mmap(mm, 0, 2 * 4096, VAS_PROT_READ,
+			   VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS, NULL, 0, &a), 0);
+
+	/* The lookup: its VMA lives as long as the mmap lock, no longer. */
+	snap_take(m, &s);
+	vas_mmap_read_lock(mm);
+	vma = vas_vma_lookup(mm, a + 4096);
+	ASSERT_NOT_NULL(vma);
+	EXPECT_EQ(vas_vma_start(vma), a);
+	vas_mmap_read_unlock(mm);	/* not vas_vma_end_read(vma) */
+	EXPECT_EQ(vas_mm_validate(mm), 0);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_TRUE(vma_read_try(mm, a + 4096, &start, &end));
+		EXPECT_EQ(start, a);
+		EXPECT_EQ(end, a + 2 * 4096);
+	}
+	expect_deltas(m, &s, VAS_STAT_MMAP_LOCK_READ, 1,
+		      VAS_STAT_MMAP_LOCK_WRITE, 1, VAS_STAT_VMA_LOCK_SUCCESS, 3);
+
+	/* The read lock: ended through its guard, under the mmap lock too. */
+	snap_take(m, &s);
+	vas_mmap_read_lock(mm);
+	if (vas_lock_vma_under_rcu(mm, a, &g)) {
+		vma = vas_vma_read_guard_vma(g);
+		EXPECT_PTR_EQ(vma, vas_vma_lookup(mm, a));	/* one VMA */
+		vas_vma_end_read(g);
+	} else {
+		harness_fail(__FILE__, __LINE__, "VMA read lock refused");
+	}
+	vas_mmap_read_unlock(mm);
+	EXPECT_EQ(vas_mm_validate(mm), 0);
+	EXPECT_TRUE(vma_read_try(mm, a, &start, &end));
+	expect_deltas(m, &s, VAS_STAT_MMAP_LOCK_READ, 1,
+		      VAS_STAT_MMAP_LOCK_WRITE, 1, VAS_STAT_VMA_LOCK_SUCCESS, 2);
+
+	EXPECT_EQ(vas_munmap(mm, a, 2 * 4096), 0);
+	EXPECT_EQ(vas_mm_validate(mm), 0);
 	vas_mm_put(mm);
 	EXPECT_EQ(vas_machine_destroy(m), 0);
 }
@@ -741,6 +858,7 @@ TEST(stats_print_format)
 	struct vas_machine *m = machine_new();
 	struct vas_mm_user *mm = mm_new(m);
 	char *buf = NULL, *line, *save = NULL;
+	unsigned long start, end;
 	size_t len = 0;
 	FILE *out;
 	int n = 0;
@@ -748,8 +866,8 @@ TEST(stats_print_format)
 	/* Make a few counters non-zero. */
 	vas_mmap_read_lock(mm);
 	vas_mmap_read_unlock(mm);
-	EXPECT_NULL(vas_lock_vma_under_rcu(mm, 1UL << 20));
-	EXPECT_NULL(vas_lock_vma_under_rcu(mm, 2UL << 20));
+	EXPECT_FALSE(vma_read_try(mm, 1UL << 20, &start, &end));
+	EXPECT_FALSE(vma_read_try(mm, 2UL << 20, &start, &end));
 
 	out = open_memstream(&buf, &len);
 	ASSERT_NOT_NULL(out);

@@ -53,7 +53,7 @@ if nm -D --defined-only "$so" >"$tmp/so.nm" 2>"$tmp/err"; then
 	missing=
 	for sym in vas_version vas_strerror vas_machine_create vas_mm_create \
 		   vas_mmap_read_lock vas_vma_lookup vas_lock_vma_under_rcu \
-		   vas_stats_print vas__mmap_read_guard vas__mm_put_cleanup; do
+		   vas_stats_print vas__mmap_scope_left_open vas__mm_put_cleanup; do
 		grep -qx "$sym" "$tmp/so.syms" || missing="$missing $sym"
 	done
 	if [ -z "$missing" ]; then
@@ -123,10 +123,12 @@ cat >"$tmp/smoke.c" <<'SMOKE'
 
 static int count(struct vas_mm_user *mm)
 {
-	VAS_MMAP_READ_GUARD(mm);
-	if (vas_vma_lookup(mm, 1UL << 20))
-		return -1;
-	return vas_mm_map_count(mm);
+	int n;
+
+	VAS_MMAP_READ_BEGIN(mm);
+	n = vas_vma_lookup(mm, 1UL << 20) ? -1 : vas_mm_map_count(mm);
+	VAS_MMAP_READ_END(mm);
+	return n;
 }
 
 int main(void)
@@ -142,9 +144,13 @@ int main(void)
 	{
 		struct vas_mm_user *u VAS_MM_USER_SCOPED = vas_mm_get(mm);
 
+		struct vas_vma_read_guard *g;
+
 		n = count(u);
-		if (vas_lock_vma_under_rcu(u, 1UL << 20))
+		if (vas_lock_vma_under_rcu(u, 1UL << 20, &g)) {
+			vas_vma_end_read(g);
 			return 3;
+		}
 	}
 	vas_mm_put(mm);
 	if (n != 0 || vas_stat_read(m, VAS_STAT_VMA_LOCK_ABORT) != 1)

@@ -59,6 +59,7 @@ TEST(library_does_not_call_ours)
 {
 	struct vas_machine *m = NULL;
 	struct vas_mm_user *mm = NULL;
+	struct vas_vma_read_guard *g;
 
 	ASSERT_EQ(vas_machine_create(NULL, &m), 0);
 	ASSERT_EQ(vas_mm_create(m, &mm), 0);
@@ -68,7 +69,11 @@ TEST(library_does_not_call_ours)
 	vas_mmap_write_lock(mm);
 	EXPECT_EQ(vas_mm_map_count(mm), 0);
 	vas_mmap_write_unlock(mm);
-	EXPECT_NULL(vas_lock_vma_under_rcu(mm, 1UL << 20));
+	if (vas_lock_vma_under_rcu(mm, 1UL << 20, &g)) {
+		vas_vma_end_read(g);
+		harness_fail(__FILE__, __LINE__, "locked a VMA in nothing");
+	}
+	EXPECT_NULL(g);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_VMA_LOCK_ABORT), 1);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_MMAP_LOCK_READ), 1);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_MMAP_LOCK_WRITE), 1);

@@ -586,14 +586,17 @@ TEST(vm_insert_page_and_zap_single)
 	EXPECT_EQ(rd(f.mm, W + P + 100), 0x3c);
 	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 4);
 	{
-		VAS_VMA_READ_GUARD(v, f.mm, W);
+		struct vas_vma_read_guard *g;
+		struct vas_vma_ref *v;
 
-		ASSERT_NOT_NULL(v);
+		ASSERT_TRUE(vas_lock_vma_under_rcu(f.mm, W, &g));
+		v = vas_vma_read_guard_vma(g);
 		/* out of the VMA, or overflowing: nothing happens */
 		vas_zap_page_range_single(v, W + 3 * P, 2 * P);
 		EXPECT_EQ(vas_page_mapcount(pg), 1);
 		vas_zap_page_range_single(v, W, 4 * P);
 		EXPECT_EQ(vas_page_mapcount(pg), 0);
+		vas_vma_end_read(g);
 	}
 	EXPECT_EQ(vas_read(f.mm, W + P, &b, 1, &fi), -EFAULT);
 	vas_page_put(pg);

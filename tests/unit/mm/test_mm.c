@@ -164,22 +164,22 @@ TEST(mmap_lock_seq_and_trylocks)
 	fixture_fini(&f);
 }
 
-TEST(mmap_guards_unlock_at_scope_end)
+TEST(mmap_lock_blocks_unlock_at_end)
 {
 	struct fixture f;
+	struct vm_area_struct *a = NULL;
 
 	fixture_init(&f);
-	{
-		VAS_MMAP_WRITE_GUARD(f.user);
-		EXPECT_TRUE(mmap_lock_writer(&f.mm->mmap_lock));
-		ASSERT_NOT_NULL(mk(f.mm, W, W + P, RW));
-	}
+	VAS_MMAP_WRITE_BEGIN(f.user);
+	EXPECT_TRUE(mmap_lock_writer(&f.mm->mmap_lock));
+	a = mk(f.mm, W, W + P, RW);
+	VAS_MMAP_WRITE_END(f.user);
+	ASSERT_NOT_NULL(a);
 	EXPECT_FALSE(mmap_lock_writer(&f.mm->mmap_lock));
-	{
-		VAS_MMAP_READ_GUARD(f.user);
-		EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 1);
-		EXPECT_NOT_NULL(vas_vma_lookup(f.user, W));
-	}
+	VAS_MMAP_READ_BEGIN(f.user);
+	EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 1);
+	EXPECT_NOT_NULL(vas_vma_lookup(f.user, W));
+	VAS_MMAP_READ_END(f.user);
 	EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 0);
 	{
 		struct vas_mm_user *extra VAS_MM_USER_SCOPED = vas_mm_get(f.user);

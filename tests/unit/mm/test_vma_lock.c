@@ -15,10 +15,30 @@ static uint32_t refcnt(struct vm_area_struct *v)
 	return __atomic_load_n(&v->vm_refcnt, __ATOMIC_RELAXED);
 }
 
+/*
+ * vas_lock_vma_under_rcu() at @addr: the read-locked VMA, with its guard in
+ * *@gp, or NULL (and *@gp NULL).
+ */
+static struct vm_area_struct *read_lock(struct vas_mm_user *u,
+					unsigned long addr,
+					struct vas_vma_read_guard **gp)
+{
+	struct vm_area_struct *vma;
+
+	if (!vas_lock_vma_under_rcu(u, addr, gp)) {
+		EXPECT_NULL(*gp);
+		return NULL;
+	}
+	vma = vma_of_read_guard(*gp);
+	EXPECT_PTR_EQ(vas_vma_read_guard_vma(*gp), vma_ref(vma));
+	return vma;
+}
+
 TEST(lock_under_rcu_success_miss_and_counters)
 {
 	struct fixture f;
 	struct vm_area_struct *a;
+	struct vas_vma_read_guard *g;
 	struct vas_vma_ref *r;
 
 	fixture_init(&f);
@@ -28,22 +48,22 @@ TEST(lock_under_rcu_success_miss_and_counters)
 	mmap_write_unlock(f.mm);
 	EXPECT_EQ(refcnt(a), 1);
 
-	r = vas_lock_vma_under_rcu(f.user, W + P + 5);
+	ASSERT_TRUE(vas_lock_vma_under_rcu(f.user, W + P + 5, &g));
+	ASSERT_PTR_EQ(g, vma_read_guard(a));
+	r = vas_vma_read_guard_vma(g);
 	ASSERT_PTR_EQ(r, vma_ref(a));
 	EXPECT_EQ(refcnt(a), 2);
 	/* readable without the mmap lock: the VMA lock covers it */
 	EXPECT_EQ(vas_vma_start(r), W);
 	EXPECT_EQ(vas_vma_end(r), W + 2 * P);
-	vas_vma_end_read(r);
+	vas_vma_end_read(g);
 	EXPECT_EQ(refcnt(a), 1);
 
-	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, W + 2 * P));	/* no VMA */
-	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, 0));
-	{
-		VAS_VMA_READ_GUARD(g, f.user, W);
-		ASSERT_PTR_EQ(g, vma_ref(a));
-		EXPECT_EQ(refcnt(a), 2);
-	}
+	EXPECT_NULL(read_lock(f.user, W + 2 * P, &g));	/* no VMA */
+	EXPECT_NULL(read_lock(f.user, 0, &g));
+	ASSERT_PTR_EQ(read_lock(f.user, W, &g), a);
+	EXPECT_EQ(refcnt(a), 2);
+	vas_vma_end_read(g);
 	EXPECT_EQ(refcnt(a), 1);
 	vas_vma_count_retry(f.user);
 	EXPECT_EQ(vas_stat_read(f.machine, VAS_STAT_VMA_LOCK_SUCCESS), 2);
@@ -57,7 +77,7 @@ TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
 {
 	struct fixture f;
 	struct vm_area_struct *a, *b;
-	struct vas_vma_ref *r;
+	struct vas_vma_read_guard *g;
 
 	fixture_init(&f);
 	mmap_write_lock(f.mm);
@@ -72,17 +92,15 @@ TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
 	EXPECT_FALSE(vma_is_write_locked(b));
 	/* a is write-locked: fall back. b is not: readers never wait for
 	 * unrelated writers, even while the mmap lock is held for write. */
-	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, W));
-	r = vas_lock_vma_under_rcu(f.user, W + 2 * P);
-	EXPECT_PTR_EQ(r, vma_ref(b));
-	if (r)
-		vas_vma_end_read(r);
+	EXPECT_NULL(read_lock(f.user, W, &g));
+	EXPECT_PTR_EQ(read_lock(f.user, W + 2 * P, &g), b);
+	if (g)
+		vas_vma_end_read(g);
 	mmap_write_unlock(f.mm);
 	EXPECT_FALSE(vma_is_write_locked(a));
-	r = vas_lock_vma_under_rcu(f.user, W);
-	EXPECT_PTR_EQ(r, vma_ref(a));
-	if (r)
-		vas_vma_end_read(r);
+	EXPECT_PTR_EQ(read_lock(f.user, W, &g), a);
+	if (g)
+		vas_vma_end_read(g);
 
 	/* downgrade also releases the VMA write locks */
 	mmap_write_lock(f.mm);
@@ -103,12 +121,13 @@ struct hold_ctx {
 static void *hold_reader(void *arg)
 {
 	struct hold_ctx *c = arg;
-	struct vas_vma_ref *r = vas_lock_vma_under_rcu(c->user, c->addr);
+	struct vas_vma_read_guard *g;
+	bool locked = vas_lock_vma_under_rcu(c->user, c->addr, &g);
 
-	__atomic_store_n(&c->locked, r ? 1 : -1, __ATOMIC_RELEASE);
-	if (r) {
+	__atomic_store_n(&c->locked, locked ? 1 : -1, __ATOMIC_RELEASE);
+	if (locked) {
 		usleep((useconds_t)c->hold_us);
-		vas_vma_end_read(r);
+		vas_vma_end_read(g);
 	}
 	return NULL;
 }
@@ -196,6 +215,7 @@ TEST(recycled_vma_of_another_mm_is_refused)
 	struct vas_mm_user *u2;
 	struct mm_struct *mm2;
 	struct vm_area_struct *a, *b, *got;
+	struct vas_vma_read_guard *g;
 
 	fixture_init(&f);
 	ASSERT_EQ(vas_mm_create(f.machine, &u2), 0);
@@ -225,7 +245,7 @@ TEST(recycled_vma_of_another_mm_is_refused)
 	EXPECT_PTR_EQ(got, a);
 	if (got && !IS_ERR(got))
 		vma_end_read(got);
-	EXPECT_NULL(vas_lock_vma_under_rcu(f.user, W));
+	EXPECT_NULL(read_lock(f.user, W, &g));
 	vas_mm_put(u2);
 	fixture_fini(&f);
 }
@@ -258,6 +278,7 @@ static void misuse_child(int variant)
 {
 	struct vas_machine *m;
 	struct vas_mm_user *u;
+	struct vas_vma_read_guard *g;
 	struct vas_vma_ref *r;
 
 	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
@@ -270,13 +291,31 @@ static void misuse_child(int variant)
 		vas_mmap_read_lock(u);
 		r = vas_vma_lookup(u, W);
 		vas_mmap_read_unlock(u);	/* drop(guard) */
-	} else {
-		r = vas_lock_vma_under_rcu(u, W);
-		if (!r)
-			_exit(5);
-		vas_vma_end_read(r);		/* drop(guard) */
+		(void)vas_vma_start(r);		/* vma.foo() */
+		_exit(0);
 	}
-	(void)vas_vma_start(r);			/* vma.foo() */
+	if (!vas_lock_vma_under_rcu(u, W, &g))
+		_exit(5);
+	r = vas_vma_read_guard_vma(g);
+	vas_vma_end_read(g);			/* drop(guard) */
+	switch (variant) {
+	case 1:
+		(void)vas_vma_start(r);		/* vma.foo() */
+		break;
+	case 2:
+		/* the guard itself, after its end (the analysis reports this
+		 * within a function; here it cannot see it) */
+		(void)vas_vma_read_guard_vma(g);
+		break;
+	case 3:
+		vas_vma_end_read(g);		/* ended twice */
+		break;
+	case 4:
+		/* under the mmap lock, the ended guard is still not held */
+		vas_mmap_read_lock(u);
+		(void)vas_vma_read_guard_vma(g);
+		break;
+	}
 	_exit(0);
 }
 
@@ -290,12 +329,27 @@ static void misuse_vma_guard(void)
 	misuse_child(1);
 }
 
+static void misuse_guard_after_end(void)
+{
+	misuse_child(2);
+}
+
+static void misuse_guard_ended_twice(void)
+{
+	misuse_child(3);
+}
+
+static void misuse_guard_after_end_under_mmap_lock(void)
+{
+	misuse_child(4);
+}
+
 /* mmap lock after a VMA lock inverts the lock order: reported. */
 static void order_child(void)
 {
 	struct vas_machine *m;
 	struct vas_mm_user *u;
-	struct vas_vma_ref *r;
+	struct vas_vma_read_guard *g;
 
 	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
 		_exit(3);
@@ -303,8 +357,7 @@ static void order_child(void)
 	if (!mk(mm_of_user(u), W, W + P, RW))
 		_exit(4);
 	mmap_write_unlock(mm_of_user(u));
-	r = vas_lock_vma_under_rcu(u, W);
-	if (!r)
+	if (!vas_lock_vma_under_rcu(u, W, &g))
 		_exit(5);
 	vas_mmap_read_lock(u);		/* wrong order */
 	_exit(0);
@@ -323,5 +376,18 @@ TEST(debug_reports_use_after_mmap_guard)
 TEST(debug_reports_use_after_vma_guard)
 {
 	EXPECT_ABORTS(misuse_vma_guard, "VMA reference used without the lock");
+}
+
+TEST(debug_reports_vma_read_guard_used_after_end)
+{
+	EXPECT_ABORTS(misuse_guard_after_end,
+		      "VMA read guard used or ended, but this thread does not "
+		      "hold it");
+	EXPECT_ABORTS(misuse_guard_ended_twice,
+		      "VMA read guard used or ended, but this thread does not "
+		      "hold it");
+	EXPECT_ABORTS(misuse_guard_after_end_under_mmap_lock,
+		      "VMA read guard used or ended, but this thread does not "
+		      "hold it");
 }
 #endif

@@ -479,6 +479,15 @@ TEST(merges_and_fork_keep_opens_and_closes_balanced)
 	EXPECT_BALANCED(x.mm, &x.d);
 	EXPECT_EQ(vas_mseal(x.mm, W + 8 * P, P, 0), 0);
 	EXPECT_BALANCED(x.mm, &x.d);
+	/*
+	 * A munmap that meets the sealed VMA fails with -EPERM after Linux's
+	 * first split (at its start, in the VMA below): that split's open
+	 * stays, balanced by the VMA it made.
+	 */
+	n = x.d.nlog;
+	EXPECT_EQ(vas_munmap(x.mm, W + 3 * P, 6 * P), -EPERM);
+	EXPECT_LOG(&x.d, n, { 'o', W + 2 * P, W + 3 * P, 2 });
+	EXPECT_BALANCED(x.mm, &x.d);
 	fx_fini(&x);
 }
 

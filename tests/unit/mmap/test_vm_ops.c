@@ -313,7 +313,7 @@ TEST(driver_vmas_under_each_allocation_failure)
 		for (unsigned long k = 0;; k++) {
 			long live = vas_alloc_live();
 			struct snap before, after;
-			int err, opens, closes, mmaps;
+			int err, opens, closes, mmaps, mmaps_ok;
 			struct fx x;
 
 			fx_init(&x, !op->fork);
@@ -321,6 +321,7 @@ TEST(driver_vmas_under_each_allocation_failure)
 			opens = x.d.opens;
 			closes = x.d.closes;
 			mmaps = x.d.mmaps;
+			mmaps_ok = x.d.mmaps_ok;
 			count = vas_alloc_count();
 			vas_fail_nth(k);	/* k == 0: dry run */
 			err = op->fn(&x);
@@ -340,6 +341,11 @@ TEST(driver_vmas_under_each_allocation_failure)
 					     x.d.mmaps_ok, x.d.opens, x.d.closes,
 					     drv_vmas(x.mm, &x.d) +
 					     drv_vmas(x.child, &x.d));
+			/* nothing can fail after a hook that succeeded */
+			if (err && x.d.mmaps_ok != mmaps_ok)
+				harness_fail(__FILE__, __LINE__,
+					     "%s alloc %lu: %d after the hook succeeded",
+					     op->name, k, err);
 			if (vas_mm_validate(x.mm))
 				harness_fail(__FILE__, __LINE__,
 					     "%s alloc %lu: validator", op->name, k);

@@ -273,9 +273,13 @@ static void binder_vma_open(struct vas_vma_ref *vma)
 	STAT_INC(proc->dev, vma_opens);
 }
 
-static void binder_vma_close(struct vas_vma_ref *vma)
+/*
+ * The VMA, or a piece of it, went away. At teardown the address space has
+ * no user left: the closing view offers no address space to lock.
+ */
+static void binder_vma_close(const struct vas_vma_closing *vma)
 {
-	struct binder_proc *proc = vas_vma_private(vma);
+	struct binder_proc *proc = vas_vma_closing_private(vma);
 
 	STAT_INC(proc->dev, vma_closes);
 }

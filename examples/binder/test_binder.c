@@ -243,17 +243,18 @@ TEST(binder_mmap_hook_sets_up_a_read_only_vma)
 	}
 
 	/*
-	 * A hole punched into the buffer: the part above it is a new VMA
-	 * object (vm_ops->open). The driver installs only into the VMA that
-	 * starts where its mapping started.
+	 * A hole punched into the buffer: as in Linux, the parts below and
+	 * above it are new VMA objects (two vm_ops->open) and the page in
+	 * between goes with the old one (vm_ops->close). The driver installs
+	 * only into the VMA that starts where its mapping started.
 	 *
 	 *  W              W+8P W+9P           W+16P
 	 *  | binder        |    | split-off    |
 	 */
 	EXPECT_EQ(vas_munmap(f.mm, W + 8 * P, P), 0);
 	binder_dev_stats(f.dev, &st);
-	EXPECT_EQ(st.vma_opens, 1);
-	EXPECT_EQ(st.vma_closes, 0);
+	EXPECT_EQ(st.vma_opens, 2);
+	EXPECT_EQ(st.vma_closes, 1);
 	EXPECT_EQ(binder_use_range(proc, 2, 1), 0);
 	EXPECT_EQ(binder_use_range(proc, 8, 1), -ESRCH);	/* the hole */
 	EXPECT_EQ(binder_use_range(proc, 10, 1), -ESRCH);	/* split-off */
@@ -268,8 +269,8 @@ TEST(binder_mmap_hook_sets_up_a_read_only_vma)
 
 	EXPECT_EQ(vas_munmap(f.mm, W, 16 * P), 0);
 	binder_dev_stats(f.dev, &st);
-	EXPECT_EQ(st.vma_opens, 1);
-	EXPECT_EQ(st.vma_closes, 2);
+	EXPECT_EQ(st.vma_opens, 2);
+	EXPECT_EQ(st.vma_closes, 3);
 	EXPECT_EQ(st.procs, 1);
 	binder_close(proc);	/* no mapping holds the file: released, freed */
 	fixture_fini(&f, true, 0);

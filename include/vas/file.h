@@ -28,15 +28,82 @@ struct vas_page;
 #define VAS_FMODE_WRITE 0x2
 
 /*
+ * struct vas_vma_closing - what vm_ops->close sees of a VMA, or of the
+ * piece of one, that goes away. It is not a vas_vma_ref: close also runs
+ * when the address space is torn down after its last user is gone
+ * (vas_mm_put(), exit_mmap), when nothing may lock it or take a user of
+ * it any more. So this type gives the fields and, for the address space,
+ * only an identity (struct vas_mm_id) that no function accepts: it can be
+ * compared, never locked, got or looked up in. Lifetime: until close
+ * returns (it describes the VMA as it was; the memory is already
+ * unmapped). Context of the accessors: inside the close call.
+ */
+struct vas_vma_closing;
+
+/*
+ * struct vas_mm_id - an address space's identity, for comparison only.
+ * Never defined: it cannot be dereferenced, and no function takes it.
+ */
+struct vas_mm_id;
+
+/** vas_vma_closing_start() - Start of the range that goes away. */
+VAS_API unsigned long vas_vma_closing_start(const struct vas_vma_closing *vma);
+/** vas_vma_closing_end() - End (exclusive) of the range that goes away. */
+VAS_API unsigned long vas_vma_closing_end(const struct vas_vma_closing *vma);
+/** vas_vma_closing_flags() - The VMA's VM_* flags. */
+VAS_API unsigned long vas_vma_closing_flags(const struct vas_vma_closing *vma);
+/** vas_vma_closing_pgoff() - File offset of vas_vma_closing_start(), in pages. */
+VAS_API unsigned long vas_vma_closing_pgoff(const struct vas_vma_closing *vma);
+/** vas_vma_closing_file() - The mapped file (still referenced until close returns). */
+VAS_API struct vas_file *vas_vma_closing_file(const struct vas_vma_closing *vma);
+/** vas_vma_closing_private() - The private data the mmap hook set, or NULL. */
+VAS_API void *vas_vma_closing_private(const struct vas_vma_closing *vma);
+/** vas_vma_closing_mm_id() - Identity of the address space the VMA was in. */
+VAS_API const struct vas_mm_id *
+vas_vma_closing_mm_id(const struct vas_vma_closing *vma);
+
+/**
+ * vas_mm_id() - The identity of @mm, to compare with
+ * vas_vma_closing_mm_id(). Context: any; the caller holds a count of @mm.
+ * Lifetime: an identity stays unique while a count of the address space is
+ * held (after that the memory may be reused by another one).
+ */
+VAS_API const struct vas_mm_id *vas_mm_id(const struct vas_mm *mm);
+
+/*
  * Operations on a VMA of a driver file (vm_operations_struct). Every
  * callback runs with the mmap lock held for write (open, close) or the
  * VMA's guard held (name); none may take the mmap lock.
+ *
+ * Each VMA object gets one call when it appears (the mmap hook, or open)
+ * and one when it goes away (close), the calls Linux 6.18 makes:
+ *  - a split (munmap, mprotect, madvise, mlock, mseal, mremap, MAP_FIXED
+ *    over part of the VMA) makes a new VMA object for each piece that is
+ *    cut off and calls open on it; the piece Linux keeps in the original
+ *    object is the one the operation changes (mprotect) or removes
+ *    (munmap), and a removed piece gets close with its own range;
+ *  - mremap's copy at the new address, and fork's copy in the child
+ *    (unless VM_DONTCOPY), get open;
+ *  - merges never call them: a VMA with a close op is never removed by a
+ *    merge, only grown or shrunk.
+ * So after every operation, the mmap hooks that succeeded plus the open
+ * calls minus the close calls is the number of VMAs with these ops.
  */
 struct vas_vm_ops {
-	/* A new VMA now maps the same object (split, copy). May be NULL. */
+	/*
+	 * A new VMA object now maps part of what an existing one mapped
+	 * (a piece cut off by a split, mremap's copy, fork's copy). The VMA
+	 * may not be in the tree yet (as in Linux's __split_vma); its fields
+	 * are final. May be NULL.
+	 */
 	void (*open)(struct vas_vma_ref *vma);
-	/* The VMA goes away. A VMA with a close op never merges. May be NULL. */
-	void (*close)(struct vas_vma_ref *vma);
+	/*
+	 * The VMA, or the piece of it given by vas_vma_closing_start/end(),
+	 * goes away; its pages are already unmapped. Also runs at teardown,
+	 * where the address space has no user any more: hence the distinct
+	 * type. A VMA with a close op is never removed by a merge. May be NULL.
+	 */
+	void (*close)(const struct vas_vma_closing *vma);
 	/*
 	 * Name shown in maps for a VMA without a file, printed as returned
 	 * (the kernel's special mappings return "[vdso]", brackets and all),
@@ -63,8 +130,19 @@ struct vas_file_ops {
 	/*
 	 * Set up @vma for a new mapping (f_op->mmap). The VMA is not yet
 	 * visible; the hook may change its flags through the vas_vma_new
-	 * setters, install vm_ops and private data, or fail the mmap by
-	 * returning a negative errno (the mapping is then not made).
+	 * setters, install vm_ops and private data, insert pages
+	 * (vas_vm_insert_page through vas_vma_as_mixedmap(vas_vma_new_ref())),
+	 * or fail the mmap by returning a negative errno.
+	 *
+	 * As in Linux (__mmap_region), with MAP_FIXED over existing mappings
+	 * the old mapping goes before the hook runs: its pages are unmapped
+	 * and its close ops called, so the hook sees an empty range. If the
+	 * hook fails, whatever it inserted is unmapped and the range is left
+	 * empty: the old mapping does not come back (vms_abort_munmap_vmas
+	 * leaves a gap once the old pages are gone). The hook is called only
+	 * after every allocation the mmap needs has succeeded, so nothing
+	 * fails after it; it is not called when the new range merges with a
+	 * neighbour (Linux merges before it would call the hook).
 	 * Context: mmap lock held for write.
 	 */
 	int (*mmap)(struct vas_file *file, struct vas_vma_new *vma);

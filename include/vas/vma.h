@@ -258,7 +258,10 @@ VAS_API unsigned long vas_vma_pgoff(const struct vas_vma_ref *vma);
 VAS_API struct vas_file *vas_vma_file(const struct vas_vma_ref *vma);
 /**
  * vas_vma_mm() - The address space of @vma. A live VMA implies a user, so
- * this is a vas_mm_user; it is valid as long as the VMA reference.
+ * this is a vas_mm_user; it is valid as long as the VMA reference. (The
+ * VMA that vm_ops->close gets is not a vas_vma_ref: at teardown there is
+ * no user left, so struct vas_vma_closing in file.h offers no address
+ * space to lock, only an identity.)
  */
 VAS_API struct vas_mm_user *vas_vma_mm(const struct vas_vma_ref *vma);
 /** vas_vma_private() - The private data its file's mmap hook set, or NULL. */

@@ -134,7 +134,7 @@ bool mmget_not_zero(struct mm_struct *mm)
  */
 void exit_mmap(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma, *freelist = NULL;
+	struct vm_area_struct *vma, *freelist = NULL, **tail = &freelist;
 	struct rt_iter it;
 
 	mmap_write_lock(mm);
@@ -142,8 +142,10 @@ void exit_mmap(struct mm_struct *mm)
 	while ((vma = rt_iter_next(&it, NULL, NULL))) {
 		mmap_assert_write_locked(vma->vm_mm);	/* vm_mm == mm */
 		vma_start_write(vma);
-		vma->cache_next = freelist;
-		freelist = vma;
+		/* in address order: the closes come in that order (Linux) */
+		vma->cache_next = NULL;
+		*tail = vma;
+		tail = &vma->cache_next;
 	}
 	/*
 	 * Pages first (dirty file pages get their dirty bit while their
@@ -157,7 +159,7 @@ void exit_mmap(struct mm_struct *mm)
 		vma = freelist;
 		freelist = vma->cache_next;
 		vma->cache_next = NULL;
-		vma_close(vma);
+		vma_close(vma, vma->vm_start, vma->vm_end);
 		mmap_assert_write_locked(vma->vm_mm);
 		vma_mark_detached(vma);
 		vm_area_free(vma);

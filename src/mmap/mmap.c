@@ -174,6 +174,21 @@ static void count_overlap(struct mm_struct *mm, unsigned long start,
 	}
 }
 
+/*
+ * Whether @v, a neighbour mmap would merge with, is itself cut by the new
+ * range [addr, end) and has vm_ops with open or close. mmap does not merge
+ * with it: its pieces get objects of their own (the engine's open and
+ * close calls), and the new range a VMA of its own. (Linux would grow one
+ * of the pieces over the range; only a driver that leaves its VMA's flags
+ * unchanged and maps over its own mapping sees the difference.)
+ */
+static bool cut_with_ops(const struct vm_area_struct *v, unsigned long addr,
+			 unsigned long end)
+{
+	return (v->vm_start < addr ? v->vm_end > addr : v->vm_start < end) &&
+	       vma_has_open_close(v);
+}
+
 /* Call the file's mmap hook on the new, still invisible @vma. */
 static int call_mmap(struct vas_file *file, struct vm_area_struct *vma)
 {
@@ -227,9 +242,11 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 			  .flags = vm_flags, .file = file };
 	if (!(vm_flags & VAS_VM_SPECIAL)) {
 		merge_left = prev && vmg_can_merge_prev(&g, prev,
-				prev->vm_pgoff + ((addr - ps) >> PAGE_SHIFT));
+				prev->vm_pgoff + ((addr - ps) >> PAGE_SHIFT)) &&
+			     !cut_with_ops(prev, addr, end);
 		merge_right = next && vmg_can_merge_next(&g, next,
 				next->vm_pgoff + ((end - ns) >> PAGE_SHIFT)) &&
+			      !cut_with_ops(next, addr, end) &&
 			      (!merge_left || anon_vmas_compatible(prev, next));
 		if (merge_left && merge_right && next != prev &&
 		    !can_merge_remove_vma(next))
@@ -247,8 +264,12 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 		te = ne;
 		tpgoff = pgoff;
 	} else {
-		/* a new VMA (also when next is the lower part of one VMA
-		 * that straddles both edges: the new VMA takes its place) */
+		/*
+		 * A new VMA (also when next is the upper part of one VMA that
+		 * straddles both edges and merges: the new VMA takes the place
+		 * of that part, with its vm_ops, and no hook runs, as Linux
+		 * grows the split-off part instead)
+		 */
 		vma = vm_area_alloc(mm);
 		if (!vma)
 			return -ENOMEM;
@@ -260,24 +281,45 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 			vma->vm_file = vma_file_get(file);
 		t = vma;
 		ts = addr;
-		te = merge_right ? ne : end;
+		te = end;
 		tpgoff = pgoff;
+		if (merge_right) {
+			te = ne;
+			vma->vm_ops = next->vm_ops;
+			vma->vm_private_data = next->vm_private_data;
+		}
 	}
 	{
 		VMC_STATE(c, ts, te, t, tpgoff);
+		bool hook = vma && te == end && file &&
+			    file->kind == VAS_FILE_DRIVER;
 
 		/* MAP_FIXED: what was mapped there goes */
 		if (nr_pages) {
 			c.zap_start = addr;
 			c.zap_end = end;
 		}
+		c.may_gap = hook;
 		err = vmc_prepare(mm, &c);
 		if (err)
 			goto out_free;
-		if (vma && file) {
+		if (hook) {
+			/*
+			 * __mmap_region(): every allocation is done; the old
+			 * mapping goes (pages, close ops) before the hook, so
+			 * it sees an empty range. From here the range is
+			 * either the new mapping or a gap.
+			 */
+			vmc_clean_up(mm, &c);
 			err = call_mmap(file, vma);
 			if (err) {
-				vmc_abort(mm, &c);
+				/*
+				 * Undo any partial mapping done by the driver
+				 * and leave the range unmapped
+				 * (vms_abort_munmap_vmas).
+				 */
+				vmc_drop_target(&c);
+				vmc_commit(mm, &c);
 				goto out_free;
 			}
 			/* The hook may have made the mapping special. */

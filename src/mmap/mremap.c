@@ -189,7 +189,37 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 	return t;
 }
 
-/* move_vma(): copy the range to r->new_addr, then unmap the source. */
+/*
+ * unmap_source() - Turn the copy into a move: unmap the source range
+ * (unmap_source_vma). As in Linux this is best effort, and the move has
+ * already happened: with old_len 0 (the duplicate of a shared mapping)
+ * there is nothing to unmap, and when the unmap fails for lack of memory
+ * the source VMA stays (its pages are at the new address), without
+ * VM_ACCOUNT, which Linux takes off before it unmaps and puts back only
+ * on the pieces that remain after a successful unmap.
+ */
+static void unmap_source(struct mm_struct *mm, const struct vrm *r)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *vma;
+
+	if (!r->old_len)
+		return;
+	if (!do_munmap(mm, r->addr, r->old_len))
+		return;
+	vma = rt_lookup(&mm->mm_mt, r->addr, NULL, NULL);
+	if (vma && (vma->vm_flags & VAS_VM_ACCOUNT)) {
+		mmap_assert_write_locked(vma->vm_mm);
+		vma_start_write(vma);
+		vma->vm_flags &= ~VAS_VM_ACCOUNT;
+	}
+}
+
+/*
+ * move_vma(): copy the range to r->new_addr, then unmap the source.
+ * Return: the new address once the copy is made (whatever the unmap of
+ * the source does), or -errno with nothing changed.
+ */
 static long move_vma(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 {
 	struct vm_area_struct *vma = r->vma, *moved;
@@ -237,9 +267,7 @@ static long move_vma(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 			}
 		}
 	} else {
-		err = do_munmap(mm, r->addr, r->old_len);
-		if (err)
-			return err;
+		unmap_source(mm, r);
 	}
 	return (long)r->new_addr;
 }

@@ -3,12 +3,14 @@
  * access.c - the access-level types: field accessors for vas_vma_ref, the
  * step up to vas_vma_mixedmap, and the setters of vas_vma_new. Every entry
  * checks (in debug builds) that the calling thread holds a lock that
- * covers the VMA.
+ * covers the VMA. Also the accessors of vas_vma_closing, a copy on the
+ * stack of vma_close(), which need no lock.
  */
 #include <errno.h>
 #include "base/bug.h"
 #include "base/lockdep.h"
 #include "mm/mm.h"
+#include <vas/file.h>
 #include "vma/access.h"
 
 unsigned long vas_vma_start(const struct vas_vma_ref *ref)
@@ -80,6 +82,48 @@ struct vas_vma_mixedmap *vas_vma_as_mixedmap(struct vas_vma_ref *ref)
 struct vas_vma_ref *vas_vma_mixedmap_ref(struct vas_vma_mixedmap *vma)
 {
 	return (struct vas_vma_ref *)vma;
+}
+
+/* ---- vas_vma_closing: what vm_ops->close sees ------------------------ */
+
+unsigned long vas_vma_closing_start(const struct vas_vma_closing *vma)
+{
+	return vma->start;
+}
+
+unsigned long vas_vma_closing_end(const struct vas_vma_closing *vma)
+{
+	return vma->end;
+}
+
+unsigned long vas_vma_closing_flags(const struct vas_vma_closing *vma)
+{
+	return vma->flags;
+}
+
+unsigned long vas_vma_closing_pgoff(const struct vas_vma_closing *vma)
+{
+	return vma->pgoff;
+}
+
+struct vas_file *vas_vma_closing_file(const struct vas_vma_closing *vma)
+{
+	return vma->file;
+}
+
+void *vas_vma_closing_private(const struct vas_vma_closing *vma)
+{
+	return vma->private_data;
+}
+
+const struct vas_mm_id *vas_vma_closing_mm_id(const struct vas_vma_closing *vma)
+{
+	return (const struct vas_mm_id *)vma->mm;
+}
+
+const struct vas_mm_id *vas_mm_id(const struct vas_mm *mm)
+{
+	return (const struct vas_mm_id *)mm_of(mm);
 }
 
 /* ---- vas_vma_new ---------------------------------------------------- */

@@ -46,6 +46,19 @@ vma_of_read_guard(const struct vas_vma_read_guard *g)
 }
 
 /*
+ * struct vas_vma_closing - what vm_ops->close gets: a copy of the fields of
+ * a VMA, or of the piece of one, that goes away (vma_close() fills it on
+ * its stack). No pointer to the VMA or to a vas_mm_user: at teardown the
+ * address space has no user left.
+ */
+struct vas_vma_closing {
+	unsigned long start, end, flags, pgoff;
+	struct vas_file *file;
+	void *private_data;
+	const struct mm_struct *mm;
+};
+
+/*
  * vma_new_begin() / vma_new_end() - bracket a file's mmap hook: @vma is
  * handed to the hook as a vas_vma_new, and the held-lock records let its
  * accessors and setters run. Context: mmap lock held for write; @vma is

@@ -131,6 +131,11 @@ void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 		mm->locked_vm += (unsigned long)pages;
 }
 
+bool vma_has_open_close(const struct vm_area_struct *vma)
+{
+	return vma->vm_ops && (vma->vm_ops->open || vma->vm_ops->close);
+}
+
 /* vm_ops->open / ->close of a VMA. Context: mmap lock held for write. */
 void vma_open(struct vm_area_struct *vma)
 {
@@ -138,10 +143,24 @@ void vma_open(struct vm_area_struct *vma)
 		vma->vm_ops->open(vma_ref(vma));
 }
 
-void vma_close(struct vm_area_struct *vma)
+void vma_close(struct vm_area_struct *vma, unsigned long start,
+	       unsigned long end)
 {
-	if (vma->vm_ops && vma->vm_ops->close)
-		vma->vm_ops->close(vma_ref(vma));
+	struct vas_vma_closing c;
+
+	if (!vma->vm_ops || !vma->vm_ops->close)
+		return;
+	VAS_BUG_ON(start < vma->vm_start || end > vma->vm_end || start >= end);
+	c = (struct vas_vma_closing){
+		.start = start,
+		.end = end,
+		.flags = vma->vm_flags,
+		.pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT),
+		.file = vma->vm_file,
+		.private_data = vma->vm_private_data,
+		.mm = vma->vm_mm,
+	};
+	vma->vm_ops->close(&c);
 }
 
 static bool range_ok(unsigned long start, unsigned long end)
@@ -307,117 +326,254 @@ int vma_merge_next(struct mm_struct *mm, struct vm_area_struct *prev,
 /* ---- struct vmc: one atomic change of a range --------------------------- */
 
 /*
- * The VMA that straddles both edges of [start, end) and so must be cut in
- * two, or an existing target reaching past end; NULL if none.
+ * Whether the part of @v inside the change goes away with its memory (a
+ * munmap or MAP_FIXED range), as opposed to being taken over by a merge.
  */
-static struct vm_area_struct *vmc_find_cut(struct mm_struct *mm,
-					   const struct vmc *c)
+static bool vmc_removes(const struct vmc *c, const struct vm_area_struct *v)
 {
-	struct vm_area_struct *v = rt_lookup(&mm->mm_mt, c->end - 1, NULL, NULL);
+	return c->zap_start < c->zap_end && v->vm_start < c->zap_end &&
+	       v->vm_end > c->zap_start;
+}
 
-	if (!v || v->vm_end <= c->end)
-		return NULL;
-	if (v == c->target || v->vm_start < c->start)
-		return v;
-	return NULL;
+static void vmc_free_spares(struct vmc *c)
+{
+	if (c->__upper)
+		vm_area_free(c->__upper);
+	if (c->__left_new)
+		vm_area_free(c->__left_new);
+	if (c->__right_new)
+		vm_area_free(c->__right_new);
+	c->__upper = c->__left_new = c->__right_new = NULL;
 }
 
 int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 {
-	struct vm_area_struct *cur;
+	struct vm_area_struct *cur, *t = c->target, *v;
+	unsigned long s = c->start, e = c->end;
+	bool split = false;
 	struct rt_iter it;
 	int delta = 0, err;
 
 	mmap_assert_write_locked(mm);
-	if (!range_ok(c->start, c->end))
+	if (!range_ok(s, e))
 		return -EINVAL;
-	if (c->target && !vma_is_attached(c->target)) {
-		VAS_BUG_ON(c->target->vm_mm != mm);
+	c->__cut = c->__upper = c->__left = c->__right = NULL;
+	c->__left_new = c->__right_new = NULL;
+	c->__cleaned = false;
+	if (t && !vma_is_attached(t)) {
+		VAS_BUG_ON(t->vm_mm != mm);
 		delta++;
 	}
-	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
+	rt_iter_init(&it, &mm->mm_mt, s, e);
 	while ((cur = rt_iter_next(&it, NULL, NULL)))
-		if (cur != c->target && cur->vm_start >= c->start &&
-		    cur->vm_end <= c->end)
+		if (cur != t && cur->vm_start >= s && cur->vm_end <= e)
 			delta--;
-	c->__cut = vmc_find_cut(mm, c);
-	c->__upper = NULL;
+	/* What reaches below start (the target, or a VMA, maybe the cut)... */
+	v = s ? rt_lookup(&mm->mm_mt, s - 1, NULL, NULL) : NULL;
+	if (v && v->vm_end > s)
+		c->__left = v;
+	/* ...and past end: the cut (both edges, or the target) or not. */
+	v = rt_lookup(&mm->mm_mt, e - 1, NULL, NULL);
+	if (v && v->vm_end > e) {
+		if (v == t || v->vm_start < s)
+			c->__cut = v;
+		else
+			c->__right = v;
+	}
 	if (c->__cut) {
 		delta++;
+		split = true;
+	}
+	if (c->__left && c->__left == t) {	/* t keeps [s, e) only */
+		delta++;
+		split = true;
+	}
+	if (split || delta > 0) {
 		if (!map_count_ok(mm, delta > 0 ? delta : 0))
 			return -ENOMEM;
-		c->__upper = vm_area_alloc(mm);
-		if (!c->__upper)
-			return -ENOMEM;
-	} else if (delta > 0 && !map_count_ok(mm, delta)) {
-		return -ENOMEM;
 	}
 	c->__delta = delta;
-	err = rt_preallocate_entry(&mm->mm_mt, &c->__pa, c->start, c->end,
-				   !c->target);
+	if (c->__cut) {
+		c->__upper = vm_area_alloc(mm);
+		if (!c->__upper)
+			goto nomem;
+	}
+	/*
+	 * A new object for the part below start: the target's (it keeps the
+	 * range), or a driver VMA's whose part inside goes away.
+	 */
+	if (c->__left && (c->__left == t ||
+			  (vmc_removes(c, c->__left) &&
+			   vma_has_open_close(c->__left)))) {
+		c->__left_new = vm_area_alloc(mm);
+		if (!c->__left_new)
+			goto nomem;
+	}
+	if (c->__right && vmc_removes(c, c->__right) &&
+	    vma_has_open_close(c->__right)) {
+		c->__right_new = vm_area_alloc(mm);
+		if (!c->__right_new)
+			goto nomem;
+	}
+	err = c->may_gap ? rt_preallocate(&mm->mm_mt, &c->__pa, s, e) :
+			   rt_preallocate_entry(&mm->mm_mt, &c->__pa, s, e, !t);
 	if (err) {
-		if (c->__upper)
-			vm_area_free(c->__upper);
-		c->__upper = NULL;
+		vmc_free_spares(c);
 		return err;
 	}
 	return 0;
+
+nomem:
+	vmc_free_spares(c);
+	return -ENOMEM;
 }
 
 void vmc_abort(struct mm_struct *mm, struct vmc *c)
 {
 	mmap_assert_write_locked(mm);
+	VAS_BUG_ON(c->__cleaned);
 	rt_prealloc_release(&c->__pa);
+	vmc_free_spares(c);
+}
+
+/* A new object for [start, end) of @src, with its fields (split_vma). */
+static void vmc_init_piece(struct mm_struct *mm, struct vm_area_struct *new,
+			   const struct vm_area_struct *src,
+			   unsigned long start, unsigned long end)
+	VAS_REQUIRES(mm)
+{
+	vma_copy_fields(new, src);
+	vma_set_start(new, start);
+	new->vm_end = end;
+	if (new->vm_file)
+		vma_file_get(new->vm_file);
+	vma_write_lock(mm, new);
+}
+
+/*
+ * What goes away, in address order, linked on cache_next: the VMAs wholly
+ * inside [start, end) but the target, and the straddlers that new objects
+ * replace. They stay in the tree, write-locked, until the store; the links
+ * are ours while the mmap write lock is held.
+ */
+static struct vm_area_struct *vmc_doomed(struct mm_struct *mm,
+					 const struct vmc *c) VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *cur, *doomed = NULL, **tail = &doomed;
+	struct rt_iter it;
+
+	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
+	while ((cur = rt_iter_next(&it, NULL, NULL))) {
+		if (cur == c->target)
+			continue;
+		if ((cur->vm_start >= c->start && cur->vm_end <= c->end) ||
+		    (cur == c->__left && c->__left_new) ||
+		    (cur == c->__right && c->__right_new)) {
+			cur->cache_next = NULL;
+			*tail = cur;
+			tail = &cur->cache_next;
+		}
+	}
+	return doomed;
+}
+
+/*
+ * The first steps of a commit, done once (by vmc_clean_up() or by
+ * vmc_commit()): write-lock every VMA the change touches, give the parts
+ * of cut-off VMAs that stay their new objects and open those, in address
+ * order as Linux's splits do. Return: the doomed list (vmc_doomed()).
+ */
+static struct vm_area_struct *vmc_begin(struct mm_struct *mm, struct vmc *c)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *cur;
+	struct rt_iter it;
+
+	mmap_assert_write_locked(mm);
+	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
+	while ((cur = rt_iter_next(&it, NULL, NULL)))
+		vma_write_lock(mm, cur);
+	if (c->__left_new)
+		vmc_init_piece(mm, c->__left_new, c->__left,
+			       c->__left->vm_start, c->start);
 	if (c->__upper)
-		vm_area_free(c->__upper);
-	c->__upper = NULL;
+		vmc_init_piece(mm, c->__upper, c->__cut, c->end,
+			       c->__cut->vm_end);
+	if (c->__right_new)
+		vmc_init_piece(mm, c->__right_new, c->__right, c->end,
+			       c->__right->vm_end);
+	if (c->__left_new)
+		vma_open(c->__left_new);
+	if (c->__upper)
+		vma_open(c->__upper);
+	if (c->__right_new)
+		vma_open(c->__right_new);
+	return vmc_doomed(mm, c);
+}
+
+/* The closes of what goes away: each VMA's piece inside [start, end). */
+static void vmc_close_doomed(const struct vmc *c, struct vm_area_struct *doomed)
+{
+	for (; doomed; doomed = doomed->cache_next)
+		vma_close(doomed, max_t(unsigned long, doomed->vm_start, c->start),
+			  min_t(unsigned long, doomed->vm_end, c->end));
+}
+
+void vmc_clean_up(struct mm_struct *mm, struct vmc *c)
+{
+	struct vm_area_struct *doomed;
+
+	mmap_assert_write_locked(mm);
+	VAS_BUG_ON(c->__cleaned);
+	doomed = vmc_begin(mm, c);
+	if (c->zap_start < c->zap_end)
+		zap_range(mm, c->zap_start, c->zap_end, ZAP_GUARDS);
+	vmc_close_doomed(c, doomed);
+	c->__cleaned = true;
+}
+
+void vmc_drop_target(struct vmc *c)
+{
+	VAS_BUG_ON(!c->may_gap || !c->__cleaned || !c->target ||
+		   vma_is_attached(c->target));
+	c->target = NULL;
+	c->__delta--;
 }
 
 void vmc_commit(struct mm_struct *mm, struct vmc *c)
 {
-	struct vm_area_struct *cur, *left = NULL, *right = NULL, *doomed = NULL;
-	struct vm_area_struct *t = c->target, *upper = c->__upper;
+	struct vm_area_struct *cur, *doomed, *t = c->target;
+	struct vm_area_struct *left = c->__left, *right = c->__right;
+	struct vm_area_struct *upper = c->__upper, *lnew = c->__left_new;
+	struct vm_area_struct *rnew = c->__right_new;
 	unsigned long s = c->start, e = c->end;
+	bool cleaned = c->__cleaned;
 	struct rt_iter it;
 
 	mmap_assert_write_locked(mm);
-	/*
-	 * Write-lock and un-account everything the store changes; collect
-	 * what disappears. (Point of no return.)
-	 */
+	/* Point of no return. */
+	doomed = cleaned ? vmc_doomed(mm, c) : vmc_begin(mm, c);
+	/* Un-account everything the store changes; sticky flags. */
 	c->sticky = 0;
 	rt_iter_init(&it, &mm->mm_mt, s, e);
 	while ((cur = rt_iter_next(&it, NULL, NULL))) {
-		vma_write_lock(mm, cur);
 		vma_account(mm, cur, -1);
 		/* memory the target takes over keeps its sticky flags */
 		if (t && (cur->vm_start < c->zap_start ||
 			  cur->vm_end > c->zap_end))
 			c->sticky |= cur->vm_flags & VM_STICKY;
-		if (cur == t)
-			continue;
-		if (cur->vm_start < s)
-			left = cur;
-		else if (cur->vm_end > e)
-			right = cur;
-		else {
-			cur->cache_next = doomed;
-			doomed = cur;
-		}
 	}
-	if (upper) {
-		vma_copy_fields(upper, c->__cut);
-		vma_set_start(upper, e);
-		upper->vm_end = c->__cut->vm_end;
-		if (upper->vm_file)
-			vma_file_get(upper->vm_file);
-		vma_write_lock(mm, upper);
-		vma_attach(mm, upper);
-	}
-	if (left && left != t)
+	/* What stays of a straddler in its own object is trimmed. */
+	if (left && left != t && !lnew)
 		left->vm_end = s;
-	if (right)
+	if (right && !rnew)
 		vma_set_start(right, e);
+	if (upper)
+		vma_attach(mm, upper);
+	if (lnew)
+		vma_attach(mm, lnew);
+	if (rnew)
+		vma_attach(mm, rnew);
 	if (t) {
 		vma_write_lock(mm, t);
 		t->vm_start = s;
@@ -428,44 +584,57 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 			vma_attach(mm, t);
 	}
 	rt_store(&mm->mm_mt, &c->__pa, s, e, t);
-	if (upper)	/* exact overwrite of the cut's upper part: no node */
+	/* exact overwrites of what the store left of the straddlers: no node */
+	if (upper)
 		rt_store(&mm->mm_mt, &c->__pa, e, upper->vm_end, upper);
+	if (lnew)
+		rt_store(&mm->mm_mt, &c->__pa, lnew->vm_start, s, lnew);
+	if (rnew)
+		rt_store(&mm->mm_mt, &c->__pa, e, rnew->vm_end, rnew);
 	rt_prealloc_release(&c->__pa);
 	mm->map_count += c->__delta;
 
-	if (left && left != t)
+	if (left && left != t && !lnew)
 		vma_account(mm, left, 1);
-	if (right)
+	if (right && !rnew)
 		vma_account(mm, right, 1);
-	if (upper) {
+	if (upper)
 		vma_account(mm, upper, 1);
-		vma_open(upper);
-		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
-	}
+	if (lnew)
+		vma_account(mm, lnew, 1);
+	if (rnew)
+		vma_account(mm, rnew, 1);
 	if (t)
 		vma_account(mm, t, 1);
-	if (c->zap_start < c->zap_end) {
-		if (t)
-			zap_range(mm, c->zap_start, c->zap_end, ZAP_GUARDS);
-		else
-			unmap_region(mm, c->zap_start, c->zap_end);
+	stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT,
+		  (upper ? 1 : 0) + (lnew ? 1 : 0) + (rnew ? 1 : 0));
+	if (!cleaned) {
+		if (c->zap_start < c->zap_end) {
+			if (t)
+				zap_range(mm, c->zap_start, c->zap_end,
+					  ZAP_GUARDS);
+			else
+				unmap_region(mm, c->zap_start, c->zap_end);
+		}
+		vmc_close_doomed(c, doomed);
+	} else if (!t) {
+		/* a dropped target: unmap what the hook put there too */
+		unmap_region(mm, s, e);
 	}
 	while (doomed) {
 		cur = doomed;
 		doomed = cur->cache_next;
 		cur->cache_next = NULL;
-		vma_close(cur);
 		vma_detach(mm, cur);
 		vm_area_free(cur);
 	}
-	c->__upper = NULL;
+	c->__upper = c->__left_new = c->__right_new = NULL;
 }
 
 struct vm_area_struct *vma_carve(struct mm_struct *mm,
 				 struct vm_area_struct *vma, unsigned long start,
 				 unsigned long end, unsigned long newflags)
 {
-	struct vm_area_struct *mid;
 	int err;
 
 	mmap_assert_write_locked(mm);
@@ -478,29 +647,24 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 		vma_account(mm, vma, 1);
 		return vma;
 	}
-	mid = vm_area_alloc(mm);
-	if (!mid)
-		return ERR_PTR(-ENOMEM);
-	vma_copy_fields(mid, vma);
-	mid->vm_start = start;
-	mid->vm_end = end;
-	mid->vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
-	mid->vm_flags = newflags;
-	if (mid->vm_file)
-		vma_file_get(mid->vm_file);
 	{
-		VMC_STATE(c, start, end, mid, mid->vm_pgoff);
+		/*
+		 * As Linux's splits (vma_modify): @vma keeps [start, end) and
+		 * takes the new flags; what lies outside becomes new VMAs
+		 * with the old flags, each opened.
+		 */
+		VMC_STATE(c, start, end, vma,
+			  vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT));
 
 		err = vmc_prepare(mm, &c);
-		if (err) {
-			vm_area_free(mid);
+		if (err)
 			return ERR_PTR(err);
-		}
 		vmc_commit(mm, &c);
+		vma_account(mm, vma, -1);
+		vma->vm_flags = newflags | c.sticky;
+		vma_account(mm, vma, 1);
 	}
-	vma_open(mid);
-	stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT, 1);
-	return mid;
+	return vma;
 }
 
 int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)

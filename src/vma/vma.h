@@ -91,9 +91,9 @@ int vma_replace_range(struct mm_struct *mm, struct vm_area_struct *vma)
 
 /**
  * vma_carve() - Give [@start, @end) of @vma the flags @newflags, splitting
- * off what lies outside it, in one commit (the parts outside keep @vma's
- * flags; a part in the middle is a new VMA, as is a part above it when
- * both edges are cut). Return: the VMA that covers [@start, @end), or
+ * off what lies outside it, in one commit. As Linux's splits: @vma keeps
+ * [@start, @end) and takes @newflags; each part outside becomes a new VMA
+ * with the old flags and is opened (vm_ops->open). Return: @vma, or
  * ERR_PTR(-ENOMEM) with nothing changed.
  */
 struct vm_area_struct *vma_carve(struct mm_struct *mm,
@@ -110,22 +110,36 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
  *  - a VMA straddling @start keeps its part below, one straddling @end its
  *    part above (its pgoff moves up);
  *  - a VMA straddling both edges, or an existing @target that reached past
- *    @end, is cut in two: the part above @end becomes a new VMA.
+ *    @end, is cut in two: the part above @end becomes a new VMA;
+ *  - an existing @target that reached below @start keeps [start, end) and
+ *    its part below becomes a new VMA (Linux's split: the original object
+ *    keeps the range the operation changes).
  * @target may be new (detached: it is attached) or an existing VMA being
- * grown over its neighbours (a merge); its old range must lie inside
- * [start, end).
+ * grown over its neighbours (a merge) or cut down to the range.
  *
  *	before:  |--A--|   |---B---|  |--C--|
  *	                [start ........... end)
  *	after:   |-A-|[start .. target .. end)C|
  *
- * vmc_prepare() allocates everything (tree nodes, the new upper part) and
+ * Driver VMAs (vm_ops with open or close) see the objects Linux makes: the
+ * parts that a removal (a range inside [zap_start, zap_end)) cuts off a
+ * straddling VMA become new VMA objects, each opened (vm_ops->open); the
+ * old object goes, and its removed piece gets vm_ops->close with that
+ * piece's range. Pieces a merge takes over need no call (commit_merge).
+ * Every new part of a cut or of a target reaching past its range is
+ * opened too. Opens come first, then the zap, then the closes, in address
+ * order (vms_gather_munmap_vmas, vms_complete_munmap_vmas).
+ *
+ * vmc_prepare() allocates everything (tree nodes, the new objects) and
  * checks map_count; vmc_commit() cannot fail; vmc_abort() undoes the
  * prepare. Between the two the caller may run hooks that can fail (a
- * file's mmap hook). One tree store makes the change visible (a second,
- * in-place store gives a cut VMA's upper part its own object).
+ * file's mmap hook): vmc_clean_up() first removes the old mapping (the
+ * opens, the zap, the closes), then the commit completes with the target
+ * or, after vmc_drop_target(), with the range left unmapped. One tree
+ * store makes the change visible (further in-place stores, each of
+ * exactly one range, give the cut-off parts their own objects).
  *
- * Context for all three: mmap lock held for write.
+ * Context for all: mmap lock held for write.
  */
 struct vmc {
 	unsigned long start, end;
@@ -138,11 +152,18 @@ struct vmc {
 	 * (0, 0) when the change keeps the pages (merges, flag changes).
 	 */
 	unsigned long zap_start, zap_end;
+	/* in: the caller may vmc_drop_target() after vmc_prepare() */
+	bool may_gap;
 	/* out: the sticky flags of what the target absorbed (set on it) */
 	unsigned long sticky;
 	/* private: */
 	struct vm_area_struct *__cut;	/* VMA cut in two, or NULL */
 	struct vm_area_struct *__upper;	/* new object for its upper part */
+	struct vm_area_struct *__left;	/* a VMA (or target) reaching below start */
+	struct vm_area_struct *__right;	/* a VMA reaching past end, not the cut */
+	struct vm_area_struct *__left_new;	/* new object for __left's part below */
+	struct vm_area_struct *__right_new;	/* new object for __right's part above */
+	bool __cleaned;			/* vmc_clean_up() ran */
 	struct rt_prealloc __pa;
 	int __delta;			/* change of map_count */
 };
@@ -163,6 +184,24 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c) VAS_REQUIRES(mm);
 void vmc_abort(struct mm_struct *mm, struct vmc *c) VAS_REQUIRES(mm);
 
 /**
+ * vmc_clean_up() - Remove the old mapping of a prepared change before the
+ * commit (vms_clean_up_area): write-lock what the commit changes, open the
+ * new objects of the parts that stay, zap [zap_start, zap_end), call the
+ * closes of what goes. The tree is not touched yet. After it the change
+ * can only be committed (vmc_abort() is no longer allowed).
+ */
+void vmc_clean_up(struct mm_struct *mm, struct vmc *c) VAS_REQUIRES(mm);
+
+/**
+ * vmc_drop_target() - After vmc_clean_up(), commit with the range left
+ * unmapped instead (vms_abort_munmap_vmas once the old pages are gone):
+ * the new, detached target stays the caller's to free, and whatever was
+ * mapped in [start, end) in between (a driver's pages) is unmapped by the
+ * commit. Needs @may_gap set before vmc_prepare().
+ */
+void vmc_drop_target(struct vmc *c);
+
+/**
  * vma_account() - Add (@sign 1) or remove (-1) @vma's pages in @mm's
  * counters: total_vm, locked_vm, and data/exec/stack as vm_stat_account.
  */
@@ -170,15 +209,23 @@ void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 		 int sign) VAS_REQUIRES(mm);
 
 /*
- * vma_open() / vma_close() - Call @vma's vm_ops->open / ->close, if any:
- * open for each new VMA object that maps what an existing one mapped (a
- * split's new part), close for each VMA object that goes away. vas makes
- * fewer transient objects than Linux (see docs/mapping.md), so a driver
- * may see fewer calls, but always one close per open or mmap.
- * Context: mmap lock held for write.
+ * vma_open() - Call @vma's vm_ops->open, if any: @vma is a new VMA object
+ * that maps what an existing one mapped (a piece a split cut off, an
+ * mremap or fork copy). Context: mmap lock held for write.
  */
 void vma_open(struct vm_area_struct *vma);
-void vma_close(struct vm_area_struct *vma);
+
+/*
+ * vma_close() - Call @vma's vm_ops->close, if any, for [@start, @end) of
+ * it (all of it, or the piece that goes away), seen as a struct
+ * vas_vma_closing. Context: mmap lock held for write (at teardown too,
+ * where the address space has no user left).
+ */
+void vma_close(struct vm_area_struct *vma, unsigned long start,
+	       unsigned long end);
+
+/* vma_has_open_close() - Whether @vma's vm_ops has an open or a close. */
+bool vma_has_open_close(const struct vm_area_struct *vma);
 
 /** vma_pages() - Pages spanned by @vma. Context: @vma stable. */
 static inline unsigned long vma_pages(const struct vm_area_struct *vma)

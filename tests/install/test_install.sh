@@ -136,7 +136,7 @@ else
 fi
 # loaded EXE LIB: the file the dynamic loader picks for LIB, resolved.
 loaded() {
-	ldd "$1" | awk -v lib="$2" '$1 == lib && $2 == "=>" { print $3 }' |
+	ldd "$1" | awk -v lib="$2" '$1 == lib && $2 == "=>" && $3 ~ /^\// { print $3 }' |
 		xargs -r readlink -f
 }
 vasctl_runs() {	# vasctl_runs PREFIX DESCRIPTION

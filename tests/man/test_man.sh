@@ -12,8 +12,8 @@
 #     (all of groff's warnings), else groff -ww, else mandoc -T lint; and
 #     lexgrog (what mandb and whatis use) reads its NAME line;
 #  4. the generator, run again on the headers with each awk installed
-#     (mawk, gawk, busybox awk), warns of no undocumented function and
-#     writes the same pages as the build;
+#     (mawk, gawk, gawk --posix, busybox awk), warns of no undocumented
+#     function and writes the same pages as the build;
 #  5. on tests/man/fixture/vas/fixture.h, the generator ties comments to
 #     declarations as cmake/kdoc2man.awk describes.
 # Prints "ok"/"not ok" lines and "N passed, N failed"; exit 1 on failure.
@@ -145,7 +145,7 @@ version=$(sed -n 's/^\.TH vas 3 "\([^"]*\)" "vas \([^"]*\)".*/\1 \2/p' "$man_dir
 date=${version% *} version=${version#* }
 description=$(sed -n '/^\.SH NAME/{n;s/^vas \\- //p;}' "$man_dir/man3/vas.3")
 nawk=0
-for awk in mawk gawk "busybox awk" original-awk; do
+for awk in mawk gawk "gawk --posix" "busybox awk" original-awk; do
 	set -- $awk
 	command -v "$1" >/dev/null 2>&1 || continue
 	[ "$1" != busybox ] || busybox awk 'BEGIN {}' 2>/dev/null || continue

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # deps.sh - install the Debian 12 packages vas needs, if missing and if root.
 set -eu
-pkgs="cmake ninja-build gcc clang libclang-rt-14-dev liburcu-dev pkg-config binutils valgrind cppcheck"
+pkgs="cmake ninja-build gcc clang libclang-rt-14-dev liburcu-dev pkg-config binutils valgrind cppcheck man-db groff-base"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

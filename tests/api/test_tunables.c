@@ -210,9 +210,10 @@ TEST(zero_page_off_reads_allocate)
 
 /*
  * Without the zero page a read gives the VMA its anon_vma, as a write
- * does: two VMAs that were each read get different anon_vmas and no
- * longer merge when the protection between them is made equal; with the
- * zero page they do.
+ * does: two VMAs that were each read get different anon_vmas (B cannot
+ * reuse A's: rw- private has VM_ACCOUNT, r-- not) and no longer merge
+ * when the protection between them is made equal; with the zero page they
+ * do. The host, made to do without the zero page, agrees.
  *
  *   W    +1   +2
  *   |AAAA|BBBB|    A: rw-, B: r--; read A and B, then mprotect B rw-

@@ -5,7 +5,9 @@
 # the output has the same lines, except `maps` lines whose rss= and anon=
 # grew by the same amount (the pages only read, each a page of its own
 # now) and whose locked= did not shrink. At least one script must differ,
-# or the setting did nothing.
+# or the setting did nothing. (A read that gives a VMA its anon_vma can
+# change which VMAs merge later; none of these scripts shows that, and
+# conformance_diff_no_zero_page compares every line with the host.)
 #   -DVASCTL=path -DDIR=tests/conformance -DLIST="name;name..."
 set(changed 0)
 set(fail "")

@@ -540,11 +540,10 @@ static uint64_t self_smaps_kb(const void *addr, const char *field)
 }
 
 /*
- * Does a read fault map the zero page? A page alone in its VMA (the
- * neighbours are PROT_NONE), read once: Rss stays 0 if it maps the zero
- * page, 4 kB if the kernel gave it a page.
+ * A page alone in its VMA (the neighbours are PROT_NONE), read once: Rss
+ * stays 0 if it maps the zero page, 4 kB if the kernel gave it a page.
  */
-static int probe_zero_page(void)
+int vasctl_probe_zero_page(void)
 {
 	char *p = mmap(NULL, 3 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
@@ -650,7 +649,7 @@ int vasctl_host_probe(struct vasctl_host *h)
 			strerror(errno));
 		return -1;
 	}
-	h->zero_page = probe_zero_page();
+	h->zero_page = vasctl_probe_zero_page();
 
 	t = read_text("/sys/kernel/mm/transparent_hugepage/enabled");
 	if (!t)

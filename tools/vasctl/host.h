@@ -105,6 +105,13 @@ extern const struct vasctl_host vasctl_reference;
 int vasctl_host_probe(struct vasctl_host *h);
 
 /**
+ * vasctl_probe_zero_page() - The zero-page part of vasctl_host_probe():
+ * does an anonymous read fault map the zero page here?
+ * Return: 1, 0, or -1 if it cannot tell (vasctl_zero_page_of()).
+ */
+int vasctl_probe_zero_page(void);
+
+/**
  * vasctl_host_print() - Print @h as `vasctl host` does: one "name: value"
  * line per fact, numbers in decimal, "unlimited", "unknown", "yes", "no".
  */

@@ -121,11 +121,28 @@ void vasctl_scratch_forward(pid_t child)
 	forward_child = child;
 }
 
-static void live_add(struct vasctl_scratch *s)
+/* At exit: what a path that skipped vasctl_scratch_destroy() left. */
+static void remove_live(void)
 {
 	sigset_t old;
 	size_t i;
 
+	block_handled(&old);
+	if (getpid() == live_owner)
+		for (i = 0; i < MAX_LIVE; i++)
+			if (live[i])
+				remove_scratch(live[i]);
+	restore_mask(&old);
+}
+
+static void live_add(struct vasctl_scratch *s)
+{
+	static bool registered;
+	sigset_t old;
+	size_t i;
+
+	if (!registered && !atexit(remove_live))
+		registered = true;
 	block_handled(&old);
 	if (live_owner != getpid()) {	/* a forked child starts afresh */
 		memset(live, 0, sizeof(live));
@@ -206,7 +223,7 @@ fail:
  * $VAS_TEST_HOLD: tell the test where the scratch folder is, then wait to
  * be killed.
  */
-static void hold_for_test(const struct vasctl_scratch *s)
+void vasctl_scratch_hold(const struct vasctl_scratch *s)
 {
 	const char *fifo = getenv("VAS_TEST_HOLD");
 	int fd;
@@ -296,7 +313,7 @@ int __vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
 	f->ro = ro;
 	*newdesc = f->fd != oldfd;
 	if (hold)
-		hold_for_test(s);
+		vasctl_scratch_hold(s);
 	return 0;
 fail:
 	fprintf(stderr, "vasctl: file %s: %s\n", name, strerror(errno));

@@ -48,9 +48,9 @@ struct vasctl_scratch {
  * @s:      filled.
  * @nfiles: number of file ids of the script.
  *
- * Until vasctl_scratch_destroy(), the folder and its files are also
- * removed when this process is killed by a signal that
- * vasctl_scratch_signals() handles.
+ * Until vasctl_scratch_destroy(), the folder and the files named in
+ * @s->files[].path are also removed when this process exits (atexit) or
+ * is killed by a signal that vasctl_scratch_signals() handles.
  * Context: may allocate.
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */
@@ -67,6 +67,13 @@ int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles);
  * Context: call once, early in main().
  */
 void vasctl_scratch_signals(void);
+
+/**
+ * vasctl_scratch_hold() - For tests of the cleanup: when $VAS_TEST_HOLD
+ * names a FIFO, write @s's folder path and a newline into it and wait to
+ * be killed; else return at once.
+ */
+void vasctl_scratch_hold(const struct vasctl_scratch *s);
 
 /**
  * vasctl_scratch_forward() - Name a child process (0: none) that the

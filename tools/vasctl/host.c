@@ -597,28 +597,40 @@ static uint64_t probe_folio_of(const void *p)
 /*
  * Folios of a file written as `file` writes it (64 KiB in 16 KiB pieces,
  * in a scratch folder like a script's): the folio of its first page, and
- * the Rss one shared write fault on it maps.
+ * the Rss one shared write fault on it maps. The largest of three tries:
+ * under memory pressure the kernel falls back to smaller folios now and
+ * then, which is not what the file system does.
  */
 static void probe_file_folio(struct vasctl_host *h)
 {
 	struct vasctl_scratch s;
 	bool newdesc;
-	char *p;
+	int try;
 
 	if (vasctl_scratch_init(&s, 1))
 		return;
-	if (__vasctl_scratch_file(&s, 0, "probe", 4 * VASCTL_FILE_PIECE, 0,
-				  false, &newdesc, false))
-		goto out;
-	p = mmap(NULL, 4 * VASCTL_FILE_PIECE, PROT_READ | PROT_WRITE,
-		 MAP_SHARED, s.files[0].fd, 0);
-	if (p == MAP_FAILED)
-		goto out;
-	*(volatile char *)p = 1;
-	h->file_fault_kb = self_smaps_kb(p, "Rss:");
-	h->file_folio = probe_folio_of(p);
-	munmap(p, 4 * VASCTL_FILE_PIECE);
-out:
+	for (try = 0; try < 3; try++) {
+		uint64_t kb, folio;
+		char *p;
+
+		if (__vasctl_scratch_file(&s, 0, "probe", 4 * VASCTL_FILE_PIECE,
+					  0, false, &newdesc, false))
+			break;
+		p = mmap(NULL, 4 * VASCTL_FILE_PIECE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, s.files[0].fd, 0);
+		if (p == MAP_FAILED)
+			break;
+		*(volatile char *)p = 1;
+		kb = self_smaps_kb(p, "Rss:");
+		folio = probe_folio_of(p);
+		munmap(p, 4 * VASCTL_FILE_PIECE);
+		if (kb != VASCTL_UNKNOWN &&
+		    (h->file_fault_kb == VASCTL_UNKNOWN || kb > h->file_fault_kb))
+			h->file_fault_kb = kb;
+		if (folio != VASCTL_UNKNOWN &&
+		    (h->file_folio == VASCTL_UNKNOWN || folio > h->file_folio))
+			h->file_folio = folio;
+	}
 	vasctl_scratch_destroy(&s);
 }
 

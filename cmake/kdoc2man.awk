@@ -216,8 +216,13 @@ function decl_add(line) {
 	d_depth += braces(line)
 }
 
+# A declaration ends with ';' at depth 0, or with the '}' that closes a
+# body (a static inline function).
 function decl_done() {
-	return d_depth <= 0 && d_code ~ /;[ \t]*$/
+	if (d_depth > 0)
+		d_opened = 1
+	return d_depth <= 0 && (d_code ~ /;[ \t]*$/ ||
+				(d_opened && d_code ~ /}[ \t]*$/))
 }
 
 function decl_end(kind,    i, flat, name, s, r) {
@@ -313,6 +318,7 @@ FNR == 1 { new_file() }
 	in_decl = 1
 	d_text = line
 	d_depth = 0
+	d_opened = 0
 	d_incomment = 0
 	d_depth = braces(line)
 	if (decl_done())

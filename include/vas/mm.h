@@ -38,10 +38,29 @@ struct VAS_CAPABILITY("mmap_lock") vas_mm_user;
 
 /* ---- machine ------------------------------------------------------------ */
 
-/* Tunables of a machine; vas_machine_config_init() fills Linux defaults. */
+/*
+ * Tunables of a machine: what a Linux kernel's build, boot parameters and
+ * sysctls decide. vas_machine_config_init() fills Linux's defaults; set a
+ * field after it to model another kernel (docs/machine.md lists how each
+ * shows on a host and how to find its value there).
+ */
 struct vas_machine_config {
 	unsigned long max_map_count;	/* vm.max_map_count: 65530 */
-	unsigned long mmap_min_addr;	/* vm.mmap_min_addr: 65536 */
+	/*
+	 * vm.mmap_min_addr (Linux's dac_mmap_min_addr), page aligned: 65536.
+	 * Below it a mapping at a fixed address (MAP_FIXED, MREMAP_FIXED)
+	 * needs CAP_SYS_RAWIO (vas_mm_set_cap_sys_rawio(), else -EPERM);
+	 * hints below it are raised to it, and stacks do not grow below it.
+	 */
+	unsigned long mmap_min_addr;
+	/*
+	 * CONFIG_LSM_MMAP_MIN_ADDR of a kernel with a security module
+	 * (SELinux) built in, page aligned: 0, none. Hints are raised to,
+	 * and stacks stop at, the larger of it and mmap_min_addr (Linux's
+	 * mmap_min_addr); it refuses nothing by itself (no security module
+	 * is modelled). Linux's Kconfig default is 65536.
+	 */
+	unsigned long lsm_mmap_min_addr;
 	unsigned long stack_guard_gap;	/* 256 pages: 1 MiB */
 	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 16384 */
 	size_t frames_bytes;		/* physical memory: 256 MiB; 0: default */
@@ -51,7 +70,32 @@ struct vas_machine_config {
 	 * does: for measuring what per-VMA locks gain. Default false.
 	 */
 	bool fault_mmap_lock_only;
+	/*
+	 * A read fault on anonymous private memory maps the shared zero page
+	 * (no memory used, no RSS; a later write copies it), as Linux does.
+	 * false: it allocates a zeroed page, charged to RSS and mapped
+	 * writable if the VMA is, and the VMA gets its anon_vma, as on a
+	 * kernel where mm_forbids_zeropage() holds (a boot parameter of some
+	 * hypervisor guests turns the zero page off). Default true.
+	 */
+	bool zero_page;
+	/*
+	 * The largest folio, in bytes, of a host file's page cache
+	 * (vas_file_open_host): a power of two from 4 KiB (one page per
+	 * folio) to VAS_FILE_FOLIO_MAX (2 MiB). The file is cached in
+	 * naturally aligned pieces of this size; the piece at the end of
+	 * the file, cut short, is split into the largest aligned
+	 * power-of-two folios that fit the bytes it has. A shared write fault maps the whole folio (Linux's
+	 * finish_fault), reclaim evicts whole folios. Which folios Linux
+	 * builds depends on the file system and on how the file was written
+	 * (ext4 on 6.18 gives a file written in 16 KiB pieces 16 KiB folios).
+	 * Default 4 KiB: single pages, as a file system without large folios.
+	 */
+	size_t file_folio_max;
 };
+
+/* The largest file_folio_max: one page table's span (PMD order), 2 MiB. */
+#define VAS_FILE_FOLIO_MAX (2UL << 20)
 
 /** vas_machine_config_init() - Fill @cfg with the defaults. Context: any. */
 VAS_API void vas_machine_config_init(struct vas_machine_config *cfg);
@@ -289,7 +333,13 @@ static inline void vas__mmap_scope_check(struct vas__mmap_scope *scope)
 	do {                                                                  \
 	} while (0)
 
-/* A user reference that is put when the block ends. */
+/**
+ * vas__mm_put_cleanup() - The cleanup behind VAS_MM_USER_SCOPED: a variable
+ * declared `struct vas_mm_user *mm VAS_MM_USER_SCOPED = ...;` is given to
+ * vas_mm_put() when its block ends (nothing is done for NULL).
+ * Context: as vas_mm_put(): no lock of the address space held at the end
+ * of the block. Lifetime: the user reference ends with the block.
+ */
 VAS_API void vas__mm_put_cleanup(struct vas_mm_user **mmp);
 #define VAS_MM_USER_SCOPED __attribute__((cleanup(vas__mm_put_cleanup)))
 

@@ -164,6 +164,15 @@ VAS_API unsigned long vas_mm_get_rlimit(struct vas_mm_user *mm,
  * beyond RLIMIT_MEMLOCK; default true, as for root). Context: any.
  */
 VAS_API void vas_mm_set_cap_ipc_lock(struct vas_mm_user *mm, bool capable);
+/**
+ * vas_mm_set_cap_sys_rawio() - Whether the "process" has CAP_SYS_RAWIO.
+ * Without it (the default, as for an ordinary process) a mapping at a
+ * fixed address below the machine's mmap_min_addr (MAP_FIXED,
+ * MAP_FIXED_NOREPLACE, MREMAP_FIXED) fails with -EPERM, and a mapping that
+ * starts there (made while it had the capability) cannot grow in place:
+ * Linux's cap_mmap_addr(). A fork's child inherits it. Context: any.
+ */
+VAS_API void vas_mm_set_cap_sys_rawio(struct vas_mm_user *mm, bool capable);
 
 #ifdef __cplusplus
 }

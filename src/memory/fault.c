@@ -149,7 +149,11 @@ static struct page *anon_copy(struct vm_area_struct *vma, unsigned long addr,
 	return new;
 }
 
-/* do_anonymous_page(): the zero page for a read, a zeroed page for a write. */
+/*
+ * do_anonymous_page(): the zero page for a read, a zeroed page for a write,
+ * or for a read too on a machine without the zero page
+ * (mm_forbids_zeropage): writable and dirty if the VMA is writable.
+ */
 static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 				    unsigned long addr, unsigned int flags)
 {
@@ -159,7 +163,7 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 	pte_t *ptep;
 	vm_fault_t ret;
 
-	if (flags & FAULT_FLAG_WRITE) {
+	if ((flags & FAULT_FLAG_WRITE) || !mm->machine->cfg.zero_page) {
 		ret = anon_prepare(vma, flags);
 		if (ret)
 			return ret;
@@ -168,7 +172,9 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 			return VM_FAULT_OOM;
 		page_set_anon(page, vma, addr);
 		return map_new_page(mm, addr, page,
-				    PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+				    (vma->vm_flags & VAS_VM_WRITE ?
+					     PTE_WRITE | PTE_DIRTY : 0) |
+					    PTE_ACCESSED);
 	}
 	ptep = pte_get_locked(mm, addr, &ptl);
 	if (!ptep)
@@ -260,7 +266,7 @@ out:
 
 /*
  * A page-cache page around a read fault. The model stands for a file on
- * disk whose pages are all cached (the runner has just written them), so
+ * disk whose pages are all cached (as after the file was just written), so
  * fault-around fills host files' pages; shmem maps only the pages it has.
  */
 static struct page *around_page(struct vas_file *file, unsigned long index)
@@ -347,28 +353,30 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 }
 
 /*
- * The folio of a host file's page cache that holds page @idx, as Linux
- * 6.18 builds them on ext4 for a file written in 16 KiB pieces (what the
- * vasctl runner does): each 16 KiB-aligned piece is split greedily into
- * the largest naturally aligned power-of-two folios that fit the bytes
- * written. vas keeps single pages; this only decides how many entries a
- * shared write fault maps at once (finish_fault maps the whole folio).
+ * The folio of a host file's page cache that holds page @idx, with folios
+ * of at most the machine's file_folio_max bytes, as Linux 6.18 builds them
+ * on ext4 for a file written in pieces of that size: each aligned piece
+ * is split greedily into the largest naturally aligned power-of-two
+ * folios that fit the bytes written. vas keeps single pages; this only
+ * decides how many entries a shared write fault maps at once
+ * (finish_fault maps the whole folio) and what reclaim evicts together.
  */
 void file_folio_of(struct vas_file *file, unsigned long idx,
 		   unsigned long *first, unsigned long *nr)
 {
 	unsigned long long size = (unsigned long long)i_size_read(file);
-	unsigned long base = idx & ~(FILE_FOLIO_PAGES - 1), p = base;
+	unsigned long max = file->machine->cfg.file_folio_max >> PAGE_SHIFT;
+	unsigned long base = idx & ~(max - 1), p = base;
 	unsigned long long bytes;
 
 	*first = idx;
 	*nr = 1;
-	if (vas__file_is_shmem(file) ||
+	if (vas__file_is_shmem(file) || max == 1 ||
 	    ((unsigned long long)base << PAGE_SHIFT) >= size)
 		return;
 	bytes = size - ((unsigned long long)base << PAGE_SHIFT);
-	if (bytes > FILE_FOLIO_PAGES << PAGE_SHIFT)
-		bytes = FILE_FOLIO_PAGES << PAGE_SHIFT;
+	if (bytes > (unsigned long long)max << PAGE_SHIFT)
+		bytes = (unsigned long long)max << PAGE_SHIFT;
 	while (p <= idx) {
 		unsigned long long left = bytes -
 			((unsigned long long)(p - base) << PAGE_SHIFT);
@@ -398,7 +406,7 @@ static vm_fault_t map_file_folio(struct vm_area_struct *vma,
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long idx = linear_page_index(vma, addr), first, nr, a0, i;
-	struct page *pages[FILE_FOLIO_PAGES] = {0};
+	struct page *pages[FILE_FOLIO_PAGES];	/* [0, nr) used */
 	struct pt_lock *ptl;
 	pte_t *ptep;
 	bool all_none = true;

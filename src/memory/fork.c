@@ -112,6 +112,8 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 						   __ATOMIC_RELAXED);
 	child->cap_ipc_lock = __atomic_load_n(&parent->cap_ipc_lock,
 					      __ATOMIC_RELAXED);
+	child->cap_sys_rawio = __atomic_load_n(&parent->cap_sys_rawio,
+					       __ATOMIC_RELAXED);
 	rt_iter_init(&it, &parent->mm_mt, 0, ULONG_MAX);
 	while ((src = rt_iter_next(&it, NULL, NULL))) {
 		if (src->vm_flags & VAS_VM_DONTCOPY)

@@ -95,10 +95,11 @@ vm_fault_t fault_in_range(struct vm_area_struct *vma, unsigned long start,
 
 /*
  * file_folio_of() - The folio of @file's page cache holding page @idx
- * (*@first, *@nr pages), as Linux 6.18 builds them for a host file written
- * in 16 KiB pieces; shmem and single pages: the page alone (fault.c).
+ * (*@first, *@nr pages), at most the machine's file_folio_max, as Linux
+ * 6.18 builds them for a host file written in pieces of that size; shmem
+ * and single pages: the page alone (fault.c). Context: any.
  */
-#define FILE_FOLIO_PAGES 4UL
+#define FILE_FOLIO_PAGES (VAS_FILE_FOLIO_MAX >> PAGE_SHIFT)
 void file_folio_of(struct vas_file *file, unsigned long idx,
 		   unsigned long *first, unsigned long *nr);
 

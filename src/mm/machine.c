@@ -18,10 +18,26 @@ void vas_machine_config_init(struct vas_machine_config *cfg)
 {
 	cfg->max_map_count = 65530;
 	cfg->mmap_min_addr = 65536;
+	cfg->lsm_mmap_min_addr = 0;
 	cfg->stack_guard_gap = 256UL << PAGE_SHIFT;
 	cfg->vma_cache_max = 16384;
 	cfg->frames_bytes = 256UL << 20;
 	cfg->fault_mmap_lock_only = false;
+	cfg->zero_page = true;
+	cfg->file_folio_max = PAGE_SIZE;
+}
+
+/* A tunable out of range (vas_machine_create() refuses it: -EINVAL)? */
+static bool config_bad(const struct vas_machine_config *cfg)
+{
+	size_t folio = cfg->file_folio_max;
+
+	return cfg->max_map_count == 0 || cfg->max_map_count > INT32_MAX ||
+	       (cfg->mmap_min_addr & (PAGE_SIZE - 1)) ||
+	       (cfg->lsm_mmap_min_addr & (PAGE_SIZE - 1)) ||
+	       (cfg->stack_guard_gap & (PAGE_SIZE - 1)) ||
+	       folio < PAGE_SIZE || folio > VAS_FILE_FOLIO_MAX ||
+	       (folio & (folio - 1));
 }
 
 static void *worker_main(void *arg)
@@ -88,9 +104,7 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		vas_machine_config_init(&defaults);
 		cfg = &defaults;
 	}
-	if (cfg->max_map_count == 0 || cfg->max_map_count > INT32_MAX ||
-	    (cfg->mmap_min_addr & (PAGE_SIZE - 1)) ||
-	    (cfg->stack_guard_gap & (PAGE_SIZE - 1)))
+	if (config_bad(cfg))
 		return -EINVAL;
 	machine = vas_alloc_aligned(sizeof(*machine), 64, VAS_FP_MACHINE);
 	if (!machine)

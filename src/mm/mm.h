@@ -23,6 +23,20 @@ static inline void mm_stat_inc(struct mm_struct *mm, enum vas_stat stat)
 	stats_add(&mm->machine->stats, stat, 1);
 }
 
+/*
+ * mmap_min_addr() - Linux's mmap_min_addr: the lowest address a hint is
+ * raised to and a stack grows to, the larger of vm.mmap_min_addr and the
+ * security module's floor. (Linux's dac_mmap_min_addr, the threshold of
+ * CAP_SYS_RAWIO, is machine->cfg.mmap_min_addr.)
+ */
+static inline unsigned long mmap_min_addr(const struct vas_machine *machine)
+{
+	unsigned long dac = machine->cfg.mmap_min_addr;
+	unsigned long lsm = machine->cfg.lsm_mmap_min_addr;
+
+	return dac > lsm ? dac : lsm;
+}
+
 /* ---- the mmap lock (mmap_lock.c) ---- */
 void mmap_read_lock(struct mm_struct *mm) VAS_ACQUIRE_SHARED(mm);
 bool mmap_read_trylock(struct mm_struct *mm) VAS_TRY_ACQUIRE_SHARED(true, mm);

@@ -93,6 +93,7 @@ struct mm_struct {
 	unsigned long def_flags;		/* (M) mlockall(MCL_FUTURE) */
 	unsigned long rlimit[VAS_NR_RLIMITS];	/* (M,a) soft limits, bytes */
 	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */
+	bool cap_sys_rawio;			/* (a) map below vm.mmap_min_addr */
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
 	/*
 	 * page_table_lock serialises giving VMAs their anon_vma under the

@@ -146,6 +146,13 @@ long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 		return -ENOMEM;
 	if ((unsigned long)found & ~PAGE_MASK)
 		return -EINVAL;
+	/*
+	 * security_mmap_addr(), cap_mmap_addr(): below vm.mmap_min_addr
+	 * only with CAP_SYS_RAWIO, whoever chose the address.
+	 */
+	if ((unsigned long)found < mm->machine->cfg.mmap_min_addr &&
+	    !__atomic_load_n(&mm->cap_sys_rawio, __ATOMIC_RELAXED))
+		return -EPERM;
 	return found;
 }
 
@@ -362,8 +369,8 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	if (!(flags & VAS_MAP_FIXED)) {
 		/* round_hint_to_min() */
 		addr &= PAGE_MASK;
-		if (addr && addr < mm->machine->cfg.mmap_min_addr)
-			addr = mm->machine->cfg.mmap_min_addr;
+		if (addr && addr < mmap_min_addr(mm->machine))
+			addr = mmap_min_addr(mm->machine);
 	}
 	if (len > ULONG_MAX - PAGE_SIZE + 1)
 		return -ENOMEM;

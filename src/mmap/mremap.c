@@ -347,6 +347,10 @@ static bool can_expand_in_place(struct mm_struct *mm, const struct vrm *r)
 		return false;
 	if (end < r->vma->vm_end || end > VAS_TASK_SIZE)
 		return false;
+	/* vma_expandable() asks get_unmapped_area() for vm_start: -EPERM */
+	if (r->vma->vm_start < mm->machine->cfg.mmap_min_addr &&
+	    !__atomic_load_n(&mm->cap_sys_rawio, __ATOMIC_RELAXED))
+		return false;
 	return !(rt_find(&mm->mm_mt, r->vma->vm_end, &s, NULL) && s < end);
 }
 

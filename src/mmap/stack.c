@@ -18,7 +18,7 @@ int expand_stack_locked(struct mm_struct *mm, struct vm_area_struct *vma,
 	addr &= PAGE_MASK;
 	if (!(vma->vm_flags & VAS_VM_GROWSDOWN) || addr >= vma->vm_start)
 		return -EFAULT;
-	if (addr < mm->machine->cfg.mmap_min_addr)
+	if (addr < mmap_min_addr(mm->machine))
 		return -EPERM;
 	/* keep the guard gap to an accessible VMA below */
 	prev = rt_prev(&mm->mm_mt, vma->vm_start, NULL, NULL);

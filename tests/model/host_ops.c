@@ -22,6 +22,8 @@
 
 #include <vas/uapi.h>
 
+#include "host.h"
+
 #ifndef SYS_mseal
 #define SYS_mseal 462
 #endif
@@ -43,6 +45,7 @@ static int ret_errno(long r)
 int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
 	      unsigned long npages)
 {
+	static bool signals;
 	struct ref_vma v[1];
 	int n;
 
@@ -53,15 +56,22 @@ int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
 		h->fds[i] = -1;
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		return -errno;
-	snprintf(h->dir, sizeof(h->dir), "/var/tmp/vas-model-XXXXXX");
-	if (!mkdtemp(h->dir))
-		return -errno;
+	if (!signals) {
+		vasctl_scratch_signals();
+		signals = true;
+	}
+	if (vasctl_scratch_init(&h->scratch, REF_MAX_FILES))
+		return -EIO;	/* it said why */
 	for (uint32_t id = 1; id <= HOST_NFILES; id++) {
 		bool ro = id == HOST_NFILES;
 		int fd;
 
-		snprintf(h->paths[id], sizeof(h->paths[id]), "%s/f%u", h->dir,
-			 id);
+		snprintf(h->paths[id], sizeof(h->paths[id]), "%s/f%u",
+			 h->scratch.dir, id);
+		/* removed on a signal or at exit from now on */
+		h->scratch.files[id].path = strdup(h->paths[id]);
+		if (!h->scratch.files[id].path)
+			return -ENOMEM;
 		fd = open(h->paths[id], O_RDWR | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 ||
 		    ftruncate(fd, (off_t)(file_pages(id) * REF_PAGE_SIZE)))
@@ -75,6 +85,7 @@ int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
 		h->fds[id] = fd;
 		ref_file_set(m, id, true, !ro, file_pages(id));
 	}
+	vasctl_scratch_hold(&h->scratch);
 	n = host_vmas(h, v, 1);
 	if (n < 0)
 		return n;
@@ -88,13 +99,33 @@ void host_fini(struct host_env *h)
 	for (unsigned long i = 0; i < h->npages; i++)
 		(void)munmap((void *)(h->base + i * REF_PAGE_SIZE),
 			     REF_PAGE_SIZE);	/* sealed pages stay */
-	for (uint32_t id = 1; id < REF_MAX_FILES; id++) {
-		if (h->fds[id] >= 0) {
+	for (uint32_t id = 1; id < REF_MAX_FILES; id++)
+		if (h->fds[id] >= 0)
 			close(h->fds[id]);
-			unlink(h->paths[id]);
+	vasctl_scratch_destroy(&h->scratch);	/* the files, the folder */
+}
+
+int host_probe_zero_page(void)
+{
+	return vasctl_probe_zero_page();
+}
+
+/*
+ * The result of an operation, after the zero page was replaced in the
+ * window if @h does without it.
+ */
+static int settle(struct host_env *h, int ret)
+{
+	if (h->unzero) {
+		int err = vasctl_unzero(h->base,
+					h->base + h->npages * REF_PAGE_SIZE);
+
+		if (err) {
+			fprintf(stderr, "vasctl_unzero: %s\n", strerror(-err));
+			abort();
 		}
 	}
-	rmdir(h->dir);
+	return ret;
 }
 
 static bool in_window(const struct host_env *h, unsigned long a,
@@ -116,7 +147,7 @@ int host_mmap(struct host_env *h, unsigned long addr, unsigned long len,
 		fd = h->fds[fileid];
 	p = mmap((void *)addr, len, prot, flags, fd, (off_t)off);
 	if (p == MAP_FAILED)
-		return -errno;
+		return settle(h, -errno);
 	if (!in_window(h, (unsigned long)p, len)) {
 		/* placed by the kernel outside the window: undo, report */
 		munmap(p, len);
@@ -124,54 +155,47 @@ int host_mmap(struct host_env *h, unsigned long addr, unsigned long len,
 		return -EDOM;
 	}
 	*out = (unsigned long)p;
-	return 0;
+	return settle(h, 0);
 }
 
 int host_munmap(struct host_env *h, unsigned long addr, unsigned long len)
 {
-	(void)h;
-	return ret_errno(munmap((void *)addr, len));
+	return settle(h, ret_errno(munmap((void *)addr, len)));
 }
 
 int host_mprotect(struct host_env *h, unsigned long addr, unsigned long len,
 		  int prot)
 {
-	(void)h;
-	return ret_errno(mprotect((void *)addr, len, prot));
+	return settle(h, ret_errno(mprotect((void *)addr, len, prot)));
 }
 
 int host_mlock(struct host_env *h, unsigned long addr, unsigned long len)
 {
-	(void)h;
 	/* syscall(): sanitizers intercept mlock() and make it a no-op */
-	return ret_errno(syscall(SYS_mlock, addr, len));
+	return settle(h, ret_errno(syscall(SYS_mlock, addr, len)));
 }
 
 int host_mlock2(struct host_env *h, unsigned long addr, unsigned long len,
 		unsigned int flags)
 {
-	(void)h;
-	return ret_errno(syscall(SYS_mlock2, addr, len, flags));
+	return settle(h, ret_errno(syscall(SYS_mlock2, addr, len, flags)));
 }
 
 int host_munlock(struct host_env *h, unsigned long addr, unsigned long len)
 {
-	(void)h;
-	return ret_errno(syscall(SYS_munlock, addr, len));
+	return settle(h, ret_errno(syscall(SYS_munlock, addr, len)));
 }
 
 int host_madvise(struct host_env *h, unsigned long addr, unsigned long len,
 		 int advice)
 {
-	(void)h;
-	return ret_errno(madvise((void *)addr, len, advice));
+	return settle(h, ret_errno(madvise((void *)addr, len, advice)));
 }
 
 int host_mseal(struct host_env *h, unsigned long addr, unsigned long len,
 	       unsigned long flags)
 {
-	(void)h;
-	return ret_errno(syscall(SYS_mseal, addr, len, flags));
+	return settle(h, ret_errno(syscall(SYS_mseal, addr, len, flags)));
 }
 
 int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
@@ -182,13 +206,13 @@ int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
 			 (void *)new_addr);
 
 	if (p == MAP_FAILED)
-		return -errno;
+		return settle(h, -errno);
 	*out = (unsigned long)p;
 	if (!in_window(h, (unsigned long)p, new_len)) {
 		munmap(p, new_len);
 		return -EDOM;
 	}
-	return 0;
+	return settle(h, 0);
 }
 
 /* ---- user access ---------------------------------------------------------- */
@@ -274,7 +298,7 @@ static int host_access(struct host_env *h, unsigned long addr,
 	}
 	sigaction(SIGSEGV, &old_segv, NULL);
 	sigaction(SIGBUS, &old_bus, NULL);
-	return ret;
+	return settle(h, ret);
 }
 
 int host_write(struct host_env *h, unsigned long addr, unsigned long len,

@@ -8,6 +8,7 @@
 #define VAS_TESTS_HOST_OPS_H
 
 #include "refmodel.h"
+#include "scratch.h"	/* tools/vasctl: scratch folders removed on signals */
 
 #define HOST_NFILES 3	/* file ids 1..3; id 3 is opened read-only */
 /* Files 1 and 3 are 8 MiB, file 2 this many pages (mappings pass its end). */
@@ -15,21 +16,37 @@
 
 struct host_env {
 	unsigned long base, npages;
-	char dir[64];
-	char paths[REF_MAX_FILES][96];
+	struct vasctl_scratch scratch;	/* the folder; the files' paths */
+	char paths[REF_MAX_FILES][576];
 	int fds[REF_MAX_FILES];
+	/*
+	 * After every operation (in the child too), each page of the window
+	 * that maps the zero page gets a page of its own (vasctl_unzero()):
+	 * the host then behaves as a kernel without the zero page.
+	 */
+	bool unzero;
 };
 
 /*
- * host_init() - Create the scratch files (in a mkdtemp() directory under
- * /var/tmp), declare them in @m, disable THP for the process, and check
- * that nothing is mapped in [@base, @base + @npages pages).
+ * host_init() - Create the scratch files (in a mkdtemp() folder in
+ * $VAS_SCRATCH_DIR, else /var/tmp), declare them in @m, disable THP for
+ * the process, and check that nothing is mapped in [@base, @base +
+ * @npages pages). The folder and the files are removed by host_fini(),
+ * and also at exit and when the process is killed by a signal
+ * (SIGINT/TERM/HUP/QUIT, or a crash: the previous handler then runs).
+ * With $VAS_TEST_HOLD naming a FIFO, the first host_init() writes the
+ * folder's path there and waits to be killed (for the test of that).
  * Return: 0 or -errno.
  */
 int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
 	      unsigned long npages);
 /* host_fini() - Unmap the window (except sealed VMAs), remove the files. */
 void host_fini(struct host_env *h);
+/*
+ * host_probe_zero_page() - Does an anonymous read fault map the zero page
+ * on this host (vasctl's probe)? Return: 1, 0, or -1 if it cannot tell.
+ */
+int host_probe_zero_page(void);
 
 int host_mmap(struct host_env *h, unsigned long addr, unsigned long len,
 	      int prot, int flags, uint32_t fileid, unsigned long off,

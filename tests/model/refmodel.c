@@ -37,6 +37,7 @@ int ref_init(struct ref_model *m, unsigned long base, unsigned long npages)
 	m->next_anon = 1;
 	m->next_shmem = REF_FILEID_SHMEM;
 	m->thp = true;
+	m->zero_page = true;
 	return 0;
 }
 
@@ -287,6 +288,23 @@ static bool is_cow(uint64_t flags)
 	return !(flags & VAS_VM_SHARED);
 }
 
+/*
+ * A read fault on mapped page @i: without the zero page, an anonymous
+ * private page without its copy gets one, zeroed, its VMA's anon_vma
+ * prepared first (do_anonymous_page() when mm_forbids_zeropage()). File
+ * and shmem pages map their object's page either way.
+ */
+static void anon_prepare(struct ref_model *m, unsigned long i);
+
+static void read_fault(struct ref_model *m, unsigned long i)
+{
+	if (m->zero_page || m->pg[i].data || object_of(m, i) ||
+	    !is_cow(m->pg[i].flags))
+		return;
+	anon_prepare(m, i);
+	cow_page(m, i);
+}
+
 uint64_t ref_fnv(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
@@ -505,7 +523,8 @@ static void anon_prepare(struct ref_model *m, unsigned long i)
  * populate_vma_page_range() on [s, e) inside one VMA: a private writable
  * VMA takes write faults (FOLL_WRITE: copy on write of every page, and an
  * anon_vma, prepared before the fault looks at the file); others take
- * read faults, which change nothing modelled. PROT_NONE fails with
+ * read faults, which change nothing modelled but without the zero page
+ * (read_fault()). PROT_NONE fails with
  * -EFAULT; VM_LOCKONFAULT populates nothing; a page past the end of its
  * file or shmem object (SIGBUS) stops it with -EFAULT, the pages before
  * it populated.
@@ -526,6 +545,8 @@ static int populate_vma(struct ref_model *m, unsigned long s, unsigned long e)
 			return -EFAULT;
 		if (write)
 			cow_page(m, i);
+		else
+			read_fault(m, i);
 	}
 	return 0;
 }
@@ -1028,6 +1049,8 @@ static int madvise_populate(struct ref_model *m, unsigned long s,
 				return -EFAULT;
 			if (cow)
 				cow_page(m, i);
+			else if (!write)
+				read_fault(m, i);
 		}
 	}
 	return 0;
@@ -1525,6 +1548,7 @@ static int access_range(struct ref_model *m, unsigned long addr,
 		if (!write) {
 			if (past_eof(m, i))
 				return access_fault(m, res, REF_SIGBUS, i);
+			read_fault(m, i);
 			if (out)
 				memcpy(out + (cur - addr), page_view(m, i) + off,
 				       next - cur);

@@ -32,7 +32,8 @@
  * raises SIGSEGV (unmapped; write without VM_WRITE; read without any of
  * VM_READ, VM_WRITE, VM_EXEC: no protection keys) or SIGBUS (past the
  * end of the object). The private pages with a copy are the VMA's
- * anonymous RSS (a page only read maps the zero page or the page cache).
+ * anonymous RSS (a page only read maps the zero page or the page cache,
+ * unless the model has no zero page: see ref_model.zero_page).
  *
  * Not modelled (callers keep to the modelled subset): faults other than
  * those of ref_write(), ref_read() and the populating calls (read faults
@@ -111,6 +112,16 @@ struct ref_model {
 	uint32_t next_vid, next_anon, next_shmem;
 	struct ref_file files[REF_MAX_FILES];	/* index = file id */
 	bool thp;		/* MADV_[NO]HUGEPAGE are accepted */
+	/*
+	 * A read of an anonymous private page without its own copy maps the
+	 * zero page (true, Linux's default; ref_init() sets it). false: the
+	 * read gives it its own zeroed page, the VMA its anon_vma first, as
+	 * a write does (a kernel where mm_forbids_zeropage(): the page then
+	 * counts in rss_anon). So do ref_read(), ref_read_bytes() and the
+	 * populating calls that read (mlock and MAP_LOCKED/MAP_POPULATE of a
+	 * VMA that is not private writable, MADV_POPULATE_READ).
+	 */
+	bool zero_page;
 	/* each shmem object (by id - REF_FILEID_SHMEM) */
 	struct ref_object *shmem;
 	size_t shmem_cap;

@@ -23,6 +23,13 @@
  * The same random run also drives vas against the model (VAS_VAS_OPS,
  * default 100000; test vas_random_vs_refmodel), with vas's validator after
  * every operation.
+ *
+ * The zero page: against the host, the model does as the host does
+ * (probed); against vas, it has the zero page, as Linux by default. With
+ * VAS_ZERO_PAGE=0 all three do without it: the model and vas by their
+ * settings, the host made so after every operation (vasctl_unzero(), on
+ * a host that has the zero page). VAS_ZERO_PAGE=1 on a host without the
+ * zero page is an error: nothing can give it one.
  */
 #include "host_ops.h"
 #include "refmodel.h"
@@ -39,6 +46,7 @@
 #include <vas/vma.h>
 
 #include "harness.h"
+#include "host.h"
 
 #define NPAGES 512UL
 #define WINDOW_SPAN (4UL << 20)	/* windows of different cases are apart */
@@ -108,19 +116,56 @@ struct ctx {
 
 static int window_no;
 
-static bool ctx_init(struct ctx *c, unsigned long npages)
+/*
+ * The zero-page setting of the model (and of vas) for a run against the
+ * host (@vs_host) or against vas, and whether the host must be made to do
+ * without it (*@unzero). Return: 1, 0, or -1 if it cannot be had.
+ */
+static int zero_page_setting(bool vs_host, bool *unzero)
+{
+	const char *env = getenv("VAS_ZERO_PAGE");
+	int host = vs_host ? host_probe_zero_page() : 1;
+	int want = env && *env ? strcmp(env, "0") != 0 : host;
+
+	*unzero = vs_host && want == 0 && host == 1;
+	if (vs_host && host < 0) {
+		printf("# the zero-page probe could not tell\n");
+		return -1;
+	}
+	if (vs_host && want == 1 && host == 0) {
+		printf("# VAS_ZERO_PAGE=1, but this host maps no zero page\n");
+		return -1;
+	}
+	return want;
+}
+
+static bool ctx_init_zp(struct ctx *c, unsigned long npages, bool vs_host)
 {
 	unsigned long base = REF_WINDOW_BASE + WINDOW_SPAN * (unsigned long)window_no++;
-	int err;
+	static int shown = -1;
+	bool unzero;
+	int err, zp = zero_page_setting(vs_host, &unzero);
 
-	if (ref_init(&c->m, base, npages))
+	if (zp < 0 || ref_init(&c->m, base, npages))
 		return false;
+	c->m.zero_page = zp;
 	err = host_init(&c->h, &c->m, base, npages);
 	if (err) {
 		printf("# host_init: %s\n", strerror(-err));
 		return false;
 	}
+	c->h.unzero = unzero;
+	if (shown != zp * 2 + unzero) {
+		shown = zp * 2 + unzero;
+		printf("# zero page: %s%s\n", zp ? "yes" : "no",
+		       unzero ? " (the host made so)" : "");
+	}
 	return true;
+}
+
+static bool ctx_init(struct ctx *c, unsigned long npages)
+{
+	return ctx_init_zp(c, npages, true);
 }
 
 static void ctx_fini(struct ctx *c)
@@ -396,14 +441,15 @@ static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
 	c->nres[o->kind][!mret ? 0 : macc.signo == REF_SIGSEGV ? 2 :
 			 macc.signo == REF_SIGBUS ? 3 : 1]++;
 	/*
-	 * A read changes nothing the VMA lists show (read faults add no
-	 * anonymous page): the lists (smaps, the costly part of a host
-	 * step) are not compared after one; the validator still runs. Were
-	 * the read to change them, the next comparison would see it.
+	 * With the zero page, a read changes nothing the VMA lists show
+	 * (read faults add no anonymous page): the lists (smaps, the costly
+	 * part of a host step) are not compared after one; the validator
+	 * still runs. Were the read to change them, the next comparison
+	 * would see it.
 	 */
 	d = compare_vmas(c, in_child(o),
 			 (o->kind == OP_READ || o->kind == OP_CREAD) &&
-				 !getenv("VAS_MODEL_TRACE"),
+				 c->m.zero_page && !getenv("VAS_MODEL_TRACE"),
 			 &nm, &nh);
 	if (mret == hret && (mret || mout == hout) && d < 0 &&
 	    (!is_access(o) || access_eq(&macc, &hacc)))
@@ -430,7 +476,8 @@ static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
 /*
  * Read every page of the window on both sides (the model and the host
  * kernel or vas) and compare: the same signal, or the same bytes. Read
- * faults change nothing the model keeps, so this may run at any time.
+ * faults change nothing the model keeps but, without the zero page, the
+ * pages they give each side alike; so this may run at any time.
  * Return: true if all pages agree.
  */
 static bool check_contents(struct ctx *c, long idx, bool child)
@@ -978,8 +1025,8 @@ TEST(vas_random_vs_refmodel)
 
 	ASSERT_NOT_NULL(c);
 	ASSERT_NOT_NULL(v);
-	ASSERT_TRUE(ctx_init(c, NPAGES));
-	ASSERT_EQ(vas_env_init(v, &c->h), 0);
+	ASSERT_TRUE(ctx_init_zp(c, NPAGES, false));
+	ASSERT_EQ(vas_env_init(v, &c->h, c->m.zero_page), 0);
 	c->vas = v;
 	/*
 	 * Populating calls prepare anon_vmas on both sides (mem/anon_vma.c);
@@ -1240,8 +1287,19 @@ TEST(scenario_mprotect_locked_populates_range_only)
 				 .flags = VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS |
 					  VAS_MAP_FIXED | VAS_MAP_LOCKED }), 0);
 	EXPECT_EQ(S_range(OP_MPROTECT, 4, 4, RW), 0);
-	EXPECT_EQ(nvmas(), 1);
-	EXPECT_EQ(rss_at(0), 4);
+	if (sc->m.zero_page) {
+		EXPECT_EQ(nvmas(), 1);
+		EXPECT_EQ(rss_at(0), 4);
+	} else {
+		/*
+		 * Without the zero page MAP_LOCKED's read faults gave B its
+		 * pages and an anon_vma of its own (A's is not compatible:
+		 * VM_ACCOUNT differs), so B no longer merges with A.
+		 */
+		EXPECT_EQ(nvmas(), 2);
+		EXPECT_EQ(rss_at(0), 0);
+		EXPECT_EQ(rss_at(4), 4);
+	}
 	sc_end();
 }
 

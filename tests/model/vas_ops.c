@@ -11,12 +11,15 @@
 #include "mem/anon_vma.h"
 #include "vma/access.h"
 
-int vas_env_init(struct vas_env *v, const struct host_env *h)
+int vas_env_init(struct vas_env *v, const struct host_env *h, bool zero_page)
 {
+	struct vas_machine_config cfg;
 	int err;
 
 	*v = (struct vas_env){ .base = h->base, .npages = h->npages };
-	err = vas_machine_create(NULL, &v->machine);
+	vas_machine_config_init(&cfg);
+	cfg.zero_page = zero_page;
+	err = vas_machine_create(&cfg, &v->machine);
 	if (err)
 		return err;
 	err = vas_mm_create(v->machine, &v->mm);

@@ -20,8 +20,11 @@ struct vas_env {
 	bool forked;		/* made by vas_env_fork(): shares the files */
 };
 
-/* Wrap @h's scratch files (same modes) and create the address space. */
-int vas_env_init(struct vas_env *v, const struct host_env *h);
+/*
+ * Wrap @h's scratch files (same modes) and create the address space, on a
+ * machine with the zero page or without it (@zero_page: the tunable).
+ */
+int vas_env_init(struct vas_env *v, const struct host_env *h, bool zero_page);
 void vas_env_fini(struct vas_env *v);
 /*
  * vas_env_fork() - @child: vas_mm_fork() of @v's address space, with @v's

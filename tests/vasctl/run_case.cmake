@@ -4,8 +4,34 @@
 #   -DRC=expected status [-DSTDOUT=file] [-DSTDERR=file] [-DSTDERR_HAS=text]
 # A missing STDOUT means stdout must be empty; a missing STDERR and
 # STDERR_HAS mean stderr must be empty.
+#   [-DHOST_CHECK=ON [-DHOST_CHECK_OPTS="--zero-page=off"]]: the case
+# compares the host kernel with a recording. `vasctl host --check` runs
+# first on the script (INPUT, or the last of ARGS); if the host differs
+# from the reference configuration in a fact the script's output depends
+# on, the case prints "SKIPPED: the host is not the reference
+# configuration" and the facts, runs nothing, and ctest reports it skipped
+# (SKIP_REGULAR_EXPRESSION).
 if(NOT WORKDIR)
   set(WORKDIR .)
+endif()
+if(HOST_CHECK)
+  if(INPUT)
+    execute_process(COMMAND ${VASCTL} host --check ${HOST_CHECK_OPTS} -
+      INPUT_FILE ${INPUT} WORKING_DIRECTORY ${WORKDIR}
+      RESULT_VARIABLE hrc OUTPUT_VARIABLE hout ERROR_VARIABLE herr)
+  else()
+    list(GET ARGS -1 script)
+    execute_process(COMMAND ${VASCTL} host --check ${HOST_CHECK_OPTS} ${script}
+      WORKING_DIRECTORY ${WORKDIR}
+      RESULT_VARIABLE hrc OUTPUT_VARIABLE hout ERROR_VARIABLE herr)
+  endif()
+  if(hrc EQUAL 3)
+    message("SKIPPED: the host is not the reference configuration "
+            "(tests/conformance/README.md):\n${hout}")
+    return()
+  elseif(NOT hrc EQUAL 0 AND NOT hrc EQUAL 2)
+    message(FATAL_ERROR "${VASCTL} host --check failed (${hrc}):\n${hout}${herr}")
+  endif()
 endif()
 if(INPUT)
   execute_process(COMMAND ${VASCTL} ${ARGS} INPUT_FILE ${INPUT}

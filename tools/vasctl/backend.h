@@ -172,19 +172,27 @@ struct vasctl_backend {
  * vasctl_kernel_backend_init() - Set up the host-kernel runner.
  * @b:      filled with the kernel runner's operations.
  * @script: the parsed script (file names are used to name mappings).
+ * @unzero: after every statement, give each page of the window that maps
+ *          the zero page a page of its own (vasctl_unzero): the host then
+ *          prints what a kernel without the zero page prints.
  *
  * Disables THP for the process and creates the scratch folder.
  * Context: may allocate.
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */
 struct vasctl_script;
+struct vasctl_host;
 int vasctl_kernel_backend_init(struct vasctl_backend *b,
-			       const struct vasctl_script *script);
+			       const struct vasctl_script *script, bool unzero);
 
 /**
  * vasctl_model_backend_init() - Set up the vas model runner.
  * @b:      filled with the model runner's operations.
  * @script: the parsed script.
+ * @facts:  the host the model stands for: the machine's tunables (zero
+ *          page, folios of the script's files, mmap_min_addr,
+ *          max_map_count) and the address space's limits and
+ *          capabilities come from it; unknown facts from the reference.
  *
  * Creates a vas machine with one address space, and the scratch folder for
  * the script's files (real host files, wrapped by vas_file_open_host()).
@@ -192,7 +200,8 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */
 int vasctl_model_backend_init(struct vasctl_backend *b,
-			      const struct vasctl_script *script);
+			      const struct vasctl_script *script,
+			      const struct vasctl_host *facts);
 
 /**
  * vasctl_fnv1a() - Continue an FNV-1a 64-bit hash.

@@ -5,6 +5,11 @@
  *   vasctl kernel FILE|-     run a .vas script on the host kernel
  *   vasctl run FILE|-        run it on the vas model
  *   vasctl diff FILE...      run each on both, compare, print the diffs
+ *   vasctl host              print the facts of the host that matter
+ *
+ * `run` gives the model the reference configuration (host.c), the one the
+ * recordings were made with; `diff` gives it the facts of the host it
+ * compares with.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,7 +21,9 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "host.h"
 #include "report.h"
+#include "scratch.h"
 #include "script.h"
 #include "udiff.h"
 
@@ -29,8 +36,11 @@ enum runner {
 static void usage(FILE *f)
 {
 	fputs(
-	    "usage: vasctl kernel|run FILE|-\n"
-	    "       vasctl diff FILE...\n"
+	    "usage: vasctl kernel [--zero-page=on|off] FILE|-\n"
+	    "       vasctl run [--host-config] [--zero-page=on|off]\n"
+	    "                  [--file-folio=SIZE] FILE|-\n"
+	    "       vasctl diff [--zero-page=on|off] FILE...\n"
+	    "       vasctl host [--check [--zero-page=off] [FILE|-]]\n"
 	    "\n"
 	    "Runs a .vas script (see the script language spec) and prints one\n"
 	    "line per statement. FILE '-' reads the script from standard "
@@ -39,13 +49,50 @@ static void usage(FILE *f)
 	    "commands:\n"
 	    "  kernel FILE   run the script on the host kernel with real "
 	    "system calls\n"
-	    "  run FILE      run the script on the vas model\n"
-	    "  diff FILE...  run each script on both and compare stdout and "
-	    "exit status;\n"
+	    "  run FILE      run the script on the vas model, configured as "
+	    "the\n"
+	    "                reference host the recordings were made on\n"
+	    "  diff FILE...  run each script on both, the model configured "
+	    "with the\n"
+	    "                facts of this host, and compare stdout and exit "
+	    "status;\n"
 	    "                print a unified diff (--- kernel, +++ model) per "
 	    "script\n"
 	    "                that differs, then \"N passed, N failed\"\n"
+	    "  host          print the facts of this host that change what a "
+	    "script\n"
+	    "                prints, one \"name: value\" a line\n"
 	    "  --help, -h    print this help\n"
+	    "\n"
+	    "options:\n"
+	    "  --host-config     run: configure the model with the facts of "
+	    "this host\n"
+	    "  --zero-page=off   a read fault on anonymous memory allocates a "
+	    "page, as\n"
+	    "                    on a kernel without the zero page; for kernel "
+	    "and diff\n"
+	    "                    the host is made to behave so (each page that "
+	    "maps the\n"
+	    "                    zero page after a statement gets its own)\n"
+	    "  --zero-page=on    a read fault maps the zero page (kernel: only "
+	    "on a host\n"
+	    "                    that does)\n"
+	    "  --file-folio=SIZE run: the largest page-cache folio of the "
+	    "script's files,\n"
+	    "                    4K to 2M, a power of two (reference: 16K)\n"
+	    "  --check [FILE|-]  host: print the facts in which this host "
+	    "differs from\n"
+	    "                    the reference, those FILE's output can "
+	    "depend on\n"
+	    "                    (with --zero-page=off: but the zero page)\n"
+	    "\n"
+	    "environment:\n"
+	    "  VAS_SCRATCH_DIR   where the folder for a script's files is made "
+	    "(default\n"
+	    "                    /var/tmp; it must be on a disk file system); "
+	    "it is\n"
+	    "                    removed at the end, and when vasctl is killed "
+	    "by a signal\n"
 	    "\n"
 	    "exit status: 0 the script ran; 1 a failure of vasctl itself; 2 "
 	    "an error\n"
@@ -53,9 +100,21 @@ static void usage(FILE *f)
 	    "every\n"
 	    "script passed (both runners exit 0 with the same output), 1 "
 	    "otherwise:\n"
-	    "a script error fails its script.\n",
+	    "a script error fails its script. host --check: 0 when the host is "
+	    "the\n"
+	    "reference (for FILE), 3 when it differs.\n",
 	    f);
 }
+
+/*
+ * How the runners are set up (main() fills it from the command line):
+ * @facts:  the facts the model is given.
+ * @unzero: the kernel runner replaces the zero page (--zero-page=off).
+ */
+static struct {
+	struct vasctl_host facts;
+	bool unzero;
+} setup;
 
 /*
  * Read a whole stream into a buffer, NUL-terminated for convenience; its
@@ -136,7 +195,7 @@ static int run_source(const char *src, size_t len, enum runner which,
 		return 1;
 	}
 	if (which == RUNNER_KERNEL)
-		ret = vasctl_kernel_backend_init(&b, &script);
+		ret = vasctl_kernel_backend_init(&b, &script, setup.unzero);
 #ifdef VASCTL_NO_MODEL
 	else {
 		fputs("vasctl: this vasctl was built without the vas model\n",
@@ -145,7 +204,7 @@ static int run_source(const char *src, size_t len, enum runner which,
 	}
 #else
 	else
-		ret = vasctl_model_backend_init(&b, &script);
+		ret = vasctl_model_backend_init(&b, &script, &setup.facts);
 #endif
 	if (ret) {
 		vasctl_script_free(&script);
@@ -240,13 +299,16 @@ static int capture(const char *src, size_t len, enum runner which,
 		fflush(stderr);
 		exit(status);
 	}
+	vasctl_scratch_forward(pid);	/* killed with us: no scratch left */
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
+			vasctl_scratch_forward(0);
 			fprintf(stderr, "vasctl: waitpid: %s\n",
 				strerror(errno));
 			goto out;
 		}
 	}
+	vasctl_scratch_forward(0);
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status)
 					: 128 + WTERMSIG(status);
 	res->out = read_back(o, &res->outlen);
@@ -383,10 +445,232 @@ static int cmd_diff(int n, char **paths)
 	return failed ? 1 : 0;
 }
 
+#ifndef VASCTL_NO_MODEL
+/* The model's stdout and exit status for @src, configured as @facts. */
+static char *model_output(const char *src, size_t srclen,
+			  const struct vasctl_host *facts, int *status)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	setup.facts = *facts;
+	setup.unzero = false;
+	*status = run_source(src, srclen, RUNNER_MODEL, f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+#endif
+
+/*
+ * Do the facts in which @h differs from @ref leave what @src prints as it
+ * is? Asked of the model, which has every fact of struct vasctl_host as a
+ * tunable but the kernel release and whether THP exists: when those two
+ * are the reference's and no fact is unknown, the model runs @src both
+ * ways. A model that answered wrong makes the host test run and fail,
+ * never pass without having run.
+ */
+static bool same_output_on_model(const char *src, size_t len,
+				 const struct vasctl_host *ref,
+				 const struct vasctl_host *h,
+				 unsigned int needs)
+{
+#ifdef VASCTL_NO_MODEL
+	(void)src;
+	(void)len;
+	(void)ref;
+	(void)h;
+	(void)needs;
+	return false;
+#else
+	struct vasctl_host known = *ref;
+	char buf[2048], *a, *b;
+	int sa, sb;
+	bool same;
+
+	/* only modelled facts differ, and none is unknown */
+	snprintf(known.release, sizeof(known.release), "%s", h->release);
+	snprintf(known.thp, sizeof(known.thp), "%s", h->thp);
+	if (vasctl_host_compare(ref, &known, needs, buf, sizeof(buf)))
+		return false;
+	if (h->zero_page < 0 || h->cap_ipc_lock < 0 || h->cap_sys_rawio < 0 ||
+	    h->file_fault_kb == VASCTL_UNKNOWN ||
+	    h->mmap_min_addr == VASCTL_UNKNOWN ||
+	    h->mmap_min_floor == VASCTL_UNKNOWN ||
+	    h->max_map_count == VASCTL_UNKNOWN ||
+	    h->rlimit_stack == VASCTL_UNKNOWN ||
+	    h->rlimit_memlock == VASCTL_UNKNOWN ||
+	    h->rlimit_as == VASCTL_UNKNOWN || h->rlimit_data == VASCTL_UNKNOWN)
+		return false;
+	a = model_output(src, len, ref, &sa);
+	b = model_output(src, len, h, &sb);
+	same = a && b && sa == sb && !strcmp(a, b);
+	free(a);
+	free(b);
+	return same;
+#endif
+}
+
+/**
+ * cmd_host() - `vasctl host [--check [--zero-page=off] [FILE|-]]`.
+ * @check:   compare with the reference rather than print the facts.
+ * @unzero:  with @check, the script is to run with --zero-page=off, which
+ *           any host can do: the zero page is not compared.
+ * @path:    with @check, the script whose dependencies count, or NULL for
+ *           every fact.
+ *
+ * With a script, a fact counts if the script's statements can depend on
+ * it (vasctl_script_needs()) and, when the model can tell, if the model
+ * prints something else for the script with the host's facts than with
+ * the reference's.
+ * Return: the exit status: 0; 3 when @check finds a difference; 2 for a
+ * script error; 1 when the probe or the script could not be read.
+ */
+static int cmd_host(bool check, bool unzero, const char *path)
+{
+	unsigned int needs = VASCTL_NEED_ALL;
+	struct vasctl_host h, ref = vasctl_reference;
+	char diffs[2048], *src = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (check && path) {
+		struct vasctl_script script;
+		char err[512];
+
+		errno = 0;
+		src = load_script(path, &len);
+		if (!src) {
+			fprintf(stderr, "vasctl: %s: %s\n", path,
+				errno ? strerror(errno) : "cannot read");
+			return 1;
+		}
+		ret = vasctl_script_parse(src, len, &script, err, sizeof(err));
+		if (ret == -EINVAL) {
+			fprintf(stderr, "error: %s\n", err);
+			free(src);
+			return 2;
+		}
+		if (ret) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			free(src);
+			return 1;
+		}
+		needs = vasctl_script_needs(&script);
+		vasctl_script_free(&script);
+	}
+	if (vasctl_host_probe(&h)) {
+		free(src);
+		return 1;
+	}
+	if (!check) {
+		vasctl_host_print(stdout, &h);
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (unzero)	/* the kernel runner is told to do without it */
+		ref.zero_page = h.zero_page = 0;
+	ret = 0;
+	if (vasctl_host_compare(&ref, &h, needs, diffs, sizeof(diffs)) &&
+	    !(src && same_output_on_model(src, len, &ref, &h, needs))) {
+		printf("the host differs from the reference configuration "
+		       "in:\n%s", diffs);
+		ret = 3;
+	}
+	free(src);
+	return fflush(stdout) ? 1 : ret;
+}
+
+/* "16K", "2M", "4096": a size in bytes, or 0 if it does not parse. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return 0;
+	if (*end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'M')
+		v <<= 20, end++;
+	return *end ? 0 : v;
+}
+
+/**
+ * parse_options() - Take the options of kernel, run and diff from @argv.
+ * @cmd:  the command.
+ * @argc: arguments after the command.
+ * @argv: them; options are removed.
+ *
+ * Fills setup. Return: the number of arguments left, or -1 after printing
+ * why an option is wrong.
+ */
+static int parse_options(const char *cmd, int argc, char **argv)
+{
+	bool host_config = false, is_run = !strcmp(cmd, "run");
+	int zero_page = -1, n = 0, i;
+	uint64_t folio = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--host-config") && is_run) {
+			host_config = true;
+		} else if (!strcmp(a, "--zero-page=on")) {
+			zero_page = 1;
+		} else if (!strcmp(a, "--zero-page=off")) {
+			zero_page = 0;
+		} else if (!strncmp(a, "--file-folio=", 13) && is_run) {
+			folio = parse_size(a + 13);
+			if (folio < 4096 || folio > (2U << 20) ||
+			    (folio & (folio - 1))) {
+				fprintf(stderr, "vasctl: %s: a power of two "
+					"from 4K to 2M\n", a);
+				return -1;
+			}
+		} else if (!strncmp(a, "--", 2) && a[2]) {
+			fprintf(stderr, "vasctl: %s: unknown option of %s\n",
+				a, cmd);
+			return -1;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	setup.facts = vasctl_reference;
+	/* diff compares with this host; kernel needs the probe for "on" */
+	if (host_config || !strcmp(cmd, "diff") ||
+	    (!strcmp(cmd, "kernel") && zero_page == 1)) {
+		if (vasctl_host_probe(&setup.facts))
+			return -1;
+	}
+	if (strcmp(cmd, "run") && zero_page == 1 &&
+	    setup.facts.zero_page == 0) {
+		fprintf(stderr, "vasctl: --zero-page=on: this host maps no zero "
+			"page, and the kernel runner cannot give it one\n");
+		return -1;
+	}
+	if (zero_page >= 0)
+		setup.facts.zero_page = zero_page;
+	setup.unzero = zero_page == 0;
+	if (folio) {
+		setup.facts.file_folio = folio;
+		setup.facts.file_fault_kb = folio >> 10;
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
+	int n;
 
+	vasctl_scratch_signals();
 	if (argc == 2 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
@@ -398,21 +682,38 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[1];
+	if (!strcmp(cmd, "host")) {
+		bool unzero = argc > 3 && !strcmp(argv[3], "--zero-page=off");
+
+		if (argc == 2)
+			return cmd_host(false, false, NULL);
+		if (!strcmp(argv[2], "--check") && argc <= 4 + unzero)
+			return cmd_host(true, unzero,
+					argc == 4 + unzero ? argv[3 + unzero]
+							   : NULL);
+		fputs("vasctl: host takes --check [--zero-page=off] [FILE] or "
+		      "nothing\n", stderr);
+		usage(stderr);
+		return 1;
+	}
 	if (strcmp(cmd, "kernel") && strcmp(cmd, "run") &&
 	    strcmp(cmd, "diff")) {
 		fprintf(stderr, "vasctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 1;
 	}
+	n = parse_options(cmd, argc - 2, argv + 2);
+	if (n < 0)
+		return 1;
 	if (!strcmp(cmd, "diff")) {
-		if (argc < 3) {
+		if (n < 1) {
 			fputs("vasctl: diff takes one FILE or more\n", stderr);
 			usage(stderr);
 			return 1;
 		}
-		return cmd_diff(argc - 2, argv + 2);
+		return cmd_diff(n, argv + 2);
 	}
-	if (argc != 3) {
+	if (n != 1) {
 		fprintf(stderr, "vasctl: %s takes exactly one FILE (or '-')\n",
 			cmd);
 		usage(stderr);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "host.h"
 #include "report.h"
 #include "scratch.h"
 #include "script.h"
@@ -55,6 +56,7 @@ struct kctx {
 	const struct vasctl_script *script;
 	struct vasctl_scratch scratch; /* the folder and the files */
 	bool in_child;	     /* statements go to the child */
+	bool unzero;	     /* no page maps the zero page after a statement */
 	pid_t child;	     /* 0 when none */
 	int sock;	     /* parent's end, -1 when no child */
 };
@@ -389,6 +391,15 @@ static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 		fprintf(stderr, "vasctl: bad request %d\n", q->op);
 		r->ret = VASCTL_EFATAL;
 		break;
+	}
+	if (k->unzero && r->ret != VASCTL_EFATAL) {
+		int err = vasctl_unzero(VASCTL_W, VASCTL_W + VASCTL_WSIZE);
+
+		if (err) {
+			fprintf(stderr, "vasctl: --zero-page=off: %s\n",
+				strerror(-err));
+			r->ret = VASCTL_EFATAL;
+		}
 	}
 	return r->ret;
 }
@@ -796,7 +807,7 @@ static void kb_destroy(void *ctx)
 }
 
 int vasctl_kernel_backend_init(struct vasctl_backend *b,
-			       const struct vasctl_script *script)
+			       const struct vasctl_script *script, bool unzero)
 {
 	struct kctx *k = calloc(1, sizeof(*k));
 
@@ -806,6 +817,7 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 	}
 	k->script = script;
 	k->sock = -1;
+	k->unzero = unzero;
 	if (prctl(PR_SET_THP_DISABLE, 1UL, 0UL, 0UL, 0UL)) {
 		fprintf(stderr, "vasctl: prctl(PR_SET_THP_DISABLE): %s\n",
 			strerror(errno));

@@ -26,6 +26,7 @@
 #include <vas/vma.h>
 
 #include "backend.h"
+#include "host.h"
 #include "report.h"
 #include "scratch.h"
 #include "script.h"
@@ -391,10 +392,70 @@ static void mb_destroy(void *ctx)
 	free(m);
 }
 
+/* A number fact of @h, or the reference's when @h does not know it. */
+#define FACT(h, field)                                                        \
+	((h)->field != VASCTL_UNKNOWN ? (h)->field : vasctl_reference.field)
+#define TRI(h, field)                                                         \
+	((h)->field >= 0 ? (h)->field > 0 : vasctl_reference.field > 0)
+
+/* The largest power of two of bytes at most @v, at least a page. */
+static size_t folio_bytes(uint64_t v)
+{
+	size_t b = 4096;
+
+	while (b < VAS_FILE_FOLIO_MAX && (uint64_t)b * 2 <= v)
+		b *= 2;
+	return b;
+}
+
+/* The machine's tunables for the host @h. */
+static void machine_config(const struct vasctl_host *h,
+			   struct vas_machine_config *cfg)
+{
+	uint64_t floor = FACT(h, mmap_min_floor);
+
+	vas_machine_config_init(cfg);
+	cfg->max_map_count = (unsigned long)FACT(h, max_map_count);
+	cfg->mmap_min_addr = (unsigned long)FACT(h, mmap_min_addr);
+	cfg->lsm_mmap_min_addr =
+	    floor > cfg->mmap_min_addr ? (unsigned long)floor : 0;
+	cfg->zero_page = TRI(h, zero_page);
+	/* the folio if it is known, else what a fault maps */
+	if (h->file_folio != VASCTL_UNKNOWN)
+		cfg->file_folio_max = folio_bytes(h->file_folio);
+	else if (h->file_fault_kb != VASCTL_UNKNOWN)
+		cfg->file_folio_max = folio_bytes(h->file_fault_kb << 10);
+	else
+		cfg->file_folio_max = folio_bytes(vasctl_reference.file_folio);
+}
+
+static unsigned long limit(uint64_t v)
+{
+	return v == VASCTL_UNLIMITED ? VAS_RLIM_INFINITY : (unsigned long)v;
+}
+
+/* The process's limits and capabilities for the host @h. */
+static int mm_config(const struct vasctl_host *h, struct vas_mm_user *mm)
+{
+	if (vas_mm_set_rlimit(mm, VAS_RLIMIT_STACK,
+			      limit(FACT(h, rlimit_stack))) ||
+	    vas_mm_set_rlimit(mm, VAS_RLIMIT_MEMLOCK,
+			      limit(FACT(h, rlimit_memlock))) ||
+	    vas_mm_set_rlimit(mm, VAS_RLIMIT_AS, limit(FACT(h, rlimit_as))) ||
+	    vas_mm_set_rlimit(mm, VAS_RLIMIT_DATA,
+			      limit(FACT(h, rlimit_data))))
+		return -EINVAL;
+	vas_mm_set_cap_ipc_lock(mm, TRI(h, cap_ipc_lock));
+	vas_mm_set_cap_sys_rawio(mm, TRI(h, cap_sys_rawio));
+	return 0;
+}
+
 int vasctl_model_backend_init(struct vasctl_backend *b,
-			      const struct vasctl_script *script)
+			      const struct vasctl_script *script,
+			      const struct vasctl_host *facts)
 {
 	struct mctx *m = calloc(1, sizeof(*m));
+	struct vas_machine_config cfg;
 	int ret;
 
 	if (m)
@@ -407,7 +468,8 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 	m->script = script;
 	if (vasctl_scratch_init(&m->scratch, script->nfiles))
 		goto fail;
-	ret = vas_machine_create(NULL, &m->machine);
+	machine_config(facts, &cfg);
+	ret = vas_machine_create(&cfg, &m->machine);
 	if (ret) {
 		m->machine = NULL;
 		fprintf(stderr, "vasctl: vas_machine_create: %s\n",
@@ -419,6 +481,12 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 	if (ret) {
 		m->parent = m->mm = NULL;
 		fprintf(stderr, "vasctl: vas_mm_create: %s\n", strerror(-ret));
+		goto fail;
+	}
+	ret = mm_config(facts, m->parent);
+	if (ret) {
+		fprintf(stderr, "vasctl: vas_mm_set_rlimit: %s\n",
+			strerror(-ret));
 		goto fail;
 	}
 	memset(b, 0, sizeof(*b));

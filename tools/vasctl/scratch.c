@@ -6,17 +6,173 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
 
-int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
+/* ---- removal on signals ------------------------------------------------ */
+
+/*
+ * The scratch folders of the process that made them (@live_owner), for
+ * the signal handlers. Changed only with the handled signals blocked, so a
+ * handler sees every path either whole or not at all.
+ */
+#define MAX_LIVE 4
+static struct vasctl_scratch *live[MAX_LIVE];
+static pid_t live_owner;
+static volatile pid_t forward_child;
+
+static const int handled[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT, SIGSEGV,
+			      SIGBUS,  SIGILL,	SIGFPE,	 SIGABRT};
+#define NHANDLED (sizeof(handled) / sizeof(handled[0]))
+static struct sigaction previous[NHANDLED];
+
+static void block_handled(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < NHANDLED; i++)
+		sigaddset(&set, handled[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void restore_mask(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* Remove @s's files and folder; async-signal-safe. */
+static void remove_scratch(const struct vasctl_scratch *s)
 {
 	size_t i;
+
+	for (i = 0; i < s->nfiles; i++)
+		if (s->files[i].path)
+			unlink(s->files[i].path);
+	rmdir(s->dir);
+}
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	pid_t child = forward_child;
+	size_t i;
+
+	(void)uc;
+	if (child > 0) {
+		kill(child, sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+				    sig == SIGQUIT
+				? sig
+				: SIGTERM);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (getpid() == live_owner)
+		for (i = 0; i < MAX_LIVE; i++)
+			if (live[i])
+				remove_scratch(live[i]);
+	for (i = 0; i < NHANDLED; i++)
+		if (handled[i] == sig)
+			sigaction(sig, &previous[i], NULL);
+	errno = saved;
+	/*
+	 * A fault (si_code > 0 for SIGSEGV, SIGBUS, SIGILL, SIGFPE) comes
+	 * back when the instruction runs again, to the previous handler; a
+	 * signal that was sent is sent again, and arrives when this returns.
+	 */
+	if (si && si->si_code > 0 && sig != SIGABRT && sig != SIGINT &&
+	    sig != SIGTERM && sig != SIGHUP && sig != SIGQUIT)
+		return;
+	raise(sig);
+}
+
+void vasctl_scratch_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NHANDLED; i++)
+		sigaddset(&sa.sa_mask, handled[i]);
+	for (i = 0; i < NHANDLED; i++) {
+		if (sigaction(handled[i], NULL, &previous[i]))
+			continue;
+		if (!(previous[i].sa_flags & SA_SIGINFO) &&
+		    previous[i].sa_handler == SIG_IGN)
+			continue;	/* ignored (nohup): leave it so */
+		sigaction(handled[i], &sa, NULL);
+	}
+}
+
+void vasctl_scratch_forward(pid_t child)
+{
+	forward_child = child;
+}
+
+/* At exit: what a path that skipped vasctl_scratch_destroy() left. */
+static void remove_live(void)
+{
+	sigset_t old;
+	size_t i;
+
+	block_handled(&old);
+	if (getpid() == live_owner)
+		for (i = 0; i < MAX_LIVE; i++)
+			if (live[i])
+				remove_scratch(live[i]);
+	restore_mask(&old);
+}
+
+static void live_add(struct vasctl_scratch *s)
+{
+	static bool registered;
+	sigset_t old;
+	size_t i;
+
+	if (!registered && !atexit(remove_live))
+		registered = true;
+	block_handled(&old);
+	if (live_owner != getpid()) {	/* a forked child starts afresh */
+		memset(live, 0, sizeof(live));
+		live_owner = getpid();
+	}
+	for (i = 0; i < MAX_LIVE; i++)
+		if (!live[i]) {
+			live[i] = s;
+			break;
+		}
+	restore_mask(&old);
+}
+
+static void live_del(struct vasctl_scratch *s)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (live[i] == s)
+			live[i] = NULL;
+}
+
+/* ---- the folder and its files ---------------------------------------- */
+
+int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
+{
+	const char *parent = getenv("VAS_SCRATCH_DIR");
+	char real[PATH_MAX];
+	size_t i;
+	int n;
 
 	memset(s, 0, sizeof(*s));
 	s->files = calloc(nfiles + 1, sizeof(*s->files));
@@ -27,15 +183,60 @@ int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
 	s->nfiles = nfiles;
 	for (i = 0; i < nfiles; i++)
 		s->files[i].fd = -1;
-	memcpy(s->dir, VASCTL_SCRATCH_TEMPLATE, sizeof(VASCTL_SCRATCH_TEMPLATE));
-	if (!mkdtemp(s->dir)) {
-		fprintf(stderr, "vasctl: no scratch folder: %s: %s\n",
-			VASCTL_SCRATCH_TEMPLATE, strerror(errno));
-		free(s->files);
-		s->files = NULL;
-		return VASCTL_EFATAL;
+	if (!parent || !*parent)
+		parent = VASCTL_SCRATCH_PARENT;
+	/* the real path: the kernel runner finds it again in smaps */
+	if (!realpath(parent, real)) {
+		fprintf(stderr, "vasctl: no scratch folder: %s: %s\n", parent,
+			strerror(errno));
+		goto fail;
 	}
+	n = snprintf(s->dir, sizeof(s->dir), "%s/%s", real,
+		     VASCTL_SCRATCH_NAME);
+	if (n < 0 || (size_t)n >= sizeof(s->dir)) {
+		fprintf(stderr, "vasctl: no scratch folder: %s: %s\n", real,
+			strerror(ENAMETOOLONG));
+		goto fail;
+	}
+	{
+		sigset_t old;
+		char *made;
+
+		block_handled(&old);
+		made = mkdtemp(s->dir);
+		restore_mask(&old);
+		if (!made) {
+			fprintf(stderr, "vasctl: no scratch folder: %s: %s\n",
+				s->dir, strerror(errno));
+			goto fail;
+		}
+	}
+	live_add(s);
 	return 0;
+fail:
+	free(s->files);
+	s->files = NULL;
+	return VASCTL_EFATAL;
+}
+
+/*
+ * $VAS_TEST_HOLD: tell the test where the scratch folder is, then wait to
+ * be killed.
+ */
+void vasctl_scratch_hold(const struct vasctl_scratch *s)
+{
+	const char *fifo = getenv("VAS_TEST_HOLD");
+	int fd;
+
+	if (!fifo || !*fifo)
+		return;
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dprintf(fd, "%s\n", s->dir);
+	close(fd);
+	for (;;)
+		pause();
 }
 
 /* Truncate @fd to 0 bytes, then write the contents of a `file`. */
@@ -67,17 +268,30 @@ static int write_contents(int fd, uint64_t size, uint64_t seed)
 int vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
 			uint64_t size, uint64_t seed, bool ro, bool *newdesc)
 {
+	return __vasctl_scratch_file(s, id, name, size, seed, ro, newdesc,
+				     true);
+}
+
+int __vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
+			  uint64_t size, uint64_t seed, bool ro, bool *newdesc,
+			  bool hold)
+{
 	struct vasctl_sfile *f = &s->files[id];
 	int wfd, oldfd = f->fd;
 
 	*newdesc = false;
 	if (!f->path) {
 		size_t len = strlen(s->dir) + strlen(name) + 2;
+		char *path = malloc(len);
+		sigset_t old;
 
-		f->path = malloc(len);
-		if (!f->path)
+		if (!path)
 			goto fail;
-		snprintf(f->path, len, "%s/%s", s->dir, name);
+		snprintf(path, len, "%s/%s", s->dir, name);
+		/* the handlers see the path before the file exists */
+		block_handled(&old);
+		f->path = path;
+		restore_mask(&old);
 		wfd =
 		    open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	} else {
@@ -98,6 +312,8 @@ int vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
 		close(oldfd);
 	f->ro = ro;
 	*newdesc = f->fd != oldfd;
+	if (hold)
+		vasctl_scratch_hold(s);
 	return 0;
 fail:
 	fprintf(stderr, "vasctl: file %s: %s\n", name, strerror(errno));
@@ -130,10 +346,14 @@ int vasctl_scratch_fread(const struct vasctl_scratch *s, int id,
 
 void vasctl_scratch_destroy(struct vasctl_scratch *s)
 {
+	sigset_t old;
 	size_t i;
 
 	if (!s->files)
 		return;
+	block_handled(&old);
+	live_del(s);
+	restore_mask(&old);
 	for (i = 0; i < s->nfiles; i++) {
 		if (s->files[i].fd >= 0)
 			close(s->files[i].fd);

@@ -10,8 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#define VASCTL_SCRATCH_TEMPLATE "/var/tmp/vasctl.XXXXXX"
+/*
+ * Scratch folders are made in $VAS_SCRATCH_DIR, else in this folder (on a
+ * disk file system, as the spec asks), named vasctl.XXXXXX.
+ */
+#define VASCTL_SCRATCH_PARENT "/var/tmp"
+#define VASCTL_SCRATCH_NAME "vasctl.XXXXXX"
 
 /**
  * struct vasctl_sfile - one file of the script.
@@ -32,7 +38,7 @@ struct vasctl_sfile {
  * @nfiles: their number.
  */
 struct vasctl_scratch {
-	char dir[sizeof(VASCTL_SCRATCH_TEMPLATE)];
+	char dir[512];
 	struct vasctl_sfile *files;
 	size_t nfiles;
 };
@@ -42,10 +48,39 @@ struct vasctl_scratch {
  * @s:      filled.
  * @nfiles: number of file ids of the script.
  *
+ * Until vasctl_scratch_destroy(), the folder and the files named in
+ * @s->files[].path are also removed when this process exits (atexit) or
+ * is killed by a signal that vasctl_scratch_signals() handles.
  * Context: may allocate.
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */
 int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles);
+
+/**
+ * vasctl_scratch_signals() - Make SIGINT, SIGTERM, SIGHUP, SIGQUIT and the
+ * crash signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) remove this
+ * process's scratch folders, end the child that vasctl_scratch_forward()
+ * named, and then take their previous course (the default action, or
+ * the handler installed before, such as a sanitizer's): the process still
+ * dies of the signal. A signal that was ignored stays ignored. Forked
+ * processes inherit the handlers but remove nothing of their parent's.
+ * Context: call once, early in main().
+ */
+void vasctl_scratch_signals(void);
+
+/**
+ * vasctl_scratch_hold() - For tests of the cleanup: when $VAS_TEST_HOLD
+ * names a FIFO, write @s's folder path and a newline into it and wait to
+ * be killed; else return at once.
+ */
+void vasctl_scratch_hold(const struct vasctl_scratch *s);
+
+/**
+ * vasctl_scratch_forward() - Name a child process (0: none) that the
+ * handlers of vasctl_scratch_signals() send the signal to, and wait for,
+ * before this process dies: the child owns scratch folders of its own.
+ */
+void vasctl_scratch_forward(pid_t child);
 
 /**
  * vasctl_scratch_file() - Run a `file` statement on the host file system.
@@ -61,10 +96,18 @@ int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles);
  *
  * A rewrite without `ro` of a file that is open read-write keeps its
  * description; anything else opens a new one, as the spec says.
+ *
+ * For tests of the cleanup: when $VAS_TEST_HOLD names a FIFO, the first
+ * file made stops the process there for good, after it wrote the scratch
+ * folder's path and a newline into the FIFO (the test then kills it).
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */
 int vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
 			uint64_t size, uint64_t seed, bool ro, bool *newdesc);
+/* vasctl_scratch_file() that never holds (@hold false): for the probe. */
+int __vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
+			  uint64_t size, uint64_t seed, bool ro, bool *newdesc,
+			  bool hold);
 
 /**
  * vasctl_scratch_fread() - pread(2) and hash @len bytes of file @id.

@@ -208,6 +208,18 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		if (vma->vm_flags & (VAS_VM_SPECIAL | VAS_VM_HUGETLB |
 				     VAS_VM_LOCKED | VAS_VM_DROPPABLE))
 			return -EINVAL;
+		/*
+		 * Page-table entries in anonymous memory come with an
+		 * anon_vma, as after a write fault: it decides later merges
+		 * (and mprotect keeps VM_ACCOUNT). Prepared before anything
+		 * changes, so -ENOMEM here leaves the VMA as it was.
+		 */
+		if (!vma->vm_file && !vma->vm_ops) {
+			int err = anon_vma_prepare(mm, vma);
+
+			if (err)
+				return err;
+		}
 		/* VM_MAYBE_GUARD goes on the whole VMA, without a split */
 		if (!(vma->vm_flags & VAS_VM_MAYBE_GUARD)) {
 			mmap_assert_write_locked(vma->vm_mm);

@@ -520,6 +520,61 @@ TEST(guard_regions)
 	fx_fini(&f);
 }
 
+/* The VMA at @addr of @mm (internal view). Context: mmap lock held. */
+static struct vm_area_struct *vma_at(struct vas_mm_user *mm, unsigned long addr)
+{
+	return rt_lookup(&mm_of_user(mm)->mm_mt, addr, NULL, NULL);
+}
+
+/*
+ * Guard installation on anonymous memory prepares the anon_vma first, as
+ * madvise_guard_install() does (issue 8, section 3): the VMA then merges
+ * and keeps VM_ACCOUNT as a faulted one. A failed anon_vma allocation is
+ * -ENOMEM with the VMA as it was: no anon_vma, no VM_MAYBE_GUARD, no
+ * marker. File VMAs get no anon_vma.
+ *
+ *	W  W+P         W+4P
+ *	|aaaa|          anonymous, untouched; guard at W+P
+ */
+TEST(guard_install_prepares_anon_vma)
+{
+	struct fx f;
+	struct vas_file *file;
+	int fd;
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	vas_fail_site(VAS_FP_MISC, true);
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_GUARD_INSTALL), -ENOMEM);
+	vas_fail_site(VAS_FP_MISC, false);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NULL(vma_at(f.mm, W)->anon_vma);
+	EXPECT_EQ(vma_at(f.mm, W)->vm_flags & VAS_VM_MAYBE_GUARD, 0);
+	vas_mmap_read_unlock(f.mm);
+	EXPECT_EQ(rd(f.mm, W + P), 0);	/* no marker: the zero page */
+
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_GUARD_INSTALL), 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NOT_NULL(vma_at(f.mm, W)->anon_vma);
+	EXPECT_NE(vma_at(f.mm, W)->vm_flags & VAS_VM_MAYBE_GUARD, 0);
+	vas_mmap_read_unlock(f.mm);
+	/* read-only keeps VM_ACCOUNT: the VMA has an anon_vma */
+	EXPECT_EQ(vas_mprotect(f.mm, W + 2 * P, P, VAS_PROT_READ), 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NE(vma_at(f.mm, W + 2 * P)->vm_flags & VAS_VM_ACCOUNT, 0);
+	vas_mmap_read_unlock(f.mm);
+
+	file = host_file(f.m, 4, 1, &fd);
+	map(f.mm, W + 16 * P, 4 * P, RW, VAS_MAP_PRIVATE, file, 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 16 * P, P, VAS_MADV_GUARD_INSTALL), 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NULL(vma_at(f.mm, W + 16 * P)->anon_vma);
+	vas_mmap_read_unlock(f.mm);
+	vas_file_put(file);
+	close(fd);
+	fx_fini(&f);
+}
+
 /* ---- populate -------------------------------------------------------------- */
 
 TEST(populate_fills_pages)

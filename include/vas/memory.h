@@ -138,7 +138,11 @@ VAS_API void vas_zap_page_range_single(struct vas_vma_ref *vma,
 /**
  * vas_file_pread() - pread(2) of a file through its page cache: pages
  * written through shared mappings are seen at once, as in Linux.
- * Context: any. Return: bytes read (short at end of file) or -errno.
+ * Pages of the range that are not cached (reclaimed, or in a punched
+ * hole) are read into the cache first.
+ * Context: any; may block (host I/O), may allocate. Lifetime: @file
+ * referenced by the caller for the call.
+ * Return: bytes read (short at end of file) or -errno.
  */
 VAS_API ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len,
 			       off_t off);

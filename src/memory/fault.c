@@ -24,6 +24,8 @@
 
 /* Linux's default fault_around_bytes. */
 #define FAULT_AROUND_BYTES (64UL << 10)
+/* Linux's default read-ahead of a file (VM_READAHEAD_PAGES, 128 KiB). */
+#define FILE_RA_PAGES 32UL
 
 enum mm_counter mm_counter_of(const struct page *page)
 {
@@ -261,7 +263,9 @@ out:
 /*
  * A page-cache page around a read fault. The model stands for a file on
  * disk whose pages are all cached (the runner has just written them), so
- * fault-around fills host files' pages; shmem maps only the pages it has.
+ * fault-around fills host files' pages, but not those reclaim evicted or a
+ * hole punch dropped (not cached: filemap_map_pages maps only what the
+ * cache holds); shmem maps only the pages it has.
  */
 static struct page *around_page(struct vas_file *file, unsigned long index)
 {
@@ -269,20 +273,77 @@ static struct page *around_page(struct vas_file *file, unsigned long index)
 
 	if (vas__file_is_shmem(file))
 		return filemap_find_page(file, index);
-	if (filemap_uncached(file, index))
-		return NULL;	/* evicted by reclaim: not mapped around */
+	if (filemap_page_state(file, index) &
+	    (FILEMAP_EVICTED | FILEMAP_ABSENT))
+		return NULL;
 	page = filemap_get_page(file, index, FGP_CREAT);
 	return IS_ERR(page) ? NULL : page;
+}
+
+void file_readahead(struct vas_file *file, unsigned long idx,
+		    unsigned long first, unsigned long nr)
+{
+	unsigned int state = filemap_page_state(file, idx);
+	unsigned long i;
+
+	if (state & FILEMAP_EVICTED) {
+		/* the folio comes back, and nothing more */
+		file_folio_of(file, idx, &first, &nr);
+		for (i = first; i < first + nr; i++) {
+			struct page *page;
+
+			if (i != idx &&
+			    !(filemap_page_state(file, i) & FILEMAP_EVICTED))
+				continue;
+			page = filemap_get_page(file, i, FGP_CREAT);
+			if (!IS_ERR(page))
+				put_page(page);
+		}
+		return;
+	}
+	if (!(state & FILEMAP_ABSENT))
+		return;
+	/* the hole's pages in the window, each a folio of its own */
+	for (i = first; i < first + nr; i++) {
+		struct page *page;
+
+		if (i != idx && !(filemap_page_state(file, i) & FILEMAP_ABSENT))
+			continue;
+		page = filemap_get_page(file, i, FGP_CREAT);
+		if (IS_ERR(page) && PTR_ERR(page) == -ENXIO)
+			break;	/* end of file */
+		if (!IS_ERR(page))
+			put_page(page);
+	}
+}
+
+/*
+ * The read a fault on a host file's page that is not cached starts
+ * (filemap_fault: do_sync_mmap_readahead) before it maps anything, with
+ * the window Linux's mmap read-around takes: VM_RAND_READ none (the page
+ * alone), VM_SEQ_READ FILE_RA_PAGES from the page on, else FILE_RA_PAGES
+ * centred on it. Shmem: nothing (its pages are never evicted).
+ */
+static void fault_readahead(struct vm_area_struct *vma, unsigned long idx)
+{
+	unsigned long first = idx, nr = FILE_RA_PAGES;
+
+	if (vas__file_is_shmem(vma->vm_file))
+		return;
+	if (vma->vm_flags & VAS_VM_RAND_READ)
+		nr = 1;
+	else if (!(vma->vm_flags & VAS_VM_SEQ_READ))
+		first = idx > FILE_RA_PAGES / 2 ? idx - FILE_RA_PAGES / 2 : 0;
+	file_readahead(vma->vm_file, idx, first, nr);
 }
 
 /*
  * do_read_fault(): map the page read-only, and with it the cached pages of
  * the 64 KiB-aligned block around it that the VMA covers (do_fault_around,
- * filemap_map_pages: those are mapped old, the faulting one young).
+ * filemap_map_pages: those are mapped old, the faulting one young). A page
+ * that is not cached is read first (fault_readahead()); then, as
+ * Linux's fault retried after the read, fault-around maps what is cached.
  */
-static vm_fault_t map_file_folio(struct vm_area_struct *vma,
-				 unsigned long addr, pte_t flags, bool dirty);
-
 static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -291,6 +352,7 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 	unsigned long start, end, a;
 	struct page *page;
 
+	fault_readahead(vma, idx);
 	/*
 	 * Fault-around first (do_fault_around): the cached pages of the block
 	 * are mapped even when the faulting page then turns out to lie past
@@ -312,12 +374,6 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 		if (p)
 			(void)map_new_page(mm, a, p, 0);
 	}
-	/*
-	 * The faulting page: a page reclaim evicted is read back and mapped
-	 * with its folio (__do_fault, finish_fault); a cached one alone.
-	 */
-	if (filemap_uncached(file, idx))
-		return map_file_folio(vma, addr, PTE_ACCESSED, false);
 	page = filemap_get_page(file, idx, FGP_CREAT);
 	if (IS_ERR(page))
 		return page_error(page);
@@ -335,6 +391,7 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 	ret = anon_prepare(vma, flags);
 	if (ret)
 		return ret;
+	fault_readahead(vma, linear_page_index(vma, addr));
 	page = filemap_get_page(vma->vm_file, linear_page_index(vma, addr),
 				FGP_CREAT);
 	if (IS_ERR(page))
@@ -352,7 +409,11 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
  * vasctl runner does): each 16 KiB-aligned piece is split greedily into
  * the largest naturally aligned power-of-two folios that fit the bytes
  * written. vas keeps single pages; this only decides how many entries a
- * shared write fault maps at once (finish_fault maps the whole folio).
+ * shared write fault maps at once (finish_fault maps the whole folio),
+ * which pages a hole punch unmaps and keeps (a partly punched folio stays
+ * whole) and which an evicted page comes back with. Pages read back into
+ * a hole are folios of their own (FILEMAP_SMALL), and so is every page of
+ * a folio one of whose pages is one, or is still in a hole.
  */
 void file_folio_of(struct vas_file *file, unsigned long idx,
 		   unsigned long *first, unsigned long *nr)
@@ -366,6 +427,11 @@ void file_folio_of(struct vas_file *file, unsigned long idx,
 	if (vas__file_is_shmem(file) ||
 	    ((unsigned long long)base << PAGE_SHIFT) >= size)
 		return;
+	for (p = base; p < base + FILE_FOLIO_PAGES; p++)
+		if (filemap_page_state(file, p) &
+		    (FILEMAP_SMALL | FILEMAP_ABSENT))
+			return;
+	p = base;
 	bytes = size - ((unsigned long long)base << PAGE_SHIFT);
 	if (bytes > FILE_FOLIO_PAGES << PAGE_SHIFT)
 		bytes = FILE_FOLIO_PAGES << PAGE_SHIFT;
@@ -469,6 +535,7 @@ static vm_fault_t map_file_folio(struct vm_area_struct *vma,
 static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 				  unsigned long addr)
 {
+	fault_readahead(vma, linear_page_index(vma, addr));
 	return map_file_folio(vma, addr, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED,
 			      true);
 }

@@ -5,6 +5,7 @@
  * (vas_vma_ref); pages a driver owns; pread through the page cache.
  */
 #include <errno.h>
+#include <limits.h>
 #include <vas/memory.h>
 #include "base/bug.h"
 #include "mem/file.h"
@@ -105,9 +106,29 @@ void vas_zap_page_range_single(struct vas_vma_ref *ref, unsigned long addr,
 
 ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len, off_t off)
 {
+	unsigned long idx, end;
+	loff_t size;
+
 	if (off < 0)
 		return -EINVAL;
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EINVAL;
+	/*
+	 * A small read(2) reads what is missing of its range into the cache
+	 * (page_cache_sync_ra): an evicted page with its folio, a page of a
+	 * hole alone. Linux may read further ahead when the read starts the
+	 * file or continues a sequential one; vas reads just the range.
+	 */
+	size = i_size_read(file);
+	if (file->kind == VAS_FILE_HOST && len && off < size) {
+		/* the last byte read: within the file, no overflow */
+		loff_t last = off + min_t(loff_t, size - off - 1,
+					  (loff_t)min_t(size_t, len - 1,
+							LLONG_MAX));
+
+		end = (unsigned long)(last >> PAGE_SHIFT) + 1;
+		for (idx = (unsigned long)off >> PAGE_SHIFT; idx < end; idx++)
+			file_readahead(file, idx, idx, 1);
+	}
 	return filemap_fread(file, off, len, buf);
 }

@@ -405,7 +405,10 @@ static pte_t pte_at(struct mm_struct *mm, unsigned long addr)
 
 /*
  * Reclaim the folio of host file @file holding page @idx, mapped in @vma:
- * only if every page of it is cached, clean, and mapped once, here.
+ * only if every page of it is cached and mapped once, here. A dirty folio
+ * is written back first (Linux 6.18, measured: MADV_PAGEOUT of a shared
+ * mapping's dirty folio leaves it neither mapped nor cached, its bytes in
+ * the file); one whose writeback fails stays cached, unmapped.
  */
 static void pageout_file_folio(struct vm_area_struct *vma,
 			       struct vas_file *file, unsigned long idx)
@@ -424,15 +427,21 @@ static void pageout_file_folio(struct vm_area_struct *vma,
 		struct page *page = filemap_find_page(file, first + i);
 		pte_t pte = pte_at(mm, a0 + (i << PAGE_SHIFT));
 
-		ok = page && pte_present(pte) && !pte_dirty(pte) &&
-		     pte_pfn(pte) == page_to_pfn(page) && !PageDirty(page) &&
+		ok = page && pte_present(pte) &&
+		     pte_pfn(pte) == page_to_pfn(page) &&
 		     page_mapcount(page) == 1;
 		if (page)
 			put_page(page);
 	}
 	if (!ok)
 		return;
-	zap_range(mm, a0, a0 + (nr << PAGE_SHIFT), 0);
+	zap_range(mm, a0, a0 + (nr << PAGE_SHIFT), 0);	/* dirty moves over */
+	if (filemap_write_and_wait_range(file, (loff_t)first << PAGE_SHIFT,
+					 (loff_t)((first + nr) << PAGE_SHIFT) - 1)) {
+		/* the folio stays whole: no page of it is evicted */
+		stats_add(&mm->machine->stats, VAS_STAT_WRITEBACK_ERROR, 1);
+		return;
+	}
 	for (i = 0; i < nr; i++)
 		(void)filemap_evict(file, first + i);
 }

@@ -9,12 +9,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vas/vas.h>
 #include "base/alloc.h"
 #include "harness.h"
+#include "mem/filemap.h"
 #include "mem/page.h"
 #include "mm/mm.h"
 #include "pgtable/pgtable.h"
@@ -518,6 +522,67 @@ TEST(guard_regions)
 	EXPECT_EQ(vas_mlock(f.mm, W, P), 0);
 	EXPECT_EQ(vas_madvise(f.mm, W, P, VAS_MADV_GUARD_INSTALL), -EINVAL);
 	fx_fini(&f);
+}
+
+/*
+ * MADV_PAGEOUT of a dirty folio mapped once writes it back and evicts it,
+ * as Linux 6.18 does (issue 8, section 3; the model kept it mapped). When
+ * the writeback fails (here RLIMIT_FSIZE: pwrite gets EFBIG), the folio
+ * stays cached and dirty, unmapped, and the error is counted; the bytes
+ * reach the file once writeback can run again.
+ *
+ *	W        W+4P     W+8P
+ *	| folio  | folio  |   shared mapping of an 8-page file
+ */
+TEST(pageout_writes_dirty_folios_back)
+{
+	struct vas_fault_info fi;
+	struct rlimit old, lim = { 0, 0 };
+	struct page *pg;
+	struct fx f;
+	struct vas_file *file;
+	unsigned char b;
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 8, 1, &fd);
+	map(f.mm, W, 8 * P, RW, VAS_MAP_SHARED, file, 0);
+	EXPECT_EQ(vas_fill(f.mm, W + P, 0xab, 1, &fi), 0);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 16);	/* the folio */
+	EXPECT_EQ(vas_madvise(f.mm, W, 8 * P, VAS_MADV_PAGEOUT), 0);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 0);
+	EXPECT_EQ(pread(fd, &b, 1, P), 1);
+	EXPECT_EQ(b, 0xab);
+	EXPECT_NULL(filemap_find_page(file, 1));
+	EXPECT_EQ(filemap_page_state(file, 1), FILEMAP_EVICTED);
+	/* read back with its folio; fault-around maps the cached one */
+	EXPECT_EQ(rd(f.mm, W + P), 0xab);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 32);
+
+	/* writeback fails: cached, dirty, unmapped, counted */
+	EXPECT_EQ(vas_fill(f.mm, W + 5 * P, 0xcd, 1, &fi), 0);
+	ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim.rlim_max = old.rlim_max;
+	ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 4 * P, 4 * P, VAS_MADV_PAGEOUT), 0);
+	ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	EXPECT_EQ(vas_stat_read(f.m, VAS_STAT_WRITEBACK_ERROR), 1);
+	EXPECT_EQ(mem_at(f.mm, W + 4 * P).rss_kb, 16);	/* folio 0 only */
+	pg = filemap_find_page(file, 5);
+	ASSERT_NOT_NULL(pg);
+	EXPECT_TRUE(PageDirty(pg));
+	put_page(pg);
+	EXPECT_EQ(filemap_page_state(file, 5), 0);
+	EXPECT_EQ(rd(f.mm, W + 5 * P), 0xcd);
+	EXPECT_EQ(vas_madvise(f.mm, W + 4 * P, 4 * P, VAS_MADV_PAGEOUT), 0);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 16);
+	EXPECT_EQ(pread(fd, &b, 1, 5 * P), 1);
+	EXPECT_EQ(b, 0xcd);
+	vas_file_put(file);
+	fx_fini(&f);
+	close(fd);
 }
 
 /* The VMA at @addr of @mm (internal view). Context: mmap lock held. */

@@ -104,13 +104,24 @@ void vas_zap_page_range_single(struct vas_vma_ref *ref, unsigned long addr,
 	zap_range(vma->vm_mm, addr, end, 0);
 }
 
+/* Linux's MAX_RW_COUNT: the most one read(2) transfers. */
+#define MAX_RW_COUNT ((size_t)INT_MAX & PAGE_MASK)
+
 ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len, off_t off)
 {
 	unsigned long idx, end;
 	loff_t size;
 
-	if (off < 0)
+	/*
+	 * rw_verify_area(): a negative offset, a length that is negative as
+	 * a ssize_t, or a range whose end overflows loff_t is -EINVAL, even
+	 * at or past the end of the file; then the length is clamped.
+	 */
+	if (off < 0 || (ssize_t)len < 0 ||
+	    (len && (loff_t)len > (loff_t)LLONG_MAX - off))
 		return -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EINVAL;
 	/*

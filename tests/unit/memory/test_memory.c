@@ -374,6 +374,49 @@ TEST(file_private_fault_around_and_copy)
 	close(fd);
 }
 
+/*
+ * pread's argument checks (issue 8, defect 8): an offset whose range ends
+ * past LLONG_MAX hashed an empty read where Linux's rw_verify_area()
+ * returns -EINVAL, even past the end of the file. The host's own pread on
+ * the same descriptor is the oracle for every case.
+ */
+TEST(file_pread_range_checks)
+{
+	static const struct {
+		long long off;
+		size_t len;
+	} cases[] = {
+		{ 0, P }, { 4 * P, P }, { 1LL << 40, P },
+		{ LLONG_MAX, 0 }, { LLONG_MAX, 1 },
+		{ LLONG_MAX - (long long)P + 1, P }, { LLONG_MAX - (long long)P, P },
+		{ LLONG_MAX - (long long)P + 1, P - 1 }, { -1, 1 }, { -1, 0 },
+	};
+	struct fx f;
+	struct vas_file *file;
+	unsigned char buf[P], hbuf[P];
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 4, 2, &fd);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		ssize_t want = pread(fd, hbuf, cases[i].len, (off_t)cases[i].off);
+		ssize_t got = vas_file_pread(file, buf, cases[i].len,
+					     (off_t)cases[i].off);
+
+		if (want < 0)
+			want = -errno;
+		HARNESS_CHECK(0, got == want, "pread(%lld, %zu): %zd, host %zd",
+			      cases[i].off, cases[i].len, got, want);
+		if (got > 0)
+			EXPECT_EQ(memcmp(buf, hbuf, (size_t)got), 0);
+	}
+	/* a length above SSIZE_MAX, as read(2) */
+	EXPECT_EQ(vas_file_pread(file, buf, (size_t)SSIZE_MAX + 1, 0), -EINVAL);
+	vas_file_put(file);
+	close(fd);
+	fx_fini(&f);
+}
+
 TEST(file_shared_write_fread_msync_and_truncate)
 {
 	struct fx f;

@@ -147,7 +147,8 @@ VAS_API void vas_zap_page_range_single(struct vas_vma_ref *vma,
  * Context: any; may block (host I/O), may allocate. Lifetime: @file
  * referenced by the caller for the call.
  * Return: bytes read (short at end of file, 0 at or past it) or -errno:
- * -EINVAL as above or for a driver file, a host pread error.
+ * -EINVAL as above or for a driver file, -EBADF for a file without
+ * VAS_FMODE_READ, a host pread error.
  */
 VAS_API ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len,
 			       off_t off);

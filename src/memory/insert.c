@@ -124,6 +124,8 @@ ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len, off_t off)
 		len = MAX_RW_COUNT;
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EINVAL;
+	if (!(file->mode & VAS_FMODE_READ))
+		return -EBADF;	/* vfs_read(): not open for reading */
 	/*
 	 * A small read(2) reads what is missing of its range into the cache
 	 * (page_cache_sync_ra): an evicted page with its folio, a page of a

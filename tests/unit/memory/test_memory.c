@@ -7,6 +7,7 @@
  * turn. Each case ends with the validator (page tables against VMAs, RSS
  * against the entries) and with every frame back in the pool.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -484,6 +485,66 @@ TEST(munmap_of_the_last_mapping_writes_back)
 	vas_file_put(file);
 	fx_fini(&f);
 	close(fd);
+}
+
+/*
+ * vas_file_open_host() checks the descriptor's access mode (issue 8,
+ * defect 7): a writable vas_file over a read-only descriptor let shared
+ * writable mappings dirty pages that msync then failed to store (-EBADF,
+ * which Linux's msync never returns) and teardown dropped. A mode the
+ * descriptor lacks is -EBADF, as write(2) or read(2) on it would be, with
+ * nothing allocated; a narrower mode is fine, and a write-only vas_file
+ * cannot be read (pread -EBADF, mmap -EACCES).
+ */
+TEST(open_host_checks_the_descriptor_mode)
+{
+	struct vas_file *rw, *file;
+	unsigned long got;
+	unsigned char b;
+	char path[64];
+	struct fx f;
+	int fd, rofd, wofd, pathfd;
+	long live;
+
+	fx_init(&f);
+	rw = host_file(f.m, 4, 1, &fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rofd = open(path, O_RDONLY);
+	wofd = open(path, O_WRONLY);
+	pathfd = open(path, O_PATH);
+	ASSERT_TRUE(rofd >= 0 && wofd >= 0 && pathfd >= 0);
+	live = vas_alloc_live();
+	EXPECT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_READ | VAS_FMODE_WRITE,
+				     "ro", &file), -EBADF);
+	EXPECT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_WRITE, "ro", &file),
+		  -EBADF);
+	EXPECT_EQ(vas_file_open_host(f.m, wofd, VAS_FMODE_READ, "wo", &file),
+		  -EBADF);
+	EXPECT_EQ(vas_file_open_host(f.m, pathfd, VAS_FMODE_READ, "path",
+				     &file), -EBADF);
+	EXPECT_EQ(vas_alloc_live(), live);
+	/* the read-only descriptor, read-only: mapped, nothing to store */
+	ASSERT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_READ, "ro", &file),
+		  0);
+	EXPECT_EQ(vas_mmap(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, file, 0, &got),
+		  -EACCES);
+	vas_file_put(file);
+	/* an O_RDWR descriptor may back a read-only file */
+	ASSERT_EQ(vas_file_open_host(f.m, fd, VAS_FMODE_READ, "rw", &file), 0);
+	vas_file_put(file);
+	/* write-only: no read, no mapping */
+	ASSERT_EQ(vas_file_open_host(f.m, wofd, VAS_FMODE_WRITE, "wo", &file),
+		  0);
+	EXPECT_EQ(vas_file_pread(file, &b, 1, 0), -EBADF);
+	EXPECT_EQ(vas_mmap(f.mm, W, 4 * P, VAS_PROT_READ, VAS_MAP_SHARED, file,
+			   0, &got), -EACCES);
+	vas_file_put(file);
+	vas_file_put(rw);
+	close(rofd);
+	close(wofd);
+	close(pathfd);
+	close(fd);
+	fx_fini(&f);
 }
 
 TEST(descriptions_of_one_inode_share_the_page_cache)

@@ -22,8 +22,8 @@
 #include "memory/memory.h"
 #include "vma/access.h"
 
-/* Linux's default fault_around_bytes. */
-#define FAULT_AROUND_BYTES (64UL << 10)
+/* Linux's default fault_around_bytes, in pages. */
+#define FAULT_AROUND_PAGES 16UL
 /* Linux's default read-ahead of a file (VM_READAHEAD_PAGES, 128 KiB). */
 #define FILE_RA_PAGES 32UL
 
@@ -337,47 +337,117 @@ static void fault_readahead(struct vm_area_struct *vma, unsigned long idx)
 	file_readahead(vma->vm_file, idx, first, nr);
 }
 
+static vm_fault_t map_file_folio(struct vm_area_struct *vma,
+				 unsigned long addr, pte_t flags, bool dirty);
+
+/* Map the cached page @p at @a, old (fault-around), if its entry is empty. */
+static void around_map(struct mm_struct *mm, unsigned long a, struct page *p,
+		       unsigned long addr)
+{
+	/* no table for it is no error here */
+	(void)map_new_page(mm, a, p, a == addr ? PTE_ACCESSED : 0);
+}
+
 /*
- * do_read_fault(): map the page read-only, and with it the cached pages of
- * the 64 KiB-aligned block around it that the VMA covers (do_fault_around,
- * filemap_map_pages: those are mapped old, the faulting one young). A page
- * that is not cached is read first (fault_readahead()); then, as
- * Linux's fault retried after the read, fault-around maps what is cached.
+ * do_fault_around() and filemap_map_pages() as Linux 6.18.44 runs them:
+ *  - the window: FAULT_AROUND_PAGES from the 64 KiB-aligned block start,
+ *    or from the VMA's start when that lies inside the block, clipped to
+ *    the VMA, to the page table, and to the file's last page;
+ *  - the cached pages in it are mapped; a large folio that ends before
+ *    the file's last page and lies whole in the VMA and in one page table
+ *    is mapped whole, even past the window;
+ *  - the first cached folio decides whether a missing page table is
+ *    installed (filemap_map_pmd): when it holds the file's last page it
+ *    is not, and with no table nothing is mapped around (finish_fault
+ *    then maps the faulting page or its folio);
+ *  - pages not cached (evicted, in a hole) are skipped.
  */
-static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
+static void fault_around(struct vm_area_struct *vma, unsigned long addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_file *file = vma->vm_file;
 	unsigned long idx = linear_page_index(vma, addr);
-	unsigned long start, end, a;
-	struct page *page;
+	unsigned long pte_off = (addr >> PAGE_SHIFT) & (PT_ENTRIES - 1);
+	unsigned long vma_off = (addr - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long from, to, first, last, i, f, n, fa;
+	loff_t size = i_size_read(file);
+	bool shmem = vas__file_is_shmem(file);
+	struct page *p = NULL;
+	pte_t *ptep;
 
-	fault_readahead(vma, idx);
-	/*
-	 * Fault-around first (do_fault_around): the cached pages of the block
-	 * are mapped even when the faulting page then turns out to lie past
-	 * the end of the file (SIGBUS).
-	 */
-	start = addr & ~(FAULT_AROUND_BYTES - 1);
-	end = start + FAULT_AROUND_BYTES;
-	if (start < vma->vm_start)
-		start = vma->vm_start;
-	if (end > vma->vm_end)
-		end = vma->vm_end;
-	for (a = start; a < end; a += PAGE_SIZE) {
-		struct page *p;
-
-		if (a == addr)
-			continue;
-		p = around_page(file, linear_page_index(vma, a));
-		/* mapped old; no table for it is no error here */
-		if (p)
-			(void)map_new_page(mm, a, p, 0);
+	from = pte_off - min_t(unsigned long, pte_off, vma_off);
+	if (from < (pte_off & ~(FAULT_AROUND_PAGES - 1)))
+		from = pte_off & ~(FAULT_AROUND_PAGES - 1);
+	to = min_t(unsigned long, from + FAULT_AROUND_PAGES, PT_ENTRIES);
+	to = min_t(unsigned long, to, pte_off + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT) -
+			      vma_off) - 1;
+	if (size <= 0)
+		return;
+	last = (unsigned long)((size - 1) >> PAGE_SHIFT);
+	first = idx - (pte_off - from);
+	to = idx + (to - pte_off);
+	if (to > last)
+		to = last;
+	/* next_uptodate_folio(): the first cached page */
+	for (i = first; i <= to && !p; i++)
+		p = around_page(file, i);
+	if (!p)
+		return;
+	i--;
+	file_folio_of(file, i, &f, &n);
+	vas_rcu_read_lock();
+	ptep = pt_walk(mm->pgd, addr);
+	vas_rcu_read_unlock();
+	if (!ptep && !shmem && last < f + n) {
+		put_page(p);
+		return;	/* no pmd_install for a folio across i_size */
 	}
-	page = filemap_get_page(file, idx, FGP_CREAT);
-	if (IS_ERR(page))
-		return page_error(page);
-	return map_new_page(mm, addr, page, PTE_ACCESSED);
+	for (; i <= to; i++) {
+		if (!p)
+			p = around_page(file, i);
+		if (!p)
+			continue;
+		file_folio_of(file, i, &f, &n);
+		fa = addr - ((idx - f) << PAGE_SHIFT);
+		if (n > 1 && (shmem || last >= f + n) && f <= i &&
+		    fa >= vma->vm_start &&
+		    fa + (n << PAGE_SHIFT) <= vma->vm_end &&
+		    (fa & ~(PMD_SIZE - 1)) ==
+			    ((fa + (n << PAGE_SHIFT) - 1) & ~(PMD_SIZE - 1))) {
+			/* the whole folio, wherever it starts */
+			unsigned long j;
+
+			put_page(p);
+			for (j = 0; j < n; j++) {
+				p = around_page(file, f + j);
+				if (p)
+					around_map(mm, fa + (j << PAGE_SHIFT), p,
+						   addr);
+			}
+			p = NULL;
+			i = f + n - 1;
+			continue;
+		}
+		around_map(mm, addr + ((i - idx) << PAGE_SHIFT), p, addr);
+		p = NULL;
+	}
+}
+
+/*
+ * do_read_fault(): the cached pages around the page are mapped read-only
+ * (fault_around()), the faulting one young. A page that is not cached is
+ * read first (fault_readahead()); then, as Linux's fault retried after
+ * the read, fault-around maps what is cached. When fault-around left the
+ * faulting page unmapped, finish_fault() maps it, with its folio when the
+ * folio lies whole in the VMA and one page table and none of its entries
+ * is set. Fault-around runs even when the page lies past the end of the
+ * file (SIGBUS).
+ */
+static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
+{
+	fault_readahead(vma, linear_page_index(vma, addr));
+	fault_around(vma, addr);
+	return map_file_folio(vma, addr, PTE_ACCESSED, false);
 }
 
 /* do_cow_fault(): a private copy of the file page, mapped writable. */

@@ -405,13 +405,15 @@ static pte_t pte_at(struct mm_struct *mm, unsigned long addr)
 
 /*
  * Reclaim the folio of host file @file holding page @idx, mapped in @vma:
- * only if every page of it is cached and mapped once, here. A dirty folio
+ * only if it lies whole in [@start, @end) and every page of it is cached
+ * and mapped once, here. A dirty folio
  * is written back first (Linux 6.18, measured: MADV_PAGEOUT of a shared
  * mapping's dirty folio leaves it neither mapped nor cached, its bytes in
  * the file); one whose writeback fails stays cached, unmapped.
  */
 static void pageout_file_folio(struct vm_area_struct *vma,
-			       struct vas_file *file, unsigned long idx)
+			       struct vas_file *file, unsigned long idx,
+			       unsigned long start, unsigned long end)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long first, nr, i, a0;
@@ -421,7 +423,11 @@ static void pageout_file_folio(struct vm_area_struct *vma,
 	if (first < vma->vm_pgoff)
 		return;
 	a0 = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
-	if (a0 + (nr << PAGE_SHIFT) > vma->vm_end)
+	/*
+	 * A large folio only partly inside the range would be split first;
+	 * ext4's does not split, and it stays (measured).
+	 */
+	if (a0 < start || a0 + (nr << PAGE_SHIFT) > end)
 		return;
 	for (i = 0; i < nr && ok; i++) {
 		struct page *page = filemap_find_page(file, first + i);
@@ -467,7 +473,8 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
 			if (page)
 				pageout_file_folio(vma, file,
 					vma->vm_pgoff +
-					((addr - vma->vm_start) >> PAGE_SHIFT));
+					((addr - vma->vm_start) >> PAGE_SHIFT),
+					start, end);
 		}
 		/* shmem and driver pages stay: no swap, not on an LRU */
 	}

@@ -153,9 +153,16 @@ struct vas_file_ops {
 /**
  * vas_file_open_host() - A file backed by the host file open on @fd.
  * @fd:   host descriptor; vas keeps its own duplicate.
- * @mode: VAS_FMODE_READ and/or VAS_FMODE_WRITE, as @fd was opened.
+ * @mode: VAS_FMODE_READ and/or VAS_FMODE_WRITE: what the file may do (its
+ *        mappings, fread, writeback); @fd must allow it (O_RDWR allows
+ *        either, O_RDONLY only reading, O_WRONLY only writing).
  * @name: the name maps and smaps print for its mappings; copied.
- * Context: any; may allocate. Return: 0, -ENOMEM, -EBADF, -EINVAL.
+ * Context: any; may allocate. Lifetime: the file holds one reference for
+ * the caller (vas_file_put()); @fd stays the caller's.
+ * Return: 0; -EINVAL for an empty or unknown @mode; -EBADF when @fd is
+ * not an open descriptor, is an O_PATH one, or lacks an access @mode asks
+ * for (as read(2) or write(2) on it would fail); -ENOMEM. Nothing is
+ * allocated on failure.
  */
 VAS_API int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 			       const char *name, struct vas_file **out)

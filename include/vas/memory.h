@@ -137,8 +137,18 @@ VAS_API void vas_zap_page_range_single(struct vas_vma_ref *vma,
 
 /**
  * vas_file_pread() - pread(2) of a file through its page cache: pages
- * written through shared mappings are seen at once, as in Linux.
- * Context: any. Return: bytes read (short at end of file) or -errno.
+ * written through shared mappings are seen at once, as in Linux. As
+ * pread(2): a negative @off, a @len above SSIZE_MAX, or a range whose end
+ * lies beyond the largest file offset (@off + @len > LLONG_MAX) is
+ * -EINVAL, even past the end of the file (@len 0 never is); at most
+ * MAX_RW_COUNT (INT_MAX rounded down to a page) bytes are read at once.
+ * Pages of the range that are not cached (reclaimed, or in a punched
+ * hole) are read into the cache first.
+ * Context: any; may block (host I/O), may allocate. Lifetime: @file
+ * referenced by the caller for the call.
+ * Return: bytes read (short at end of file, 0 at or past it) or -errno:
+ * -EINVAL as above or for a driver file, -EBADF for a file without
+ * VAS_FMODE_READ, a host pread error.
  */
 VAS_API ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len,
 			       off_t off);

@@ -46,13 +46,18 @@ void vma_take_anon_vma(struct vm_area_struct *dst,
 			 __ATOMIC_RELEASE);
 }
 
-/* anon_vma_compatible(): @a directly below @b, same but for access flags. */
+/*
+ * anon_vma_compatible(): @a directly below @b, same but for access flags
+ * and the flags merges ignore (VM_SOFTDIRTY and the sticky
+ * VM_MAYBE_GUARD, Linux 6.18's VM_IGNORE_MERGE).
+ */
 static bool anon_vma_compatible(const struct vm_area_struct *a,
 				const struct vm_area_struct *b)
 {
 	return a->vm_end == b->vm_start && a->vm_file == b->vm_file &&
 	       !((a->vm_flags ^ b->vm_flags) &
-		 ~(VAS_VM_ACCESS_FLAGS | VAS_VM_SOFTDIRTY)) &&
+		 ~(VAS_VM_ACCESS_FLAGS | VAS_VM_SOFTDIRTY |
+		   VAS_VM_MAYBE_GUARD)) &&
 	       b->vm_pgoff == a->vm_pgoff +
 			      ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
 }

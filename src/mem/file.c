@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* file.c - vas_file objects: creation, references, host metadata. */
+#define _GNU_SOURCE	/* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -103,12 +104,22 @@ int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 {
 	struct vas_file *f;
 	struct stat st;
-	int dup_fd;
+	int dup_fd, fl;
 
 	if (!(mode & (VAS_FMODE_READ | VAS_FMODE_WRITE)) ||
 	    (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
 		return -EINVAL;
-	if (fcntl(fd, F_GETFD) < 0 || fstat(fd, &st))
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fstat(fd, &st))
+		return -EBADF;
+	/*
+	 * The description may do only what @fd may: reading needs a
+	 * readable descriptor (page-cache fills, fread), writing a writable
+	 * one (writeback); else -EBADF, as read(2) or write(2) on @fd.
+	 */
+	if ((fl & O_PATH) ||
+	    ((mode & VAS_FMODE_READ) && (fl & O_ACCMODE) == O_WRONLY) ||
+	    ((mode & VAS_FMODE_WRITE) && (fl & O_ACCMODE) == O_RDONLY))
 		return -EBADF;
 	f = file_alloc(machine, VAS_FILE_HOST, mode, name);
 	if (!f)

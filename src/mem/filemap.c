@@ -70,19 +70,176 @@ static void i_unlock(struct address_space *as)
 	lockdep_release(&as->i_lock);
 }
 
-/* Host cache residency marks (filemap_evict()); index lock held. */
-#define EV_BITS (8 * sizeof(unsigned long))
+/* ---- host page states (FILEMAP_*, filemap.h); index lock held --------- */
 
-static bool ev_test(const struct address_space *as, unsigned long index)
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
+
+static bool bits_test(const struct fm_bits *b, unsigned long index)
 {
-	return index < as->evicted_bits &&
-	       (as->evicted[index / EV_BITS] >> (index % EV_BITS)) & 1;
+	return index < b->nbits &&
+	       (b->w[index / BITS_PER_WORD] >> (index % BITS_PER_WORD)) & 1;
 }
 
-static void ev_clear(struct address_space *as, unsigned long index)
+static void bits_clear(struct fm_bits *b, unsigned long index)
 {
-	if (index < as->evicted_bits)
-		as->evicted[index / EV_BITS] &= ~(1UL << (index % EV_BITS));
+	if (index < b->nbits)
+		b->w[index / BITS_PER_WORD] &= ~(1UL << (index % BITS_PER_WORD));
+}
+
+/* Set a bit that bits_reserve() made room for. */
+static void bits_set(struct fm_bits *b, unsigned long index)
+{
+	VAS_BUG_ON(index >= b->nbits);
+	b->w[index / BITS_PER_WORD] |= 1UL << (index % BITS_PER_WORD);
+}
+
+static void bits_clear_from(struct fm_bits *b, unsigned long first)
+{
+	for (unsigned long i = first; i < b->nbits; i++)
+		bits_clear(b, i);
+}
+
+/*
+ * Make room in @b for the bits below @need. Entered and left with the
+ * index lock held; allocates with it dropped, so the caller looks again
+ * at what it read before. Return: false if out of memory.
+ */
+static bool bits_reserve(struct address_space *as, struct fm_bits *b,
+			 unsigned long need)
+{
+	while (need > b->nbits) {
+		unsigned long words = (need + BITS_PER_WORD - 1) / BITS_PER_WORD * 2;
+		unsigned long *grown;
+
+		i_unlock(as);
+		grown = vas_alloc(words * sizeof(*grown), VAS_FP_MISC);
+		i_lock(as);
+		if (!grown)
+			return false;
+		if (need <= b->nbits) {
+			vas_free(grown);	/* a plain free takes no lock */
+			break;
+		}
+		memset(grown, 0, words * sizeof(*grown));
+		if (b->w)
+			memcpy(grown, b->w, b->nbits / 8);
+		vas_free(b->w);
+		b->w = grown;
+		b->nbits = words * BITS_PER_WORD;
+	}
+	return true;
+}
+
+/* The hole holding @index, or the first one after it (binary search). */
+static unsigned long hole_find(const struct address_space *as,
+			       unsigned long index)
+{
+	unsigned long lo = 0, hi = as->nholes;
+
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (as->holes[mid].end <= index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool hole_test(const struct address_space *as, unsigned long index)
+{
+	unsigned long i = hole_find(as, index);
+
+	return i < as->nholes && as->holes[i].start <= index;
+}
+
+/* Room for @more holes (as bits_reserve(): the lock may drop). */
+static bool holes_reserve(struct address_space *as, unsigned long more)
+{
+	while (as->nholes + more > as->holes_cap) {
+		unsigned long cap = (as->nholes + more) * 2;
+		struct fm_hole *grown;
+
+		i_unlock(as);
+		grown = vas_alloc(cap * sizeof(*grown), VAS_FP_MISC);
+		i_lock(as);
+		if (!grown)
+			return false;
+		if (as->nholes + more <= as->holes_cap) {
+			vas_free(grown);
+			break;
+		}
+		if (as->nholes)
+			memcpy(grown, as->holes, as->nholes * sizeof(*grown));
+		vas_free(as->holes);
+		as->holes = grown;
+		as->holes_cap = cap;
+	}
+	return true;
+}
+
+/* Add [@start, @end) to the holes; room for one more was reserved. */
+static void hole_add(struct address_space *as, unsigned long start,
+		     unsigned long end)
+{
+	unsigned long i = hole_find(as, start ? start - 1 : 0), j = i;
+
+	/* merge every hole that overlaps or touches [start, end) */
+	while (j < as->nholes && as->holes[j].start <= end) {
+		start = min_t(unsigned long, start, as->holes[j].start);
+		end = max_t(unsigned long, end, as->holes[j].end);
+		j++;
+	}
+	if (j == i) {
+		VAS_BUG_ON(as->nholes >= as->holes_cap);
+		memmove(&as->holes[i + 1], &as->holes[i],
+			(as->nholes - i) * sizeof(*as->holes));
+		as->nholes++;
+	} else if (j > i + 1) {
+		memmove(&as->holes[i + 1], &as->holes[j],
+			(as->nholes - j) * sizeof(*as->holes));
+		as->nholes -= j - i - 1;
+	}
+	as->holes[i].start = start;
+	as->holes[i].end = end;
+}
+
+/* Take page @index out of its hole; room for one more was reserved. */
+static void hole_remove(struct address_space *as, unsigned long index)
+{
+	unsigned long i = hole_find(as, index);
+	struct fm_hole *h = &as->holes[i];
+
+	if (i >= as->nholes || h->start > index)
+		return;
+	if (h->start == index) {
+		h->start++;
+	} else if (h->end == index + 1) {
+		h->end--;
+	} else {
+		VAS_BUG_ON(as->nholes >= as->holes_cap);
+		memmove(h + 1, h, (as->nholes - i) * sizeof(*h));
+		as->nholes++;
+		h[0].end = index;
+		h[1].start = index + 1;
+	}
+	if (h->start == h->end) {
+		memmove(h, h + 1, (as->nholes - i - 1) * sizeof(*h));
+		as->nholes--;
+	}
+}
+
+/* Forget the states of the offsets >= @first (truncation). */
+static void states_clear_from(struct address_space *as, unsigned long first)
+{
+	unsigned long i = hole_find(as, first);
+
+	bits_clear_from(&as->evicted, first);
+	bits_clear_from(&as->small, first);
+	if (i < as->nholes && as->holes[i].start < first)
+		as->holes[i++].end = first;
+	as->nholes = i;
 }
 
 /* ---- the radix tree (all under the index lock) --------------------------- */
@@ -439,6 +596,22 @@ retry:
 			goto out;
 		}
 		need = fm_count_missing(as, index);
+		/*
+		 * A page read back into a hole leaves it (which may cut it
+		 * in two) and is a folio of its own.
+		 */
+		if (hole_test(as, index) &&
+		    (as->nholes + 1 > as->holes_cap ||
+		     index >= as->small.nbits)) {
+			bool ok = holes_reserve(as, 1) &&
+				  bits_reserve(as, &as->small, index + 1);
+
+			i_unlock(as);	/* it dropped: look again */
+			if (ok)
+				continue;
+			page = ERR_PTR(-ENOMEM);
+			goto out;
+		}
 		if (need <= pa.nr)
 			break;
 		i_unlock(as);
@@ -456,7 +629,11 @@ retry:
 	/* Point of no return: publish the filled page. */
 	get_page(new);		/* the caller's; the index keeps the first */
 	fm_insert(as, index, new, &pa);
-	ev_clear(as, index);	/* read back in: cached again */
+	bits_clear(&as->evicted, index);	/* read back in: cached again */
+	if (hole_test(as, index)) {
+		hole_remove(as, index);
+		bits_set(&as->small, index);
+	}
 	i_unlock(as);
 	page = new;
 	new = NULL;
@@ -688,79 +865,118 @@ static void drop_pages_from(struct vas_file *file, unsigned long first)
 	drop_pages_range(file, first, ULONG_MAX);
 }
 
+/* Zero the cached page at @index, if any, in place (a punched hole). */
+static void zero_page(struct vas_file *file, unsigned long index)
+{
+	struct page *page = filemap_find_page(file, index);
+
+	if (!page)
+		return;
+	lock_page(page);
+	if (page->mapping == file)
+		memset(page_address(page), 0, PAGE_SIZE);
+	unlock_page(page);
+	put_page(page);
+}
+
 int filemap_punch_hole(struct vas_file *desc, unsigned long first,
-		       unsigned long nr)
+		       unsigned long nr, unsigned long drop,
+		       unsigned long ndrop)
 {
 	struct vas_file *file = cache_of(desc);
+	struct address_space *as = mapping_of(file);
+	unsigned long end, i;
+	bool ok;
+
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EOPNOTSUPP;
 	if (!nr)
 		return 0;
+	if (VAS_WARN_ON(ndrop && (drop < first || drop + ndrop > first + nr)))
+		return -EINVAL;
 	if (file->kind == VAS_FILE_HOST) {
 		if (!(desc->mode & VAS_FMODE_WRITE))
 			return -EBADF;
+		/* room for the new hole, before anything changes */
+		i_lock(as);
+		ok = holes_reserve(as, 1);
+		i_unlock(as);
+		if (!ok)
+			return -ENOMEM;
 		if (fallocate(desc->host_fd,
 			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      (off_t)first << PAGE_SHIFT,
 			      (off_t)nr << PAGE_SHIFT))
 			return errno ? -errno : -EIO;
 	}
-	drop_pages_range(file, first, first + nr - 1);
+	if (file->kind == VAS_FILE_HOST && ndrop) {
+		/*
+		 * The dropped folios leave no shadow: absent, read around
+		 * again; marked first, so a fill racing with the drop sees
+		 * the hole. (An evicted page of a partial folio stays
+		 * evicted: it reads back zeros from the host file.) Without
+		 * memory for the mark they count as cached, which reads the
+		 * same zeros.
+		 */
+		i_lock(as);
+		end = min_t(unsigned long, drop + ndrop,
+			    size_to_pages(as->i_size));
+		if (drop < end && holes_reserve(as, 1)) {
+			for (i = drop; i < end && i < as->evicted.nbits; i++)
+				bits_clear(&as->evicted, i);
+			for (i = drop; i < end && i < as->small.nbits; i++)
+				bits_clear(&as->small, i);
+			hole_add(as, drop, end);
+		}
+		as->trunc_seq++;
+		i_unlock(as);
+	}
+	if (ndrop)
+		drop_pages_range(file, drop, drop + ndrop - 1);
+	/* the partial folios stay, their part of the hole zeroed */
+	for (i = first; i < first + nr; i++) {
+		if (i == drop && ndrop) {
+			i += ndrop - 1;
+			continue;
+		}
+		zero_page(file, i);
+	}
 	return 0;
 }
 
 /* ---- host cache residency (MADV_PAGEOUT) -------------------------------- */
 
-/* Forget the marks at offsets >= @first. Context: index lock held. */
-static void ev_clear_from(struct address_space *as, unsigned long first)
-{
-	for (unsigned long i = first; i < as->evicted_bits; i++)
-		ev_clear(as, i);
-}
-
-bool filemap_uncached(struct vas_file *desc, unsigned long index)
+unsigned int filemap_page_state(struct vas_file *desc, unsigned long index)
 {
 	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
-	bool ev;
+	unsigned int state = 0;
 
 	if (file->kind != VAS_FILE_HOST)
-		return false;
+		return 0;
 	i_lock(as);
-	ev = ev_test(as, index);
+	if (bits_test(&as->evicted, index))
+		state |= FILEMAP_EVICTED;
+	if (hole_test(as, index))
+		state |= FILEMAP_ABSENT;
+	if (bits_test(&as->small, index))
+		state |= FILEMAP_SMALL;
 	i_unlock(as);
-	return ev;
+	return state;
 }
 
 bool filemap_evict(struct vas_file *desc, unsigned long index)
 {
 	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
-	unsigned long *grown = NULL, need = index + 1;
 	struct page *page;
 
 	if (file->kind != VAS_FILE_HOST)
 		return false;
 	i_lock(as);
-	while (need > as->evicted_bits) {
-		/* allocate with the index lock dropped, then look again */
-		unsigned long bits = (need + EV_BITS - 1) / EV_BITS * EV_BITS * 2;
-
+	if (!bits_reserve(as, &as->evicted, index + 1)) {
 		i_unlock(as);
-		vas_free(grown);
-		grown = vas_alloc(bits / 8, VAS_FP_MISC);
-		if (!grown)
-			return false;
-		memset(grown, 0, bits / 8);
-		i_lock(as);
-		if (need <= as->evicted_bits)
-			break;
-		if (as->evicted)
-			memcpy(grown, as->evicted, as->evicted_bits / 8);
-		vas_free(as->evicted);	/* a plain free: no lock taken */
-		as->evicted = grown;
-		as->evicted_bits = bits;
-		grown = NULL;
+		return false;
 	}
 	page = fm_lookup(as, index);
 	/* the index's reference only, clean: reclaimable */
@@ -772,10 +988,10 @@ bool filemap_evict(struct vas_file *desc, unsigned long index)
 			fm_delete(as, index);
 			as->trunc_seq++;
 		}
-		as->evicted[index / EV_BITS] |= 1UL << (index % EV_BITS);
+		if (!hole_test(as, index))
+			bits_set(&as->evicted, index);
 	}
 	i_unlock(as);
-	vas_free(grown);
 	if (page == (void *)-1)
 		return false;
 	if (page)
@@ -813,7 +1029,7 @@ void truncate_pagecache(struct vas_file *desc, loff_t newsize)
 	zero_page_tail(file, newsize);
 	call_unmap_hooks(file, first);
 	i_lock(mapping_of(file));
-	ev_clear_from(mapping_of(file), first);
+	states_clear_from(mapping_of(file), first);
 	i_unlock(mapping_of(file));
 }
 
@@ -876,8 +1092,11 @@ void filemap_release(struct vas_file *file)
 	(void)err;
 	drop_pages_from(file, 0);
 	VAS_BUG_ON(as->nrpages || as->root);
-	vas_free(as->evicted);
-	as->evicted = NULL;
+	vas_free(as->evicted.w);
+	vas_free(as->small.w);
+	vas_free(as->holes);
+	as->evicted.w = as->small.w = NULL;
+	as->holes = NULL;
 	VAS_BUG_ON(as->unmap_hooks);
 	pthread_rwlock_destroy(&as->i_mmap_lock);
 	pthread_mutex_destroy(&as->i_lock);

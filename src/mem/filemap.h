@@ -53,6 +53,17 @@ struct filemap_unmap_hook {
 
 struct fm_node;
 
+/* A bit per page offset, grown on demand; clear past @nbits. */
+struct fm_bits {
+	unsigned long *w;
+	unsigned long nbits;
+};
+
+/* Page offsets [start, end) with no page and no shadow (FILEMAP_ABSENT). */
+struct fm_hole {
+	unsigned long start, end;
+};
+
 /*
  * struct address_space - the page cache of one vas_file, embedded in it
  * (file->f_mapping).
@@ -74,12 +85,31 @@ struct address_space {
 	struct filemap_unmap_hook *unmap_hooks;	/* (H) */
 	/*
 	 * Host files stand for files whose pages the host caches: every page
-	 * counts as cached (fault-around maps it) until reclaim evicts it
-	 * (MADV_PAGEOUT); a bit per page offset, grown on demand. (I)
+	 * counts as cached (fault-around maps it) in the folio shape the
+	 * writes gave it, unless its FILEMAP_* state says otherwise
+	 * (filemap_page_state()): bit maps grown on demand for the pages
+	 * evicted or read back small, ranges for the holes.
 	 */
-	unsigned long *evicted;
-	unsigned long evicted_bits;
+	struct fm_bits evicted;		/* (I) FILEMAP_EVICTED */
+	struct fm_bits small;		/* (I) FILEMAP_SMALL */
+	/* (I) FILEMAP_ABSENT: sorted, disjoint, non-adjacent [start, end) */
+	struct fm_hole *holes;
+	unsigned long nholes, holes_cap;
 };
+
+/*
+ * Page states of a host file's page cache (filemap_page_state()):
+ *  FILEMAP_EVICTED  reclaim took the page (MADV_PAGEOUT) and left a shadow:
+ *                   not cached; a fault reads its folio back, nothing more.
+ *  FILEMAP_ABSENT   not cached and no shadow (a hole was punched over its
+ *                   whole folio): a fault reads around it (readahead).
+ *  FILEMAP_SMALL    the page is its own folio (order 0): read back into a
+ *                   hole by readahead, which allocates single pages.
+ * No flag: cached, in the folio the file's writes gave it.
+ */
+#define FILEMAP_EVICTED 0x1u
+#define FILEMAP_ABSENT 0x2u
+#define FILEMAP_SMALL 0x4u
 
 /* Flags of filemap_get_page(). */
 #define FGP_CREAT 0x1u	/* fill and insert the page if it is not cached */
@@ -158,6 +188,7 @@ int filemap_write_and_wait_range(struct vas_file *file, loff_t start,
  * filemap_fread() - Read @len bytes of @file at @off into @buf through the
  * page cache: cached pages are read from memory, so bytes written into them
  * show at once; the rest with pread (shmem: zeros). Stops at i_size.
+ * Never brings pages into the cache (vas_file_pread() reads ahead first).
  * Context: may block; takes and releases the index lock.
  * Return: the bytes read (0 at or beyond EOF), or a negative errno
  * (-EINVAL for a negative @off or a driver file; a pread error).
@@ -179,29 +210,40 @@ void truncate_pagecache(struct vas_file *file, loff_t newsize);
 /**
  * filemap_punch_hole() - fallocate(PUNCH_HOLE | KEEP_SIZE) of the @nr pages
  * from page offset @first: the host file's blocks (a host file), then the
- * cached pages, dirty or not. The caller has zapped the mappings first
- * (memory/zap.c unmap_mapping_range()).
- * Context: may block (host I/O). Return: 0, -EBADF (not open for write),
- * -EOPNOTSUPP (a driver file), or the host's errno.
+ * page cache, as Linux's truncate_inode_pages_range() leaves it:
+ *  - the pages of [@drop, @drop + @ndrop) (the folios wholly inside the
+ *    hole; the caller works them out with file_folio_of()) leave the
+ *    cache, dirty or not; a host file's become FILEMAP_ABSENT;
+ *  - the other pages of the hole belong to a large folio only partly
+ *    inside it, which stays cached whole (ext4's folio does not split):
+ *    their bytes are zeroed in place (an evicted one becomes absent).
+ * [@drop, @drop + @ndrop) lies inside the hole. The caller has zapped the
+ * mappings first, of those partial folios whole (memory/zap.c
+ * unmap_mapping_range()).
+ * Context: may block (host I/O); may allocate (page states).
+ * Return: 0, -EBADF (not open for write), -EOPNOTSUPP (a driver file),
+ * -ENOMEM (nothing changed), or the host's errno.
  */
 int filemap_punch_hole(struct vas_file *file, unsigned long first,
-		       unsigned long nr) VAS_MUST_CHECK;
+		       unsigned long nr, unsigned long drop,
+		       unsigned long ndrop) VAS_MUST_CHECK;
 
 /**
  * filemap_evict() - Reclaim the clean page at @index of a host file (the
- * caller unmapped it): it leaves the cache and counts as not cached until
- * a fault reads it again (filemap_uncached()). A dirty page, or one still
- * referenced elsewhere, stays. Context: takes the index lock; may
+ * caller unmapped it): it leaves the cache and counts as not cached
+ * (FILEMAP_EVICTED) until a fault reads it again. A dirty page, or one
+ * still referenced elsewhere, stays. Context: takes the index lock; may
  * allocate (a failure leaves the page cached). Return: whether it went.
  */
 bool filemap_evict(struct vas_file *file, unsigned long index);
 
 /**
- * filemap_uncached() - Whether the page at @index was evicted and not
- * read again since; filemap_get_page(FGP_CREAT) reads it back and clears
- * the mark. Shmem and driver files: false. Context: takes the index lock.
+ * filemap_page_state() - The FILEMAP_* state of the page at @index of a
+ * host file; filemap_get_page(FGP_CREAT) reads an evicted or absent page
+ * back (an absent one as FILEMAP_SMALL). Shmem and driver files: 0.
+ * Context: takes the index lock.
  */
-bool filemap_uncached(struct vas_file *file, unsigned long index);
+unsigned int filemap_page_state(struct vas_file *file, unsigned long index);
 
 /**
  * truncate_setsize() - Set i_size to @newsize, then truncate_pagecache()

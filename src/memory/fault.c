@@ -22,8 +22,10 @@
 #include "memory/memory.h"
 #include "vma/access.h"
 
-/* Linux's default fault_around_bytes. */
-#define FAULT_AROUND_BYTES (64UL << 10)
+/* Linux's default fault_around_bytes, in pages. */
+#define FAULT_AROUND_PAGES 16UL
+/* Linux's default read-ahead of a file (VM_READAHEAD_PAGES, 128 KiB). */
+#define FILE_RA_PAGES 32UL
 
 enum mm_counter mm_counter_of(const struct page *page)
 {
@@ -267,7 +269,9 @@ out:
 /*
  * A page-cache page around a read fault. The model stands for a file on
  * disk whose pages are all cached (as after the file was just written), so
- * fault-around fills host files' pages; shmem maps only the pages it has.
+ * fault-around fills host files' pages, but not those reclaim evicted or a
+ * hole punch dropped (not cached: filemap_map_pages maps only what the
+ * cache holds); shmem maps only the pages it has.
  */
 static struct page *around_page(struct vas_file *file, unsigned long index)
 {
@@ -275,59 +279,181 @@ static struct page *around_page(struct vas_file *file, unsigned long index)
 
 	if (vas__file_is_shmem(file))
 		return filemap_find_page(file, index);
-	if (filemap_uncached(file, index))
-		return NULL;	/* evicted by reclaim: not mapped around */
+	if (filemap_page_state(file, index) &
+	    (FILEMAP_EVICTED | FILEMAP_ABSENT))
+		return NULL;
 	page = filemap_get_page(file, index, FGP_CREAT);
 	return IS_ERR(page) ? NULL : page;
 }
 
+void file_readahead(struct vas_file *file, unsigned long idx,
+		    unsigned long first, unsigned long nr)
+{
+	unsigned int state = filemap_page_state(file, idx);
+	unsigned long i;
+
+	if (state & FILEMAP_EVICTED) {
+		/* the folio comes back, and nothing more */
+		file_folio_of(file, idx, &first, &nr);
+		for (i = first; i < first + nr; i++) {
+			struct page *page;
+
+			if (i != idx &&
+			    !(filemap_page_state(file, i) & FILEMAP_EVICTED))
+				continue;
+			page = filemap_get_page(file, i, FGP_CREAT);
+			if (!IS_ERR(page))
+				put_page(page);
+		}
+		return;
+	}
+	if (!(state & FILEMAP_ABSENT))
+		return;
+	/* the hole's pages in the window, each a folio of its own */
+	for (i = first; i < first + nr; i++) {
+		struct page *page;
+
+		if (i != idx && !(filemap_page_state(file, i) & FILEMAP_ABSENT))
+			continue;
+		page = filemap_get_page(file, i, FGP_CREAT);
+		if (IS_ERR(page) && PTR_ERR(page) == -ENXIO)
+			break;	/* end of file */
+		if (!IS_ERR(page))
+			put_page(page);
+	}
+}
+
 /*
- * do_read_fault(): map the page read-only, and with it the cached pages of
- * the 64 KiB-aligned block around it that the VMA covers (do_fault_around,
- * filemap_map_pages: those are mapped old, the faulting one young).
+ * The read a fault on a host file's page that is not cached starts
+ * (filemap_fault: do_sync_mmap_readahead) before it maps anything, with
+ * the window Linux's mmap read-around takes: VM_RAND_READ none (the page
+ * alone), VM_SEQ_READ FILE_RA_PAGES from the page on, else FILE_RA_PAGES
+ * centred on it. Shmem: nothing (its pages are never evicted).
  */
+static void fault_readahead(struct vm_area_struct *vma, unsigned long idx)
+{
+	unsigned long first = idx, nr = FILE_RA_PAGES;
+
+	if (vas__file_is_shmem(vma->vm_file))
+		return;
+	if (vma->vm_flags & VAS_VM_RAND_READ)
+		nr = 1;
+	else if (!(vma->vm_flags & VAS_VM_SEQ_READ))
+		first = idx > FILE_RA_PAGES / 2 ? idx - FILE_RA_PAGES / 2 : 0;
+	file_readahead(vma->vm_file, idx, first, nr);
+}
+
 static vm_fault_t map_file_folio(struct vm_area_struct *vma,
 				 unsigned long addr, pte_t flags, bool dirty);
 
-static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
+/* Map the cached page @p at @a, old (fault-around), if its entry is empty. */
+static void around_map(struct mm_struct *mm, unsigned long a, struct page *p,
+		       unsigned long addr)
+{
+	/* no table for it is no error here */
+	(void)map_new_page(mm, a, p, a == addr ? PTE_ACCESSED : 0);
+}
+
+/*
+ * do_fault_around() and filemap_map_pages() as Linux 6.18.44 runs them:
+ *  - the window: FAULT_AROUND_PAGES from the 64 KiB-aligned block start,
+ *    or from the VMA's start when that lies inside the block, clipped to
+ *    the VMA, to the page table, and to the file's last page;
+ *  - the cached pages in it are mapped; a large folio that ends before
+ *    the file's last page and lies whole in the VMA and in one page table
+ *    is mapped whole, even past the window;
+ *  - the first cached folio decides whether a missing page table is
+ *    installed (filemap_map_pmd): when it holds the file's last page it
+ *    is not, and with no table nothing is mapped around (finish_fault
+ *    then maps the faulting page or its folio);
+ *  - pages not cached (evicted, in a hole) are skipped.
+ */
+static void fault_around(struct vm_area_struct *vma, unsigned long addr)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_file *file = vma->vm_file;
 	unsigned long idx = linear_page_index(vma, addr);
-	unsigned long start, end, a;
-	struct page *page;
+	unsigned long pte_off = (addr >> PAGE_SHIFT) & (PT_ENTRIES - 1);
+	unsigned long vma_off = (addr - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long from, to, first, last, i, f, n, fa;
+	loff_t size = i_size_read(file);
+	bool shmem = vas__file_is_shmem(file);
+	struct page *p = NULL;
+	pte_t *ptep;
 
-	/*
-	 * Fault-around first (do_fault_around): the cached pages of the block
-	 * are mapped even when the faulting page then turns out to lie past
-	 * the end of the file (SIGBUS).
-	 */
-	start = addr & ~(FAULT_AROUND_BYTES - 1);
-	end = start + FAULT_AROUND_BYTES;
-	if (start < vma->vm_start)
-		start = vma->vm_start;
-	if (end > vma->vm_end)
-		end = vma->vm_end;
-	for (a = start; a < end; a += PAGE_SIZE) {
-		struct page *p;
-
-		if (a == addr)
-			continue;
-		p = around_page(file, linear_page_index(vma, a));
-		/* mapped old; no table for it is no error here */
-		if (p)
-			(void)map_new_page(mm, a, p, 0);
+	from = pte_off - min_t(unsigned long, pte_off, vma_off);
+	if (from < (pte_off & ~(FAULT_AROUND_PAGES - 1)))
+		from = pte_off & ~(FAULT_AROUND_PAGES - 1);
+	to = min_t(unsigned long, from + FAULT_AROUND_PAGES, PT_ENTRIES);
+	to = min_t(unsigned long, to, pte_off + ((vma->vm_end - vma->vm_start) >> PAGE_SHIFT) -
+			      vma_off) - 1;
+	if (size <= 0)
+		return;
+	last = (unsigned long)((size - 1) >> PAGE_SHIFT);
+	first = idx - (pte_off - from);
+	to = idx + (to - pte_off);
+	if (to > last)
+		to = last;
+	/* next_uptodate_folio(): the first cached page */
+	for (i = first; i <= to && !p; i++)
+		p = around_page(file, i);
+	if (!p)
+		return;
+	i--;
+	file_folio_of(file, i, &f, &n);
+	vas_rcu_read_lock();
+	ptep = pt_walk(mm->pgd, addr);
+	vas_rcu_read_unlock();
+	if (!ptep && !shmem && last < f + n) {
+		put_page(p);
+		return;	/* no pmd_install for a folio across i_size */
 	}
-	/*
-	 * The faulting page: a page reclaim evicted is read back and mapped
-	 * with its folio (__do_fault, finish_fault); a cached one alone.
-	 */
-	if (filemap_uncached(file, idx))
-		return map_file_folio(vma, addr, PTE_ACCESSED, false);
-	page = filemap_get_page(file, idx, FGP_CREAT);
-	if (IS_ERR(page))
-		return page_error(page);
-	return map_new_page(mm, addr, page, PTE_ACCESSED);
+	for (; i <= to; i++) {
+		if (!p)
+			p = around_page(file, i);
+		if (!p)
+			continue;
+		file_folio_of(file, i, &f, &n);
+		fa = addr - ((idx - f) << PAGE_SHIFT);
+		if (n > 1 && (shmem || last >= f + n) && f <= i &&
+		    fa >= vma->vm_start &&
+		    fa + (n << PAGE_SHIFT) <= vma->vm_end &&
+		    (fa & ~(PMD_SIZE - 1)) ==
+			    ((fa + (n << PAGE_SHIFT) - 1) & ~(PMD_SIZE - 1))) {
+			/* the whole folio, wherever it starts */
+			unsigned long j;
+
+			put_page(p);
+			for (j = 0; j < n; j++) {
+				p = around_page(file, f + j);
+				if (p)
+					around_map(mm, fa + (j << PAGE_SHIFT), p,
+						   addr);
+			}
+			p = NULL;
+			i = f + n - 1;
+			continue;
+		}
+		around_map(mm, addr + ((i - idx) << PAGE_SHIFT), p, addr);
+		p = NULL;
+	}
+}
+
+/*
+ * do_read_fault(): the cached pages around the page are mapped read-only
+ * (fault_around()), the faulting one young. A page that is not cached is
+ * read first (fault_readahead()); then, as Linux's fault retried after
+ * the read, fault-around maps what is cached. When fault-around left the
+ * faulting page unmapped, finish_fault() maps it, with its folio when the
+ * folio lies whole in the VMA and one page table and none of its entries
+ * is set. Fault-around runs even when the page lies past the end of the
+ * file (SIGBUS).
+ */
+static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
+{
+	fault_readahead(vma, linear_page_index(vma, addr));
+	fault_around(vma, addr);
+	return map_file_folio(vma, addr, PTE_ACCESSED, false);
 }
 
 /* do_cow_fault(): a private copy of the file page, mapped writable. */
@@ -341,6 +467,7 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 	ret = anon_prepare(vma, flags);
 	if (ret)
 		return ret;
+	fault_readahead(vma, linear_page_index(vma, addr));
 	page = filemap_get_page(vma->vm_file, linear_page_index(vma, addr),
 				FGP_CREAT);
 	if (IS_ERR(page))
@@ -359,7 +486,11 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
  * is split greedily into the largest naturally aligned power-of-two
  * folios that fit the bytes written. vas keeps single pages; this only
  * decides how many entries a shared write fault maps at once
- * (finish_fault maps the whole folio) and what reclaim evicts together.
+ * (finish_fault maps the whole folio), which pages a hole punch unmaps and
+ * keeps (a partly punched folio stays whole), which an evicted page comes
+ * back with, and what reclaim evicts together. Pages read back into a hole
+ * are folios of their own (FILEMAP_SMALL), and so is every page of a folio
+ * one of whose pages is one, or is still in a hole.
  */
 void file_folio_of(struct vas_file *file, unsigned long idx,
 		   unsigned long *first, unsigned long *nr)
@@ -374,6 +505,11 @@ void file_folio_of(struct vas_file *file, unsigned long idx,
 	if (vas__file_is_shmem(file) || max == 1 ||
 	    ((unsigned long long)base << PAGE_SHIFT) >= size)
 		return;
+	for (p = base; p < base + max; p++)
+		if (filemap_page_state(file, p) &
+		    (FILEMAP_SMALL | FILEMAP_ABSENT))
+			return;
+	p = base;
 	bytes = size - ((unsigned long long)base << PAGE_SHIFT);
 	if (bytes > (unsigned long long)max << PAGE_SHIFT)
 		bytes = (unsigned long long)max << PAGE_SHIFT;
@@ -477,6 +613,7 @@ static vm_fault_t map_file_folio(struct vm_area_struct *vma,
 static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 				  unsigned long addr)
 {
+	fault_readahead(vma, linear_page_index(vma, addr));
 	return map_file_folio(vma, addr, PTE_WRITE | PTE_DIRTY | PTE_ACCESSED,
 			      true);
 }

@@ -5,6 +5,7 @@
  * (vas_vma_ref); pages a driver owns; pread through the page cache.
  */
 #include <errno.h>
+#include <limits.h>
 #include <vas/memory.h>
 #include "base/bug.h"
 #include "mem/file.h"
@@ -103,11 +104,44 @@ void vas_zap_page_range_single(struct vas_vma_ref *ref, unsigned long addr,
 	zap_range(vma->vm_mm, addr, end, 0);
 }
 
+/* Linux's MAX_RW_COUNT: the most one read(2) transfers. */
+#define MAX_RW_COUNT ((size_t)INT_MAX & PAGE_MASK)
+
 ssize_t vas_file_pread(struct vas_file *file, void *buf, size_t len, off_t off)
 {
-	if (off < 0)
+	unsigned long idx, end;
+	loff_t size;
+
+	/*
+	 * rw_verify_area(): a negative offset, a length that is negative as
+	 * a ssize_t, or a range whose end overflows loff_t is -EINVAL, even
+	 * at or past the end of the file; then the length is clamped.
+	 */
+	if (off < 0 || (ssize_t)len < 0 ||
+	    (len && (loff_t)len > (loff_t)LLONG_MAX - off))
 		return -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EINVAL;
+	if (!(file->mode & VAS_FMODE_READ))
+		return -EBADF;	/* vfs_read(): not open for reading */
+	/*
+	 * A small read(2) reads what is missing of its range into the cache
+	 * (page_cache_sync_ra): an evicted page with its folio, a page of a
+	 * hole alone. Linux may read further ahead when the read starts the
+	 * file or continues a sequential one; vas reads just the range.
+	 */
+	size = i_size_read(file);
+	if (file->kind == VAS_FILE_HOST && len && off < size) {
+		/* the last byte read: within the file, no overflow */
+		loff_t last = off + min_t(loff_t, size - off - 1,
+					  (loff_t)min_t(size_t, len - 1,
+							LLONG_MAX));
+
+		end = (unsigned long)(last >> PAGE_SHIFT) + 1;
+		for (idx = (unsigned long)off >> PAGE_SHIFT; idx < end; idx++)
+			file_readahead(file, idx, idx, 1);
+	}
 	return filemap_fread(file, off, len, buf);
 }

@@ -96,12 +96,29 @@ vm_fault_t fault_in_range(struct vm_area_struct *vma, unsigned long start,
 /*
  * file_folio_of() - The folio of @file's page cache holding page @idx
  * (*@first, *@nr pages), at most the machine's file_folio_max, as Linux
- * 6.18 builds them for a host file written in pieces of that size; shmem
- * and single pages: the page alone (fault.c). Context: any.
+ * 6.18 builds them for a host file written in pieces of that size; shmem,
+ * single pages, pages read back into a hole (FILEMAP_SMALL or still
+ * absent) and their neighbours in the written folio: the page alone
+ * (fault.c). Context: takes the page cache's index lock.
  */
 #define FILE_FOLIO_PAGES (VAS_FILE_FOLIO_MAX >> PAGE_SHIFT)
 void file_folio_of(struct vas_file *file, unsigned long idx,
 		   unsigned long *first, unsigned long *nr);
+
+/**
+ * file_readahead() - Bring page @idx of host file @file into the page
+ * cache if it is not there, with what Linux's readahead reads with it: an
+ * evicted page (FILEMAP_EVICTED) comes back with the evicted pages of its
+ * folio, and nothing more (measured: faults and reads bring back one
+ * folio); a page in a hole (FILEMAP_ABSENT) with the other pages of the
+ * hole in the window [@first, @first + @nr), each a folio of its own
+ * (FILEMAP_SMALL: readahead into a hole allocates single pages). Pages
+ * past the end of the file are left. Errors are left to the caller's own
+ * read of @idx. Context: may block (host I/O), may allocate; holds no
+ * page-table lock.
+ */
+void file_readahead(struct vas_file *file, unsigned long idx,
+		    unsigned long first, unsigned long nr);
 
 /* ---- zap and teardown ------------------------------------------------------ */
 
@@ -166,9 +183,10 @@ void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
 
 /**
  * pageout_range() - MADV_PAGEOUT without swap: reclaim what can go without
- * it — lazily freed anonymous pages still clean, and clean folios of host
- * files mapped only here (unmapped and evicted from the cache). Dirty file
- * pages, other anonymous pages and shmem stay. Context: mmap lock held.
+ * it — lazily freed anonymous pages still clean, and folios of host files
+ * mapped only here (unmapped, written back if dirty, evicted from the
+ * cache; a folio whose writeback fails stays cached). Other anonymous
+ * pages and shmem stay. Context: mmap lock held; may block (host I/O).
  */
 void pageout_range(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long end);

@@ -208,6 +208,18 @@ static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 		if (vma->vm_flags & (VAS_VM_SPECIAL | VAS_VM_HUGETLB |
 				     VAS_VM_LOCKED | VAS_VM_DROPPABLE))
 			return -EINVAL;
+		/*
+		 * Page-table entries in anonymous memory come with an
+		 * anon_vma, as after a write fault: it decides later merges
+		 * (and mprotect keeps VM_ACCOUNT). Prepared before anything
+		 * changes, so -ENOMEM here leaves the VMA as it was.
+		 */
+		if (!vma->vm_file && !vma->vm_ops) {
+			int err = anon_vma_prepare(mm, vma);
+
+			if (err)
+				return err;
+		}
 		/* VM_MAYBE_GUARD goes on the whole VMA, without a split */
 		if (!(vma->vm_flags & VAS_VM_MAYBE_GUARD)) {
 			mmap_assert_write_locked(vma->vm_mm);
@@ -258,6 +270,29 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start,
 }
 
 /*
+ * The hole [@first, @first + @nr) of @file (vfs_fallocate(PUNCH_HOLE) as
+ * ext4 does it: truncate_pagecache_range). The folios wholly inside leave
+ * the cache; a large folio only partly inside is unmapped everywhere
+ * (the split it gets first unmaps it; it fails and the folio stays whole),
+ * its part of the hole zeroed. Private copies stay.
+ */
+static int punch_hole(struct vas_file *file, unsigned long first,
+		      unsigned long nr)
+{
+	unsigned long last = first + nr - 1, f0, n0, f1, n1, drop, dend;
+
+	file_folio_of(file, first, &f0, &n0);
+	file_folio_of(file, last, &f1, &n1);
+	/* the whole folios inside: from the first that starts in the hole */
+	drop = f0 < first ? f0 + n0 : first;
+	dend = f1 + n1 - 1 > last ? f1 : last + 1;
+	if (dend < drop)
+		dend = drop;	/* one folio, partly inside */
+	unmap_mapping_range(file, f0, f1 + n1 - 1, false);
+	return filemap_punch_hole(file, first, nr, drop, dend - drop);
+}
+
+/*
  * MADV_REMOVE (madvise_remove): punch a hole in the file behind each
  * shared writable VMA of the range. Like Linux, the mmap lock is dropped
  * for the file operation, which zaps every mapping of the hole.
@@ -301,15 +336,10 @@ static int madvise_remove(struct mm_struct *mm, unsigned long start,
 		mmap_read_unlock(mm);
 		if (err)
 			return err;
-		if (file->kind == VAS_FILE_DRIVER) {
+		if (file->kind == VAS_FILE_DRIVER)
 			err = -EOPNOTSUPP;
-		} else {
-			unmap_mapping_range(file, first,
-					    first + ((to - start) >> PAGE_SHIFT) - 1,
-					    false);
-			err = filemap_punch_hole(file, first,
-						 (to - start) >> PAGE_SHIFT);
-		}
+		else
+			err = punch_hole(file, first, (to - start) >> PAGE_SHIFT);
 		vas_file_put(file);
 		if (err)
 			return err;

@@ -183,6 +183,11 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 				vma_take_anon_vma(t, next);
 		}
 		vmc_commit(mm, &c);
+		/*
+		 * A merge keeps the moved memory's sticky flags (vma_expand
+		 * ORs in vmg->vm_flags & VM_STICKY); t is write-locked.
+		 */
+		t->vm_flags |= src->vm_flags & VM_STICKY;
 	}
 	if (new)
 		vma_open(new);

@@ -252,11 +252,15 @@ static int mb_read(void *ctx, uint64_t addr, uint64_t len,
 	return 0;
 }
 
-/* fread goes through the model's page cache (vas_file_pread). */
+/*
+ * fread goes through the model's page cache (vas_file_pread), in the
+ * pieces the kernel runner reads (scratch.h); an errno is the statement's
+ * result, as pread's is on the host.
+ */
 static int mb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
 		    uint64_t *fnvp)
 {
-	static unsigned char buf[64 << 10];
+	static unsigned char buf[VASCTL_FREAD_CHUNK];
 	struct mctx *m = ctx;
 	uint64_t h = VASCTL_FNV_BASIS;
 
@@ -265,16 +269,13 @@ static int mb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
 		ssize_t got = vas_file_pread(m->vfiles[file], buf, n,
 					     (off_t)offset);
 
-		if (got < 0) {
-			fprintf(stderr, "vasctl: fread: %s\n",
-				strerror((int)-got));
-			return VASCTL_EFATAL;
-		}
-		h = vasctl_fnv1a(h, buf, (size_t)got);
-		if ((size_t)got < n)
+		if (got < 0)
+			return (int)got;
+		if (got == 0)
 			break;
-		offset += n;
-		len -= n;
+		h = vasctl_fnv1a(h, buf, (size_t)got);
+		offset += (uint64_t)got;
+		len -= (uint64_t)got;
 	}
 	*fnvp = h;
 	return 0;

@@ -323,7 +323,7 @@ fail:
 int vasctl_scratch_fread(const struct vasctl_scratch *s, int id,
 			 uint64_t offset, uint64_t len, uint64_t *fnvp)
 {
-	unsigned char buf[1 << 14];
+	unsigned char buf[VASCTL_FREAD_CHUNK];
 	uint64_t h = VASCTL_FNV_BASIS;
 
 	while (len) {

@@ -109,8 +109,17 @@ int __vasctl_scratch_file(struct vasctl_scratch *s, int id, const char *name,
 			  uint64_t size, uint64_t seed, bool ro, bool *newdesc,
 			  bool hold);
 
+/*
+ * `fread` reads in pieces of this size, one pread(2) each, until @len
+ * bytes or the end of the file; the first error is the result. Both
+ * runners read so (pread's -EINVAL for a range ending past LLONG_MAX
+ * depends on the piece's length).
+ */
+#define VASCTL_FREAD_CHUNK (16u << 10)
+
 /**
- * vasctl_scratch_fread() - pread(2) and hash @len bytes of file @id.
+ * vasctl_scratch_fread() - pread(2) and hash @len bytes of file @id,
+ * VASCTL_FREAD_CHUNK bytes at a time.
  * @s:      the scratch state.
  * @id:     file id (created).
  * @offset: first byte.

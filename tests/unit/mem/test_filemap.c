@@ -4,10 +4,11 @@
  * host file, the tail past EOF, beyond-EOF errors, dirty pages seen by
  * fread before writeback and by the host only after it, writeback at
  * release, truncation (pages dropped, tail zeroed, the unmap hooks), the
- * script's rewrite sequence, shmem, the radix index over sparse offsets,
- * failure injection at every allocation, and threads getting pages while
- * another dirties and writes back. Every case ends with all frames back
- * in the pool and frames_validate() clean.
+ * script's rewrite sequence, punched holes (partial folios kept, whole
+ * ones absent, pages read back small), shmem, the radix index over sparse
+ * offsets, failure injection at every allocation, and threads getting
+ * pages while another dirties and writes back. Every case ends with all
+ * frames back in the pool and frames_validate() clean.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -372,6 +373,137 @@ TEST(script_rewrite_sequence)
 	EXPECT_TRUE(page_is(p, 1, P, 77));
 	put_page(p);
 	EXPECT_PTR_EQ(filemap_get_page(fx.f, 2, FGP_CREAT), ERR_PTR(-ENXIO));
+	teardown(&fx);
+}
+
+/* The page cache holds page @i of the fixture's file. */
+static bool cached(struct fixture *fx, unsigned long i)
+{
+	struct page *p = filemap_find_page(fx->f, i);
+
+	if (p)
+		put_page(p);
+	return p != NULL;
+}
+
+/*
+ * A punched hole (issue 8, section 3): the pages of the folios wholly
+ * inside leave the cache and become absent (no shadow), those of a folio
+ * partly inside stay cached with their bytes zeroed; a page read back
+ * into a hole is a folio of its own; truncation forgets every state. The
+ * host file holds zeros over the hole.
+ *
+ *	0   1   2   3 | 4   5   6   7 | 8 ...      16 KiB folios
+ *	    [hole 1 ......... 6] : folio 0-3 and 4-7 partly inside
+ *	                  [drop 8-11] : a whole folio
+ */
+TEST(punch_hole_keeps_partial_folios)
+{
+	struct fixture fx;
+	unsigned char got[P];
+	struct page *p;
+
+	setup(&fx, 16 * P, 3);
+	for (unsigned long i = 0; i < 16; i++) {
+		p = filemap_get_page(fx.f, i, FGP_CREAT);
+		ASSERT_TRUE(!IS_ERR_OR_NULL(p));
+		put_page(p);
+	}
+	/* partial folios only: nothing dropped, the hole's bytes zeroed */
+	EXPECT_EQ(filemap_punch_hole(fx.f, 1, 6, 1, 0), 0);
+	EXPECT_EQ(filemap_nrpages(fx.f), 16);
+	for (unsigned long i = 0; i < 8; i++) {
+		p = filemap_find_page(fx.f, i);
+		ASSERT_NOT_NULL(p);
+		EXPECT_TRUE(page_is(p, i, i >= 1 && i <= 6 ? 0 : P, 3));
+		put_page(p);
+		EXPECT_EQ(filemap_page_state(fx.f, i), 0);
+	}
+	EXPECT_EQ(host_byte(&fx, 3 * P), 0);
+	EXPECT_EQ(host_byte(&fx, 7 * P), pat(7 * P, 3));
+
+	/* a whole folio: dropped, absent; read back small */
+	EXPECT_EQ(filemap_punch_hole(fx.f, 8, 4, 8, 4), 0);
+	EXPECT_EQ(filemap_nrpages(fx.f), 12);
+	for (unsigned long i = 8; i < 12; i++) {
+		EXPECT_FALSE(cached(&fx, i));
+		EXPECT_EQ(filemap_page_state(fx.f, i), FILEMAP_ABSENT);
+	}
+	EXPECT_EQ(filemap_page_state(fx.f, 12), 0);
+	p = filemap_get_page(fx.f, 9, FGP_CREAT);
+	ASSERT_TRUE(!IS_ERR_OR_NULL(p));
+	EXPECT_TRUE(page_is(p, 9, 0, 3));
+	put_page(p);
+	EXPECT_EQ(filemap_page_state(fx.f, 9), FILEMAP_SMALL);
+	EXPECT_EQ(filemap_page_state(fx.f, 8), FILEMAP_ABSENT);
+	EXPECT_EQ(filemap_page_state(fx.f, 10), FILEMAP_ABSENT);
+	/* fread reads the host's zeros without filling the cache */
+	EXPECT_EQ(filemap_fread(fx.f, 10 * (loff_t)P, P, got), (ssize_t)P);
+	EXPECT_EQ(got[0], 0);
+	EXPECT_FALSE(cached(&fx, 10));
+	/* an evicted page read back keeps its shape; absent ones stay */
+	EXPECT_TRUE(filemap_evict(fx.f, 13));
+	EXPECT_EQ(filemap_page_state(fx.f, 13), FILEMAP_EVICTED);
+	EXPECT_TRUE(filemap_evict(fx.f, 9));
+	EXPECT_EQ(filemap_page_state(fx.f, 9),
+		  FILEMAP_EVICTED | FILEMAP_SMALL);
+	p = filemap_get_page(fx.f, 13, FGP_CREAT);
+	ASSERT_TRUE(!IS_ERR_OR_NULL(p));
+	put_page(p);
+	EXPECT_EQ(filemap_page_state(fx.f, 13), 0);
+	/* punching again over a hole merges the ranges */
+	EXPECT_EQ(filemap_punch_hole(fx.f, 8, 8, 8, 8), 0);
+	for (unsigned long i = 8; i < 16; i++)
+		EXPECT_EQ(filemap_page_state(fx.f, i), FILEMAP_ABSENT);
+	/* the rewrite truncates to 0: every state goes */
+	EXPECT_EQ(filemap_truncate(fx.f, 0), 0);
+	EXPECT_EQ(filemap_truncate(fx.f, 16 * (loff_t)P), 0);
+	for (unsigned long i = 0; i < 16; i++)
+		EXPECT_EQ(filemap_page_state(fx.f, i), 0);
+	EXPECT_EQ(filemap_punch_hole(fx.f, 1, 2, 3, 1), -EINVAL);
+	teardown(&fx);
+}
+
+/*
+ * Allocation failure: a punch without room for the hole's record is
+ * -ENOMEM before the host file or the cache changes; a page read back
+ * into a hole without room to cut the hole is -ENOMEM, nothing inserted.
+ */
+TEST(punch_hole_and_readback_fail_cleanly)
+{
+	struct fixture fx;
+	struct page *p;
+	long live;
+
+	setup(&fx, 8 * P, 4);
+	p = filemap_get_page(fx.f, 5, FGP_CREAT);
+	ASSERT_TRUE(!IS_ERR_OR_NULL(p));
+	put_page(p);
+	live = vas_alloc_live();
+	vas_fail_site(VAS_FP_MISC, true);
+	EXPECT_EQ(filemap_punch_hole(fx.f, 4, 4, 4, 4), -ENOMEM);
+	vas_fail_site(VAS_FP_MISC, false);
+	EXPECT_EQ(vas_alloc_live(), live);
+	EXPECT_TRUE(cached(&fx, 5));
+	EXPECT_EQ(host_byte(&fx, 5 * P), pat(5 * P, 4));
+	EXPECT_EQ(filemap_page_state(fx.f, 5), 0);
+
+	/* holes [0, 4) and [4, 8) merge; a page in the middle cuts it */
+	EXPECT_EQ(filemap_punch_hole(fx.f, 4, 4, 4, 4), 0);
+	EXPECT_EQ(filemap_punch_hole(fx.f, 0, 4, 0, 4), 0);
+	live = vas_alloc_live();
+	vas_fail_site(VAS_FP_MISC, true);
+	EXPECT_PTR_EQ(filemap_get_page(fx.f, 5, FGP_CREAT), ERR_PTR(-ENOMEM));
+	vas_fail_site(VAS_FP_MISC, false);
+	EXPECT_EQ(vas_alloc_live(), live);
+	EXPECT_FALSE(cached(&fx, 5));
+	EXPECT_EQ(filemap_page_state(fx.f, 5), FILEMAP_ABSENT);
+	p = filemap_get_page(fx.f, 5, FGP_CREAT);
+	ASSERT_TRUE(!IS_ERR_OR_NULL(p));
+	put_page(p);
+	EXPECT_EQ(filemap_page_state(fx.f, 4), FILEMAP_ABSENT);
+	EXPECT_EQ(filemap_page_state(fx.f, 5), FILEMAP_SMALL);
+	EXPECT_EQ(filemap_page_state(fx.f, 6), FILEMAP_ABSENT);
 	teardown(&fx);
 }
 

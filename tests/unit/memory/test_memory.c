@@ -7,14 +7,19 @@
  * turn. Each case ends with the validator (page tables against VMAs, RSS
  * against the entries) and with every frame back in the pool.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vas/vas.h>
 #include "base/alloc.h"
 #include "harness.h"
+#include "mem/filemap.h"
 #include "mem/page.h"
 #include "mm/mm.h"
 #include "pgtable/pgtable.h"
@@ -370,6 +375,49 @@ TEST(file_private_fault_around_and_copy)
 	close(fd);
 }
 
+/*
+ * pread's argument checks (issue 8, defect 8): an offset whose range ends
+ * past LLONG_MAX hashed an empty read where Linux's rw_verify_area()
+ * returns -EINVAL, even past the end of the file. The host's own pread on
+ * the same descriptor is the oracle for every case.
+ */
+TEST(file_pread_range_checks)
+{
+	static const struct {
+		long long off;
+		size_t len;
+	} cases[] = {
+		{ 0, P }, { 4 * P, P }, { 1LL << 40, P },
+		{ LLONG_MAX, 0 }, { LLONG_MAX, 1 },
+		{ LLONG_MAX - (long long)P + 1, P }, { LLONG_MAX - (long long)P, P },
+		{ LLONG_MAX - (long long)P + 1, P - 1 }, { -1, 1 }, { -1, 0 },
+	};
+	struct fx f;
+	struct vas_file *file;
+	unsigned char buf[P], hbuf[P];
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 4, 2, &fd);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		ssize_t want = pread(fd, hbuf, cases[i].len, (off_t)cases[i].off);
+		ssize_t got = vas_file_pread(file, buf, cases[i].len,
+					     (off_t)cases[i].off);
+
+		if (want < 0)
+			want = -errno;
+		HARNESS_CHECK(0, got == want, "pread(%lld, %zu): %zd, host %zd",
+			      cases[i].off, cases[i].len, got, want);
+		if (got > 0)
+			EXPECT_EQ(memcmp(buf, hbuf, (size_t)got), 0);
+	}
+	/* a length above SSIZE_MAX, as read(2) */
+	EXPECT_EQ(vas_file_pread(file, buf, (size_t)SSIZE_MAX + 1, 0), -EINVAL);
+	vas_file_put(file);
+	close(fd);
+	fx_fini(&f);
+}
+
 TEST(file_shared_write_fread_msync_and_truncate)
 {
 	struct fx f;
@@ -437,6 +485,66 @@ TEST(munmap_of_the_last_mapping_writes_back)
 	vas_file_put(file);
 	fx_fini(&f);
 	close(fd);
+}
+
+/*
+ * vas_file_open_host() checks the descriptor's access mode (issue 8,
+ * defect 7): a writable vas_file over a read-only descriptor let shared
+ * writable mappings dirty pages that msync then failed to store (-EBADF,
+ * which Linux's msync never returns) and teardown dropped. A mode the
+ * descriptor lacks is -EBADF, as write(2) or read(2) on it would be, with
+ * nothing allocated; a narrower mode is fine, and a write-only vas_file
+ * cannot be read (pread -EBADF, mmap -EACCES).
+ */
+TEST(open_host_checks_the_descriptor_mode)
+{
+	struct vas_file *rw, *file;
+	unsigned long got;
+	unsigned char b;
+	char path[64];
+	struct fx f;
+	int fd, rofd, wofd, pathfd;
+	long live;
+
+	fx_init(&f);
+	rw = host_file(f.m, 4, 1, &fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rofd = open(path, O_RDONLY);
+	wofd = open(path, O_WRONLY);
+	pathfd = open(path, O_PATH);
+	ASSERT_TRUE(rofd >= 0 && wofd >= 0 && pathfd >= 0);
+	live = vas_alloc_live();
+	EXPECT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_READ | VAS_FMODE_WRITE,
+				     "ro", &file), -EBADF);
+	EXPECT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_WRITE, "ro", &file),
+		  -EBADF);
+	EXPECT_EQ(vas_file_open_host(f.m, wofd, VAS_FMODE_READ, "wo", &file),
+		  -EBADF);
+	EXPECT_EQ(vas_file_open_host(f.m, pathfd, VAS_FMODE_READ, "path",
+				     &file), -EBADF);
+	EXPECT_EQ(vas_alloc_live(), live);
+	/* the read-only descriptor, read-only: mapped, nothing to store */
+	ASSERT_EQ(vas_file_open_host(f.m, rofd, VAS_FMODE_READ, "ro", &file),
+		  0);
+	EXPECT_EQ(vas_mmap(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, file, 0, &got),
+		  -EACCES);
+	vas_file_put(file);
+	/* an O_RDWR descriptor may back a read-only file */
+	ASSERT_EQ(vas_file_open_host(f.m, fd, VAS_FMODE_READ, "rw", &file), 0);
+	vas_file_put(file);
+	/* write-only: no read, no mapping */
+	ASSERT_EQ(vas_file_open_host(f.m, wofd, VAS_FMODE_WRITE, "wo", &file),
+		  0);
+	EXPECT_EQ(vas_file_pread(file, &b, 1, 0), -EBADF);
+	EXPECT_EQ(vas_mmap(f.mm, W, 4 * P, VAS_PROT_READ, VAS_MAP_SHARED, file,
+			   0, &got), -EACCES);
+	vas_file_put(file);
+	vas_file_put(rw);
+	close(rofd);
+	close(wofd);
+	close(pathfd);
+	close(fd);
+	fx_fini(&f);
 }
 
 TEST(descriptions_of_one_inode_share_the_page_cache)
@@ -517,6 +625,122 @@ TEST(guard_regions)
 	EXPECT_EQ(rd(f.mm, W + P), 0);
 	EXPECT_EQ(vas_mlock(f.mm, W, P), 0);
 	EXPECT_EQ(vas_madvise(f.mm, W, P, VAS_MADV_GUARD_INSTALL), -EINVAL);
+	fx_fini(&f);
+}
+
+/*
+ * MADV_PAGEOUT of a dirty folio mapped once writes it back and evicts it,
+ * as Linux 6.18 does (issue 8, section 3; the model kept it mapped). When
+ * the writeback fails (here RLIMIT_FSIZE: pwrite gets EFBIG), the folio
+ * stays cached and dirty, unmapped, and the error is counted; the bytes
+ * reach the file once writeback can run again.
+ *
+ *	W        W+4P     W+8P
+ *	| folio  | folio  |   shared mapping of an 8-page file
+ */
+TEST(pageout_writes_dirty_folios_back)
+{
+	struct vas_fault_info fi;
+	struct rlimit old, lim = { 0, 0 };
+	struct page *pg;
+	struct fx f;
+	struct vas_file *file;
+	unsigned char b;
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 8, 1, &fd);
+	map(f.mm, W, 8 * P, RW, VAS_MAP_SHARED, file, 0);
+	EXPECT_EQ(vas_fill(f.mm, W + P, 0xab, 1, &fi), 0);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 16);	/* the folio */
+	EXPECT_EQ(vas_madvise(f.mm, W, 8 * P, VAS_MADV_PAGEOUT), 0);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 0);
+	EXPECT_EQ(pread(fd, &b, 1, P), 1);
+	EXPECT_EQ(b, 0xab);
+	EXPECT_NULL(filemap_find_page(file, 1));
+	EXPECT_EQ(filemap_page_state(file, 1), FILEMAP_EVICTED);
+	/* read back with its folio; fault-around maps the cached one */
+	EXPECT_EQ(rd(f.mm, W + P), 0xab);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 32);
+
+	/* writeback fails: cached, dirty, unmapped, counted */
+	EXPECT_EQ(vas_fill(f.mm, W + 5 * P, 0xcd, 1, &fi), 0);
+	ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim.rlim_max = old.rlim_max;
+	ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 4 * P, 4 * P, VAS_MADV_PAGEOUT), 0);
+	ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	EXPECT_EQ(vas_stat_read(f.m, VAS_STAT_WRITEBACK_ERROR), 1);
+	EXPECT_EQ(mem_at(f.mm, W + 4 * P).rss_kb, 16);	/* folio 0 only */
+	pg = filemap_find_page(file, 5);
+	ASSERT_NOT_NULL(pg);
+	EXPECT_TRUE(PageDirty(pg));
+	put_page(pg);
+	EXPECT_EQ(filemap_page_state(file, 5), 0);
+	EXPECT_EQ(rd(f.mm, W + 5 * P), 0xcd);
+	EXPECT_EQ(vas_madvise(f.mm, W + 4 * P, 4 * P, VAS_MADV_PAGEOUT), 0);
+	EXPECT_EQ(mem_at(f.mm, W).rss_kb, 16);
+	EXPECT_EQ(pread(fd, &b, 1, 5 * P), 1);
+	EXPECT_EQ(b, 0xcd);
+	vas_file_put(file);
+	fx_fini(&f);
+	close(fd);
+}
+
+/* The VMA at @addr of @mm (internal view). Context: mmap lock held. */
+static struct vm_area_struct *vma_at(struct vas_mm_user *mm, unsigned long addr)
+{
+	return rt_lookup(&mm_of_user(mm)->mm_mt, addr, NULL, NULL);
+}
+
+/*
+ * Guard installation on anonymous memory prepares the anon_vma first, as
+ * madvise_guard_install() does (issue 8, section 3): the VMA then merges
+ * and keeps VM_ACCOUNT as a faulted one. A failed anon_vma allocation is
+ * -ENOMEM with the VMA as it was: no anon_vma, no VM_MAYBE_GUARD, no
+ * marker. File VMAs get no anon_vma.
+ *
+ *	W  W+P         W+4P
+ *	|aaaa|          anonymous, untouched; guard at W+P
+ */
+TEST(guard_install_prepares_anon_vma)
+{
+	struct fx f;
+	struct vas_file *file;
+	int fd;
+
+	fx_init(&f);
+	map(f.mm, W, 4 * P, RW, PRIV, NULL, 0);
+	vas_fail_site(VAS_FP_MISC, true);
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_GUARD_INSTALL), -ENOMEM);
+	vas_fail_site(VAS_FP_MISC, false);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NULL(vma_at(f.mm, W)->anon_vma);
+	EXPECT_EQ(vma_at(f.mm, W)->vm_flags & VAS_VM_MAYBE_GUARD, 0);
+	vas_mmap_read_unlock(f.mm);
+	EXPECT_EQ(rd(f.mm, W + P), 0);	/* no marker: the zero page */
+
+	EXPECT_EQ(vas_madvise(f.mm, W + P, P, VAS_MADV_GUARD_INSTALL), 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NOT_NULL(vma_at(f.mm, W)->anon_vma);
+	EXPECT_NE(vma_at(f.mm, W)->vm_flags & VAS_VM_MAYBE_GUARD, 0);
+	vas_mmap_read_unlock(f.mm);
+	/* read-only keeps VM_ACCOUNT: the VMA has an anon_vma */
+	EXPECT_EQ(vas_mprotect(f.mm, W + 2 * P, P, VAS_PROT_READ), 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NE(vma_at(f.mm, W + 2 * P)->vm_flags & VAS_VM_ACCOUNT, 0);
+	vas_mmap_read_unlock(f.mm);
+
+	file = host_file(f.m, 4, 1, &fd);
+	map(f.mm, W + 16 * P, 4 * P, RW, VAS_MAP_PRIVATE, file, 0);
+	EXPECT_EQ(vas_madvise(f.mm, W + 16 * P, P, VAS_MADV_GUARD_INSTALL), 0);
+	vas_mmap_read_lock(f.mm);
+	EXPECT_NULL(vma_at(f.mm, W + 16 * P)->anon_vma);
+	vas_mmap_read_unlock(f.mm);
+	vas_file_put(file);
+	close(fd);
 	fx_fini(&f);
 }
 

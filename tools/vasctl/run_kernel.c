@@ -14,9 +14,11 @@
  * a handler that siglongjmp()s back; the handlers are installed only around
  * the access, so faults elsewhere in the runner still crash it.
  */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -806,6 +808,27 @@ static void kb_destroy(void *ctx)
 	free(k);
 }
 
+/*
+ * Run the script (and the children it forks) on one CPU. Linux adds newly
+ * faulted folios to per-CPU LRU batches, and MADV_COLD/MADV_PAGEOUT drain
+ * only the batch of the CPU they run on (lru_add_drain()): a process that
+ * moved to another CPU between the fault and the advice leaves the folio
+ * in the other CPU's batch, where reclaim cannot isolate it, and pageout
+ * then keeps it. On a busy machine that made pageout results vary from run
+ * to run. Failure (a cpuset that forbids it) only loses that determinism.
+ */
+static void pin_to_one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(0, sizeof(set), &set);
+}
+
 int vasctl_kernel_backend_init(struct vasctl_backend *b,
 			       const struct vasctl_script *script, bool unzero)
 {
@@ -823,6 +846,7 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 			strerror(errno));
 		goto fail;
 	}
+	pin_to_one_cpu();
 	if (vasctl_scratch_init(&k->scratch, script->nfiles))
 		goto fail;
 	memset(b, 0, sizeof(*b));

@@ -44,11 +44,21 @@ static unsigned long frames_free(struct vas_machine *m)
 	return st.free;
 }
 
-static void fx_init(struct fx *f)
+/* A machine whose host files have folios of up to @folio bytes. */
+static void fx_init_folio(struct fx *f, size_t folio)
 {
-	ASSERT_EQ(vas_machine_create(NULL, &f->m), 0);
+	struct vas_machine_config cfg;
+
+	vas_machine_config_init(&cfg);
+	cfg.file_folio_max = folio;
+	ASSERT_EQ(vas_machine_create(&cfg, &f->m), 0);
 	ASSERT_EQ(vas_mm_create(f->m, &f->mm), 0);
 	f->free0 = frames_free(f->m);
+}
+
+static void fx_init(struct fx *f)
+{
+	fx_init_folio(f, PAGE_SIZE);	/* the library's default */
 }
 
 /* Validate, tear down, and check that every frame came back. */
@@ -648,7 +658,7 @@ TEST(pageout_writes_dirty_folios_back)
 	unsigned char b;
 	int fd;
 
-	fx_init(&f);
+	fx_init_folio(&f, 16384);	/* the 16 KiB folios drawn above */
 	file = host_file(f.m, 8, 1, &fd);
 	map(f.mm, W, 8 * P, RW, VAS_MAP_SHARED, file, 0);
 	EXPECT_EQ(vas_fill(f.mm, W + P, 0xab, 1, &fi), 0);

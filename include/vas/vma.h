@@ -9,7 +9,7 @@
  *  struct vas_vma_ref       the holder has the mmap lock (read or write) or
  *                           this VMA's read lock. May read the fields.
  *  struct vas_vma_mixedmap  as vas_vma_ref, and VM_MIXEDMAP is set. May also
- *                           insert pages (vas_vm_insert_page(), memory.h).
+ *                           insert pages (vas_vm_insert_page(), <vas/memory.h>).
  *  struct vas_vma_new       a VMA being set up by a file's mmap hook, not yet
  *                           visible to anyone. May also set VM_IO,
  *                           VM_DONTEXPAND, VM_DONTCOPY, VM_DONTDUMP,

@@ -15,10 +15,8 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/lockdep.h"
-#include "memory/memory.h"
 #include "mm/mm.h"
 #include "pgtable/pgtable.h"
-#include "vma/vma.h"
 
 static unsigned long next_mm_id;
 
@@ -127,79 +125,6 @@ bool mmget_not_zero(struct mm_struct *mm)
 	return true;
 }
 
-/*
- * exit_mmap() - Remove and free every VMA of @mm. No user is left, so no
- * thread can look the tree up any more; VMA readers of other address
- * spaces that hold a stale pointer to one of ours are waited out by
- * vma_mark_detached(). Never allocates and never fails.
- */
-void exit_mmap(struct mm_struct *mm)
-{
-	struct vm_area_struct *vma, *freelist = NULL, **tail = &freelist;
-	struct rt_iter it;
-
-	mmap_write_lock(mm);
-	rt_iter_init(&it, &mm->mm_mt, 0, ULONG_MAX);
-	while ((vma = rt_iter_next(&it, NULL, NULL))) {
-		mmap_assert_write_locked(vma->vm_mm);	/* vm_mm == mm */
-		vma_start_write(vma);
-		/* in address order: the closes come in that order (Linux) */
-		vma->cache_next = NULL;
-		*tail = vma;
-		tail = &vma->cache_next;
-	}
-	/*
-	 * Pages first (dirty file pages get their dirty bit while their
-	 * VMAs and files are still there), then the tree (its nodes after
-	 * a grace period)...
-	 */
-	zap_range(mm, 0, PT_USER_TOP, ZAP_GUARDS);
-	rt_destroy(&mm->mm_mt);
-	/* ...then each VMA is detached and handed back. */
-	while (freelist) {
-		vma = freelist;
-		freelist = vma->cache_next;
-		vma->cache_next = NULL;
-		vma_close(vma, vma->vm_start, vma->vm_end);
-		mmap_assert_write_locked(vma->vm_mm);
-		vma_mark_detached(vma);
-		vm_area_free(vma);
-	}
-	mm->map_count = 0;
-	mm->total_vm = mm->locked_vm = mm->data_vm = 0;
-	mm->exec_vm = mm->stack_vm = 0;
-	/* No VMA is left, so no walker: every table goes at once. */
-	pt_pgd_free(mm->pgd);
-	mm->pgd = NULL;
-	mmap_write_unlock(mm);
-	stats_add(&mm->machine->stats, VAS_STAT_MM_TEARDOWN, 1);
-}
-
-static bool mm_users_dec(struct mm_struct *mm)
-{
-	int left = __atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL);
-
-	VAS_BUG_ON(left < 0);
-	return left == 0;
-}
-
-void mmput(struct mm_struct *mm)
-{
-	if (mm_users_dec(mm)) {
-		exit_mmap(mm);
-		mmdrop(mm);
-	}
-}
-
-/* machine.c runs the teardown for this one. */
-void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm);
-
-void mmput_async(struct mm_struct *mm)
-{
-	if (mm_users_dec(mm))
-		machine_queue_teardown(mm->machine, mm);
-}
-
 int vas_mm_set_rlimit(struct vas_mm_user *u, enum vas_rlimit resource,
 		      unsigned long value)
 {
@@ -259,22 +184,6 @@ struct vas_mm_user *vas_mm_get(struct vas_mm_user *mm)
 {
 	mmget(mm_of_user(mm));
 	return mm;
-}
-
-void vas_mm_put(struct vas_mm_user *mm)
-{
-	mmput(mm_of_user(mm));
-}
-
-void vas_mm_put_async(struct vas_mm_user *mm)
-{
-	mmput_async(mm_of_user(mm));
-}
-
-void vas__mm_put_cleanup(struct vas_mm_user **mmp)
-{
-	if (*mmp)
-		vas_mm_put(*mmp);
 }
 
 int vas_mm_users(const struct vas_mm *mm)

@@ -13,10 +13,7 @@ void mmgrab(struct mm_struct *mm);
 void mmdrop(struct mm_struct *mm);
 bool mmget_not_zero(struct mm_struct *mm) VAS_MUST_CHECK;
 void mmget(struct mm_struct *mm);
-void mmput(struct mm_struct *mm);
-void mmput_async(struct mm_struct *mm);
-/* Remove and free every VMA; the last user's teardown. Context: M write. */
-void exit_mmap(struct mm_struct *mm);
+/* Dropping a user, and with the last one the teardown: mmap/exit.c. */
 
 static inline void mm_stat_inc(struct mm_struct *mm, enum vas_stat stat)
 {

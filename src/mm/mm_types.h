@@ -32,7 +32,7 @@ struct VAS_CAPABILITY("mmap_lock") mm_struct;
 struct vas_machine {
 	/* Read-mostly: every fault reads these. */
 	struct vas_machine_config cfg;		/* (c) */
-	struct frames *frames;			/* (c) physical memory: mem/page.c */
+	struct frames *frames;			/* (c) physical memory: page/page.c */
 	struct vas_stats stats;			/* (a) */
 	long nr_mms __attribute__((aligned(64))); /* (a) address spaces alive */
 
@@ -53,10 +53,6 @@ struct vas_machine {
 	/* Every address space not yet freed (truncation zaps them). */
 	pthread_mutex_t mm_list_lock;
 	struct mm_struct *mm_list;		/* (L: mm_list_lock) */
-
-	/* Host files that own a page cache, by inode (mem/file.c). */
-	pthread_mutex_t inode_lock;
-	struct vas_file *inodes;		/* (L: inode_lock) */
 };
 
 /*

@@ -5,7 +5,7 @@
  * by unmapping; a refused request leaves the break where it was.
  */
 #include <errno.h>
-#include "mem/anon_vma.h"
+#include "vma/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_DATA_DEFAULT_FLAGS                                                 \

@@ -4,15 +4,15 @@
  * the walk that skips unmapped parts and reports -ENOMEM at the end, the
  * advices that change VMA flags (with splits and merges at the edges), the
  * mseal protection against discarding read-only anonymous memory, guard
- * regions, the advices on resident pages (memory/zap.c does the page
+ * regions, the advices on resident pages (pte/zap.c does the page
  * work), MADV_REMOVE's hole punch and MADV_POPULATE_(READ|WRITE).
  */
 #include <errno.h>
 #include "base/err.h"
-#include "mem/anon_vma.h"
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "memory/memory.h"
+#include "vma/anon_vma.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "fault/fault.h"
 #include "mmap/mmap_internal.h"
 
 static bool advice_valid(int advice)

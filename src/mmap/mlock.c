@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include "base/err.h"
-#include "mem/anon_vma.h"
+#include "vma/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)

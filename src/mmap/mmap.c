@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <limits.h>
 #include "base/bug.h"
-#include "mem/anon_vma.h"
-#include "mem/file.h"
-#include "memory/memory.h"
+#include "vma/anon_vma.h"
+#include "page/file.h"
+#include "fault/fault.h"
 #include "mmap/mmap_internal.h"
 #include "vma/access.h"
 
@@ -20,27 +20,6 @@
 	 VAS_MAP_DENYWRITE | VAS_MAP_EXECUTABLE | VAS_MAP_UNINITIALIZED |      \
 	 VAS_MAP_GROWSDOWN | VAS_MAP_LOCKED | VAS_MAP_NORESERVE |              \
 	 VAS_MAP_POPULATE | VAS_MAP_NONBLOCK | VAS_MAP_STACK | VAS_MAP_HUGETLB)
-
-bool may_expand_vm(struct mm_struct *mm, unsigned long flags,
-		   unsigned long npages)
-{
-	if (mm->total_vm + npages > rlimit_pages(mm, VAS_RLIMIT_AS))
-		return false;
-	if (is_data_mapping(flags) &&
-	    mm->data_vm + npages > rlimit_pages(mm, VAS_RLIMIT_DATA))
-		return false;
-	return true;
-}
-
-bool mlock_future_ok(struct mm_struct *mm, unsigned long flags,
-		     unsigned long bytes)
-{
-	if (!(flags & VAS_VM_LOCKED) ||
-	    __atomic_load_n(&mm->cap_ipc_lock, __ATOMIC_RELAXED))
-		return true;
-	return (bytes >> PAGE_SHIFT) + mm->locked_vm <=
-	       rlimit_pages(mm, VAS_RLIMIT_MEMLOCK);
-}
 
 /* MAP_* -> VM_* (calc_vm_flag_bits). */
 static unsigned long calc_vm_flag_bits(int flags)
@@ -470,7 +449,7 @@ int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,
 	flags &= ~(VAS_MAP_EXECUTABLE | VAS_MAP_DENYWRITE);
 	if (!file && (flags & VAS_MAP_TYPE) == VAS_MAP_SHARED) {
 		/* shared anonymous memory lives in a shmem object */
-		shmem = shmem_file_setup(mm->machine, len);
+		shmem = shmem_file_setup(mm->machine->frames, mm->machine, len);
 		if (!shmem)
 			return -ENOMEM;
 	}

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include "base/err.h"
-#include "mem/anon_vma.h"
+#include "vma/anon_vma.h"
 #include "mmap/mmap_internal.h"
 
 #define PKEY_FLAGS                                                            \

@@ -12,9 +12,9 @@
 #include "base/bug.h"
 #include <vas/file.h>
 #include "base/err.h"
-#include "mem/anon_vma.h"
-#include "mem/file.h"
-#include "memory/memory.h"
+#include "vma/anon_vma.h"
+#include "page/file.h"
+#include "fault/fault.h"
 #include "mmap/mmap_internal.h"
 
 #define VM_LOCKED_MASK (VAS_VM_LOCKED | VAS_VM_LOCKONFAULT)

@@ -8,9 +8,9 @@
  * store dirties the page again.
  */
 #include <errno.h>
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "memory/memory.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "fault/fault.h"
 #include "mmap/mmap_internal.h"
 
 int vas_msync(struct vas_mm_user *u, unsigned long start, unsigned long len,

@@ -218,3 +218,11 @@ int vas_vma_new_try_clear_mayexec(struct vas_vma_new *ref)
 {
 	return try_clear(ref, VAS_VM_MAYEXEC, VAS_VM_EXEC);
 }
+
+void vas_vma_new_set_ops(struct vas_vma_new *ref, const struct vas_vm_ops *ops)
+{
+	struct vm_area_struct *vma = vma_of_new(ref);
+
+	vma_assert_new(vma);
+	vma->vm_ops = (const struct vas_vm_ops *)ops;
+}

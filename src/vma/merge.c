@@ -14,8 +14,8 @@
 #include "base/bug.h"
 #include <vas/file.h>
 #include "base/err.h"
-#include "mem/anon_vma.h"
-#include "mmap/mmap_internal.h"
+#include "vma/anon_vma.h"
+#include "vma/vma.h"
 
 /*
  * Flags that do not stop a merge. VM_MAYBE_GUARD is sticky too: the merged

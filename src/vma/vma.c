@@ -8,9 +8,9 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/err.h"
-#include "mem/anon_vma.h"
-#include "mem/file.h"
-#include "memory/memory.h"
+#include "vma/anon_vma.h"
+#include "page/file.h"
+#include "pte/pte.h"
 #include "vma/access.h"
 #include "vma/vma.h"
 

@@ -8,7 +8,7 @@
 #include <vas/memory.h>
 #include <vas/proc.h>
 #include "vas_ops.h"
-#include "mem/anon_vma.h"
+#include "vma/anon_vma.h"
 #include "vma/access.h"
 
 int vas_env_init(struct vas_env *v, const struct host_env *h, bool zero_page)

@@ -20,7 +20,7 @@
 #include <vas/file.h>
 #include <vas/proc.h>
 #include "harness.h"
-#include "mem/file.h"
+#include "page/file.h"
 #include "mm/mm.h"
 #include "vma/vma.h"
 
@@ -264,7 +264,7 @@ TEST(maps_shared_anonymous)
 	struct vas_file *shm;
 
 	fixture_init(&f);
-	shm = shmem_file_setup(f.machine, 2 * P);
+	shm = shmem_file_setup(f.machine->frames, f.machine, 2 * P);
 	ASSERT_NOT_NULL(shm);
 	mk(f.mm, W, W + 2 * P, SHARED_RW, shm, 0);
 	mk(f.mm, W + 2 * P, W + 3 * P, SHARED_RW, shm, 2);
@@ -346,7 +346,7 @@ TEST(maps_several)
 
 	fixture_init(&f);
 	host_file_open(&f, &h, "several", VAS_FMODE_READ | VAS_FMODE_WRITE);
-	shm = shmem_file_setup(f.machine, 2 * P);
+	shm = shmem_file_setup(f.machine->frames, f.machine, 2 * P);
 	ASSERT_NOT_NULL(shm);
 	mk(f.mm, W, W + P, ANON_RW, NULL, 0);
 	mk(f.mm, W + P, W + 2 * P, ANON_RO, NULL, 0);
@@ -400,7 +400,7 @@ TEST(smaps_anon_and_shmem)
 	char *got;
 
 	fixture_init(&f);
-	shm = shmem_file_setup(f.machine, 16 * P);
+	shm = shmem_file_setup(f.machine->frames, f.machine, 16 * P);
 	ASSERT_NOT_NULL(shm);
 	mk(f.mm, W, W + 3 * P, ANON_RW, NULL, 0);
 	mk(f.mm, W + 0x100000, W + 0x100000 + 0x40000000, SHARED_RW, shm, 0);
@@ -465,7 +465,7 @@ TEST(smaps_thp_eligible)
 
 		fixture_init(&f);
 		if (cases[i].file) {
-			shm = shmem_file_setup(f.machine, 0x400000);
+			shm = shmem_file_setup(f.machine->frames, f.machine, 0x400000);
 			ASSERT_NOT_NULL(shm);
 		}
 		mk(f.mm, W + cases[i].start, W + cases[i].end, cases[i].flags,
@@ -797,7 +797,7 @@ TEST(host_compare_smaps_and_maps)
 		if (c->file == 1) {
 			file = h.file;
 		} else if (c->file == 2) {
-			shm[i] = shmem_file_setup(f.machine, c->len);
+			shm[i] = shmem_file_setup(f.machine->frames, f.machine, c->len);
 			ASSERT_NOT_NULL(shm[i]);
 			file = shm[i];
 		}

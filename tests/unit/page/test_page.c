@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include "base/alloc.h"
 #include "base/bug.h"
-#include "mem/page.h"
+#include "page/page.h"
 #include "mm/mm_types.h"
 #include "harness.h"
 
@@ -37,7 +37,7 @@ static struct frames_stats stats_of(struct vas_machine *m)
 {
 	struct frames_stats st;
 
-	frames_stats(m, &st);
+	frames_stats(m->frames, &st);
 	return st;
 }
 
@@ -46,7 +46,7 @@ static void finish(struct vas_machine *m)
 {
 	struct frames_stats st = stats_of(m);
 
-	EXPECT_EQ(frames_validate(m), 0);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 	EXPECT_EQ(st.free, st.total - 1);
 	EXPECT_EQ(vas_machine_destroy(m), 0);
 }
@@ -104,9 +104,9 @@ TEST(alloc_get_put_counts)
 	unsigned long free0 = stats_of(m).free;
 	struct page *a, *b;
 
-	a = alloc_page(m, GFP_KERNEL);
+	a = alloc_page(m->frames, GFP_KERNEL);
 	ASSERT_NOT_NULL(a);
-	b = alloc_page(m, __GFP_ZERO);
+	b = alloc_page(m->frames, __GFP_ZERO);
 	ASSERT_NOT_NULL(b);
 	EXPECT_TRUE(a != b);
 	EXPECT_TRUE(page_address(a) != page_address(b));
@@ -121,7 +121,7 @@ TEST(alloc_get_put_counts)
 	EXPECT_FALSE(is_zero_page(a));
 	EXPECT_EQ(stats_of(m).free, free0 - 2);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_PGALLOC), allocs + 2);
-	EXPECT_EQ(frames_validate(m), 0);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 
 	get_page(a);
 	EXPECT_EQ(page_ref_count(a), 2);
@@ -146,7 +146,7 @@ TEST(alloc_get_put_counts)
 	EXPECT_FALSE(get_page_unless_zero(a));
 	EXPECT_EQ(stats_of(m).free, free0 - 1);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_PGFREE), frees + 1);
-	EXPECT_EQ(frames_validate(m), 0);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 	put_page(b);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_OOM), 0);
 	finish(m);
@@ -155,7 +155,7 @@ TEST(alloc_get_put_counts)
 TEST(mapcount_helpers)
 {
 	struct vas_machine *m = machine_with(1UL << 20);
-	struct page *p = alloc_page(m, GFP_KERNEL);
+	struct page *p = alloc_page(m->frames, GFP_KERNEL);
 
 	ASSERT_NOT_NULL(p);
 	/* Two mappings, each with its own reference. */
@@ -166,7 +166,7 @@ TEST(mapcount_helpers)
 	EXPECT_EQ(page_mapcount(p), 2);
 	EXPECT_EQ(p->_mapcount, 1);		/* -1 based */
 	EXPECT_TRUE(page_mapped(p));
-	EXPECT_EQ(frames_validate(m), 0);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 	EXPECT_FALSE(page_remove_map(p));
 	put_page(p);
 	EXPECT_TRUE(page_remove_map(p));	/* last */
@@ -187,7 +187,7 @@ TEST(recycled_frames_are_zeroed)
 
 	ASSERT_NOT_NULL(pages);
 	/* Dirty every frame of the pool, free them all, allocate again. */
-	while ((pages[n] = alloc_page(m, GFP_KERNEL)) != NULL) {
+	while ((pages[n] = alloc_page(m->frames, GFP_KERNEL)) != NULL) {
 		EXPECT_TRUE(all_bytes(page_address(pages[n]), 0));
 		memset(page_address(pages[n]), 0xab, P);
 		n++;
@@ -195,9 +195,9 @@ TEST(recycled_frames_are_zeroed)
 	EXPECT_EQ(n, st.total - 1);
 	for (unsigned long i = 0; i < n; i++)
 		put_page(pages[i]);
-	EXPECT_EQ(frames_validate(m), 0);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 	for (unsigned long i = 0; i < n; i++) {
-		pages[i] = alloc_page(m, i & 1 ? GFP_KERNEL : __GFP_ZERO);
+		pages[i] = alloc_page(m->frames, i & 1 ? GFP_KERNEL : __GFP_ZERO);
 		ASSERT_NOT_NULL(pages[i]);
 		if (!all_bytes(page_address(pages[i]), 0))
 			harness_fail(__FILE__, __LINE__, "frame %lu not zero",
@@ -212,13 +212,13 @@ TEST(recycled_frames_are_zeroed)
 TEST(nozero_frames)
 {
 	struct vas_machine *m = machine_with(1UL << 20);
-	struct page *p = alloc_page(m, GFP_KERNEL), *q;
+	struct page *p = alloc_page(m->frames, GFP_KERNEL), *q;
 
 	ASSERT_NOT_NULL(p);
 	memset(page_address(p), 0xab, P);
 	put_page(p);
 	/* This thread's cache hands the same frame back first. */
-	q = alloc_page(m, __GFP_NOZERO);
+	q = alloc_page(m->frames, __GFP_NOZERO);
 	ASSERT_PTR_EQ(q, p);
 #ifdef VAS_DEBUG
 	/* Debug builds: poison, so a caller that forgets to fill shows up. */
@@ -227,7 +227,7 @@ TEST(nozero_frames)
 	memset(page_address(q), 0xcd, P);	/* the caller's obligation */
 	put_page(q);
 	/* __GFP_ZERO wins over __GFP_NOZERO. */
-	q = alloc_page(m, __GFP_NOZERO | __GFP_ZERO);
+	q = alloc_page(m->frames, __GFP_NOZERO | __GFP_ZERO);
 	ASSERT_NOT_NULL(q);
 	EXPECT_TRUE(all_bytes(page_address(q), 0));
 	put_page(q);
@@ -238,20 +238,20 @@ TEST(zero_page_shared_never_freed)
 {
 	struct vas_machine *m = machine_with(64 * P);
 	struct vas_machine *m2 = machine_with(64 * P);
-	struct page *z = ZERO_PAGE(m), *pages[64];
+	struct page *z = ZERO_PAGE(m->frames), *pages[64];
 	unsigned long n = 0;
 
 	ASSERT_NOT_NULL(z);
-	EXPECT_PTR_EQ(ZERO_PAGE(m), z);
-	EXPECT_TRUE(ZERO_PAGE(m2) != z);	/* one per machine */
+	EXPECT_PTR_EQ(ZERO_PAGE(m->frames), z);
+	EXPECT_TRUE(ZERO_PAGE(m2->frames) != z);	/* one per machine */
 	EXPECT_TRUE(is_zero_page(z));
 	EXPECT_TRUE(PageReserved(z));
 	EXPECT_TRUE(PageUptodate(z));
 	EXPECT_EQ(page_ref_count(z), 1);
 	EXPECT_EQ(page_mapcount(z), 0);
 	EXPECT_TRUE(all_bytes(page_address(z), 0));
-	EXPECT_TRUE(pfn_valid(m, page_to_pfn(z)));
-	EXPECT_PTR_EQ(pfn_to_page(m, page_to_pfn(z)), z);
+	EXPECT_TRUE(pfn_valid(m->frames, page_to_pfn(z)));
+	EXPECT_PTR_EQ(pfn_to_page(m->frames, page_to_pfn(z)), z);
 
 	/* References may be taken and dropped; the page stays. */
 	get_page(z);
@@ -259,7 +259,7 @@ TEST(zero_page_shared_never_freed)
 	EXPECT_EQ(page_ref_count(z), 1);
 
 	/* Exhausting the pool never hands it out. */
-	while ((pages[n] = alloc_page(m, GFP_KERNEL)) != NULL) {
+	while ((pages[n] = alloc_page(m->frames, GFP_KERNEL)) != NULL) {
 		EXPECT_TRUE(pages[n] != z);
 		n++;
 	}
@@ -276,7 +276,7 @@ static void put_last_zero_page_ref(void)
 {
 	struct vas_machine *m = machine_with(64 * P);
 
-	put_page(ZERO_PAGE(m));
+	put_page(ZERO_PAGE(m->frames));
 }
 
 TEST(zero_page_misuse_is_caught)
@@ -290,9 +290,9 @@ TEST(zero_page_misuse_is_caught)
 	EXPECT_ABORTS(put_last_zero_page_ref, "PG_reserved");
 	m = machine_with(64 * P);
 	/* Not rmapped: the helpers warn and count nothing. */
-	EXPECT_FALSE(page_add_map(ZERO_PAGE(m)));
-	EXPECT_FALSE(page_remove_map(ZERO_PAGE(m)));
-	EXPECT_EQ(page_mapcount(ZERO_PAGE(m)), 0);
+	EXPECT_FALSE(page_add_map(ZERO_PAGE(m->frames)));
+	EXPECT_FALSE(page_remove_map(ZERO_PAGE(m->frames)));
+	EXPECT_EQ(page_mapcount(ZERO_PAGE(m->frames)), 0);
 	EXPECT_EQ(vas_warn_count(), warns + 2);
 
 	/* Writing to it faults in the host: its memory is read-only. */
@@ -301,20 +301,20 @@ TEST(zero_page_misuse_is_caught)
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
-		*(volatile char *)page_address(ZERO_PAGE(m)) = 1;
+		*(volatile char *)page_address(ZERO_PAGE(m->frames)) = 1;
 		_exit(0);
 	}
 	ASSERT_TRUE(pid > 0);
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_TRUE(all_bytes(page_address(ZERO_PAGE(m)), 0));
+	EXPECT_TRUE(all_bytes(page_address(ZERO_PAGE(m->frames)), 0));
 	finish(m);
 }
 
 static void free_twice(void)
 {
 	struct vas_machine *m = machine_with(64 * P);
-	struct page *p = alloc_page(m, GFP_KERNEL);
+	struct page *p = alloc_page(m->frames, GFP_KERNEL);
 
 	put_page(p);
 	put_page(p);
@@ -323,7 +323,7 @@ static void free_twice(void)
 static void free_mapped(void)
 {
 	struct vas_machine *m = machine_with(64 * P);
-	struct page *p = alloc_page(m, GFP_KERNEL);
+	struct page *p = alloc_page(m->frames, GFP_KERNEL);
 
 	(void)page_add_map(p);
 	put_page(p);
@@ -344,24 +344,24 @@ TEST(exhaustion_then_recovery)
 	unsigned long n = 0, total = st.total;
 
 	ASSERT_NOT_NULL(pages);
-	while ((pages[n] = alloc_page(m, GFP_KERNEL)) != NULL)
+	while ((pages[n] = alloc_page(m->frames, GFP_KERNEL)) != NULL)
 		n++;
 	EXPECT_EQ(n, total - 1);
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_OOM), 1);
-	EXPECT_NULL(alloc_page(m, GFP_KERNEL));	/* stays exhausted */
+	EXPECT_NULL(alloc_page(m->frames, GFP_KERNEL));	/* stays exhausted */
 	EXPECT_EQ(vas_stat_read(m, VAS_STAT_OOM), 2);
 	st = stats_of(m);
 	EXPECT_EQ(st.free, 0);
 	EXPECT_EQ(st.untouched, 0);
-	EXPECT_EQ(frames_validate(m), 0);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 
 	/* One frame back: one allocation succeeds, the next fails. */
 	put_page(pages[--n]);
 	EXPECT_EQ(stats_of(m).free, 1);
-	pages[n] = alloc_page(m, GFP_KERNEL);
+	pages[n] = alloc_page(m->frames, GFP_KERNEL);
 	ASSERT_NOT_NULL(pages[n]);
 	n++;
-	EXPECT_NULL(alloc_page(m, GFP_KERNEL));
+	EXPECT_NULL(alloc_page(m->frames, GFP_KERNEL));
 
 	/* Half back (some to the cache, most to the list), all again. */
 	while (n > total / 2)
@@ -369,8 +369,8 @@ TEST(exhaustion_then_recovery)
 	st = stats_of(m);
 	EXPECT_EQ(st.free, total - 1 - n);
 	EXPECT_LE(st.cached, 8);
-	EXPECT_EQ(frames_validate(m), 0);
-	while ((pages[n] = alloc_page(m, GFP_KERNEL)) != NULL)
+	EXPECT_EQ(frames_validate(m->frames), 0);
+	while ((pages[n] = alloc_page(m->frames, GFP_KERNEL)) != NULL)
 		n++;
 	EXPECT_EQ(n, total - 1);
 	while (n)
@@ -388,27 +388,27 @@ TEST(pfn_round_trips)
 {
 	struct vas_machine *m = machine_with(1UL << 20);
 	struct frames_stats st = stats_of(m);
-	char *base = page_address(ZERO_PAGE(m));
+	char *base = page_address(ZERO_PAGE(m->frames));
 	struct page *p[16];
 
-	EXPECT_EQ(page_to_pfn(ZERO_PAGE(m)), 0);
+	EXPECT_EQ(page_to_pfn(ZERO_PAGE(m->frames)), 0);
 	for (int i = 0; i < 16; i++) {
 		unsigned long pfn;
 
-		p[i] = alloc_page(m, GFP_KERNEL);
+		p[i] = alloc_page(m->frames, GFP_KERNEL);
 		ASSERT_NOT_NULL(p[i]);
 		pfn = page_to_pfn(p[i]);
 		EXPECT_TRUE(pfn > 0 && pfn < st.total);
-		EXPECT_TRUE(pfn_valid(m, pfn));
-		EXPECT_PTR_EQ(pfn_to_page(m, pfn), p[i]);
+		EXPECT_TRUE(pfn_valid(m->frames, pfn));
+		EXPECT_PTR_EQ(pfn_to_page(m->frames, pfn), p[i]);
 		EXPECT_PTR_EQ(page_address(p[i]), base + pfn * P);
 		EXPECT_EQ((uintptr_t)page_address(p[i]) % P, 0);
 	}
-	EXPECT_TRUE(pfn_valid(m, st.total - 1));
-	EXPECT_FALSE(pfn_valid(m, st.total));
-	EXPECT_FALSE(pfn_valid(m, ~0UL));
-	EXPECT_NULL(pfn_to_page(m, st.total));
-	EXPECT_PTR_EQ(page_address(pfn_to_page(m, st.total - 1)),
+	EXPECT_TRUE(pfn_valid(m->frames, st.total - 1));
+	EXPECT_FALSE(pfn_valid(m->frames, st.total));
+	EXPECT_FALSE(pfn_valid(m->frames, ~0UL));
+	EXPECT_NULL(pfn_to_page(m->frames, st.total));
+	EXPECT_PTR_EQ(page_address(pfn_to_page(m->frames, st.total - 1)),
 		      base + (st.total - 1) * P);
 	for (int i = 0; i < 16; i++)
 		put_page(p[i]);
@@ -423,8 +423,8 @@ TEST(failure_injection)
 
 	vas_fail_reset();
 	vas_fail_site(VAS_FP_FRAME, true);
-	EXPECT_NULL(alloc_page(m, GFP_KERNEL));
-	EXPECT_NULL(alloc_page(m, __GFP_NOZERO));
+	EXPECT_NULL(alloc_page(m->frames, GFP_KERNEL));
+	EXPECT_NULL(alloc_page(m->frames, __GFP_NOZERO));
 	vas_fail_site(VAS_FP_FRAME, false);
 	EXPECT_EQ(vas_fail_fired(), 2);
 	EXPECT_EQ(vas_alloc_site_count(VAS_FP_FRAME), 2);
@@ -433,11 +433,11 @@ TEST(failure_injection)
 	EXPECT_EQ(stats_of(m).free, free0);
 
 	vas_fail_nth(2);			/* the second from now */
-	p = alloc_page(m, GFP_KERNEL);
+	p = alloc_page(m->frames, GFP_KERNEL);
 	ASSERT_NOT_NULL(p);
-	EXPECT_NULL(alloc_page(m, GFP_KERNEL));
+	EXPECT_NULL(alloc_page(m->frames, GFP_KERNEL));
 	put_page(p);
-	p = alloc_page(m, GFP_KERNEL);		/* once only */
+	p = alloc_page(m->frames, GFP_KERNEL);		/* once only */
 	ASSERT_NOT_NULL(p);
 	put_page(p);
 	EXPECT_EQ(vas_fail_fired(), 3);
@@ -481,7 +481,7 @@ static void *lock_worker(void *arg)
 TEST(page_lock)
 {
 	struct vas_machine *m = machine_with(1UL << 20);
-	struct page *p = alloc_page(m, GFP_KERNEL);
+	struct page *p = alloc_page(m->frames, GFP_KERNEL);
 	pthread_t t[3];
 	struct lock_arg a;
 	int counter = 0;
@@ -526,7 +526,7 @@ static void *stale_worker(void *arg)
 	struct vas_machine *m2;
 
 	for (int i = 0; i < 4; i++)
-		p[i] = alloc_page(a->m, GFP_KERNEL);
+		p[i] = alloc_page(a->m->frames, GFP_KERNEL);
 	for (int i = 0; i < 4; i++)
 		if (p[i])
 			put_page(p[i]);
@@ -538,13 +538,13 @@ static void *stale_worker(void *arg)
 	pthread_mutex_unlock(&a->mu);
 	/* The cache still names the destroyed pool: it must be forgotten. */
 	if (vas_machine_create(NULL, &m2) == 0) {
-		struct page *q = alloc_page(m2, GFP_KERNEL);
+		struct page *q = alloc_page(m2->frames, GFP_KERNEL);
 
 		a->ok = q && q->pool == m2->frames;
 		if (q)
 			put_page(q);
 		frames_drain_local();
-		a->ok = a->ok && frames_validate(m2) == 0 &&
+		a->ok = a->ok && frames_validate(m2->frames) == 0 &&
 			vas_machine_destroy(m2) == 0;
 	}
 	return NULL;
@@ -565,7 +565,7 @@ TEST(thread_cache_outlives_its_machine)
 
 	/* The worker's cache holds frames: free, but not on the list. */
 	EXPECT_GT(stats_of(a.m).cached, 0);
-	EXPECT_EQ(frames_validate(a.m), 0);
+	EXPECT_EQ(frames_validate(a.m->frames), 0);
 	finish(a.m);				/* no warning: nothing in use */
 
 	pthread_mutex_lock(&a.mu);
@@ -585,17 +585,17 @@ TEST(alternating_machines_and_thread_exit)
 	struct page *p;
 
 	for (int i = 0; i < 100; i++) {
-		p = alloc_page(i & 1 ? m2 : m1, GFP_KERNEL);
+		p = alloc_page((i & 1 ? m2 : m1)->frames, GFP_KERNEL);
 		ASSERT_NOT_NULL(p);
 		put_page(p);
 	}
 	/* A page of m1 freed while this thread's cache is m2's. */
-	p = alloc_page(m1, GFP_KERNEL);
+	p = alloc_page(m1->frames, GFP_KERNEL);
 	ASSERT_NOT_NULL(p);
 	(void)stats_of(m2);
 	put_page(p);
-	EXPECT_EQ(frames_validate(m1), 0);
-	EXPECT_EQ(frames_validate(m2), 0);
+	EXPECT_EQ(frames_validate(m1->frames), 0);
+	EXPECT_EQ(frames_validate(m2->frames), 0);
 	finish(m1);
 	finish(m2);
 }
@@ -657,7 +657,7 @@ static void *conc_worker(void *arg)
 		unsigned int r = (unsigned int)rnd(&t->seed);
 
 		if (nr < HOLD && (r & 3) != 0) {
-			struct page *p = alloc_page(c->m, GFP_KERNEL);
+			struct page *p = alloc_page(c->m->frames, GFP_KERNEL);
 
 			if (!p)
 				continue;	/* others hold the rest */

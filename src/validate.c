@@ -8,8 +8,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include "base/bug.h"
-#include "mem/page.h"
-#include "memory/memory.h"
+#include "page/page.h"
+#include "pte/pte.h"
 #include "mm/mm.h"
 #include "pgtable/pgtable.h"
 #include "vma/vma.h"
@@ -62,7 +62,7 @@ static int check_pte(void *arg, unsigned long addr, pte_t pte)
 	}
 	if (pte_special(pte) || !pc->quiet)
 		return 0;
-	page = pfn_to_page(mm->machine, pte_pfn(pte));
+	page = pfn_to_page(mm->machine->frames, pte_pfn(pte));
 	/*
 	 * A page shared with another address space (fork) may be unmapped
 	 * there meanwhile, which drops the mapcount before the refcount:

@@ -2,7 +2,7 @@
 /*
  * fault.c - page faults (Linux mm/memory.c handle_mm_fault and friends):
  * the zero page and new anonymous pages, copy on write, page-cache pages
- * with fault-around, guard markers. See memory.h for the lock modes and
+ * with fault-around, guard markers. See fault.h for the lock modes and
  * docs/faults.md for the design.
  *
  * Every path allocates (tables, frames, page-cache pages) before it takes
@@ -15,11 +15,11 @@
 #include <vas/file.h>
 #include "base/bug.h"
 #include "base/err.h"
-#include "mem/anon_vma.h"
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "mem/page.h"
-#include "memory/memory.h"
+#include "vma/anon_vma.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "page/page.h"
+#include "fault/fault.h"
 #include "vma/access.h"
 
 /* Linux's default fault_around_bytes, in pages. */
@@ -27,39 +27,10 @@
 /* Linux's default read-ahead of a file (VM_READAHEAD_PAGES, 128 KiB). */
 #define FILE_RA_PAGES 32UL
 
-enum mm_counter mm_counter_of(const struct page *page)
-{
-	if (PageAnon(page))
-		return MM_ANONPAGES;
-	if (page->mapping && vas__file_is_shmem(page->mapping))
-		return MM_SHMEMPAGES;
-	return MM_FILEPAGES;
-}
-
 static unsigned long linear_page_index(const struct vm_area_struct *vma,
 				       unsigned long addr)
 {
 	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-}
-
-pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
-		      struct pt_lock **ptlp)
-{
-	struct pt_prealloc pa = PT_PREALLOC_INIT;
-	pte_t *ptep;
-
-	for (;;) {
-		ptep = pte_offset_map_lock(mm->pgd, addr, ptlp);
-		if (ptep)
-			break;
-		if (pt_prealloc_for(mm->pgd, addr, &pa))
-			break;
-		ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, ptlp);
-		if (ptep)
-			break;
-	}
-	pt_prealloc_release(&pa);
-	return ptep;
 }
 
 /* Map @page at the locked slot @ptep; the caller's reference becomes the
@@ -139,7 +110,7 @@ static struct page *anon_copy(struct vm_area_struct *vma, unsigned long addr,
 
 	*ret = anon_prepare(vma, flags);
 	if (!*ret) {
-		new = alloc_page(vma->vm_mm->machine, __GFP_NOZERO);
+		new = alloc_page(vma->vm_mm->machine->frames, __GFP_NOZERO);
 		if (!new)
 			*ret = VM_FAULT_OOM;
 	}
@@ -169,7 +140,7 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 		ret = anon_prepare(vma, flags);
 		if (ret)
 			return ret;
-		page = alloc_page(mm->machine, GFP_KERNEL);
+		page = alloc_page(mm->machine->frames, GFP_KERNEL);
 		if (!page)
 			return VM_FAULT_OOM;
 		page_set_anon(page, vma, addr);
@@ -182,7 +153,7 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 	if (!ptep)
 		return VM_FAULT_OOM;
 	if (pte_none(ptep_get(ptep))) {
-		struct page *zero = frames_zero_page(mm->machine);
+		struct page *zero = frames_zero_page(mm->machine->frames);
 
 		set_pte(ptep, pte_mkspecial(pte_mkpresent(page_to_pfn(zero),
 							  PTE_USER |
@@ -197,7 +168,7 @@ static struct page *vm_normal_page(struct mm_struct *mm, pte_t pte)
 {
 	if (pte_special(pte))
 		return NULL;
-	return pfn_to_page(mm->machine, pte_pfn(pte));
+	return pfn_to_page(mm->machine->frames, pte_pfn(pte));
 }
 
 /*
@@ -235,7 +206,7 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	ret = anon_prepare(vma, flags);
 	if (ret)
 		goto out;
-	new = alloc_page(mm->machine, old ? __GFP_NOZERO : GFP_KERNEL);
+	new = alloc_page(mm->machine->frames, old ? __GFP_NOZERO : GFP_KERNEL);
 	if (!new) {
 		ret = VM_FAULT_OOM;
 		goto out;
@@ -479,57 +450,6 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 			    PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
 }
 
-/*
- * The folio of a host file's page cache that holds page @idx, with folios
- * of at most the machine's file_folio_max bytes, as Linux 6.18 builds them
- * on ext4 for a file written in pieces of that size: each aligned piece
- * is split greedily into the largest naturally aligned power-of-two
- * folios that fit the bytes written. vas keeps single pages; this only
- * decides how many entries a shared write fault maps at once
- * (finish_fault maps the whole folio), which pages a hole punch unmaps and
- * keeps (a partly punched folio stays whole), which an evicted page comes
- * back with, and what reclaim evicts together. Pages read back into a hole
- * are folios of their own (FILEMAP_SMALL), and so is every page of a folio
- * one of whose pages is one, or is still in a hole.
- */
-void file_folio_of(struct vas_file *file, unsigned long idx,
-		   unsigned long *first, unsigned long *nr)
-{
-	unsigned long long size = (unsigned long long)i_size_read(file);
-	unsigned long max = file->machine->cfg.file_folio_max >> PAGE_SHIFT;
-	unsigned long base = idx & ~(max - 1), p = base;
-	unsigned long long bytes;
-
-	*first = idx;
-	*nr = 1;
-	if (vas__file_is_shmem(file) || max == 1 ||
-	    ((unsigned long long)base << PAGE_SHIFT) >= size)
-		return;
-	for (p = base; p < base + max; p++)
-		if (filemap_page_state(file, p) &
-		    (FILEMAP_SMALL | FILEMAP_ABSENT))
-			return;
-	p = base;
-	bytes = size - ((unsigned long long)base << PAGE_SHIFT);
-	if (bytes > (unsigned long long)max << PAGE_SHIFT)
-		bytes = (unsigned long long)max << PAGE_SHIFT;
-	while (p <= idx) {
-		unsigned long long left = bytes -
-			((unsigned long long)(p - base) << PAGE_SHIFT);
-		unsigned long n = 1;
-
-		/* the largest power of two of whole pages left, aligned */
-		while ((unsigned long long)(n * 2) << PAGE_SHIFT <= left &&
-		       !(p & (n * 2 - 1)))
-			n *= 2;
-		if (idx < p + n) {
-			*first = p;
-			*nr = n;
-			return;
-		}
-		p += n;
-	}
-}
 
 /*
  * finish_fault() for a page-cache page: map the page at @addr, and with it

@@ -17,11 +17,11 @@
  *    put_page, no host I/O, no callback).
  *  - the page lock (lock_page) serialises writeback of a page against
  *    truncation of it.
- *  - the unmap-hook lock (i_mmap_lock, an rwlock without a lockdep rank):
- *    held for read while the hooks run, for write to add or remove one.
+ * Unmapping the pages a truncation or a hole punch cuts is the caller's
+ * (mmap/truncate.c, as Linux's mm/truncate.c: unmap, cut, unmap again).
  */
-#ifndef VAS_MEM_FILEMAP_H
-#define VAS_MEM_FILEMAP_H
+#ifndef VAS_PAGE_FILEMAP_H
+#define VAS_PAGE_FILEMAP_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -31,25 +31,6 @@
 
 struct vas_file;
 struct page;
-
-/*
- * filemap_unmap_hook - told when truncation cuts a file, so mappings of the
- * pages beyond the new end are zapped (Linux's unmap_mapping_range() over
- * i_mmap). The fault layer embeds one per file it maps and registers it;
- * the memory stays the registrant's until it is unregistered.
- *
- * @fn(file, first, arg): zap every mapping of @file's pages with index >=
- * @first (the first page wholly beyond the new end; the partial last page
- * stays mapped, as in Linux). Called with no page-cache lock held but the
- * hook lock held for read: @fn may take mmap, VMA, page and page-table
- * locks, may not register or unregister hooks of @file, and must not wait
- * for a thread that registers or unregisters one.
- */
-struct filemap_unmap_hook {
-	void (*fn)(struct vas_file *file, unsigned long first, void *arg);
-	void *arg;
-	struct filemap_unmap_hook *next;	/* (H) */
-};
 
 struct fm_node;
 
@@ -70,7 +51,6 @@ struct fm_hole {
  *
  * Locking key:
  *  (I) the index lock i_lock
- *  (H) i_mmap_lock
  *  (a) atomic: written under (I), read anywhere with READ_ONCE
  *  (c) constant after creation
  */
@@ -81,8 +61,6 @@ struct address_space {
 	unsigned long nrpages;		/* (I,a) pages in the index */
 	unsigned long trunc_seq;	/* (I) bumped by every truncation */
 	loff_t i_size;			/* (I,a) size in bytes */
-	pthread_rwlock_t i_mmap_lock;
-	struct filemap_unmap_hook *unmap_hooks;	/* (H) */
 	/*
 	 * Host files stand for files whose pages the host caches: every page
 	 * counts as cached (fault-around maps it) in the folio shape the
@@ -197,15 +175,15 @@ ssize_t filemap_fread(struct vas_file *file, loff_t off, size_t len,
 		      void *buf) VAS_MUST_CHECK;
 
 /**
- * truncate_pagecache() - Cut the page cache of @file at @newsize (Linux's
- * truncate_pagecache()): tell the unmap hooks to zap mappings of pages
- * wholly beyond it, drop those pages (dirty or not), zero the tail of the
- * partial last page, then call the hooks again (for faults that raced).
- * Does not change i_size; see truncate_setsize().
- * Context: may block; takes the hook lock, page locks and the index lock;
- * the caller holds none of them, nor the mmap lock of a mapping of @file.
+ * filemap_cut() - The page-cache half of Linux's truncate_pagecache(): drop
+ * the pages wholly beyond @newsize (dirty or not), zero the tail of the
+ * partial last page, forget the page states beyond it. Does not change
+ * i_size and unmaps nothing: the caller zaps the mappings before and after
+ * (mmap/truncate.c).
+ * Context: may block; takes page locks and the index lock; the caller
+ * holds none of them.
  */
-void truncate_pagecache(struct vas_file *file, loff_t newsize);
+void filemap_cut(struct vas_file *file, loff_t newsize);
 
 /**
  * filemap_punch_hole() - fallocate(PUNCH_HOLE | KEEP_SIZE) of the @nr pages
@@ -218,7 +196,7 @@ void truncate_pagecache(struct vas_file *file, loff_t newsize);
  *    inside it, which stays cached whole (ext4's folio does not split):
  *    their bytes are zeroed in place (an evicted one becomes absent).
  * [@drop, @drop + @ndrop) lies inside the hole. The caller has zapped the
- * mappings first, of those partial folios whole (memory/zap.c
+ * mappings first, of those partial folios whole (mmap/truncate.c
  * unmap_mapping_range()).
  * Context: may block (host I/O); may allocate (page states).
  * Return: 0, -EBADF (not open for write), -EOPNOTSUPP (a driver file),
@@ -246,38 +224,35 @@ bool filemap_evict(struct vas_file *file, unsigned long index);
 unsigned int filemap_page_state(struct vas_file *file, unsigned long index);
 
 /**
- * truncate_setsize() - Set i_size to @newsize, then truncate_pagecache()
- * when it shrinks. Linux's truncate_setsize(). Context: as
- * truncate_pagecache().
+ * filemap_set_isize() - Set i_size to @newsize (bumping the truncation
+ * sequence); when it grows, zero the bytes past the old end in the cached
+ * last page. The i_size half of Linux's truncate_setsize(): the caller
+ * cuts the cache when it shrinks (mmap/truncate.c).
+ * Context: takes the index lock and a page lock. Return: the old size.
  */
-void truncate_setsize(struct vas_file *file, loff_t newsize);
+loff_t filemap_set_isize(struct vas_file *file, loff_t newsize);
 
 /**
- * filemap_truncate() - Truncate or extend host file @file to @newsize.
- * Shrinking: truncate_setsize(), then ftruncate() of the host file, in
- * this order so that a racing writeback cannot write past the new end.
- * Growing (or the same size): ftruncate() first, then truncate_setsize(),
- * so a failure changes nothing. With the host file's current size it just
- * sets i_size.
- * Context: as truncate_pagecache().
- * Return: 0, -EINVAL (negative size, not a host file) or the negated
- * ftruncate errno (when shrinking, i_size and the cache are cut already).
+ * filemap_host_truncate() - ftruncate() the host file of description
+ * @desc to @size. Context: may block. Return: 0 or the negated errno.
  */
-int filemap_truncate(struct vas_file *file, loff_t newsize) VAS_MUST_CHECK;
-
-/**
- * filemap_add_unmap_hook() - Register @hook (fn and arg filled in).
- * filemap_del_unmap_hook() - Unregister it; on return no call of it runs.
- * Context: take and release the hook lock for write; not from a hook.
- */
-void filemap_add_unmap_hook(struct vas_file *file,
-			    struct filemap_unmap_hook *hook);
-void filemap_del_unmap_hook(struct vas_file *file,
-			    struct filemap_unmap_hook *hook);
+int filemap_host_truncate(struct vas_file *desc, loff_t size) VAS_MUST_CHECK;
 
 /**
  * filemap_nrpages() - Pages in @file's cache (racy unless quiescent).
  */
 unsigned long filemap_nrpages(struct vas_file *file);
 
-#endif /* VAS_MEM_FILEMAP_H */
+/*
+ * file_folio_of() - The folio of @file's page cache holding page @idx
+ * (*@first, *@nr pages), at most the machine's file_folio_max, as Linux
+ * 6.18 builds them for a host file written in pieces of that size; shmem,
+ * single pages, pages read back into a hole (FILEMAP_SMALL or still
+ * absent) and their neighbours in the written folio: the page alone
+ * (filemap.c). Context: takes the page cache's index lock.
+ */
+#define FILE_FOLIO_PAGES (VAS_FILE_FOLIO_MAX >> PAGE_SHIFT)
+void file_folio_of(struct vas_file *file, unsigned long idx,
+		   unsigned long *first, unsigned long *nr);
+
+#endif /* VAS_PAGE_FILEMAP_H */

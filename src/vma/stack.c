@@ -1,11 +1,36 @@
 // SPDX-License-Identifier: MIT
 /*
  * stack.c - growing a VM_GROWSDOWN VMA down to a faulting address
- * (Linux's expand_stack / expand_downwards / acct_stack_growth).
+ * (Linux's expand_stack / expand_downwards / acct_stack_growth), and the
+ * address-space and mlock limits every growth checks (may_expand_vm,
+ * mlock_future_ok).
  */
 #include <errno.h>
-#include "mem/anon_vma.h"
-#include "mmap/mmap_internal.h"
+#include "vma/anon_vma.h"
+#include "vma/vma.h"
+
+/* ---- the limits a growing VMA must keep (also for mmap, mremap, brk) ---- */
+
+bool may_expand_vm(struct mm_struct *mm, unsigned long flags,
+		   unsigned long npages)
+{
+	if (mm->total_vm + npages > rlimit_pages(mm, VAS_RLIMIT_AS))
+		return false;
+	if (is_data_mapping(flags) &&
+	    mm->data_vm + npages > rlimit_pages(mm, VAS_RLIMIT_DATA))
+		return false;
+	return true;
+}
+
+bool mlock_future_ok(struct mm_struct *mm, unsigned long flags,
+		     unsigned long bytes)
+{
+	if (!(flags & VAS_VM_LOCKED) ||
+	    __atomic_load_n(&mm->cap_ipc_lock, __ATOMIC_RELAXED))
+		return true;
+	return (bytes >> PAGE_SHIFT) + mm->locked_vm <=
+	       rlimit_pages(mm, VAS_RLIMIT_MEMLOCK);
+}
 
 int expand_stack_locked(struct mm_struct *mm, struct vm_area_struct *vma,
 			unsigned long addr)

@@ -14,9 +14,9 @@
 #include "base/bug.h"
 #include "base/err.h"
 #include "base/lockdep.h"
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "mem/page.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "page/page.h"
 
 /*
  * The index: a radix tree of FM_SLOTS-way nodes, FM_SHIFT bits of the page
@@ -421,7 +421,6 @@ void filemap_init(struct address_space *as, loff_t size)
 {
 	memset(as, 0, sizeof(*as));
 	pthread_mutex_init(&as->i_lock, NULL);
-	pthread_rwlock_init(&as->i_mmap_lock, NULL);
 	as->i_size = size;
 }
 
@@ -513,9 +512,9 @@ static struct page *filemap_fill(struct vas_file *file, unsigned long index,
 	char *addr;
 
 	if (file->kind == VAS_FILE_SHMEM)
-		page = alloc_page(file->machine, GFP_KERNEL);
+		page = alloc_page(file->frames, GFP_KERNEL);
 	else
-		page = alloc_page(file->machine, __GFP_NOZERO);
+		page = alloc_page(file->frames, __GFP_NOZERO);
 	if (!page)
 		return ERR_PTR(-ENOMEM);
 	if (file->kind == VAS_FILE_SHMEM)
@@ -784,43 +783,6 @@ ssize_t filemap_fread(struct vas_file *desc, loff_t off, size_t len,
 
 /* ---- truncation ---------------------------------------------------------- */
 
-static void call_unmap_hooks(struct vas_file *file, unsigned long first)
-{
-	struct address_space *as = mapping_of(file);
-	struct filemap_unmap_hook *h;
-
-	pthread_rwlock_rdlock(&as->i_mmap_lock);
-	for (h = as->unmap_hooks; h; h = h->next)
-		h->fn(file, first, h->arg);
-	pthread_rwlock_unlock(&as->i_mmap_lock);
-}
-
-void filemap_add_unmap_hook(struct vas_file *file,
-			    struct filemap_unmap_hook *hook)
-{
-	struct address_space *as = mapping_of(file);
-
-	pthread_rwlock_wrlock(&as->i_mmap_lock);
-	hook->next = as->unmap_hooks;
-	as->unmap_hooks = hook;
-	pthread_rwlock_unlock(&as->i_mmap_lock);
-}
-
-void filemap_del_unmap_hook(struct vas_file *file,
-			    struct filemap_unmap_hook *hook)
-{
-	struct address_space *as = mapping_of(file);
-	struct filemap_unmap_hook **pp;
-
-	pthread_rwlock_wrlock(&as->i_mmap_lock);
-	for (pp = &as->unmap_hooks; *pp; pp = &(*pp)->next)
-		if (*pp == hook) {
-			*pp = hook->next;
-			break;
-		}
-	pthread_rwlock_unlock(&as->i_mmap_lock);
-}
-
 /* Detach a page taken out of the index and drop the index's reference. */
 static void page_cache_release(struct page *page)
 {
@@ -1017,66 +979,43 @@ static void zero_page_tail(struct vas_file *file, loff_t pos)
 	put_page(page);
 }
 
-void truncate_pagecache(struct vas_file *desc, loff_t newsize)
+void filemap_cut(struct vas_file *desc, loff_t newsize)
 {
 	struct vas_file *file = cache_of(desc);
 	unsigned long first = size_to_pages(newsize);
 
 	if (VAS_WARN_ON(newsize < 0))
 		return;
-	call_unmap_hooks(file, first);
 	drop_pages_from(file, first);
 	zero_page_tail(file, newsize);
-	call_unmap_hooks(file, first);
 	i_lock(mapping_of(file));
 	states_clear_from(mapping_of(file), first);
 	i_unlock(mapping_of(file));
 }
 
-void truncate_setsize(struct vas_file *desc, loff_t newsize)
+loff_t filemap_set_isize(struct vas_file *desc, loff_t newsize)
 {
 	struct vas_file *file = cache_of(desc);
 	struct address_space *as = mapping_of(file);
 	loff_t old;
 
-	if (VAS_WARN_ON(newsize < 0))
-		return;
 	i_lock(as);
 	old = as->i_size;
 	WRITE_ONCE(as->i_size, newsize);
 	as->trunc_seq++;
 	i_unlock(as);
-	if (newsize < old)
-		truncate_pagecache(file, newsize);
-	else if (newsize > old)
+	if (newsize > old)
 		zero_page_tail(file, old);	/* bytes past the old EOF */
+	return old;
 }
 
-static int host_truncate(int fd, loff_t size)
+int filemap_host_truncate(struct vas_file *desc, loff_t size)
 {
-	while (ftruncate(fd, size)) {
+	while (ftruncate(desc->host_fd, size)) {
 		if (errno != EINTR)
 			return errno ? -errno : -EIO;
 	}
 	return 0;
-}
-
-int filemap_truncate(struct vas_file *desc, loff_t newsize)
-{
-	struct vas_file *file = cache_of(desc);
-	int err;
-
-	if (file->kind != VAS_FILE_HOST || newsize < 0)
-		return -EINVAL;
-	if (newsize >= i_size_read(file)) {
-		/* Growing: the host first, so a failure changes nothing. */
-		err = host_truncate(desc->host_fd, newsize);
-		if (!err)
-			truncate_setsize(file, newsize);
-		return err;
-	}
-	truncate_setsize(file, newsize);
-	return host_truncate(desc->host_fd, newsize);
 }
 
 /* ---- release ------------------------------------------------------------- */
@@ -1097,7 +1036,59 @@ void filemap_release(struct vas_file *file)
 	vas_free(as->holes);
 	as->evicted.w = as->small.w = NULL;
 	as->holes = NULL;
-	VAS_BUG_ON(as->unmap_hooks);
-	pthread_rwlock_destroy(&as->i_mmap_lock);
 	pthread_mutex_destroy(&as->i_lock);
+}
+
+/* ---- folio shapes --------------------------------------------------------- */
+
+/*
+ * The folio of a host file's page cache that holds page @idx, with folios
+ * of at most the machine's file_folio_max bytes, as Linux 6.18 builds them
+ * on ext4 for a file written in pieces of that size: each aligned piece
+ * is split greedily into the largest naturally aligned power-of-two
+ * folios that fit the bytes written. vas keeps single pages; this only
+ * decides how many entries a shared write fault maps at once
+ * (finish_fault maps the whole folio), which pages a hole punch unmaps and
+ * keeps (a partly punched folio stays whole), which an evicted page comes
+ * back with, and what reclaim evicts together. Pages read back into a hole
+ * are folios of their own (FILEMAP_SMALL), and so is every page of a folio
+ * one of whose pages is one, or is still in a hole.
+ */
+void file_folio_of(struct vas_file *file, unsigned long idx,
+		   unsigned long *first, unsigned long *nr)
+{
+	unsigned long long size = (unsigned long long)i_size_read(file);
+	unsigned long max = frames_file_folio_max(file->frames) >> PAGE_SHIFT;
+	unsigned long base = idx & ~(max - 1), p = base;
+	unsigned long long bytes;
+
+	*first = idx;
+	*nr = 1;
+	if (vas__file_is_shmem(file) || max == 1 ||
+	    ((unsigned long long)base << PAGE_SHIFT) >= size)
+		return;
+	for (p = base; p < base + max; p++)
+		if (filemap_page_state(file, p) &
+		    (FILEMAP_SMALL | FILEMAP_ABSENT))
+			return;
+	p = base;
+	bytes = size - ((unsigned long long)base << PAGE_SHIFT);
+	if (bytes > (unsigned long long)max << PAGE_SHIFT)
+		bytes = (unsigned long long)max << PAGE_SHIFT;
+	while (p <= idx) {
+		unsigned long long left = bytes -
+			((unsigned long long)(p - base) << PAGE_SHIFT);
+		unsigned long n = 1;
+
+		/* the largest power of two of whole pages left, aligned */
+		while ((unsigned long long)(n * 2) << PAGE_SHIFT <= left &&
+		       !(p & (n * 2 - 1)))
+			n *= 2;
+		if (idx < p + n) {
+			*first = p;
+			*nr = n;
+			return;
+		}
+		p += n;
+	}
 }

@@ -3,7 +3,7 @@
  * test_filemap.c - the page cache (mem/filemap.c), white-box: fill from a
  * host file, the tail past EOF, beyond-EOF errors, dirty pages seen by
  * fread before writeback and by the host only after it, writeback at
- * release, truncation (pages dropped, tail zeroed, the unmap hooks), the
+ * release, truncation (pages dropped, tail zeroed), the
  * script's rewrite sequence, punched holes (partial folios kept, whole
  * ones absent, pages read back small), shmem, the radix index over sparse
  * offsets, failure injection at every allocation, and threads getting
@@ -18,11 +18,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vas/file.h>
 #include "base/alloc.h"
 #include "base/err.h"
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "mem/page.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "page/page.h"
 #include "mm/mm_types.h"
 #include "harness.h"
 
@@ -73,8 +74,8 @@ static void finish_machine(struct vas_machine *m)
 	struct frames_stats st;
 
 	frames_drain_local();
-	frames_stats(m, &st);
-	EXPECT_EQ(frames_validate(m), 0);
+	frames_stats(m->frames, &st);
+	EXPECT_EQ(frames_validate(m->frames), 0);
 	EXPECT_EQ(st.free, st.total - 1);
 	EXPECT_EQ(vas_machine_destroy(m), 0);
 }
@@ -263,49 +264,25 @@ TEST(release_writes_back)
 	teardown(&fx);
 }
 
-struct hook_rec {
-	int calls;
-	unsigned long first;
-	struct vas_file *file;
-};
-
-static void record_unmap(struct vas_file *file, unsigned long first, void *arg)
-{
-	struct hook_rec *r = arg;
-
-	r->calls++;
-	r->first = first;
-	r->file = file;
-}
-
 /*
  * 4 pages, all cached, page 3 dirty; truncate to P + 10:
  *   0      1           2      3
  *   [keep ][10|zeros ] dropped dropped
  */
-TEST(truncate_drops_zeroes_and_calls_hooks)
+TEST(truncate_drops_and_zeroes)
 {
 	struct fixture fx;
-	struct hook_rec rec = { 0 }, rec2 = { 0 };
-	struct filemap_unmap_hook hook = { .fn = record_unmap, .arg = &rec };
-	struct filemap_unmap_hook hook2 = { .fn = record_unmap, .arg = &rec2 };
 	struct page *pg[4], *p;
 	unsigned char got[64];
 
 	setup(&fx, 4 * P, 5);
-	filemap_add_unmap_hook(fx.f, &hook);
-	filemap_add_unmap_hook(fx.f, &hook2);
 	for (unsigned long i = 0; i < 4; i++) {
 		pg[i] = filemap_get_page(fx.f, i, FGP_CREAT);
 		ASSERT_TRUE(!IS_ERR_OR_NULL(pg[i]));
 	}
 	set_page_dirty(pg[3]);
 
-	EXPECT_EQ(filemap_truncate(fx.f, (loff_t)P + 10), 0);
-	EXPECT_EQ(rec.calls, 2);	/* before and after dropping */
-	EXPECT_EQ(rec.first, 2);
-	EXPECT_PTR_EQ(rec.file, fx.f);
-	EXPECT_EQ(rec2.calls, 2);
+	EXPECT_EQ(vas_file_truncate(fx.f, (loff_t)P + 10), 0);
 	EXPECT_EQ(i_size_read(fx.f), (loff_t)P + 10);
 	EXPECT_EQ(host_size(&fx), (off_t)P + 10);
 	EXPECT_EQ(filemap_nrpages(fx.f), 2);
@@ -323,13 +300,12 @@ TEST(truncate_drops_zeroes_and_calls_hooks)
 	for (int i = 0; i < 4; i++)
 		put_page(pg[i]);
 
-	/* Unregistered hooks are not called; truncation to the same size. */
-	filemap_del_unmap_hook(fx.f, &hook2);
-	EXPECT_EQ(filemap_truncate(fx.f, (loff_t)P + 10), 0);
-	EXPECT_EQ(rec2.calls, 2);
+	/* Truncation to the same size. */
+	EXPECT_EQ(vas_file_truncate(fx.f, (loff_t)P + 10), 0);
+	EXPECT_EQ(filemap_nrpages(fx.f), 2);
 
 	/* Extend: the old tail and the new pages read as zeros. */
-	EXPECT_EQ(filemap_truncate(fx.f, 3 * (loff_t)P), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, 3 * (loff_t)P), 0);
 	EXPECT_EQ(filemap_fread(fx.f, (loff_t)P + 8, 4, got), 4);
 	EXPECT_EQ(got[0], pat(P + 8, 5));
 	EXPECT_EQ(got[1], pat(P + 9, 5));
@@ -341,11 +317,9 @@ TEST(truncate_drops_zeroes_and_calls_hooks)
 	put_page(p);
 
 	/* Shrinking to 0 drops everything. */
-	EXPECT_EQ(filemap_truncate(fx.f, 0), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, 0), 0);
 	EXPECT_EQ(filemap_nrpages(fx.f), 0);
-	EXPECT_EQ(rec.first, 0);
-	EXPECT_EQ(filemap_truncate(fx.f, -1), -EINVAL);
-	filemap_del_unmap_hook(fx.f, &hook);
+	EXPECT_EQ(vas_file_truncate(fx.f, -1), -EINVAL);
 	teardown(&fx);
 }
 
@@ -360,11 +334,11 @@ TEST(script_rewrite_sequence)
 	p = filemap_get_page(fx.f, 0, FGP_CREAT);
 	ASSERT_TRUE(!IS_ERR_OR_NULL(p));
 	put_page(p);
-	EXPECT_EQ(filemap_truncate(fx.f, 0), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, 0), 0);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = pat(i, 77);
 	ASSERT_EQ(pwrite(fx.fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
-	EXPECT_EQ(filemap_truncate(fx.f, sizeof(buf)), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, sizeof(buf)), 0);
 	EXPECT_EQ(filemap_fread(fx.f, 0, sizeof(got), got),
 		  (ssize_t)sizeof(got));
 	EXPECT_EQ(memcmp(got, buf, sizeof(buf)), 0);
@@ -456,8 +430,8 @@ TEST(punch_hole_keeps_partial_folios)
 	for (unsigned long i = 8; i < 16; i++)
 		EXPECT_EQ(filemap_page_state(fx.f, i), FILEMAP_ABSENT);
 	/* the rewrite truncates to 0: every state goes */
-	EXPECT_EQ(filemap_truncate(fx.f, 0), 0);
-	EXPECT_EQ(filemap_truncate(fx.f, 16 * (loff_t)P), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, 0), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, 16 * (loff_t)P), 0);
 	for (unsigned long i = 0; i < 16; i++)
 		EXPECT_EQ(filemap_page_state(fx.f, i), 0);
 	EXPECT_EQ(filemap_punch_hole(fx.f, 1, 2, 3, 1), -EINVAL);
@@ -518,7 +492,7 @@ TEST(shmem_zero_fill_never_written)
 	vas_machine_config_init(&cfg);
 	cfg.frames_bytes = 16UL << 20;
 	ASSERT_EQ(vas_machine_create(&cfg, &m), 0);
-	f = shmem_file_setup(m, 3 * P);
+	f = shmem_file_setup(m->frames, m, 3 * P);
 	ASSERT_NOT_NULL(f);
 	EXPECT_EQ(i_size_read(f), 3 * (loff_t)P);
 	EXPECT_EQ(filemap_fread(f, 0, sizeof(got), got), (ssize_t)sizeof(got));
@@ -537,7 +511,7 @@ TEST(shmem_zero_fill_never_written)
 	EXPECT_EQ(filemap_write_and_wait_range(f, 0, LLONG_MAX), 0);
 	EXPECT_TRUE(PageDirty(p));		/* no backing store */
 	EXPECT_PTR_EQ(filemap_get_page(f, 3, FGP_CREAT), ERR_PTR(-ENXIO));
-	EXPECT_EQ(filemap_truncate(f, P), -EINVAL);	/* size is fixed */
+	EXPECT_EQ(vas_file_truncate(f, P), -EINVAL);	/* size is fixed */
 	put_page(p);
 	vas_file_put(f);
 	finish_machine(m);
@@ -573,9 +547,9 @@ TEST(sparse_index)
 
 	setup(&fx, 0, 0);
 	/* Where the host refuses the size (EFBIG), nothing changes. */
-	if (filemap_truncate(fx.f, (loff_t)1 << 62))
+	if (vas_file_truncate(fx.f, (loff_t)1 << 62))
 		EXPECT_EQ(i_size_read(fx.f), 0);
-	ASSERT_EQ(filemap_truncate(fx.f, size), 0);
+	ASSERT_EQ(vas_file_truncate(fx.f, size), 0);
 	for (int i = 0; i < N; i++) {
 		struct page *p;
 
@@ -597,7 +571,7 @@ TEST(sparse_index)
 		put_page(p);
 	}
 	EXPECT_EQ(filemap_nrpages(fx.f) <= N, true);
-	truncate_setsize(fx.f, (loff_t)cut << PAGE_SHIFT);
+	EXPECT_EQ(vas_file_set_size(fx.f, (loff_t)cut << PAGE_SHIFT), 0);
 	for (int i = 0; i < N; i++) {
 		struct page *p = filemap_find_page(fx.f, idx[i]);
 
@@ -617,7 +591,7 @@ TEST(sparse_index)
 			kept++;
 	}
 	EXPECT_EQ(filemap_nrpages(fx.f), kept);
-	EXPECT_EQ(filemap_truncate(fx.f, 0), 0);
+	EXPECT_EQ(vas_file_truncate(fx.f, 0), 0);
 	EXPECT_EQ(filemap_nrpages(fx.f), 0);
 	teardown(&fx);
 }
@@ -632,7 +606,7 @@ TEST(failure_injection)
 	bool done = false;
 
 	setup(&fx, 0, 0);
-	ASSERT_EQ(filemap_truncate(fx.f, (loff_t)(target + 1) * P), 0);
+	ASSERT_EQ(vas_file_truncate(fx.f, (loff_t)(target + 1) * P), 0);
 	p0 = filemap_get_page(fx.f, 3, FGP_CREAT);
 	ASSERT_TRUE(!IS_ERR_OR_NULL(p0));
 

@@ -8,10 +8,10 @@
 #include <limits.h>
 #include <vas/memory.h>
 #include "base/bug.h"
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "mem/page.h"
-#include "memory/memory.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "page/page.h"
+#include "fault/fault.h"
 #include "vma/access.h"
 
 static struct page *page_of(struct vas_page *p)
@@ -21,7 +21,7 @@ static struct page *page_of(struct vas_page *p)
 
 struct vas_page *vas_page_alloc(struct vas_machine *machine)
 {
-	return (struct vas_page *)alloc_page(machine, GFP_KERNEL);
+	return (struct vas_page *)alloc_page(machine->frames, GFP_KERNEL);
 }
 
 void vas_page_get(struct vas_page *page)

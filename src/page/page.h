@@ -27,13 +27,16 @@
 #ifndef VAS_MEM_PAGE_H
 #define VAS_MEM_PAGE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "base/bug.h"
 #include "base/compiler.h"
 
-struct vas_machine;
+struct frames;
+struct vas_file;
+struct vas_stats;
 struct frames;
 
 /* Bits of page->flags. */
@@ -146,8 +149,8 @@ PAGEFLAG(Lazyfree, PG_lazyfree)
 #define PAGE_POISON 0x6b	/* fill of free frames in VAS_DEBUG builds */
 
 /**
- * alloc_page() - Allocate one frame of @m.
- * @m:   the machine.
+ * alloc_page() - Allocate one frame of pool @f.
+ * @f:   the machine's frame pool (machine->frames).
  * @gfp: GFP_KERNEL / __GFP_ZERO (zeroed), or __GFP_NOZERO.
  *
  * Context: any thread; takes and releases the pool lock (a leaf) when this
@@ -158,7 +161,7 @@ PAGEFLAG(Lazyfree, PG_lazyfree)
  * (vas_fail_site(VAS_FP_FRAME)). Callers turn NULL into -ENOMEM or
  * VAS_FAULT_OOM.
  */
-struct page *alloc_page(struct vas_machine *m, unsigned int gfp)
+struct page *alloc_page(struct frames *f, unsigned int gfp)
 	VAS_MUST_CHECK;
 
 /** get_page() - Take a reference. Context: the caller holds one. */
@@ -265,13 +268,13 @@ static inline bool page_remove_map(struct page *page)
 unsigned long page_to_pfn(const struct page *page);
 
 /**
- * pfn_to_page() - The page of frame @pfn of @m.
- * Return: the page, or NULL if !pfn_valid(@m, @pfn).
+ * pfn_to_page() - The page of frame @pfn of pool @f.
+ * Return: the page, or NULL if !pfn_valid(@f, @pfn).
  */
-struct page *pfn_to_page(const struct vas_machine *m, unsigned long pfn);
+struct page *pfn_to_page(const struct frames *f, unsigned long pfn);
 
-/** pfn_valid() - Whether @pfn names a frame of @m (the zero page's too). */
-bool pfn_valid(const struct vas_machine *m, unsigned long pfn);
+/** pfn_valid() - Whether @pfn names a frame of @f (the zero page's too). */
+bool pfn_valid(const struct frames *f, unsigned long pfn);
 
 /**
  * page_address() - The host address of @page's PAGE_SIZE bytes, valid
@@ -284,8 +287,8 @@ void *page_address(const struct page *page);
  * freed, read-only (a write faults in the host). ZERO_PAGE(m) in kernel
  * spelling.
  */
-struct page *frames_zero_page(const struct vas_machine *m);
-#define ZERO_PAGE(m) frames_zero_page(m)
+struct page *frames_zero_page(const struct frames *f);
+#define ZERO_PAGE(f) frames_zero_page(f)
 
 /** is_zero_page() - Whether @page is its machine's zero page. */
 static inline bool is_zero_page(const struct page *page)
@@ -312,24 +315,37 @@ void unlock_page(struct page *page);
 /* ---- the pool ------------------------------------------------------------ */
 
 /**
- * frames_create() - Create the frame pool of @m from m->cfg.frames_bytes
- * (0: the default, 256 MiB, written back into m->cfg), set m->frames.
- * Frame 0 becomes the zero page.
+ * frames_create() - Create a machine's frame pool of *@bytesp bytes (0:
+ * the default, 256 MiB, written back into *@bytesp) in *@out, counting
+ * into @stats; @file_folio_max is the machine's tunable for the page
+ * cache (frames_file_folio_max()). Frame 0 becomes the zero page.
  *
  * Context: machine creation; may allocate, may block.
  * Return: 0, -EINVAL (the size is not a multiple of PAGE_SIZE, is below
  * two frames or above 64 TiB) or -ENOMEM (host memory could not be
  * reserved).
  */
-int frames_create(struct vas_machine *m) VAS_MUST_CHECK;
+int frames_create(size_t *bytesp, unsigned long file_folio_max,
+		  struct vas_stats *stats, struct frames **out) VAS_MUST_CHECK;
 
 /**
- * frames_destroy() - Give @m's frames back to the host. Frames still in use
+ * frames_destroy() - Give @f's frames back to the host. Frames still in use
  * are reported (a warning) and lost with the rest.
- * Context: machine destruction: no other thread uses @m any more; frames
+ * Context: machine destruction: no other thread uses @f any more; frames
  * other threads still cache are forgotten, not touched.
  */
-void frames_destroy(struct vas_machine *m);
+void frames_destroy(struct frames *f);
+
+/*
+ * What the page layer keeps per machine besides frames, read through the
+ * pool: the machine's counters, its page-cache folio tunable, and the
+ * table of host files that own a page cache (page/file.c; the lock is a
+ * leaf). Context: any; the table under its lock.
+ */
+struct vas_stats *frames_vstats(const struct frames *f);
+unsigned long frames_file_folio_max(const struct frames *f);
+pthread_mutex_t *frames_inode_lock(struct frames *f);
+struct vas_file **frames_inodes(struct frames *f);
 
 /* Figures of the pool. Not a snapshot while other threads allocate. */
 struct frames_stats {
@@ -339,8 +355,8 @@ struct frames_stats {
 	unsigned long untouched; /* of which never handed out yet */
 };
 
-/** frames_stats() - Fill @st for @m. Context: takes the pool lock. */
-void frames_stats(const struct vas_machine *m, struct frames_stats *st);
+/** frames_stats() - Fill @st for @f. Context: takes the pool lock. */
+void frames_stats(struct frames *f, struct frames_stats *st);
 
 /**
  * frames_drain_local() - Give the frames this thread caches back to their
@@ -360,6 +376,6 @@ void frames_drain_local(void);
  * allocates or frees frames of @m.
  * Return: 0, or -EUCLEAN.
  */
-int frames_validate(const struct vas_machine *m) VAS_MUST_CHECK;
+int frames_validate(struct frames *f) VAS_MUST_CHECK;
 
 #endif /* VAS_MEM_PAGE_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * fork.c - vas_mm_fork() (Linux's dup_mm/dup_mmap and copy_page_range).
+ * fork.c - vas_mm_fork() (Linux's dup_mm and dup_mmap; the page tables are
+ * copied by pte/copy.c's copy_page_range).
  *
  * The child gets a copy of each VMA but VM_DONTCOPY ones, in one pass
  * under both mmap locks (the parent's first, the child's nested). Page
@@ -16,56 +17,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <vas/memory.h>
-#include "mem/anon_vma.h"
-#include "mem/file.h"
-#include "mem/page.h"
-#include "memory/memory.h"
+#include "vma/anon_vma.h"
+#include "page/file.h"
+#include "page/page.h"
+#include "fault/fault.h"
 #include "vma/vma.h"
-
-struct copy_ctx {
-	struct mm_struct *dst_mm;
-	unsigned long flags;	/* the VMA's vm_flags */
-	long rss[NR_MM_COUNTERS];
-};
-
-/* copy_present_pte(): both leaf locks held. */
-static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
-{
-	struct copy_ctx *c = arg;
-	struct page *page;
-
-	(void)addr;
-	*dst = src;
-	if (pte_special(src))
-		return PT_COPY_SET;	/* zero page, PFN map: no counts */
-	page = pfn_to_page(c->dst_mm->machine, pte_pfn(src));
-	if (!page)
-		return PT_COPY_SET;
-	get_page(page);
-	page_add_map(page);
-	c->rss[mm_counter_of(page)]++;
-	/* a private writable page: copy on write in both */
-	if (!(c->flags & VAS_VM_SHARED) && pte_write(src))
-		return PT_COPY_COW;
-	*dst = pte_mkold(src);
-	return PT_COPY_SET;
-}
-
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
-{
-	struct copy_ctx c = { .dst_mm = dst->vm_mm, .flags = src->vm_flags };
-	int err, i;
-
-	if (!(src->vm_flags & (VAS_VM_PFNMAP | VAS_VM_MIXEDMAP |
-			       VAS_VM_MAYBE_GUARD)) && !src->anon_vma)
-		return 0;
-	err = pt_copy_range(dst->vm_mm->pgd, src->vm_mm->pgd, src->vm_start,
-			    src->vm_end, copy_one, &c);
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		if (c.rss[i])
-			add_mm_counter(dst->vm_mm, (enum mm_counter)i, c.rss[i]);
-	return err;
-}
 
 /* The child's copy of @src, not yet linked. */
 static struct vm_area_struct *dup_vma(struct mm_struct *child,

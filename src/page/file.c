@@ -11,12 +11,11 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/stats.h"
-#include "mem/file.h"
-#include "memory/memory.h"
-#include "vma/access.h"
-#include "mm/mm_types.h"
+#include "page/file.h"
+#include "page/page.h"
 
-static struct vas_file *file_alloc(struct vas_machine *machine,
+static struct vas_file *file_alloc(struct frames *frames,
+				   struct vas_machine *machine,
 				   enum vas_file_kind kind, int mode,
 				   const char *name)
 {
@@ -36,6 +35,7 @@ static struct vas_file *file_alloc(struct vas_machine *machine,
 	f->mode = mode;
 	f->host_fd = -1;
 	f->wb_fd = -1;
+	f->frames = frames;
 	f->machine = machine;
 	filemap_init(&f->f_mapping, 0);
 	return f;
@@ -61,11 +61,11 @@ static bool file_get_unless_zero(struct vas_file *f)
  */
 static void inode_attach(struct vas_file *f)
 {
-	struct vas_machine *m = f->machine;
-	struct vas_file *o;
+	pthread_mutex_t *lock = frames_inode_lock(f->frames);
+	struct vas_file **inodes = frames_inodes(f->frames), *o;
 
-	pthread_mutex_lock(&m->inode_lock);
-	for (o = m->inodes; o; o = o->inode_next)
+	pthread_mutex_lock(lock);
+	for (o = *inodes; o; o = o->inode_next)
 		if (o->dev == f->dev && o->ino == f->ino &&
 		    file_get_unless_zero(o))
 			break;
@@ -77,30 +77,30 @@ static void inode_attach(struct vas_file *f)
 					 fcntl(f->host_fd, F_DUPFD_CLOEXEC, 0),
 					 __ATOMIC_RELEASE);
 	} else {
-		f->inode_next = m->inodes;
-		m->inodes = f;
+		f->inode_next = *inodes;
+		*inodes = f;
 	}
-	pthread_mutex_unlock(&m->inode_lock);
+	pthread_mutex_unlock(lock);
 }
 
 static void inode_detach(struct vas_file *f)
 {
-	struct vas_machine *m = f->machine;
+	pthread_mutex_t *lock = frames_inode_lock(f->frames);
 	struct vas_file **pp;
 
 	if (f->kind != VAS_FILE_HOST || f->inode_owner)
 		return;
-	pthread_mutex_lock(&m->inode_lock);
-	for (pp = &m->inodes; *pp; pp = &(*pp)->inode_next)
+	pthread_mutex_lock(lock);
+	for (pp = frames_inodes(f->frames); *pp; pp = &(*pp)->inode_next)
 		if (*pp == f) {
 			*pp = f->inode_next;
 			break;
 		}
-	pthread_mutex_unlock(&m->inode_lock);
+	pthread_mutex_unlock(lock);
 }
 
-int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
-		       const char *name, struct vas_file **out)
+int file_open_host(struct frames *frames, struct vas_machine *machine,
+		   int fd, int mode, const char *name, struct vas_file **out)
 {
 	struct vas_file *f;
 	struct stat st;
@@ -121,7 +121,7 @@ int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 	    ((mode & VAS_FMODE_READ) && (fl & O_ACCMODE) == O_WRONLY) ||
 	    ((mode & VAS_FMODE_WRITE) && (fl & O_ACCMODE) == O_RDONLY))
 		return -EBADF;
-	f = file_alloc(machine, VAS_FILE_HOST, mode, name);
+	f = file_alloc(frames, machine, VAS_FILE_HOST, mode, name);
 	if (!f)
 		return -ENOMEM;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -136,27 +136,19 @@ int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 	f->dev = (unsigned long)st.st_dev;
 	f->ino = (unsigned long)st.st_ino;
 	inode_attach(f);
-	/*
-	 * Truncation zaps the file's mappings (memory/zap.c). Registered
-	 * now, with no mmap lock held: truncation takes mmap locks inside
-	 * the hook lock, so nothing may take the hook lock inside one. One
-	 * hook per page cache: the owner's zaps every description's VMAs.
-	 */
-	if (!f->inode_owner)
-		mapping_register(f);
 	*out = f;
 	return 0;
 }
 
-int vas_file_create(struct vas_machine *machine, const struct vas_file_ops *ops,
-		    void *priv, int mode, const char *name,
-		    struct vas_file **out)
+int file_create_driver(struct frames *frames, struct vas_machine *machine,
+		       const struct vas_file_ops *ops, void *priv, int mode,
+		       const char *name, struct vas_file **out)
 {
 	struct vas_file *f;
 
 	if (!ops || (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
 		return -EINVAL;
-	f = file_alloc(machine, VAS_FILE_DRIVER, mode, name);
+	f = file_alloc(frames, machine, VAS_FILE_DRIVER, mode, name);
 	if (!f)
 		return -ENOMEM;
 	f->ops = ops;
@@ -165,10 +157,11 @@ int vas_file_create(struct vas_machine *machine, const struct vas_file_ops *ops,
 	return 0;
 }
 
-struct vas_file *shmem_file_setup(struct vas_machine *machine,
+struct vas_file *shmem_file_setup(struct frames *frames,
+				  struct vas_machine *machine,
 				  unsigned long size)
 {
-	struct vas_file *f = file_alloc(machine, VAS_FILE_SHMEM,
+	struct vas_file *f = file_alloc(frames, machine, VAS_FILE_SHMEM,
 					VAS_FMODE_READ | VAS_FMODE_WRITE,
 					"/dev/zero (deleted)");
 
@@ -197,8 +190,6 @@ void vas_file_put(struct vas_file *file)
 		return;
 	if (file->kind == VAS_FILE_DRIVER && file->ops->release)
 		file->ops->release(file);
-	if (file->unmap_registered)
-		filemap_del_unmap_hook(file, &file->unmap_hook);
 	inode_detach(file);
 	filemap_release(file);	/* writes dirty pages back first */
 	if (file->host_fd >= 0)
@@ -208,13 +199,6 @@ void vas_file_put(struct vas_file *file)
 	vas_file_put(file->inode_owner);	/* a sharer's reference */
 	vas_free(file->name);
 	vas_free(file);
-}
-
-int vas_file_truncate(struct vas_file *file, off_t size)
-{
-	if (size < 0)
-		return -EINVAL;
-	return filemap_truncate(file, size);
 }
 
 struct vas_file *vma_file_get(struct vas_file *file)
@@ -230,16 +214,8 @@ void vma_file_put(struct vas_file *file)
 	VAS_BUG_ON(left < 0);
 	if (!left && file->kind == VAS_FILE_HOST &&
 	    filemap_write_and_wait_range(file, 0, LLONG_MAX))
-		stats_add(&file->machine->stats, VAS_STAT_WRITEBACK_ERROR, 1);
+		stats_add(frames_vstats(file->frames), VAS_STAT_WRITEBACK_ERROR, 1);
 	vas_file_put(file);
-}
-
-int vas_file_set_size(struct vas_file *file, off_t size)
-{
-	if (size < 0 || file->kind != VAS_FILE_HOST)
-		return -EINVAL;
-	truncate_setsize(file, size);
-	return 0;
 }
 
 void *vas_file_private(const struct vas_file *file)
@@ -273,12 +249,4 @@ int vas__file_host_stat(const struct vas_file *file, unsigned long *dev_major,
 	*dev_minor = minor(st.st_dev);
 	*ino = (unsigned long)st.st_ino;
 	return 0;
-}
-
-void vas_vma_new_set_ops(struct vas_vma_new *ref, const struct vas_vm_ops *ops)
-{
-	struct vm_area_struct *vma = vma_of_new(ref);
-
-	vma_assert_new(vma);
-	vma->vm_ops = (const struct vas_vm_ops *)ops;
 }

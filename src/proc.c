@@ -17,8 +17,8 @@
 #include <vas/file.h>
 #include <vas/proc.h>
 #include <vas/vma.h>
-#include "mem/file.h"
-#include "memory/memory.h"
+#include "page/file.h"
+#include "pte/pte.h"
 #include "mm/mm.h"
 #include "vma/access.h"
 
@@ -135,7 +135,7 @@ size_t vas_vm_flags_codes(unsigned long vm_flags, char *buf, size_t size)
 
 /*
  * smaps_gather_stats() - Count the pages @vma maps into @mss
- * (smap_gather_stats): a walk of its page tables (memory/zap.c).
+ * (smap_gather_stats): a walk of its page tables (pte/zap.c).
  * Context: mmap lock held for read.
  */
 static void smaps_gather_stats(struct vas_mm_user *u,

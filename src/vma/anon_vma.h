@@ -45,28 +45,4 @@ struct anon_vma *anon_vma_alloc(void) VAS_MUST_CHECK;
 int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 	VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
 
-/**
- * vma_populate() - Fault [@start, @end) (clamped to @vma) in, as
- * populate_vma_page_range() does after mlock, MAP_POPULATE and the like:
- * private writable memory for write, the rest for read; lock-on-fault,
- * VM_IO and VM_PFNMAP VMAs, and inaccessible ones, are skipped.
- * Context: mmap lock held. Return: 0, -ENOMEM (out of memory), -EFAULT
- * (a page raised SIGBUS or SIGSEGV: past the end of a file, a guard).
- */
-int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma,
-		 unsigned long start, unsigned long end)
-	VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
-
-/** populate_range() - vma_populate() for every VMA in [start, end). */
-int populate_range(struct mm_struct *mm, unsigned long start,
-		   unsigned long end) VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
-
-/**
- * mm_populate() - populate_range() with errors ignored (Linux's
- * mm_populate after mmap, mlockall, mremap and brk: a failure to fault
- * leaves the memory to be faulted on access).
- */
-void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long end)
-	VAS_REQUIRES_SHARED(mm);
-
 #endif /* VAS_MEM_ANON_VMA_H */

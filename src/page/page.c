@@ -39,8 +39,8 @@
 #include "base/lockdep.h"
 #include "base/stats.h"
 #include "host/host.h"
-#include "mem/page.h"
-#include "mm/mm_types.h"
+#include "page/page.h"
+#include "base/stats.h"
 
 #define FRAMES_DEFAULT_BYTES (256UL << 20)
 #define FRAMES_MAX_BYTES (1UL << 46)
@@ -64,7 +64,12 @@ struct frames {
 	unsigned int tcache_max;	/* (c) 0: no thread caches */
 	unsigned int batch;		/* (c) frames per trade, >= 1 */
 	struct page *zero_page;		/* (c) */
+	unsigned long file_folio_max;	/* (c) bytes: the machine's tunable */
 	struct frames *next;		/* (G) */
+
+	/* Host files that own a page cache, by inode (page/file.c). */
+	pthread_mutex_t inode_lock;
+	struct vas_file *inodes;	/* (inode_lock) */
 
 	pthread_mutex_t lock __attribute__((aligned(64)));
 	struct page *free_list;		/* (L) linked by free_next */
@@ -325,9 +330,8 @@ static void prep_new_page(struct page *page, unsigned int gfp)
 	__atomic_store_n(&page->_refcount, 1, __ATOMIC_RELAXED);
 }
 
-struct page *alloc_page(struct vas_machine *m, unsigned int gfp)
+struct page *alloc_page(struct frames *f, unsigned int gfp)
 {
-	struct frames *f = m->frames;
 	struct frame_tcache *tc = &tcache;
 	struct page *page, *rest;
 	unsigned int n;
@@ -418,22 +422,43 @@ unsigned long page_to_pfn(const struct page *page)
 	return (unsigned long)(page - page->pool->pages);
 }
 
-bool pfn_valid(const struct vas_machine *m, unsigned long pfn)
+bool pfn_valid(const struct frames *f, unsigned long pfn)
 {
-	return pfn < m->frames->nr;
+	return pfn < f->nr;
 }
 
-struct page *pfn_to_page(const struct vas_machine *m, unsigned long pfn)
+struct page *pfn_to_page(const struct frames *f, unsigned long pfn)
 {
 	struct page *page;
 
-	if (!pfn_valid(m, pfn))
+	if (!pfn_valid(f, pfn))
 		return NULL;
-	page = &m->frames->pages[pfn];
+	page = &f->pages[pfn];
 	/* A frame never handed out gets its pool here (same value always). */
 	if (unlikely(!__atomic_load_n(&page->pool, __ATOMIC_RELAXED)))
-		__atomic_store_n(&page->pool, m->frames, __ATOMIC_RELAXED);
+		__atomic_store_n(&page->pool, (struct frames *)f,
+				 __ATOMIC_RELAXED);
 	return page;
+}
+
+struct vas_stats *frames_vstats(const struct frames *f)
+{
+	return f->stats;
+}
+
+unsigned long frames_file_folio_max(const struct frames *f)
+{
+	return f->file_folio_max;
+}
+
+pthread_mutex_t *frames_inode_lock(struct frames *f)
+{
+	return &f->inode_lock;
+}
+
+struct vas_file **frames_inodes(struct frames *f)
+{
+	return &f->inodes;
 }
 
 void *page_address(const struct page *page)
@@ -441,9 +466,9 @@ void *page_address(const struct page *page)
 	return page->pool->base + (page_to_pfn(page) << PAGE_SHIFT);
 }
 
-struct page *frames_zero_page(const struct vas_machine *m)
+struct page *frames_zero_page(const struct frames *f)
 {
-	return m->frames->zero_page;
+	return f->zero_page;
 }
 
 /* ---- the page lock --------------------------------------------------------- */
@@ -498,9 +523,10 @@ void unlock_page(struct page *page)
 
 /* ---- the pool ------------------------------------------------------------ */
 
-int frames_create(struct vas_machine *m)
+int frames_create(size_t *bytesp, unsigned long file_folio_max,
+		  struct vas_stats *stats, struct frames **out)
 {
-	size_t bytes = m->cfg.frames_bytes;
+	size_t bytes = *bytesp;
 	struct frames *f;
 	struct page *zp;
 
@@ -524,7 +550,9 @@ int frames_create(struct vas_machine *m)
 		vas_free(f);
 		return -ENOMEM;
 	}
-	f->stats = &m->stats;
+	f->stats = stats;
+	f->file_folio_max = file_folio_max;
+	pthread_mutex_init(&f->inode_lock, NULL);
 	f->tcache_max = (unsigned int)min_t(unsigned long, TCACHE_MAX,
 					    f->nr / 128);
 	f->batch = max_t(unsigned int, 1, f->tcache_max / 2);
@@ -547,14 +575,13 @@ int frames_create(struct vas_machine *m)
 	pools = f;
 	pools_lock_drop();
 
-	m->cfg.frames_bytes = bytes;
-	m->frames = f;
+	*bytesp = bytes;
+	*out = f;
 	return 0;
 }
 
-void frames_destroy(struct vas_machine *m)
+void frames_destroy(struct frames *f)
 {
-	struct frames *f = m->frames;
 	struct frames **pp;
 	long used;
 
@@ -576,7 +603,7 @@ void frames_destroy(struct vas_machine *m)
 	host_mem_release(f->pages, f->pages_bytes);
 	host_mem_release(f->base, f->nr << PAGE_SHIFT);
 	vas_free(f);
-	m->frames = NULL;
+	pthread_mutex_destroy(&f->inode_lock);
 }
 
 /* The figures, from the counters. (L) */
@@ -594,9 +621,8 @@ static void stats_locked(const struct frames *f, struct frames_stats *st)
 	st->cached = free_nr > listed ? free_nr - listed : 0;
 }
 
-void frames_stats(const struct vas_machine *m, struct frames_stats *st)
+void frames_stats(struct frames *f, struct frames_stats *st)
 {
-	struct frames *f = m->frames;
 
 	pool_lock(f, false);
 	stats_locked(f, st);
@@ -615,9 +641,8 @@ static unsigned int page_flags(const struct page *page)
 		bad++;                                                        \
 	} while (0)
 
-int frames_validate(const struct vas_machine *m)
+int frames_validate(struct frames *f)
 {
-	struct frames *f = m->frames;
 	const struct page *zp = f->zero_page;
 	const unsigned char *z = (const unsigned char *)f->base;
 	unsigned long listed = 0, nr_free = 0, pfn;

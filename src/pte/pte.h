@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memory.h - the page-level core of an address space (Linux mm/memory.c):
- * page faults, user access, zapping, page-table teardown, fork's copy and
- * the RSS counters. Internal. docs/faults.md has the design.
+ * pte.h - the contents of an address space's page tables, without VMA
+ * rules (the parts of Linux's mm/memory.c, mremap.c and madvise.c that
+ * walk entries): zapping and page-table teardown, mremap's move, fork's
+ * copy, msync's write-protect, guard markers, lazy free and pageout, the
+ * smaps walk, and the RSS counters. Internal. docs/faults.md has the
+ * design.
  *
- * Which lock covers a VMA here (the fault's "lock mode"):
- *  FAULT_FLAG_VMA_LOCK  the VMA's per-VMA read lock (lock_vma_under_rcu);
- *                       anything that needs more (a new anon_vma) returns
- *                       VM_FAULT_RETRY and the caller retries under the
- *                       mmap lock, as Linux's vmf_anon_prepare does;
- *  (none)               the mmap lock, read or write.
- * In both, the VMA cannot change or go away, and the page tables under it
- * cannot be freed (pt_free_range() frees only gaps, under the write lock).
- * Page-table entries change under the leaf table's lock (PTL).
+ * The caller holds what keeps the range's VMAs and page tables in place:
+ * the mmap lock, or the VMA's read lock where a function says so; the
+ * page tables under a VMA cannot be freed (pt_free_range() frees only
+ * gaps, under the write lock). Entries change under the leaf table's lock
+ * (PTL).
  */
-#ifndef VAS_MEMORY_MEMORY_H
-#define VAS_MEMORY_MEMORY_H
+#ifndef VAS_PTE_PTE_H
+#define VAS_PTE_PTE_H
 
 #include "mm/mm.h"
 #include "pgtable/pgtable.h"
@@ -48,78 +47,6 @@ static inline void add_mm_counter(struct mm_struct *mm, enum mm_counter c,
 pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 		      struct pt_lock **ptlp) VAS_MUST_CHECK;
 
-/* ---- faults -------------------------------------------------------------- */
-
-#define FAULT_FLAG_WRITE 0x1u	  /* a store */
-#define FAULT_FLAG_VMA_LOCK 0x2u  /* under the VMA's read lock only */
-
-/* vm_fault_t: 0 or one of these. */
-#define VM_FAULT_SIGSEGV 0x1u
-#define VM_FAULT_SIGBUS 0x2u
-#define VM_FAULT_OOM 0x4u
-#define VM_FAULT_RETRY 0x8u
-typedef unsigned int vm_fault_t;
-
-/**
- * handle_mm_fault() - Make the page at @addr of @vma accessible for the
- * access @flags describes: map the zero page or a new anonymous page,
- * a page-cache page (with fault-around on reads), a driver's page
- * (vm_ops->fault), or copy on write.
- * Checks @vma's permissions first (x86: any of read/write/exec allows a
- * read; a write needs VM_WRITE) and guard markers (SIGSEGV).
- * Context: @vma held as @flags says (see above); takes PTLs; may block
- * (file reads) and allocate. Return: 0 (the caller retries the access;
- * the entry may have changed again meanwhile) or VM_FAULT_*.
- */
-vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
-			   unsigned int flags) VAS_MUST_CHECK;
-
-/**
- * vma_access_ok() - Whether @vma allows the access (the x86 rule above).
- */
-static inline bool vma_access_ok(const struct vm_area_struct *vma, bool write)
-{
-	if (write)
-		return vma->vm_flags & VAS_VM_WRITE;
-	return vma->vm_flags & VAS_VM_ACCESS_FLAGS;
-}
-
-/**
- * fault_in_range() - Fault [@start, @end) of @vma in, page by page, as
- * populating does (populate_vma_page_range, faultin_page_range): @write
- * faults for write. Context: mmap lock held (read or write).
- * Return: 0, or the first page's VM_FAULT_* (pages before it stay).
- */
-vm_fault_t fault_in_range(struct vm_area_struct *vma, unsigned long start,
-			  unsigned long end, bool write) VAS_MUST_CHECK;
-
-/*
- * file_folio_of() - The folio of @file's page cache holding page @idx
- * (*@first, *@nr pages), at most the machine's file_folio_max, as Linux
- * 6.18 builds them for a host file written in pieces of that size; shmem,
- * single pages, pages read back into a hole (FILEMAP_SMALL or still
- * absent) and their neighbours in the written folio: the page alone
- * (fault.c). Context: takes the page cache's index lock.
- */
-#define FILE_FOLIO_PAGES (VAS_FILE_FOLIO_MAX >> PAGE_SHIFT)
-void file_folio_of(struct vas_file *file, unsigned long idx,
-		   unsigned long *first, unsigned long *nr);
-
-/**
- * file_readahead() - Bring page @idx of host file @file into the page
- * cache if it is not there, with what Linux's readahead reads with it: an
- * evicted page (FILEMAP_EVICTED) comes back with the evicted pages of its
- * folio, and nothing more (measured: faults and reads bring back one
- * folio); a page in a hole (FILEMAP_ABSENT) with the other pages of the
- * hole in the window [@first, @first + @nr), each a folio of its own
- * (FILEMAP_SMALL: readahead into a hole allocates single pages). Pages
- * past the end of the file are left. Errors are left to the caller's own
- * read of @idx. Context: may block (host I/O), may allocate; holds no
- * page-table lock.
- */
-void file_readahead(struct vas_file *file, unsigned long idx,
-		    unsigned long first, unsigned long nr);
-
 /* ---- zap and teardown ------------------------------------------------------ */
 
 #define ZAP_GUARDS 0x1u		/* remove guard markers too (munmap) */
@@ -134,6 +61,15 @@ void file_readahead(struct vas_file *file, unsigned long idx,
  */
 unsigned long zap_range(struct mm_struct *mm, unsigned long start,
 			unsigned long end, unsigned int flags);
+
+/**
+ * zap_range_keep_cows() - zap_range() of the entries that map page-cache
+ * pages only: private copies (anonymous pages) in the range stay, as a
+ * hole punch leaves them (Linux's unmap_mapping_range without even_cows).
+ * Context: as zap_range().
+ */
+void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
+			 unsigned long end);
 
 /**
  * unmap_region() - After [@start, @end) became a gap of @mm: zap it
@@ -231,25 +167,4 @@ struct mem_size_stats {
 /** smaps_account_vma() - Add @vma's pages to @mss. Context: mmap lock held. */
 void smaps_account_vma(struct vm_area_struct *vma, struct mem_size_stats *mss);
 
-/* ---- truncation (unmap_mapping_range) ------------------------------------- */
-
-/**
- * mapping_register() - Make truncation of host file @file zap its pages in
- * every address space of its machine (registers the file's unmap hook;
- * once per file; shmem and driver files have no truncation).
- * Context: no mmap lock held (the hook lock ranks outside mmap locks:
- * truncation takes mmap locks inside it). Called at vas_file_open_host.
- */
-void mapping_register(struct vas_file *file);
-
-/**
- * unmap_mapping_range() - Zap the entries that map @file's pages at
- * offsets [@first, @last] in every address space of its machine; with
- * @even_cows (truncation) private copies of those pages too, without (a
- * hole punch) they stay, as in Linux.
- * Context: no mmap lock held (takes each address space's for read).
- */
-void unmap_mapping_range(struct vas_file *file, unsigned long first,
-			 unsigned long last, bool even_cows);
-
-#endif /* VAS_MEMORY_MEMORY_H */
+#endif /* VAS_PTE_PTE_H */

@@ -19,8 +19,8 @@
 #include <vas/vas.h>
 #include "base/alloc.h"
 #include "harness.h"
-#include "mem/filemap.h"
-#include "mem/page.h"
+#include "page/filemap.h"
+#include "page/page.h"
 #include "mm/mm.h"
 #include "pgtable/pgtable.h"
 
@@ -40,7 +40,7 @@ static unsigned long frames_free(struct vas_machine *m)
 	struct frames_stats st;
 
 	frames_drain_local();
-	frames_stats(m, &st);
+	frames_stats(m->frames, &st);
 	return st.free;
 }
 
@@ -68,7 +68,7 @@ static void fx_fini(struct fx *f)
 	vas_mm_put(f->mm);
 	vas_machine_flush(f->m);
 	EXPECT_EQ(frames_free(f->m), f->free0);
-	EXPECT_EQ(frames_validate(f->m), 0);
+	EXPECT_EQ(frames_validate(f->m->frames), 0);
 	EXPECT_EQ(vas_machine_destroy(f->m), 0);
 }
 

@@ -8,11 +8,11 @@
 #include <errno.h>
 #include <limits.h>
 #include "base/bug.h"
-#include "mem/file.h"
-#include "mem/filemap.h"
-#include "mem/page.h"
-#include "memory/memory.h"
-#include "vma/vma.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "page/page.h"
+#include "pte/pte.h"
+#include "mm/mm.h"
 
 struct zap_ctx {
 	struct mm_struct *mm;
@@ -28,7 +28,7 @@ static void zap_one(void *arg, unsigned long addr, pte_t pte)
 	(void)addr;
 	if (pte_special(pte))
 		return;		/* the zero page, a PFN map: nothing counted */
-	page = pfn_to_page(z->mm->machine, pte_pfn(pte));
+	page = pfn_to_page(z->mm->machine->frames, pte_pfn(pte));
 	if (!page)
 		return;
 	if (pte_dirty(pte) && !PageAnon(page))
@@ -80,7 +80,7 @@ static void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
 		}
 		pte = ptep_get(ptep);
 		page = pte_present(pte) && !pte_special(pte)
-			       ? pfn_to_page(mm->machine, pte_pfn(pte))
+			       ? pfn_to_page(mm->machine->frames, pte_pfn(pte))
 			       : NULL;
 		fn(mm, ptep, pte, page, arg);
 		pte_unmap_unlock(ptep, ptl);
@@ -100,7 +100,7 @@ static void keep_cows_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
  * zap_range() that keeps anonymous pages: the private copies a hole punch
  * leaves alone (zap_details.even_cows false).
  */
-static void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
+void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
 				unsigned long end)
 {
 	struct zap_ctx z = { .mm = mm };
@@ -175,7 +175,7 @@ static void smaps_pte(struct smaps_ctx *s, pte_t pte)
 
 	if (!pte_present(pte) || pte_special(pte))
 		return;
-	page = pfn_to_page(s->mm->machine, pte_pfn(pte));
+	page = pfn_to_page(s->mm->machine->frames, pte_pfn(pte));
 	if (!page)
 		return;
 	mss->resident += PAGE_SIZE;
@@ -224,85 +224,6 @@ void smaps_account_vma(struct vm_area_struct *vma, struct mem_size_stats *mss)
 		smaps_pte(&s, ptep_get(ptep));
 	}
 	vas_rcu_read_unlock();
-}
-
-/* ---- truncation ------------------------------------------------------------ */
-
-/*
- * unmap_mapping_pages(): zap the entries of every VMA, in every address
- * space of the machine, that map @file at page offsets >= @first. vas has
- * no per-file VMA tree (i_mmap); truncation is rare, so it walks the
- * address spaces instead.
- */
-void unmap_mapping_range(struct vas_file *file, unsigned long first,
-			 unsigned long last, bool even_cows)
-{
-	struct vas_machine *machine = file->machine;
-	unsigned long last_id = 0;
-
-	for (;;) {
-		struct mm_struct *mm, *pick = NULL;
-		struct vm_area_struct *vma;
-		struct rt_iter it;
-		bool got;
-
-		/* the live address space with the next id: no allocation, and
-		 * none is skipped or visited twice while the list changes */
-		pthread_mutex_lock(&machine->mm_list_lock);
-		for (mm = machine->mm_list; mm; mm = mm->mm_list_next)
-			if (mm->id > last_id && (!pick || mm->id < pick->id) &&
-			    __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED))
-				pick = mm;
-		got = pick && mmget_not_zero(pick);
-		pthread_mutex_unlock(&machine->mm_list_lock);
-		if (!pick)
-			break;
-		last_id = pick->id;
-		if (!got)
-			continue;	/* exiting meanwhile: its teardown zaps */
-		mmap_read_lock(pick);
-		rt_iter_init(&it, &pick->mm_mt, 0, ULONG_MAX);
-		while ((vma = rt_iter_next(&it, NULL, NULL))) {
-			unsigned long vlast, s, e;
-
-			/* every description of the inode: one page cache */
-			if (!vma->vm_file || cache_of(vma->vm_file) != cache_of(file))
-				continue;
-			vlast = vma->vm_pgoff + vma_pages(vma) - 1;
-			if (vlast < first || vma->vm_pgoff > last)
-				continue;
-			s = vma->vm_start;
-			if (vma->vm_pgoff < first)
-				s += (first - vma->vm_pgoff) << PAGE_SHIFT;
-			e = vma->vm_end;
-			if (vlast > last)
-				e -= (vlast - last) << PAGE_SHIFT;
-			if (even_cows)
-				zap_range(pick, s, e, 0);
-			else
-				zap_range_keep_cows(pick, s, e);
-		}
-		mmap_read_unlock(pick);
-		mmput(pick);
-	}
-}
-
-static void unmap_mapping_pages(struct vas_file *file, unsigned long first,
-				void *arg)
-{
-	(void)arg;
-	unmap_mapping_range(file, first, ULONG_MAX, true);	/* truncation */
-}
-
-void mapping_register(struct vas_file *file)
-{
-	if (file->kind != VAS_FILE_HOST)
-		return;
-	if (__atomic_exchange_n(&file->unmap_registered, true, __ATOMIC_ACQ_REL))
-		return;
-	file->unmap_hook.fn = unmap_mapping_pages;
-	file->unmap_hook.arg = NULL;
-	filemap_add_unmap_hook(file, &file->unmap_hook);
 }
 
 /* ---- guard regions (MADV_GUARD_INSTALL / _REMOVE) ------------------------- */
@@ -379,7 +300,7 @@ static void pageout_anon(struct mm_struct *mm, unsigned long addr)
 		return;
 	pte = ptep_get(ptep);
 	page = pte_present(pte) && !pte_special(pte)
-		       ? pfn_to_page(mm->machine, pte_pfn(pte))
+		       ? pfn_to_page(mm->machine->frames, pte_pfn(pte))
 		       : NULL;
 	if (page && PageAnon(page) && PageLazyfree(page) && !pte_dirty(pte) &&
 	    page_mapcount(page) == 1 && page_ref_count(page) == 1) {
@@ -465,7 +386,7 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
 		} else if (file->kind == VAS_FILE_HOST) {
 			pte_t pte = pte_at(vma->vm_mm, addr);
 			struct page *page = pte_present(pte) && !pte_special(pte)
-				? pfn_to_page(vma->vm_mm->machine, pte_pfn(pte))
+				? pfn_to_page(vma->vm_mm->machine->frames, pte_pfn(pte))
 				: NULL;
 
 			if (page && PageAnon(page))

@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * machine.c - the machine: tunables, counters, the VMA cache and the
- * worker thread that runs deferred teardowns (vas_mm_put_async).
+ * machine.c - the machine: tunables, counters, physical memory, the VMA
+ * cache, and the worker thread that runs deferred teardowns (started here,
+ * run by mmap/exit.c).
  */
 #include <errno.h>
 #include <string.h>
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "host/host.h"
-#include "mem/page.h"
-#include "mm/mm.h"
-#include "vma/vma.h"
-
-void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm);
+#include "mmap/mmap_internal.h"
+#include "page/page.h"
 
 void vas_machine_config_init(struct vas_machine_config *cfg)
 {
@@ -40,55 +38,14 @@ static bool config_bad(const struct vas_machine_config *cfg)
 	       (folio & (folio - 1));
 }
 
-static void *worker_main(void *arg)
-{
-	struct vas_machine *machine = arg;
-	struct mm_struct *mm;
-
-	pthread_mutex_lock(&machine->worker_lock);
-	for (;;) {
-		while (!machine->worker_queue && !machine->worker_stop) {
-			pthread_cond_broadcast(&machine->worker_idle);
-			pthread_cond_wait(&machine->worker_cond,
-					  &machine->worker_lock);
-		}
-		mm = machine->worker_queue;
-		if (!mm)
-			break;	/* stop, and nothing left to do */
-		machine->worker_queue = mm->async_next;
-		machine->worker_busy = true;
-		pthread_mutex_unlock(&machine->worker_lock);
-
-		exit_mmap(mm);
-		stats_add(&machine->stats, VAS_STAT_MM_TEARDOWN_ASYNC, 1);
-		mmdrop(mm);
-
-		pthread_mutex_lock(&machine->worker_lock);
-		machine->worker_busy = false;
-	}
-	pthread_cond_broadcast(&machine->worker_idle);
-	pthread_mutex_unlock(&machine->worker_lock);
-	return NULL;
-}
-
-void machine_queue_teardown(struct vas_machine *machine, struct mm_struct *mm)
-{
-	pthread_mutex_lock(&machine->worker_lock);
-	mm->async_next = machine->worker_queue;
-	machine->worker_queue = mm;
-	pthread_cond_signal(&machine->worker_cond);
-	pthread_mutex_unlock(&machine->worker_lock);
-}
-
 /* Undo what vas_machine_create() set up, the worker thread aside. */
 static void machine_free(struct vas_machine *machine)
 {
-	frames_destroy(machine);
+	frames_destroy(machine->frames);
 	pthread_cond_destroy(&machine->worker_idle);
 	pthread_cond_destroy(&machine->worker_cond);
 	pthread_mutex_destroy(&machine->worker_lock);
 	pthread_mutex_destroy(&machine->mm_list_lock);
-	pthread_mutex_destroy(&machine->inode_lock);
 	pthread_mutex_destroy(&machine->vma_cache_lock);
 	vas_free(machine);
 }
@@ -111,7 +68,9 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		return -ENOMEM;
 	memset(machine, 0, sizeof(*machine));
 	machine->cfg = *cfg;
-	err = frames_create(machine);
+	err = frames_create(&machine->cfg.frames_bytes,
+			    machine->cfg.file_folio_max, &machine->stats,
+			    &machine->frames);
 	if (err) {
 		vas_free(machine);
 		return err;
@@ -119,10 +78,9 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 	pthread_mutex_init(&machine->vma_cache_lock, NULL);
 	pthread_mutex_init(&machine->worker_lock, NULL);
 	pthread_mutex_init(&machine->mm_list_lock, NULL);
-	pthread_mutex_init(&machine->inode_lock, NULL);
 	pthread_cond_init(&machine->worker_cond, NULL);
 	pthread_cond_init(&machine->worker_idle, NULL);
-	err = host_thread_create(&machine->worker, worker_main, machine);
+	err = host_thread_create(&machine->worker, teardown_worker, machine);
 	if (err) {
 		machine_free(machine);
 		return err;
@@ -131,30 +89,18 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 	return 0;
 }
 
-void vas_machine_flush(struct vas_machine *machine)
-{
-	pthread_mutex_lock(&machine->worker_lock);
-	while (machine->worker_queue || machine->worker_busy)
-		pthread_cond_wait(&machine->worker_idle, &machine->worker_lock);
-	pthread_mutex_unlock(&machine->worker_lock);
-}
-
 int vas_machine_destroy(struct vas_machine *machine)
 {
 	vas_machine_flush(machine);
 	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
 		return -EBUSY;
-	pthread_mutex_lock(&machine->inode_lock);
-	if (machine->inodes) {	/* a host file of this machine is open */
-		pthread_mutex_unlock(&machine->inode_lock);
+	pthread_mutex_lock(frames_inode_lock(machine->frames));
+	if (*frames_inodes(machine->frames)) {	/* a host file is open */
+		pthread_mutex_unlock(frames_inode_lock(machine->frames));
 		return -EBUSY;
 	}
-	pthread_mutex_unlock(&machine->inode_lock);
-	pthread_mutex_lock(&machine->worker_lock);
-	machine->worker_stop = true;
-	pthread_cond_signal(&machine->worker_cond);
-	pthread_mutex_unlock(&machine->worker_lock);
-	pthread_join(machine->worker, NULL);
+	pthread_mutex_unlock(frames_inode_lock(machine->frames));
+	teardown_worker_stop(machine);
 	/* VMAs and tree nodes freed through RCU must be gone first. */
 	vas_rcu_barrier();
 	vma_cache_drain(machine);

@@ -11,9 +11,9 @@
 #include <errno.h>
 #include <string.h>
 #include <vas/memory.h>
-#include "mem/page.h"
-#include "memory/memory.h"
-#include "mmap/mmap_internal.h"
+#include "page/page.h"
+#include "fault/fault.h"
+#include "vma/vma.h"
 
 /* What one access moves: @buf in or out, or @fill into memory. */
 struct access {
@@ -71,7 +71,7 @@ static vm_fault_t access_vma(struct vm_area_struct *vma, unsigned long *addrp,
 			pte = ptep_get(ptep);
 			if (pte_present(pte) && (!a->write || pte_write(pte))) {
 				struct page *page =
-					pfn_to_page(mm->machine, pte_pfn(pte));
+					pfn_to_page(mm->machine->frames, pte_pfn(pte));
 				pte_t young = pte_mkyoung(
 					a->write ? pte_mkdirty(pte) : pte);
 

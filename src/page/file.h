@@ -10,7 +10,7 @@
 
 #include <vas/file.h>
 #include "base/compiler.h"
-#include "mem/filemap.h"
+#include "page/filemap.h"
 
 enum vas_file_kind {
 	VAS_FILE_HOST,
@@ -20,7 +20,7 @@ enum vas_file_kind {
 
 /*
  * Locking key: (c) constant after creation, (a) atomic; f_mapping has its
- * own key (mem/filemap.h).
+ * own key (page/filemap.h).
  */
 struct vas_file {
 	int refcount;				/* (a) */
@@ -29,16 +29,11 @@ struct vas_file {
 	int host_fd;				/* (c) VAS_FILE_HOST, else -1 */
 	const struct vas_file_ops *ops;		/* (c) VAS_FILE_DRIVER */
 	void *priv;				/* (c) */
-	struct vas_machine *machine;		/* (c) */
+	struct frames *frames;			/* (c) the machine's memory */
+	struct vas_machine *machine;		/* (c) the owner (opaque here) */
 	char *name;				/* (c) */
 	struct address_space f_mapping;		/* the page cache: i_size,
-						 * index, unmap hooks */
-	/*
-	 * Truncation's zap of mappings (memory/zap.c), registered by
-	 * vas_file_open_host() on the file that owns the page cache.
-	 */
-	struct filemap_unmap_hook unmap_hook;
-	bool unmap_registered;			/* (a) */
+						 * index, page states */
 	/* VMAs that map this file (i_mmap's count); writeback at the last. */
 	long nr_vmas;				/* (a) */
 	/*
@@ -50,7 +45,7 @@ struct vas_file {
 	 */
 	struct vas_file *inode_owner;
 	unsigned long dev, ino;			/* (c) host files */
-	struct vas_file *inode_next;		/* (L: machine inode_lock) */
+	struct vas_file *inode_next;		/* (L: frames_inode_lock) */
 	/* An owner opened read-only writes back through a writable
 	 * description's descriptor, duplicated here; -1: none. (a) */
 	int wb_fd;
@@ -81,8 +76,21 @@ void vma_file_put(struct vas_file *file);
  * of @size bytes ("/dev/zero (deleted)" in maps). Context: may allocate.
  * Return: the file with one reference, or NULL.
  */
-struct vas_file *shmem_file_setup(struct vas_machine *machine,
+struct vas_file *shmem_file_setup(struct frames *frames,
+				  struct vas_machine *machine,
 				  unsigned long size);
+
+/**
+ * file_open_host() - vas_file_open_host() on the pool @frames of @machine
+ * (include/vas/file.h has the contract; mmap/file.c the public call).
+ * file_create_driver() - vas_file_create() likewise.
+ */
+int file_open_host(struct frames *frames, struct vas_machine *machine,
+		   int fd, int mode, const char *name, struct vas_file **out)
+	VAS_MUST_CHECK;
+int file_create_driver(struct frames *frames, struct vas_machine *machine,
+		       const struct vas_file_ops *ops, void *priv, int mode,
+		       const char *name, struct vas_file **out) VAS_MUST_CHECK;
 
 /** vas__file_is_shmem() - Whether @file backs a shared anonymous mapping. */
 bool vas__file_is_shmem(const struct vas_file *file);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fault.h - page faults (Linux mm/memory.c handle_mm_fault and friends),
+ * populating (gup's faultin), user access and vm_insert_page. Internal.
+ * docs/faults.md has the design.
+ *
+ * Which lock covers a VMA here (the fault's "lock mode"):
+ *  FAULT_FLAG_VMA_LOCK  the VMA's per-VMA read lock (lock_vma_under_rcu);
+ *                       anything that needs more (a new anon_vma) returns
+ *                       VM_FAULT_RETRY and the caller retries under the
+ *                       mmap lock, as Linux's vmf_anon_prepare does;
+ *  (none)               the mmap lock, read or write.
+ * In both, the VMA cannot change or go away, and the page tables under it
+ * cannot be freed.
+ */
+#ifndef VAS_FAULT_FAULT_H
+#define VAS_FAULT_FAULT_H
+
+#include "pte/pte.h"
+
+/* ---- faults -------------------------------------------------------------- */
+
+#define FAULT_FLAG_WRITE 0x1u	  /* a store */
+#define FAULT_FLAG_VMA_LOCK 0x2u  /* under the VMA's read lock only */
+
+/* vm_fault_t: 0 or one of these. */
+#define VM_FAULT_SIGSEGV 0x1u
+#define VM_FAULT_SIGBUS 0x2u
+#define VM_FAULT_OOM 0x4u
+#define VM_FAULT_RETRY 0x8u
+typedef unsigned int vm_fault_t;
+
+/**
+ * handle_mm_fault() - Make the page at @addr of @vma accessible for the
+ * access @flags describes: map the zero page or a new anonymous page,
+ * a page-cache page (with fault-around on reads), a driver's page
+ * (vm_ops->fault), or copy on write.
+ * Checks @vma's permissions first (x86: any of read/write/exec allows a
+ * read; a write needs VM_WRITE) and guard markers (SIGSEGV).
+ * Context: @vma held as @flags says (see above); takes PTLs; may block
+ * (file reads) and allocate. Return: 0 (the caller retries the access;
+ * the entry may have changed again meanwhile) or VM_FAULT_*.
+ */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned int flags) VAS_MUST_CHECK;
+
+/**
+ * vma_access_ok() - Whether @vma allows the access (the x86 rule above).
+ */
+static inline bool vma_access_ok(const struct vm_area_struct *vma, bool write)
+{
+	if (write)
+		return vma->vm_flags & VAS_VM_WRITE;
+	return vma->vm_flags & VAS_VM_ACCESS_FLAGS;
+}
+
+/**
+ * fault_in_range() - Fault [@start, @end) of @vma in, page by page, as
+ * populating does (populate_vma_page_range, faultin_page_range): @write
+ * faults for write. Context: mmap lock held (read or write).
+ * Return: 0, or the first page's VM_FAULT_* (pages before it stay).
+ */
+vm_fault_t fault_in_range(struct vm_area_struct *vma, unsigned long start,
+			  unsigned long end, bool write) VAS_MUST_CHECK;
+
+
+/**
+ * file_readahead() - Bring page @idx of host file @file into the page
+ * cache if it is not there, with what Linux's readahead reads with it: an
+ * evicted page (FILEMAP_EVICTED) comes back with the evicted pages of its
+ * folio, and nothing more (measured: faults and reads bring back one
+ * folio); a page in a hole (FILEMAP_ABSENT) with the other pages of the
+ * hole in the window [@first, @first + @nr), each a folio of its own
+ * (FILEMAP_SMALL: readahead into a hole allocates single pages). Pages
+ * past the end of the file are left. Errors are left to the caller's own
+ * read of @idx. Context: may block (host I/O), may allocate; holds no
+ * page-table lock.
+ */
+void file_readahead(struct vas_file *file, unsigned long idx,
+		    unsigned long first, unsigned long nr);
+
+/* ---- populate (populate.c) ------------------------------------------- */
+
+/**
+ * vma_populate() - Fault [@start, @end) (clamped to @vma) in, as
+ * populate_vma_page_range() does after mlock, MAP_POPULATE and the like:
+ * private writable memory for write, the rest for read; lock-on-fault,
+ * VM_IO and VM_PFNMAP VMAs, and inaccessible ones, are skipped.
+ * Context: mmap lock held. Return: 0, -ENOMEM (out of memory), -EFAULT
+ * (a page raised SIGBUS or SIGSEGV: past the end of a file, a guard).
+ */
+int vma_populate(struct mm_struct *mm, struct vm_area_struct *vma,
+		 unsigned long start, unsigned long end)
+	VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
+
+/** populate_range() - vma_populate() for every VMA in [start, end). */
+int populate_range(struct mm_struct *mm, unsigned long start,
+		   unsigned long end) VAS_REQUIRES_SHARED(mm) VAS_MUST_CHECK;
+
+/**
+ * mm_populate() - populate_range() with errors ignored (Linux's
+ * mm_populate after mmap, mlockall, mremap and brk: a failure to fault
+ * leaves the memory to be faulted on access).
+ */
+void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long end)
+	VAS_REQUIRES_SHARED(mm);
+
+#endif /* VAS_FAULT_FAULT_H */

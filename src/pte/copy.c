@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/*
+ * copy.c - fork's copy of a VMA's page-table entries (Linux's
+ * copy_page_range): private pages shared copy-on-write, shared pages
+ * shared, guard markers kept.
+ */
+#include <vas/memory.h>
+#include "page/page.h"
+#include "pte/pte.h"
+
+struct copy_ctx {
+	struct mm_struct *dst_mm;
+	unsigned long flags;	/* the VMA's vm_flags */
+	long rss[NR_MM_COUNTERS];
+};
+
+/* copy_present_pte(): both leaf locks held. */
+static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
+{
+	struct copy_ctx *c = arg;
+	struct page *page;
+
+	(void)addr;
+	*dst = src;
+	if (pte_special(src))
+		return PT_COPY_SET;	/* zero page, PFN map: no counts */
+	page = pfn_to_page(c->dst_mm->machine->frames, pte_pfn(src));
+	if (!page)
+		return PT_COPY_SET;
+	get_page(page);
+	page_add_map(page);
+	c->rss[mm_counter_of(page)]++;
+	/* a private writable page: copy on write in both */
+	if (!(c->flags & VAS_VM_SHARED) && pte_write(src))
+		return PT_COPY_COW;
+	*dst = pte_mkold(src);
+	return PT_COPY_SET;
+}
+
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	struct copy_ctx c = { .dst_mm = dst->vm_mm, .flags = src->vm_flags };
+	int err, i;
+
+	if (!(src->vm_flags & (VAS_VM_PFNMAP | VAS_VM_MIXEDMAP |
+			       VAS_VM_MAYBE_GUARD)) && !src->anon_vma)
+		return 0;
+	err = pt_copy_range(dst->vm_mm->pgd, src->vm_mm->pgd, src->vm_start,
+			    src->vm_end, copy_one, &c);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (c.rss[i])
+			add_mm_counter(dst->vm_mm, (enum mm_counter)i, c.rss[i]);
+	return err;
+}

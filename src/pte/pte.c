@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pte.c - what every walker of entries needs: the RSS counter a page
+ * counts in, and the leaf slot of an address with its table installed and
+ * locked.
+ */
+#include "page/file.h"
+#include "page/page.h"
+#include "pte/pte.h"
+
+enum mm_counter mm_counter_of(const struct page *page)
+{
+	if (PageAnon(page))
+		return MM_ANONPAGES;
+	if (page->mapping && vas__file_is_shmem(page->mapping))
+		return MM_SHMEMPAGES;
+	return MM_FILEPAGES;
+}
+
+pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
+		      struct pt_lock **ptlp)
+{
+	struct pt_prealloc pa = PT_PREALLOC_INIT;
+	pte_t *ptep;
+
+	for (;;) {
+		ptep = pte_offset_map_lock(mm->pgd, addr, ptlp);
+		if (ptep)
+			break;
+		if (pt_prealloc_for(mm->pgd, addr, &pa))
+			break;
+		ptep = pte_alloc_map_lock(mm->pgd, addr, &pa, ptlp);
+		if (ptep)
+			break;
+	}
+	pt_prealloc_release(&pa);
+	return ptep;
+}

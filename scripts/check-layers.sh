@@ -3,7 +3,7 @@
 # check-layers.sh - keep src/ layered: a file may use only its own folder
 # and the folders of lower layers.
 #
-#   scripts/check-layers.sh [OBJDIR]
+#   scripts/check-layers.sh [OBJDIR [OBJECT...]]
 #
 # The layer list is read from docs/design.md (the block after the line
 # "<!-- layers -->"): one layer a line, bottom first, each a list of
@@ -16,7 +16,9 @@
 #     e.g. build/release/src/CMakeFiles/vas_objs.dir): every symbol an
 #     object file uses from another object file is defined in its own
 #     folder or in a lower layer, so a declaration placed low cannot hide
-#     a call upwards.
+#     a call upwards. With OBJECTs (the build's list, as ctest passes it),
+#     only those are read: a build folder may hold stale objects of files
+#     that moved.
 # Prints each violation and exits 1 if there is one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,24 +80,33 @@ if [ $# -ge 1 ]; then
 		echo "check-layers: no object folder $objdir" >&2
 		exit 2
 	fi
+	shift
+	objs=()
+	if [ $# -gt 0 ]; then
+		objs=("$@")
+	else
+		while IFS= read -r -d '' o; do
+			objs+=("$o")
+		done < <(find "$objdir" -name '*.o' -print0 | sort -z)
+	fi
 	declare -A def_in
 	while read -r obj sym; do
 		rel=${obj#"$objdir"/}
+		rel=${rel#./}
 		def_in[$sym]=$(folder_of "src/${rel%.o}")
-	done < <(find "$objdir" -name '*.o' -print0 | sort -z |
-		 xargs -0 nm -A --defined-only --extern-only 2>/dev/null |
+	done < <(nm -A --defined-only --extern-only "${objs[@]}" 2>/dev/null |
 		 awk '{ sub(/\.o:.*/, ".o", $1); print $1, $3 }')
 	while read -r obj sym; do
 		[ -n "${def_in[$sym]-}" ] || continue	# libc, liburcu, ...
 		rel=${obj#"$objdir"/}
+		rel=${rel#./}
 		from=$(folder_of "src/${rel%.o}")
 		to=${def_in[$sym]}
 		if ! may_use "$from" "$to"; then
 			echo "src/${rel%.c.o}.c: uses $sym, defined in $to (layer ${layer_of[$to]-?}), not below $from (layer ${layer_of[$from]-?})"
 			bad=1
 		fi
-	done < <(find "$objdir" -name '*.o' -print0 | sort -z |
-		 xargs -0 nm -A --undefined-only 2>/dev/null |
+	done < <(nm -A --undefined-only "${objs[@]}" 2>/dev/null |
 		 awk '{ sub(/\.o:.*/, ".o", $1); print $1, $NF }')
 fi
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * pte.c - what every walker of entries needs: the RSS counter a page
- * counts in, and the leaf slot of an address with its table installed and
- * locked.
+ * counts in, the leaf slot of an address with its table installed and
+ * locked, and the walk of a range's entries under their tables' locks.
  */
 #include "page/file.h"
 #include "page/page.h"
@@ -35,4 +35,28 @@ pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 	}
 	pt_prealloc_release(&pa);
 	return ptep;
+}
+
+void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, pte_fn fn, void *arg)
+{
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		struct pt_lock *ptl;
+		pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl), pte;
+		struct page *page;
+
+		if (!ptep) {
+			/* no table: on to the next one */
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		pte = ptep_get(ptep);
+		page = pte_present(pte) && !pte_special(pte)
+			       ? pfn_to_page(mm->machine->frames, pte_pfn(pte))
+			       : NULL;
+		fn(mm, ptep, pte, page, arg);
+		pte_unmap_unlock(ptep, ptl);
+	}
 }

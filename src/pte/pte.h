@@ -47,6 +47,19 @@ static inline void add_mm_counter(struct mm_struct *mm, enum mm_counter c,
 pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 		      struct pt_lock **ptlp) VAS_MUST_CHECK;
 
+/* ---- walking entries (pte.c) --------------------------------------------- */
+
+/*
+ * Call @fn on each entry of [@start, @end) that has a leaf table, with the
+ * table's lock held (ranges without a table are skipped whole). @fn gets
+ * the page behind a present, non-special entry, or NULL.
+ */
+typedef void (*pte_fn)(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+		       struct page *page, void *arg);
+
+void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
+		      unsigned long end, pte_fn fn, void *arg);
+
 /* ---- zap and teardown ------------------------------------------------------ */
 
 #define ZAP_GUARDS 0x1u		/* remove guard markers too (munmap) */

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * reclaim.c - MADV_FREE (lazily freeable anonymous pages) and MADV_PAGEOUT
+ * without swap (what can go: lazily freed clean anonymous pages, folios of
+ * host files mapped only here, written back first when dirty).
+ */
+#include <errno.h>
+#include <limits.h>
+#include "base/bug.h"
+#include "page/file.h"
+#include "page/filemap.h"
+#include "page/page.h"
+#include "pte/pte.h"
+#include "mm/mm.h"
+
+/* A page another entry maps is left alone. */
+static void lazyfree_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
+			 struct page *page, void *arg)
+{
+	(void)mm;
+	(void)arg;
+	if (page && PageAnon(page) && page_mapcount(page) == 1) {
+		set_pte(ptep, pte_mkold(pte_mkclean(pte)));
+		SetPageLazyfree(page);
+	}
+}
+
+void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
+			unsigned long end)
+{
+	walk_ptes_locked(vma->vm_mm, start, end, lazyfree_one, NULL);
+}
+
+/* Drop the clean lazily freed anonymous page mapped at @addr, if any. */
+static void pageout_anon(struct mm_struct *mm, unsigned long addr)
+{
+	struct pt_lock *ptl;
+	pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl), pte;
+	struct page *page;
+
+	if (!ptep)
+		return;
+	pte = ptep_get(ptep);
+	page = pte_present(pte) && !pte_special(pte)
+		       ? pfn_to_page(mm->machine->frames, pte_pfn(pte))
+		       : NULL;
+	if (page && PageAnon(page) && PageLazyfree(page) && !pte_dirty(pte) &&
+	    page_mapcount(page) == 1 && page_ref_count(page) == 1) {
+		(void)ptep_get_and_clear(ptep);
+		page_remove_map(page);
+		add_mm_counter(mm, MM_ANONPAGES, -1);
+		put_page(page);
+	}
+	pte_unmap_unlock(ptep, ptl);
+}
+
+/* The entry at @addr, read under RCU (the caller holds the mmap lock). */
+static pte_t pte_at(struct mm_struct *mm, unsigned long addr)
+{
+	pte_t *ptep, pte;
+
+	vas_rcu_read_lock();
+	ptep = pt_walk(mm->pgd, addr);
+	pte = ptep ? ptep_get(ptep) : PTE_NONE;
+	vas_rcu_read_unlock();
+	return pte;
+}
+
+/*
+ * Reclaim the folio of host file @file holding page @idx, mapped in @vma:
+ * only if it lies whole in [@start, @end) and every page of it is cached
+ * and mapped once, here. A dirty folio
+ * is written back first (Linux 6.18, measured: MADV_PAGEOUT of a shared
+ * mapping's dirty folio leaves it neither mapped nor cached, its bytes in
+ * the file); one whose writeback fails stays cached, unmapped.
+ */
+static void pageout_file_folio(struct vm_area_struct *vma,
+			       struct vas_file *file, unsigned long idx,
+			       unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long first, nr, i, a0;
+	bool ok = true;
+
+	file_folio_of(file, idx, &first, &nr);
+	if (first < vma->vm_pgoff)
+		return;
+	a0 = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
+	/*
+	 * A large folio only partly inside the range would be split first;
+	 * ext4's does not split, and it stays (measured).
+	 */
+	if (a0 < start || a0 + (nr << PAGE_SHIFT) > end)
+		return;
+	for (i = 0; i < nr && ok; i++) {
+		struct page *page = filemap_find_page(file, first + i);
+		pte_t pte = pte_at(mm, a0 + (i << PAGE_SHIFT));
+
+		ok = page && pte_present(pte) &&
+		     pte_pfn(pte) == page_to_pfn(page) &&
+		     page_mapcount(page) == 1;
+		if (page)
+			put_page(page);
+	}
+	if (!ok)
+		return;
+	zap_range(mm, a0, a0 + (nr << PAGE_SHIFT), 0);	/* dirty moves over */
+	if (filemap_write_and_wait_range(file, (loff_t)first << PAGE_SHIFT,
+					 (loff_t)((first + nr) << PAGE_SHIFT) - 1)) {
+		/* the folio stays whole: no page of it is evicted */
+		stats_add(&mm->machine->stats, VAS_STAT_WRITEBACK_ERROR, 1);
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		(void)filemap_evict(file, first + i);
+}
+
+void pageout_range(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long end)
+{
+	struct vas_file *file = vma->vm_file;
+	unsigned long addr;
+
+	mmap_assert_locked(vma->vm_mm);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		if (!file) {
+			pageout_anon(vma->vm_mm, addr);
+		} else if (file->kind == VAS_FILE_HOST) {
+			pte_t pte = pte_at(vma->vm_mm, addr);
+			struct page *page = pte_present(pte) && !pte_special(pte)
+				? pfn_to_page(vma->vm_mm->machine->frames, pte_pfn(pte))
+				: NULL;
+
+			if (page && PageAnon(page))
+				continue;	/* a private copy: no swap */
+			if (page)
+				pageout_file_folio(vma, file,
+					vma->vm_pgoff +
+					((addr - vma->vm_start) >> PAGE_SHIFT),
+					start, end);
+		}
+		/* shmem and driver pages stay: no swap, not on an LRU */
+	}
+}

@@ -41,43 +41,11 @@
 #include "base/rcu.h"
 #include "tree/rt.h"
 
-#define RT_NODE_SIZE 256
-#define RT_LEAF_SLOTS 10
 #define RT_LEAF_MIN 5
-#define RT_INT_SLOTS 15
 #define RT_INT_MIN 8
 #define RT_MAX_HEIGHT 24
 #define RT_MAX_ITEMS 64
 #define RT_MAX_GROUPS 4
-
-/*
- * Locking key:
- *  (c) constant once the node is published
- *  (W) written only by the writer
- *  (R) RCU readers read it without a lock (atomic loads)
- *  (I) written in place after publication, by one atomic store (see top)
- *
- * Leaf slots at index >= nr may be written by the writer while the node is
- * published (append); readers never look past the nr they loaded.
- */
-struct rt_node {
-	uint32_t nr;			/* (c,R) items; leaves (I): grows only */
-	uint8_t leaf;			/* (c) 1 for leaves */
-	uint8_t __pad[3];
-	struct rt_node *free_next;	/* (W) spare / dead-node chain */
-	union {
-		struct {
-			unsigned long end[RT_LEAF_SLOTS];	/* (c) */
-			unsigned long start[RT_LEAF_SLOTS];	/* (c) */
-			void *entry[RT_LEAF_SLOTS];		/* (c,I) */
-		} l;
-		struct {
-			/* (c) unused ones are ULONG_MAX */
-			unsigned long pivot[RT_INT_SLOTS - 1];
-			struct rt_node *child[RT_INT_SLOTS];	/* (c,I) */
-		} i;
-	};
-};
 
 _Static_assert(sizeof(struct rt_node) == RT_NODE_SIZE, "rt_node size");
 _Static_assert(RT_NODE_SIZE == VAS_NODE_SIZE, "nodes come from the node pool");
@@ -89,22 +57,6 @@ struct rt_free_batch {
 };
 
 /* ---- readers ----------------------------------------------------------- */
-
-static inline unsigned int rt_nr(const struct rt_node *n)
-{
-	return __atomic_load_n(&n->nr, __ATOMIC_ACQUIRE);
-}
-
-static inline const struct rt_node *rt_child(const struct rt_node *n,
-					     unsigned int i)
-{
-	return __atomic_load_n(&n->i.child[i], __ATOMIC_ACQUIRE);
-}
-
-static inline void *rt_entry(const struct rt_node *n, unsigned int i)
-{
-	return __atomic_load_n(&n->l.entry[i], __ATOMIC_ACQUIRE);
-}
 
 /*
  * rt_route() - The child of internal node @n whose interval holds @addr:
@@ -166,20 +118,24 @@ void *rt_lookup(const struct rt_tree *t, unsigned long addr,
 }
 
 /*
- * rt_find_slot() - Leaf and slot of the first range with end > @addr.
+ * rt_find_slot() - Leaf and slot of the first range with end > @addr, and
+ * the leaf's parent and slot in it (NULL and 0 for a root leaf).
  * When the leaf that @addr routes to holds no such range, the answer is
- * the first range of the next leaf, found by routing again from the
- * leaf's right bound; each retry routes a strictly higher address.
+ * the first range of the next leaf: its right sibling if it has one (all
+ * of whose ranges start at or above the separator between them, which is
+ * above @addr), else found by routing again from the leaf's right bound;
+ * each retry routes a strictly higher address.
  * Return: false if there is none.
  */
 static bool rt_find_slot(const struct rt_tree *t, unsigned long addr,
-			 const struct rt_node **leafp, unsigned int *slotp)
+			 const struct rt_node **leafp, unsigned int *slotp,
+			 const struct rt_node **parentp, unsigned int *pslotp)
 {
 	for (;;) {
-		const struct rt_node *n = rt_root(t);
+		const struct rt_node *n = rt_root(t), *p = NULL;
 		unsigned long hi = 0;
 		bool has_hi = false;
-		unsigned int nr, i;
+		unsigned int nr, i, pi = 0;
 
 		if (!n)
 			return false;
@@ -189,28 +145,39 @@ static bool rt_find_slot(const struct rt_tree *t, unsigned long addr,
 				hi = n->i.pivot[i];
 				has_hi = true;
 			}
+			p = n;
+			pi = i;
 			n = rt_child(n, i);
 		}
 		nr = rt_nr(n);
 		i = rt_leaf_find(n, nr, addr);
-		if (i < nr) {
-			*leafp = n;
-			*slotp = i;
-			return true;
+		if (i >= nr) {
+			if (p && pi + 1 < p->nr) {
+				/* published leaves are never empty */
+				n = rt_child(p, ++pi);
+				i = 0;
+			} else {
+				if (!has_hi || hi <= addr)
+					return false;
+				addr = hi;
+				continue;
+			}
 		}
-		if (!has_hi || hi <= addr)
-			return false;
-		addr = hi;
+		*leafp = n;
+		*slotp = i;
+		*parentp = p;
+		*pslotp = pi;
+		return true;
 	}
 }
 
 void *rt_find(const struct rt_tree *t, unsigned long addr,
 	      unsigned long *start, unsigned long *end)
 {
-	const struct rt_node *n;
-	unsigned int i;
+	const struct rt_node *n, *p;
+	unsigned int i, pi;
 
-	if (!rt_find_slot(t, addr, &n, &i))
+	if (!rt_find_slot(t, addr, &n, &i, &p, &pi))
 		return NULL;
 	if (start)
 		*start = n->l.start[i];
@@ -281,55 +248,75 @@ void rt_iter_init(struct rt_iter *it, const struct rt_tree *t,
 	it->pos = a;
 	it->limit = b;
 	it->__leaf = NULL;
+	it->__parent = NULL;
 	it->__slot = 0;
+	it->__pslot = 0;
 	it->__seq = 0;
 }
 
 /*
  * The iterator remembers the leaf and slot after the entry it returned,
- * and the tree's store count then. While no store has happened it steps
- * inside the leaf; otherwise (or at the end of the leaf) it routes again
- * from @pos, the end of the entry it returned last, so every entry it
- * returns ends above the previous one. A writer that stores between two
- * steps is safe because the store count changed: the remembered leaf,
- * which may be freed, is not touched again.
+ * the leaf's parent and its slot there, and the tree's store count then.
+ * While no store has happened, it steps inside the leaf, then to the
+ * leaf's right sibling through the parent; only past the parent's last
+ * child, or after a store, does it route again from the root, from @pos
+ * (the end of the entry it returned last), so every entry it returns ends
+ * above the previous one.
+ *
+ * A writer that stores between two steps is safe because the store count
+ * changed: the remembered nodes, which may be freed, are not touched
+ * again. A reader inside one RCU read-side section that races with a store
+ * after it read the count may step on through replaced nodes: they are not
+ * freed before the section ends, never change once replaced, and a
+ * parent's separators never change, so it sees each address in a state the
+ * tree has had and never goes back (the sibling it steps to holds only
+ * ranges above the separator, which is at or above every range of the
+ * leaf it leaves).
  */
-void *rt_iter_next(struct rt_iter *it, unsigned long *start,
-		   unsigned long *end)
+void *rt_iter_next_slow(struct rt_iter *it, unsigned long *start,
+			unsigned long *end)
 {
 	const struct rt_tree *t = it->tree;
-	const struct rt_node *n = it->__leaf;
+	const struct rt_node *n = it->__leaf, *p = it->__parent;
+	unsigned int i = it->__slot, pi = it->__pslot;
 	unsigned long seq, s, e;
-	unsigned int i = it->__slot;
 	void *entry;
 
 	if (it->pos >= it->limit)
 		return NULL;
 	seq = READ_ONCE(t->__seq);
-	if (!n || seq != it->__seq || i >= rt_nr(n)) {
-		if (!rt_find_slot(t, it->pos, &n, &i)) {
-			it->pos = it->limit;
-			it->__leaf = NULL;
-			return NULL;
+	if (likely(n && seq == it->__seq)) {
+		if (i >= rt_nr(n)) {
+			if (!p || pi + 1 >= p->nr)
+				goto walk;
+			n = rt_child(p, ++pi);	/* never empty */
+			i = 0;
 		}
+	} else {
+walk:
+		if (!rt_find_slot(t, it->pos, &n, &i, &p, &pi))
+			goto end;
 	}
 	s = n->l.start[i];
 	e = n->l.end[i];
 	entry = rt_entry(n, i);
-	if (s >= it->limit) {
-		it->pos = it->limit;
-		it->__leaf = NULL;
-		return NULL;
-	}
+	if (s >= it->limit)
+		goto end;
 	it->pos = e;
 	it->__leaf = n;
+	it->__parent = p;
 	it->__slot = i + 1;
+	it->__pslot = pi;
 	it->__seq = seq;
 	if (start)
 		*start = s;
 	if (end)
 		*end = e;
 	return entry;
+end:
+	it->pos = it->limit;
+	it->__leaf = NULL;
+	return NULL;
 }
 
 /* ---- writer: planning --------------------------------------------------- */

@@ -386,6 +386,101 @@ TEST(iterate_while_storing)
 	destroy(&t);
 }
 
+/*
+ * Windows [a, b) of a tree with thousands of leaves, walked with rt_iter
+ * (which steps from leaf to sibling leaf) and with a chain of rt_find calls
+ * (which routes from the root each time): the same ranges, in order. The
+ * tree is thinned at random first, so leaves have every fill.
+ */
+TEST(iter_windows_match_find_chain)
+{
+	struct rng r = { harness_seed() + 3 };
+	struct rt_tree t;
+
+	rt_init(&t);
+	build_gapped(&t, 20000, 1);
+	for (int k = 0; k < 3000; k++) {
+		unsigned long i = rnd_below(&r, 20000);
+
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	}
+	ASSERT_EQ(rt_validate(&t), 0);
+	ASSERT_TRUE(t.height >= 4);
+	for (int q = 0; q < 400; q++) {
+		/* every eighth: from low down to the end, a long walk */
+		unsigned long a = rnd_below(&r, (q % 8 ? 40002 : 2000) * P);
+		unsigned long b = q % 8 ? a + rnd_below(&r, 4000 * P) : ULONG_MAX;
+		unsigned long s, e, fs, fe, pos = a, n = 0;
+		struct rt_iter it;
+		void *v, *f;
+
+		rt_iter_init(&it, &t, a, b);
+		while ((v = rt_iter_next(&it, &s, &e))) {
+			f = rt_find(&t, pos, &fs, &fe);
+			ASSERT_PTR_EQ(v, f);
+			ASSERT_EQ(s, fs);
+			ASSERT_EQ(e, fe);
+			ASSERT_TRUE(s < b && e > pos);
+			pos = e;
+			n++;
+		}
+		f = rt_find(&t, pos, &fs, NULL);
+		ASSERT_TRUE(!f || fs >= b);
+		EXPECT_NULL(rt_iter_next(&it, NULL, NULL));	/* stays ended */
+		if (q % 8 == 0)
+			EXPECT_GT(n, 1000);
+	}
+	destroy(&t);
+}
+
+/*
+ * The writer stores between steps, before and after the iterator's
+ * place: each step after a store routes again from the end of the range
+ * returned last. Ranges that stay for the whole walk are each returned
+ * once, in order; nothing below a returned range is returned after it.
+ */
+TEST(iter_with_stores_between_steps)
+{
+	struct rng r = { harness_seed() + 5 };
+	struct rt_tree t;
+	struct rt_iter it;
+	unsigned long s, e, last = 0, kept = 0;
+	static bool gone[6000];
+	void *v;
+
+	memset(gone, 0, sizeof(gone));
+	rt_init(&t);
+	build_gapped(&t, 6000, 1);	/* E(i + 1) at (2i + 1)P; even i stay */
+	rt_iter_init(&it, &t, 0, ULONG_MAX);
+	while ((v = rt_iter_next(&it, &s, &e))) {
+		unsigned long i = (uintptr_t)v - 1, j;
+
+		ASSERT_TRUE(s >= last);
+		last = e;
+		if ((uintptr_t)v < 0x100000) {
+			ASSERT_FALSE(gone[i]);	/* not one erased before */
+			if (i % 2 == 0)
+				ASSERT_EQ(i, 2 * kept++);	/* none skipped */
+		}
+		switch (rnd_below(&r, 4)) {
+		case 0:		/* erase an odd one, anywhere */
+			j = 2 * rnd_below(&r, 3000) + 1;
+			st(&t, (2 * j + 1) * P, (2 * j + 2) * P, NULL);
+			gone[j] = true;
+			break;
+		case 1:		/* fill a gap, anywhere */
+			j = rnd_below(&r, 6000);
+			st(&t, (2 * j + 2) * P, (2 * j + 2) * P + 0x800,
+			   E(0x100000 + j));
+			break;
+		default:	/* no store: the next step is in place */
+			break;
+		}
+	}
+	EXPECT_EQ(kept, 3000);
+	destroy(&t);
+}
+
 /* ---- randomized, against a naive sorted array --------------------------- */
 
 struct ref {

@@ -7,8 +7,9 @@
  *	build/release/bench/prof_rows ROW [ROUNDS]
  *
  * Only prof_region() (the workload itself; setup is outside it) is counted,
- * so "Ir per op" = the total of the run / (ROUNDS x ops per round), printed
- * at the end as the divisor to use. Instruction counts do not depend on the
+ * after one uncounted round that warms the caches (as the benchmarks'
+ * warm-up rounds do), so "Ir per op" = the total of the run / (ROUNDS x
+ * ops per round), printed at the end as the divisor to use. Instruction counts do not depend on the
  * load of the machine, which makes them the figure for before/after
  * decisions on a shared machine; they do not see cache misses. Work that
  * RCU callbacks do on liburcu's thread is not in prof_region (counted in
@@ -81,8 +82,8 @@ static unsigned long nv;
 static unsigned long addrs[256];
 static struct vas_mm_user *child;
 
-/* The counted work of one round; noinline so that callgrind sees it. */
-__attribute__((noinline)) static long prof_region(void)
+/* One round of the workload. */
+__attribute__((noinline)) static long work(void)
 {
 	struct vas_vma_iter it;
 	struct vas_vma_ref *v;
@@ -143,6 +144,25 @@ __attribute__((noinline)) static long prof_region(void)
 	return 0;
 }
 
+/* The counted round: callgrind --toggle-collect=prof_region. */
+__attribute__((noinline)) static long prof_region(void)
+{
+	return work();
+}
+
+/* Between rounds, uncounted: the state the next round starts from. */
+static void between(void)
+{
+	if (row == R_MAP)
+		unmap_n(nv);
+	if (child) {
+		vas_mm_put(child);
+		child = NULL;
+	}
+	if (row == R_UNMAP)
+		map_n(nv, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct vas_machine *m;
@@ -189,16 +209,14 @@ int main(int argc, char **argv)
 		addrs[i] = W + 2 * (unsigned long)((i * 7919) % 10000) * P +
 			   (unsigned long)(i * 13) % P;
 
+	/* an uncounted round first: caches (VMAs, nodes, frames) warm */
+	if (row == R_UNMAP)
+		map_n(nv, 0);
+	work();
+	between();
 	for (long r = 0; r < rounds; r++) {
-		if (row == R_UNMAP)
-			map_n(nv, 0);
 		ops += prof_region();
-		if (row == R_MAP)
-			unmap_n(nv);
-		if (child) {
-			vas_mm_put(child);
-			child = NULL;
-		}
+		between();
 	}
 	printf("prof_rows %s: %ld rounds, %ld ops (divide Ir by this)\n", name,
 	       rounds, ops);

@@ -1087,6 +1087,136 @@ void rt_destroy(struct rt_tree *t)
 	}
 }
 
+/* ---- bulk copy and truncation (fork) ------------------------------------ */
+
+/* Free @n and everything below it at once; count nodes and ranges. */
+static void rt_free_subtree(struct rt_node *n, unsigned long *nodes,
+			    unsigned long *entries)
+{
+	if (n->leaf)
+		*entries += n->nr;
+	else
+		for (unsigned int i = 0; i < n->nr; i++)
+			rt_free_subtree(n->i.child[i], nodes, entries);
+	(*nodes)++;
+	vas_node_free(n);
+}
+
+/* A copy of the subtree under @n, or NULL with nothing left allocated. */
+static struct rt_node *rt_dup_node(const struct rt_node *n)
+{
+	struct rt_node *c = vas_node_alloc(VAS_FP_TREE_NODE);
+	unsigned long nodes = 0, entries = 0;
+
+	if (!c)
+		return NULL;
+	memcpy(c, n, sizeof(*c));
+	c->free_next = NULL;
+	if (n->leaf)
+		return c;
+	for (unsigned int i = 0; i < n->nr; i++) {
+		c->i.child[i] = rt_dup_node(n->i.child[i]);
+		if (!c->i.child[i]) {
+			while (i--)
+				rt_free_subtree(c->i.child[i], &nodes, &entries);
+			vas_node_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+int rt_dup(struct rt_tree *dst, const struct rt_tree *src)
+{
+	struct rt_node *root = NULL;
+
+	VAS_BUG_ON(dst->root);
+	if (src->root) {
+		root = rt_dup_node(src->root);
+		if (!root)
+			return -ENOMEM;
+	}
+	dst->height = src->height;
+	dst->nr_entries = src->nr_entries;
+	dst->nr_nodes = src->nr_nodes;
+	rcu_assign_pointer(dst->root, root);
+	WRITE_ONCE(dst->__seq, dst->__seq + 1);
+	return 0;
+}
+
+void rt_iter_replace(struct rt_iter *it, void *entry)
+{
+	struct rt_node *n = (struct rt_node *)it->__leaf;
+
+	VAS_BUG_ON(!n || !it->__slot || !entry ||
+		   READ_ONCE(it->tree->__seq) != it->__seq);
+	__atomic_store_n(&n->l.entry[it->__slot - 1], entry, __ATOMIC_RELEASE);
+}
+
+/*
+ * Cut the tree at @from along the path @from routes to: the nodes of the
+ * path keep what lies left of it and become the last nodes of their
+ * levels (which may hold a single item); everything right of the path is
+ * freed; a path node left empty goes too, and a root left with one child
+ * gives way to it.
+ */
+void rt_truncate(struct rt_tree *t, unsigned long from)
+{
+	struct rt_node *path[RT_MAX_HEIGHT], *n = t->root;
+	unsigned int slot[RT_MAX_HEIGHT], keep, k;
+	unsigned long nodes = 0, entries = 0;
+
+	if (!n)
+		return;
+	VAS_BUG_ON(t->height > RT_MAX_HEIGHT);
+	for (k = t->height - 1; k > 0; k--) {
+		path[k] = n;
+		slot[k] = rt_route(n, from);
+		n = n->i.child[slot[k]];
+	}
+	path[0] = n;
+	/* the leaf keeps the ranges that end at or below @from */
+	keep = rt_leaf_find(n, n->nr, from);
+	entries += n->nr - keep;
+	for (k = 0;; k++) {
+		n = path[k];
+		if (k > 0) {
+			/* children right of the path go whole */
+			for (unsigned int i = slot[k] + 1; i < n->nr; i++)
+				rt_free_subtree(n->i.child[i], &nodes,
+						&entries);
+			for (unsigned int i = keep ? keep - 1 : 0;
+			     i < RT_INT_SLOTS - 1; i++)
+				n->i.pivot[i] = ULONG_MAX;
+		}
+		if (keep) {
+			n->nr = keep;
+		} else {
+			nodes++;
+			vas_node_free(n);
+		}
+		if (k + 1 == t->height)
+			break;
+		/* the parent keeps the children left of this one, and it */
+		keep = slot[k + 1] + (keep ? 1 : 0);
+	}
+	n = keep ? path[t->height - 1] : NULL;
+	t->nr_entries -= entries;
+	t->nr_nodes -= nodes;
+	while (n && !n->leaf && n->nr == 1) {
+		struct rt_node *child = n->i.child[0];
+
+		vas_node_free(n);
+		t->nr_nodes--;
+		t->height--;
+		n = child;
+	}
+	if (!n)
+		t->height = 0;
+	rcu_assign_pointer(t->root, n);
+	WRITE_ONCE(t->__seq, t->__seq + 1);
+}
+
 size_t rt_node_bytes(const struct rt_tree *t)
 {
 	return t->nr_nodes * RT_NODE_SIZE;

@@ -265,6 +265,33 @@ void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 void rt_prealloc_release(struct rt_prealloc *pa);
 
 /**
+ * rt_dup() - Make empty @dst a copy of @src, node by node (Linux's
+ * __mt_dup): same shape, same ranges, same entries. Much cheaper than one
+ * store per range; the caller then replaces the entries (rt_iter_replace())
+ * and erases the ranges it does not want.
+ * Context: the writer of both trees; @dst is empty.
+ * Return: 0, or -ENOMEM with @dst still empty and nothing allocated.
+ */
+int rt_dup(struct rt_tree *dst, const struct rt_tree *src) VAS_MUST_CHECK;
+
+/**
+ * rt_iter_replace() - Replace, in place, the entry that rt_iter_next()
+ * last returned with @entry (not NULL). Takes no node and does not count
+ * as a store: the iteration goes on from where it was.
+ * Context: the writer, with no store since that rt_iter_next().
+ */
+void rt_iter_replace(struct rt_iter *it, void *entry);
+
+/**
+ * rt_truncate() - Remove every range that ends above @from (a range that
+ * contains @from goes whole). Never allocates; frees the nodes at once.
+ * Context: the writer of a tree that no RCU reader can walk (nodes change
+ * in place): one whose readers all hold the writer's lock, such as a
+ * child's tree while fork builds it under the child's mmap write lock.
+ */
+void rt_truncate(struct rt_tree *t, unsigned long from);
+
+/**
  * rt_validate() - Check every invariant of @t (key order, no overlap, node
  * fill, heights, counts). Context: writer, or no concurrent writer.
  * Return: 0, or -EUCLEAN after printing what is wrong to stderr.

@@ -781,6 +781,181 @@ TEST(destroy_without_memory_for_batch)
 	EXPECT_EQ(vas_alloc_live(), live0);
 }
 
+/* ---- bulk copy, in-place replacement, truncation (fork) ---------------- */
+
+/* Gapped ranges, some erased at random so that leaves have every fill. */
+static void build_thinned(struct rt_tree *t, unsigned long n, struct rng *r)
+{
+	build_gapped(t, n, 1);
+	for (unsigned long k = 0; k < n / 5; k++) {
+		unsigned long i = rnd_below(r, n);
+
+		st_unchecked(t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	}
+	ASSERT_EQ(rt_validate(t), 0);
+}
+
+TEST(dup_copies_shape_and_entries)
+{
+	static const unsigned long sizes[] = { 0, 1, 9, 10, 11, 160, 2000, 20000 };
+	static struct rg want[20000], got[20000];
+	struct rng r = { harness_seed() + 7 };
+	long live0;
+
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	for (size_t z = 0; z < ARRAY_SIZE(sizes); z++) {
+		struct rt_tree t, c;
+		unsigned long n;
+
+		rt_init(&t);
+		rt_init(&c);
+		build_thinned(&t, sizes[z], &r);
+		n = snap(&t, want, ARRAY_SIZE(want));
+		ASSERT_EQ(rt_dup(&c, &t), 0);
+		ASSERT_EQ(rt_validate(&c), 0);
+		EXPECT_EQ(c.height, t.height);
+		EXPECT_EQ(c.nr_nodes, t.nr_nodes);
+		expect_state(&c, want, n);
+		if (t.root)
+			EXPECT_TRUE(c.root != t.root);
+		/* the copy is independent: change it all over */
+		for (unsigned long i = 0; i < sizes[z]; i += 3)
+			st(&c, (2 * i + 1) * P, (2 * i + 3) * P, E(0x200000 + i));
+		st(&c, 0, 2 * sizes[z] / 3 * P, NULL);
+		expect_state(&t, want, n);
+		ASSERT_EQ(rt_validate(&t), 0);
+		EXPECT_EQ(snap(&t, got, ARRAY_SIZE(got)), n);
+		destroy(&c);
+		destroy(&t);
+	}
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+}
+
+TEST(dup_failure_leaves_copy_empty)
+{
+	static struct rg want[3000];
+	struct rng r = { harness_seed() + 9 };
+	struct rt_tree t, c;
+	unsigned long n, k;
+	long live0;
+
+	vas_rcu_barrier();
+	rt_init(&t);
+	build_thinned(&t, 3000, &r);	/* height 3-4, a few hundred nodes */
+	n = snap(&t, want, ARRAY_SIZE(want));
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	for (k = 1;; k++) {
+		int err;
+
+		rt_init(&c);
+		vas_fail_nth(k);
+		err = rt_dup(&c, &t);
+		vas_fail_reset();
+		if (!err)
+			break;
+		ASSERT_EQ(err, -ENOMEM);
+		ASSERT_NULL(c.root);
+		EXPECT_EQ(c.nr_nodes, 0);
+		EXPECT_EQ(c.nr_entries, 0);
+		EXPECT_EQ(rt_validate(&c), 0);
+		EXPECT_EQ(vas_alloc_live(), live0);	/* freed at once */
+		ASSERT_TRUE(k <= t.nr_nodes);
+	}
+	EXPECT_EQ(k, t.nr_nodes + 1);	/* every node's allocation failed once */
+	expect_state(&t, want, n);
+	expect_state(&c, want, n);
+	ASSERT_EQ(rt_validate(&c), 0);
+	destroy(&c);
+	destroy(&t);
+}
+
+TEST(iter_replace_in_place)
+{
+	struct rng r = { harness_seed() + 11 };
+	struct rt_tree t, c;
+	struct rt_iter it;
+	unsigned long s, e, n = 0, seq;
+	void *v;
+
+	rt_init(&t);
+	rt_init(&c);
+	build_thinned(&t, 2000, &r);
+	ASSERT_EQ(rt_dup(&c, &t), 0);
+	seq = c.__seq;
+	rt_iter_init(&it, &c, 0, ULONG_MAX);
+	while ((v = rt_iter_next(&it, &s, &e))) {
+		rt_iter_replace(&it, E((uintptr_t)v + 0x400000));
+		n++;
+	}
+	EXPECT_EQ(n, t.nr_entries);
+	EXPECT_EQ(c.__seq, seq);	/* not a store */
+	rt_iter_init(&it, &t, 0, ULONG_MAX);
+	while ((v = rt_iter_next(&it, &s, &e))) {
+		unsigned long cs, ce;
+
+		EXPECT_PTR_EQ(rt_lookup(&c, s, &cs, &ce),
+			      E((uintptr_t)v + 0x400000));
+		EXPECT_EQ(cs, s);
+		EXPECT_EQ(ce, e);
+		EXPECT_PTR_EQ(rt_lookup(&t, s, NULL, NULL), v);
+	}
+	EXPECT_EQ(rt_validate(&c), 0);
+	destroy(&c);
+	destroy(&t);
+}
+
+TEST(truncate_at_every_kind_of_point)
+{
+	static struct rg want[3000];
+	struct rng r = { harness_seed() + 13 };
+	struct rt_tree t;
+	unsigned long n;
+	long live0;
+
+	vas_rcu_barrier();
+	rt_init(&t);
+	build_thinned(&t, 3000, &r);
+	n = snap(&t, want, ARRAY_SIZE(want));
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	for (unsigned long q = 0; q < 3 * n + 4; q++) {
+		struct rt_tree c;
+		unsigned long from, keep = 0;
+
+		/* each start, each end, inside each range; 0, the top, random */
+		if (q < 3 * n)
+			from = q % 3 == 0 ? want[q / 3].s :
+			       q % 3 == 1 ? want[q / 3].e : want[q / 3].s + 1;
+		else
+			from = q == 3 * n ? 0 : q == 3 * n + 1 ? ULONG_MAX :
+			       rnd_below(&r, 6002 * P);
+		if (q % 7 && q < 3 * n)
+			continue;	/* a seventh of them: quadratic otherwise */
+		while (keep < n && want[keep].e <= from)
+			keep++;
+		rt_init(&c);
+		ASSERT_EQ(rt_dup(&c, &t), 0);
+		rt_truncate(&c, from);
+		ASSERT_EQ(rt_validate(&c), 0);
+		expect_state(&c, want, keep);
+		/* it takes stores afterwards */
+		st(&c, 6004 * P, 6005 * P, E(1));
+		EXPECT_PTR_EQ(rt_lookup(&c, 6004 * P, NULL, NULL), E(1));
+		rt_truncate(&c, 0);
+		EXPECT_NULL(c.root);
+		EXPECT_EQ(c.height, 0);
+		EXPECT_EQ(rt_validate(&c), 0);
+		destroy(&c);
+	}
+	expect_state(&t, want, n);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+	destroy(&t);
+}
+
 /* ---- concurrency --------------------------------------------------------- */
 
 /* Each entry knows the range it was stored with; trims only shrink it. */

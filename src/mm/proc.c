@@ -182,38 +182,81 @@ static bool smaps_thp_eligible(const struct vm_area_struct *vma)
 	return haddr >= vma->vm_start;
 }
 
-/* ---- the maps line ------------------------------------------------------ */
+/* ---- the text buffer ------------------------------------------------------ */
 
 /* Column at which the name starts, less one (seq_setwidth in show_map_vma). */
 #define MAPS_NAME_PAD (25 + 8 * 6 - 1)
+/* A maps line is cut short at this length (a long name), newline included. */
+#define MAPS_LINE_MAX (4096 + 128)
+/* Room one VMA's text can take: its maps line and the smaps figures. */
+#define PROC_VMA_ROOM (MAPS_LINE_MAX + 2048)
 
 /*
- * The maps line is built in a buffer with these helpers and written with
- * one fwrite: printf-style formatting cost more than the rest of the walk
- * (bench_syscalls, "maps text").
+ * The text is built in a buffer on the stack, without printf, and written
+ * out with one fwrite per PROC_BUF_SIZE - PROC_VMA_ROOM bytes or so:
+ * printf-style formatting and an fwrite per line cost more than the rest
+ * of the walk (bench_syscalls, "maps text" and "smaps text";
+ * BENCHMARKS.md).
  */
-struct linebuf {
-	char b[4096 + 128];
-	size_t n;
+#define PROC_BUF_SIZE (16 * 1024)
+
+struct procbuf {
+	char *p;		/* where the next character goes */
+	char *end_ok;		/* flush before a VMA once p is past this */
+	FILE *out;
+	char b[PROC_BUF_SIZE];
 };
 
-/* Lower-case hex of @v, at least @min digits. */
-static void put_hex(struct linebuf *l, unsigned long long v, int min)
+static void pb_init(struct procbuf *pb, FILE *out)
 {
-	char tmp[16];
-	int n = 0;
-
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n < min)
-		tmp[n++] = '0';
-	while (n)
-		l->b[l->n++] = tmp[--n];
+	pb->p = pb->b;
+	pb->end_ok = pb->b + PROC_BUF_SIZE - PROC_VMA_ROOM;
+	pb->out = out;
 }
 
-static void put_dec(struct linebuf *l, unsigned long v)
+static void pb_flush(struct procbuf *pb)
+{
+	if (pb->p > pb->b)
+		fwrite(pb->b, 1, (size_t)(pb->p - pb->b), pb->out);
+	pb->p = pb->b;
+}
+
+/* Before a VMA's text: room for all of it. */
+static void pb_room(struct procbuf *pb)
+{
+	if (pb->p > pb->end_ok)
+		pb_flush(pb);
+}
+
+static inline void put_c(struct procbuf *pb, char c)
+{
+	*pb->p++ = c;
+}
+
+static inline void put_mem(struct procbuf *pb, const char *s, size_t n)
+{
+	memcpy(pb->p, s, n);
+	pb->p += n;
+}
+
+#define put_lit(pb, s) put_mem(pb, s, sizeof(s) - 1)
+
+/* Lower-case hex of @v, at least @min digits ("%0*llx"). */
+static inline void put_hex(struct procbuf *pb, unsigned long long v, int min)
+{
+	int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
+
+	if (n < min)
+		n = min;
+	for (int i = n - 1; i >= 0; i--) {
+		pb->p[i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	}
+	pb->p += n;
+}
+
+/* Decimal @v right-aligned in @width columns ("%*llu"). */
+static void put_dec_w(struct procbuf *pb, unsigned long long v, int width)
 {
 	char tmp[24];
 	int n = 0;
@@ -222,38 +265,41 @@ static void put_dec(struct linebuf *l, unsigned long v)
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
+	while (width-- > n)
+		*pb->p++ = ' ';
 	while (n)
-		l->b[l->n++] = tmp[--n];
+		*pb->p++ = tmp[--n];
 }
 
-static void put_c(struct linebuf *l, char c)
+/*
+ * A name as seq_path() prints it (a newline becomes "\012"), the line
+ * that started at @line bounded by MAPS_LINE_MAX.
+ */
+static void put_name(struct procbuf *pb, const char *line, const char *name,
+		     bool path)
 {
-	l->b[l->n++] = c;
-}
+	const char *limit = line + MAPS_LINE_MAX - 8;
 
-/* A name as seq_path() prints it (a newline becomes "\012"), bounded. */
-static void put_name(struct linebuf *l, const char *name, bool path)
-{
-	for (; *name && l->n < sizeof(l->b) - 8; name++) {
-		if (path && *name == '\n') {
-			memcpy(l->b + l->n, "\\012", 4);
-			l->n += 4;
-		} else {
-			put_c(l, *name);
-		}
+	for (; *name && pb->p < limit; name++) {
+		if (path && *name == '\n')
+			put_lit(pb, "\\012");
+		else
+			put_c(pb, *name);
 	}
 }
 
+/* ---- the maps line ------------------------------------------------------ */
+
 /* show_map_vma(): the header line of @vma, newline included. */
 static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
-			  FILE *out) VAS_REQUIRES_SHARED(u)
+			  struct procbuf *pb) VAS_REQUIRES_SHARED(u)
 {
 	unsigned long flags = vma->vm_flags;
 	unsigned long major = 0, minor = 0, ino = 0;
 	unsigned long long pgoff = 0;
-	const char *name = NULL;
-	struct linebuf l;
+	const char *name = NULL, *line = pb->p;
 	bool path = false;
+	char *q;
 
 	(void)u;
 	if (vma->vm_file) {
@@ -274,90 +320,102 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	/* [stack]: vas sets up no initial stack. */
 
 	/* "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu " */
-	l.n = 0;
-	put_hex(&l, vma->vm_start, 8);
-	put_c(&l, '-');
-	put_hex(&l, vma->vm_end, 8);
-	put_c(&l, ' ');
-	put_c(&l, flags & VAS_VM_READ ? 'r' : '-');
-	put_c(&l, flags & VAS_VM_WRITE ? 'w' : '-');
-	put_c(&l, flags & VAS_VM_EXEC ? 'x' : '-');
-	put_c(&l, flags & VAS_VM_MAYSHARE ? 's' : 'p');
-	put_c(&l, ' ');
-	put_hex(&l, pgoff, 8);
-	put_c(&l, ' ');
-	put_hex(&l, major, 2);
-	put_c(&l, ':');
-	put_hex(&l, minor, 2);
-	put_c(&l, ' ');
-	put_dec(&l, ino);
-	put_c(&l, ' ');
+	put_hex(pb, vma->vm_start, 8);
+	put_c(pb, '-');
+	put_hex(pb, vma->vm_end, 8);
+	q = pb->p;
+	q[0] = ' ';
+	q[1] = flags & VAS_VM_READ ? 'r' : '-';
+	q[2] = flags & VAS_VM_WRITE ? 'w' : '-';
+	q[3] = flags & VAS_VM_EXEC ? 'x' : '-';
+	q[4] = flags & VAS_VM_MAYSHARE ? 's' : 'p';
+	q[5] = ' ';
+	pb->p += 6;
+	put_hex(pb, pgoff, 8);
+	put_c(pb, ' ');
+	put_hex(pb, major, 2);
+	put_c(pb, ':');
+	put_hex(pb, minor, 2);
+	put_c(pb, ' ');
+	put_dec_w(pb, ino, 0);
+	put_c(pb, ' ');
 	if (name) {
 		/* seq_pad(m, ' '): spaces up to the column, then one more. */
-		while (l.n < MAPS_NAME_PAD)
-			put_c(&l, ' ');
-		put_c(&l, ' ');
-		put_name(&l, name, path);
+		while (pb->p - line < MAPS_NAME_PAD)
+			put_c(pb, ' ');
+		put_c(pb, ' ');
+		put_name(pb, line, name, path);
 	}
-	put_c(&l, '\n');
-	fwrite(l.b, 1, l.n, out);
+	put_c(pb, '\n');
 }
 
 /* ---- smaps --------------------------------------------------------------- */
 
-/* SEQ_PUT_DEC: "NAME:   " then bytes in kB right-aligned in 8 columns. */
-static void smaps_put_kb(FILE *out, const char *label, unsigned long long bytes)
+/*
+ * SEQ_PUT_DEC: @label ("NAME:" padded to 16 columns), then bytes in kB
+ * right-aligned in 8 columns, " kB".
+ */
+static void smaps_put_kb(struct procbuf *pb, const char *label,
+			 unsigned long long bytes)
 {
-	fprintf(out, "%s%8llu kB\n", label, bytes >> 10);
+	put_mem(pb, label, 16);
+	put_dec_w(pb, bytes >> 10, 8);
+	put_lit(pb, " kB\n");
 }
 
 /* show_smap(): the maps line of @vma and its figures. */
 static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
-			   FILE *out) VAS_REQUIRES_SHARED(u)
+			   struct procbuf *pb) VAS_REQUIRES_SHARED(u)
 {
 	struct mem_size_stats mss;
 	unsigned int bit;
 
 	smaps_gather_stats(u, vma, &mss);
-	maps_show_vma(u, vma, out);
+	maps_show_vma(u, vma, pb);
 
-	smaps_put_kb(out, "Size:           ", vma->vm_end - vma->vm_start);
-	smaps_put_kb(out, "KernelPageSize: ", PROC_PAGE_SIZE);
-	smaps_put_kb(out, "MMUPageSize:    ", PROC_PAGE_SIZE);
-	smaps_put_kb(out, "Rss:            ", mss.resident);
-	smaps_put_kb(out, "Pss:            ", mss.pss >> PSS_SHIFT);
-	smaps_put_kb(out, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
-	smaps_put_kb(out, "Shared_Clean:   ", mss.shared_clean);
-	smaps_put_kb(out, "Shared_Dirty:   ", mss.shared_dirty);
-	smaps_put_kb(out, "Private_Clean:  ", mss.private_clean);
-	smaps_put_kb(out, "Private_Dirty:  ", mss.private_dirty);
-	smaps_put_kb(out, "Referenced:     ", mss.referenced);
-	smaps_put_kb(out, "Anonymous:      ", mss.anonymous);
-	smaps_put_kb(out, "KSM:            ", mss.ksm);
-	smaps_put_kb(out, "LazyFree:       ", mss.lazyfree);
-	smaps_put_kb(out, "AnonHugePages:  ", mss.anonymous_thp);
-	smaps_put_kb(out, "ShmemPmdMapped: ", mss.shmem_thp);
-	smaps_put_kb(out, "FilePmdMapped:  ", mss.file_thp);
-	smaps_put_kb(out, "Shared_Hugetlb: ", mss.shared_hugetlb);
+	smaps_put_kb(pb, "Size:           ", vma->vm_end - vma->vm_start);
+	smaps_put_kb(pb, "KernelPageSize: ", PROC_PAGE_SIZE);
+	smaps_put_kb(pb, "MMUPageSize:    ", PROC_PAGE_SIZE);
+	smaps_put_kb(pb, "Rss:            ", mss.resident);
+	smaps_put_kb(pb, "Pss:            ", mss.pss >> PSS_SHIFT);
+	smaps_put_kb(pb, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
+	smaps_put_kb(pb, "Shared_Clean:   ", mss.shared_clean);
+	smaps_put_kb(pb, "Shared_Dirty:   ", mss.shared_dirty);
+	smaps_put_kb(pb, "Private_Clean:  ", mss.private_clean);
+	smaps_put_kb(pb, "Private_Dirty:  ", mss.private_dirty);
+	smaps_put_kb(pb, "Referenced:     ", mss.referenced);
+	smaps_put_kb(pb, "Anonymous:      ", mss.anonymous);
+	smaps_put_kb(pb, "KSM:            ", mss.ksm);
+	smaps_put_kb(pb, "LazyFree:       ", mss.lazyfree);
+	smaps_put_kb(pb, "AnonHugePages:  ", mss.anonymous_thp);
+	smaps_put_kb(pb, "ShmemPmdMapped: ", mss.shmem_thp);
+	smaps_put_kb(pb, "FilePmdMapped:  ", mss.file_thp);
+	smaps_put_kb(pb, "Shared_Hugetlb: ", mss.shared_hugetlb);
 	/* The kernel gives this one 7 columns: its label is one longer. */
-	fprintf(out, "Private_Hugetlb: %7llu kB\n", mss.private_hugetlb >> 10);
-	smaps_put_kb(out, "Swap:           ", mss.swap);
-	smaps_put_kb(out, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
-	smaps_put_kb(out, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
-	fprintf(out, "THPeligible:    %8u\n", smaps_thp_eligible(vma) ? 1u : 0u);
+	put_lit(pb, "Private_Hugetlb: ");
+	put_dec_w(pb, mss.private_hugetlb >> 10, 7);
+	put_lit(pb, " kB\n");
+	smaps_put_kb(pb, "Swap:           ", mss.swap);
+	smaps_put_kb(pb, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
+	smaps_put_kb(pb, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
+	put_lit(pb, "THPeligible:    ");
+	put_dec_w(pb, smaps_thp_eligible(vma) ? 1u : 0u, 8);
+	put_c(pb, '\n');
 	/* No ProtectionKey line: arch_pkeys_enabled() is false (proc.h). */
 
-	fputs("VmFlags: ", out);
+	put_lit(pb, "VmFlags: ");
 	for (bit = 0; bit < 64; bit++) {
 		const char *code;
 
 		if (!(vma->vm_flags & (1UL << bit)))
 			continue;
 		code = vm_flag_code(bit);
-		if (code)
-			fprintf(out, "%s ", code);
+		if (code) {
+			put_mem(pb, code, 2);
+			put_c(pb, ' ');
+		}
 	}
-	fputc('\n', out);
+	put_c(pb, '\n');
 }
 
 /* ---- the walk ------------------------------------------------------------ */
@@ -367,16 +425,20 @@ static int proc_print(struct vas_mm_user *u, FILE *out, bool smaps)
 {
 	struct vas_vma_iter it;
 	struct vas_vma_ref *ref;
+	struct procbuf buf, *pb = &buf;
 
+	pb_init(pb, out);
 	vas_mmap_read_lock(u);
 	vas_vma_iter_init(&it, u, 0, ULONG_MAX);
 	while ((ref = vas_vma_iter_next(&it, u))) {
+		pb_room(pb);
 		if (smaps)
-			smaps_show_vma(u, vma_of_ref(ref), out);
+			smaps_show_vma(u, vma_of_ref(ref), pb);
 		else
-			maps_show_vma(u, vma_of_ref(ref), out);
+			maps_show_vma(u, vma_of_ref(ref), pb);
 	}
 	vas_mmap_read_unlock(u);
+	pb_flush(pb);
 	return ferror(out) ? -EIO : 0;
 }
 

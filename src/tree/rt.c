@@ -127,7 +127,8 @@ void *rt_lookup(const struct rt_tree *t, unsigned long addr,
  * each retry routes a strictly higher address.
  * Return: false if there is none.
  */
-static bool rt_find_slot(const struct rt_tree *t, unsigned long addr,
+static __attribute__((always_inline)) inline bool
+rt_find_slot(const struct rt_tree *t, unsigned long addr,
 			 const struct rt_node **leafp, unsigned int *slotp,
 			 const struct rt_node **parentp, unsigned int *pslotp)
 {
@@ -366,6 +367,14 @@ struct rt_wr {
 	unsigned int top;		/* last level built */
 	bool collapse;			/* root level holds one item */
 	unsigned int need;		/* nodes the commit takes */
+
+	/*
+	 * t->__plan only: planned by rt_preallocate*() for the store of
+	 * [start, end) of an entry of this kind (NULL or not), in the tree
+	 * as it was at store count plan_seq.
+	 */
+	bool planned;
+	unsigned long plan_seq;
 
 	/* commit */
 	struct rt_node *newn[RT_MAX_HEIGHT][RT_MAX_GROUPS];
@@ -892,6 +901,7 @@ void rt_init(struct rt_tree *t)
 	t->height = 0;
 	t->__seq = 0;
 	t->__batch = NULL;
+	t->__plan = NULL;
 }
 
 static void rt_wr_init(struct rt_wr *w, struct rt_tree *t, unsigned long start,
@@ -904,19 +914,25 @@ static void rt_wr_init(struct rt_wr *w, struct rt_tree *t, unsigned long start,
 	rt_wr_walk(w);
 }
 
-/* Nodes and batch header a store of [start, end) with @entry may take. */
+/*
+ * Nodes and batch header a store of [start, end) with @entry may take.
+ * The walk and the plan are kept in t->__plan: the rt_store() that follows
+ * with no store in between uses them instead of doing them again.
+ */
 static unsigned int rt_need(struct rt_tree *t, unsigned long start,
 			    unsigned long end, void *entry, bool *batch)
 {
-	struct rt_wr w;
+	struct rt_wr *w = t->__plan;
 
-	rt_wr_init(&w, t, start, end, entry);
-	if (w.fast != RT_FAST_NONE)
+	rt_wr_init(w, t, start, end, entry);
+	w->planned = true;
+	w->plan_seq = t->__seq;
+	if (w->fast != RT_FAST_NONE)
 		return 0;
-	rt_wr_plan(&w);
-	if (w.height)
+	rt_wr_plan(w);
+	if (w->height)
 		*batch = true;
-	return w.need;
+	return w->need;
 }
 
 /*
@@ -933,6 +949,13 @@ static int rt_reserve(struct rt_tree *t, struct rt_prealloc *pa,
 
 	if (VAS_WARN_ON(start >= end))
 		return 0;
+	if (!t->__plan) {
+		/* once per tree: kept until rt_destroy() */
+		t->__plan = vas_alloc(sizeof(*t->__plan), VAS_FP_TREE_NODE);
+		if (!t->__plan)
+			return -ENOMEM;
+		t->__plan->planned = false;
+	}
 	if (store)
 		need = rt_need(t, start, end, (void *)1, &batch);
 	if (erase)
@@ -996,19 +1019,30 @@ void rt_prealloc_release(struct rt_prealloc *pa)
 void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 	      unsigned long end, void *entry)
 {
-	struct rt_wr w;
+	struct rt_wr local, *w = t->__plan;
 	struct rt_node *n;
 	unsigned int i;
+	bool planned;
 
 	if (VAS_WARN_ON(start >= end))
 		return;
-	rt_wr_init(&w, t, start, end, entry);
-	n = w.fast != RT_FAST_NONE ? w.ln[0] : NULL;
-	switch (w.fast) {
+	planned = w && w->planned && w->plan_seq == t->__seq &&
+		  w->start == start && w->end == end && !w->entry == !entry;
+	if (planned) {
+		w->entry = entry;
+	} else {
+		if (!w)
+			w = &local;
+		rt_wr_init(w, t, start, end, entry);
+	}
+	if (t->__plan)
+		t->__plan->planned = false;
+	n = w->fast != RT_FAST_NONE ? w->ln[0] : NULL;
+	switch (w->fast) {
 	case RT_FAST_NOOP:
 		return;
 	case RT_FAST_OVERWRITE:
-		__atomic_store_n(&n->l.entry[w.la], entry, __ATOMIC_RELEASE);
+		__atomic_store_n(&n->l.entry[w->la], entry, __ATOMIC_RELEASE);
 		goto out;
 	case RT_FAST_APPEND:
 		i = n->nr;
@@ -1022,9 +1056,10 @@ void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 	default:
 		break;
 	}
-	rt_wr_plan(&w);
-	VAS_BUG_ON(pa->nr < w.need);
-	if (!w.height) {
+	if (!planned)
+		rt_wr_plan(w);
+	VAS_BUG_ON(pa->nr < w->need);
+	if (!w->height) {
 		if (!entry)
 			return;
 		n = rt_pa_pop(pa);
@@ -1039,7 +1074,7 @@ void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 		t->nr_nodes = 1;
 		goto out;
 	}
-	rt_wr_commit(&w, pa);
+	rt_wr_commit(w, pa);
 out:
 	WRITE_ONCE(t->__seq, t->__seq + 1);
 }
@@ -1058,6 +1093,8 @@ void rt_destroy(struct rt_tree *t)
 	struct rt_free_batch *b = t->__batch;
 	struct rt_node *list = NULL;
 
+	vas_free(t->__plan);
+	t->__plan = NULL;
 	t->__batch = NULL;
 	if (t->root)
 		rt_destroy_node(t->root, &list);

@@ -28,6 +28,7 @@
 #include "base/compiler.h"
 
 struct rt_free_batch;
+struct rt_wr;
 
 #define RT_NODE_SIZE 256
 #define RT_LEAF_SLOTS 10
@@ -101,6 +102,7 @@ struct rt_tree {
 	/* private: */
 	unsigned long __seq;		/* (W,R) bumped by every store */
 	struct rt_free_batch *__batch;	/* (W) spare RCU free-batch header */
+	struct rt_wr *__plan;		/* (W) the store last planned (rt.c) */
 };
 
 /* Nodes reserved by rt_preallocate() for one rt_store(). */
@@ -115,7 +117,8 @@ struct rt_prealloc {
 void rt_init(struct rt_tree *t);
 
 /**
- * rt_destroy() - Free every node of @t; entries are not touched.
+ * rt_destroy() - Free every node of @t, and its plan; entries are not
+ * touched. The tree is empty and usable afterwards.
  * Context: writer; no reader may still be able to reach the tree except
  * through an RCU read-side section (nodes are freed after a grace period).
  */
@@ -225,8 +228,10 @@ static inline void *rt_iter_next(struct rt_iter *it, unsigned long *start,
 
 /**
  * rt_preallocate() - Reserve the nodes that storing [@start, @end) into @t
- * can need, in the tree's present shape, adding them to @pa.
- * Context: writer. May allocate (site VAS_FP_TREE_NODE).
+ * can need, in the tree's present shape, adding them to @pa. The walk and
+ * plan it makes are kept for the rt_store() of that range that follows.
+ * Context: writer. May allocate (site VAS_FP_TREE_NODE; the first call on
+ * a tree also allocates the tree's plan, kept until rt_destroy()).
  * Return: 0, or -ENOMEM with @pa holding what it held before.
  */
 int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <vas/file.h>
@@ -79,6 +80,7 @@ static const char *const vm_flag_codes[64] = {
 	[42] = "sl",	/* VM_SEALED */
 };
 
+_Static_assert(VAS_VM_READ == 1 && VAS_VM_WRITE == 2 && VAS_VM_EXEC == 4, "rwx");
 _Static_assert(VAS_VM_GROWSDOWN == 1UL << 8, "gd");
 _Static_assert(VAS_VM_UFFD_MISSING == 1UL << 9, "um");
 _Static_assert(VAS_VM_PFNMAP == 1UL << 10, "pf");
@@ -228,64 +230,97 @@ static void pb_room(struct procbuf *pb)
 		pb_flush(pb);
 }
 
-static inline void put_c(struct procbuf *pb, char c)
+/*
+ * The formatting helpers take the write position and return the new one:
+ * a local pointer the compiler keeps in a register (stores through a
+ * struct's char pointer would make it reload the pointer after each one).
+ */
+static inline char *put_mem(char *p, const char *s, size_t n)
 {
-	*pb->p++ = c;
+	memcpy(p, s, n);
+	return p + n;
 }
 
-static inline void put_mem(struct procbuf *pb, const char *s, size_t n)
+#define put_lit(p, s) put_mem(p, s, sizeof(s) - 1)
+
+/*
+ * The 8 lower-case hex digits of @x as 8 characters, first digit in the
+ * lowest byte (to be stored little-endian): each nibble is spread into a
+ * byte, then '0' or 'a' - 10 is added to all eight at once.
+ */
+static inline uint64_t hex8(uint32_t x)
 {
-	memcpy(pb->p, s, n);
-	pb->p += n;
+	uint64_t v = x, ten;
+
+	v = (v | (v << 16)) & 0x0000ffff0000ffffULL;
+	v = (v | (v << 8)) & 0x00ff00ff00ff00ffULL;
+	v = (v | (v << 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	ten = ((v + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+	v += 0x3030303030303030ULL + ten * ('a' - '0' - 10);
+	return __builtin_bswap64(v);
 }
 
-#define put_lit(pb, s) put_mem(pb, s, sizeof(s) - 1)
-
-/* Lower-case hex of @v, at least @min digits ("%0*llx"). */
-static inline void put_hex(struct procbuf *pb, unsigned long long v, int min)
+/*
+ * Lower-case hex of @v, at least @min (1 to 8) digits ("%0*llx"). Stores
+ * whole 8-byte words: up to 7 bytes past the digits are scratch that the
+ * next characters overwrite (the buffer keeps room for them).
+ */
+static inline char *put_hex(char *p, unsigned long long v, int min)
 {
 	int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
+	uint64_t w;
 
+	if (!v) {
+		memcpy(p, "00000000", 8);
+		return p + min;
+	}
 	if (n < min)
 		n = min;
-	for (int i = n - 1; i >= 0; i--) {
-		pb->p[i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
+	if (n <= 8) {
+		w = hex8((uint32_t)v) >> (8 * (8 - n));
+		memcpy(p, &w, 8);
+	} else {
+		w = hex8((uint32_t)(v >> 32)) >> (8 * (16 - n));
+		memcpy(p, &w, 8);
+		w = hex8((uint32_t)v);
+		memcpy(p + n - 8, &w, 8);
 	}
-	pb->p += n;
+	return p + n;
 }
 
-/* Decimal @v right-aligned in @width columns ("%*llu"). */
-static void put_dec_w(struct procbuf *pb, unsigned long long v, int width)
+/*
+ * Decimal @v right-aligned in @width columns ("%*llu"); @width is a
+ * constant where this is inlined, so the copy is of a fixed size.
+ */
+static inline char *put_dec_w(char *p, unsigned long long v, int width)
 {
-	char tmp[24];
+	char tmp[24] = "                        ";
 	int n = 0;
 
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[23 - n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (width-- > n)
-		*pb->p++ = ' ';
-	while (n)
-		*pb->p++ = tmp[--n];
+	if (n <= width)
+		return put_mem(p, tmp + 24 - width, (size_t)width);
+	return put_mem(p, tmp + 24 - n, (size_t)n);
 }
 
 /*
  * A name as seq_path() prints it (a newline becomes "\012"), the line
  * that started at @line bounded by MAPS_LINE_MAX.
  */
-static void put_name(struct procbuf *pb, const char *line, const char *name,
-		     bool path)
+static char *put_name(char *p, const char *line, const char *name, bool path)
 {
 	const char *limit = line + MAPS_LINE_MAX - 8;
 
-	for (; *name && pb->p < limit; name++) {
+	for (; *name && p < limit; name++) {
 		if (path && *name == '\n')
-			put_lit(pb, "\\012");
+			p = put_lit(p, "\\012");
 		else
-			put_c(pb, *name);
+			*p++ = *name;
 	}
+	return p;
 }
 
 /* ---- the maps line ------------------------------------------------------ */
@@ -299,7 +334,7 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	unsigned long long pgoff = 0;
 	const char *name = NULL, *line = pb->p;
 	bool path = false;
-	char *q;
+	char *p = pb->p;
 
 	(void)u;
 	if (vma->vm_file) {
@@ -320,33 +355,32 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	/* [stack]: vas sets up no initial stack. */
 
 	/* "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu " */
-	put_hex(pb, vma->vm_start, 8);
-	put_c(pb, '-');
-	put_hex(pb, vma->vm_end, 8);
-	q = pb->p;
-	q[0] = ' ';
-	q[1] = flags & VAS_VM_READ ? 'r' : '-';
-	q[2] = flags & VAS_VM_WRITE ? 'w' : '-';
-	q[3] = flags & VAS_VM_EXEC ? 'x' : '-';
-	q[4] = flags & VAS_VM_MAYSHARE ? 's' : 'p';
-	q[5] = ' ';
-	pb->p += 6;
-	put_hex(pb, pgoff, 8);
-	put_c(pb, ' ');
-	put_hex(pb, major, 2);
-	put_c(pb, ':');
-	put_hex(pb, minor, 2);
-	put_c(pb, ' ');
-	put_dec_w(pb, ino, 0);
-	put_c(pb, ' ');
+	p = put_hex(p, vma->vm_start, 8);
+	*p++ = '-';
+	p = put_hex(p, vma->vm_end, 8);
+	/* " rwx" by the three low flag bits, then 's' or 'p' and a space */
+	memcpy(p, &" --- r-- -w- rw- --x r-x -wx rwx"[4 * (flags & 7)], 4);
+	p[4] = flags & VAS_VM_MAYSHARE ? 's' : 'p';
+	p[5] = ' ';
+	p = put_hex(p + 6, pgoff, 8);
+	*p++ = ' ';
+	p = put_hex(p, major, 2);
+	*p++ = ':';
+	p = put_hex(p, minor, 2);
+	*p++ = ' ';
+	p = put_dec_w(p, ino, 0);
+	*p++ = ' ';
 	if (name) {
 		/* seq_pad(m, ' '): spaces up to the column, then one more. */
-		while (pb->p - line < MAPS_NAME_PAD)
-			put_c(pb, ' ');
-		put_c(pb, ' ');
-		put_name(pb, line, name, path);
+		if (p - line < MAPS_NAME_PAD) {
+			memset(p, ' ', (size_t)(MAPS_NAME_PAD - (p - line)));
+			p = (char *)line + MAPS_NAME_PAD;
+		}
+		*p++ = ' ';
+		p = put_name(p, line, name, path);
 	}
-	put_c(pb, '\n');
+	*p++ = '\n';
+	pb->p = p;
 }
 
 /* ---- smaps --------------------------------------------------------------- */
@@ -355,12 +389,12 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
  * SEQ_PUT_DEC: @label ("NAME:" padded to 16 columns), then bytes in kB
  * right-aligned in 8 columns, " kB".
  */
-static void smaps_put_kb(struct procbuf *pb, const char *label,
-			 unsigned long long bytes)
+static inline char *smaps_put_kb(char *p, const char *label,
+				 unsigned long long bytes)
 {
-	put_mem(pb, label, 16);
-	put_dec_w(pb, bytes >> 10, 8);
-	put_lit(pb, " kB\n");
+	p = put_mem(p, label, 16);
+	p = put_dec_w(p, bytes >> 10, 8);
+	return put_lit(p, " kB\n");
 }
 
 /* show_smap(): the maps line of @vma and its figures. */
@@ -368,54 +402,54 @@ static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 			   struct procbuf *pb) VAS_REQUIRES_SHARED(u)
 {
 	struct mem_size_stats mss;
-	unsigned int bit;
+	unsigned long f;
+	char *p;
 
 	smaps_gather_stats(u, vma, &mss);
 	maps_show_vma(u, vma, pb);
 
-	smaps_put_kb(pb, "Size:           ", vma->vm_end - vma->vm_start);
-	smaps_put_kb(pb, "KernelPageSize: ", PROC_PAGE_SIZE);
-	smaps_put_kb(pb, "MMUPageSize:    ", PROC_PAGE_SIZE);
-	smaps_put_kb(pb, "Rss:            ", mss.resident);
-	smaps_put_kb(pb, "Pss:            ", mss.pss >> PSS_SHIFT);
-	smaps_put_kb(pb, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
-	smaps_put_kb(pb, "Shared_Clean:   ", mss.shared_clean);
-	smaps_put_kb(pb, "Shared_Dirty:   ", mss.shared_dirty);
-	smaps_put_kb(pb, "Private_Clean:  ", mss.private_clean);
-	smaps_put_kb(pb, "Private_Dirty:  ", mss.private_dirty);
-	smaps_put_kb(pb, "Referenced:     ", mss.referenced);
-	smaps_put_kb(pb, "Anonymous:      ", mss.anonymous);
-	smaps_put_kb(pb, "KSM:            ", mss.ksm);
-	smaps_put_kb(pb, "LazyFree:       ", mss.lazyfree);
-	smaps_put_kb(pb, "AnonHugePages:  ", mss.anonymous_thp);
-	smaps_put_kb(pb, "ShmemPmdMapped: ", mss.shmem_thp);
-	smaps_put_kb(pb, "FilePmdMapped:  ", mss.file_thp);
-	smaps_put_kb(pb, "Shared_Hugetlb: ", mss.shared_hugetlb);
+	p = pb->p;
+	p = smaps_put_kb(p, "Size:           ", vma->vm_end - vma->vm_start);
+	p = smaps_put_kb(p, "KernelPageSize: ", PROC_PAGE_SIZE);
+	p = smaps_put_kb(p, "MMUPageSize:    ", PROC_PAGE_SIZE);
+	p = smaps_put_kb(p, "Rss:            ", mss.resident);
+	p = smaps_put_kb(p, "Pss:            ", mss.pss >> PSS_SHIFT);
+	p = smaps_put_kb(p, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
+	p = smaps_put_kb(p, "Shared_Clean:   ", mss.shared_clean);
+	p = smaps_put_kb(p, "Shared_Dirty:   ", mss.shared_dirty);
+	p = smaps_put_kb(p, "Private_Clean:  ", mss.private_clean);
+	p = smaps_put_kb(p, "Private_Dirty:  ", mss.private_dirty);
+	p = smaps_put_kb(p, "Referenced:     ", mss.referenced);
+	p = smaps_put_kb(p, "Anonymous:      ", mss.anonymous);
+	p = smaps_put_kb(p, "KSM:            ", mss.ksm);
+	p = smaps_put_kb(p, "LazyFree:       ", mss.lazyfree);
+	p = smaps_put_kb(p, "AnonHugePages:  ", mss.anonymous_thp);
+	p = smaps_put_kb(p, "ShmemPmdMapped: ", mss.shmem_thp);
+	p = smaps_put_kb(p, "FilePmdMapped:  ", mss.file_thp);
+	p = smaps_put_kb(p, "Shared_Hugetlb: ", mss.shared_hugetlb);
 	/* The kernel gives this one 7 columns: its label is one longer. */
-	put_lit(pb, "Private_Hugetlb: ");
-	put_dec_w(pb, mss.private_hugetlb >> 10, 7);
-	put_lit(pb, " kB\n");
-	smaps_put_kb(pb, "Swap:           ", mss.swap);
-	smaps_put_kb(pb, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
-	smaps_put_kb(pb, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
-	put_lit(pb, "THPeligible:    ");
-	put_dec_w(pb, smaps_thp_eligible(vma) ? 1u : 0u, 8);
-	put_c(pb, '\n');
+	p = put_lit(p, "Private_Hugetlb: ");
+	p = put_dec_w(p, mss.private_hugetlb >> 10, 7);
+	p = put_lit(p, " kB\n");
+	p = smaps_put_kb(p, "Swap:           ", mss.swap);
+	p = smaps_put_kb(p, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
+	p = smaps_put_kb(p, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
+	p = put_lit(p, "THPeligible:    ");
+	p = put_dec_w(p, smaps_thp_eligible(vma) ? 1u : 0u, 8);
+	*p++ = '\n';
 	/* No ProtectionKey line: arch_pkeys_enabled() is false (proc.h). */
 
-	put_lit(pb, "VmFlags: ");
-	for (bit = 0; bit < 64; bit++) {
-		const char *code;
+	p = put_lit(p, "VmFlags: ");
+	for (f = vma->vm_flags; f; f &= f - 1) {
+		const char *code = vm_flag_code((unsigned int)__builtin_ctzl(f));
 
-		if (!(vma->vm_flags & (1UL << bit)))
-			continue;
-		code = vm_flag_code(bit);
 		if (code) {
-			put_mem(pb, code, 2);
-			put_c(pb, ' ');
+			p = put_mem(p, code, 2);
+			*p++ = ' ';
 		}
 	}
-	put_c(pb, '\n');
+	*p++ = '\n';
+	pb->p = p;
 }
 
 /* ---- the walk ------------------------------------------------------------ */

@@ -1043,7 +1043,9 @@ static void *c_reader(void *arg)
 		reads++;
 		if (reads % 64 == 0) {
 			struct rt_iter it;
-			unsigned long lim = a + 512 * P, last = a;
+			/* now and then the whole tree: many sibling steps */
+			unsigned long lim = reads % 4096 ? a + 512 * P :
+					    ULONG_MAX, last = a;
 
 			vas_rcu_read_lock();
 			rt_iter_init(&it, &c->t, a, lim);

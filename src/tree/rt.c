@@ -50,11 +50,32 @@
 _Static_assert(sizeof(struct rt_node) == RT_NODE_SIZE, "rt_node size");
 _Static_assert(RT_NODE_SIZE == VAS_NODE_SIZE, "nodes come from the node pool");
 
-/* The nodes one store replaced, freed together after a grace period. */
+/*
+ * The nodes one store replaced, freed together after a grace period.
+ *
+ * The RCU callback of a store's batch only marks it done; the tree keeps
+ * its batches in a FIFO and the writer frees the nodes of done batches
+ * itself, at its next reservation (rt_gc_harvest), so that they go back to
+ * the writer's own node cache while still in its CPU's cache, instead of
+ * being freed on liburcu's thread on another CPU and coming back cold
+ * (BENCHMARKS.md, "nodes freed by the writer"). A batch of a destroyed
+ * tree is orphaned: its callback frees it.
+ */
+enum rt_gc_state {
+	RT_GC_PENDING,		/* waiting for its grace period */
+	RT_GC_DONE,		/* grace period over: the writer frees it */
+	RT_GC_ORPHAN,		/* tree gone: the callback frees it */
+};
+
 struct rt_free_batch {
 	struct vas_rcu_head rcu;
 	struct rt_node *list;		/* chained through free_next */
+	struct rt_free_batch *gc_next;	/* (W) the tree's FIFO */
+	int state;			/* enum rt_gc_state, atomic */
 };
+
+_Static_assert(sizeof(struct rt_free_batch) <= RT_NODE_SIZE,
+	       "batch headers are node-sized blocks");
 
 /* ---- readers ----------------------------------------------------------- */
 
@@ -797,31 +818,78 @@ static void rt_wr_retire(struct rt_wr *w, unsigned int k, struct rt_node *n)
 	rt_wr_kill(w, n);
 }
 
+static void rt_free_list(struct rt_node *n);
+
+/* A batch of a destroyed tree after its grace period: free it all. */
 static void rt_free_batch_cb(struct vas_rcu_head *head)
 {
 	struct rt_free_batch *b = container_of(head, struct rt_free_batch, rcu);
-	struct rt_node *n = b->list;
 
+	rt_free_list(b->list);
+	vas_node_free(b);
+}
+
+static void rt_free_list(struct rt_node *n)
+{
 	while (n) {
 		struct rt_node *next = n->free_next;
 
 		vas_node_free(n);
 		n = next;
 	}
-	vas_node_free(b);
+}
+
+/* A store's batch after its grace period: done, or freed if orphaned. */
+static void rt_gc_done_cb(struct vas_rcu_head *head)
+{
+	struct rt_free_batch *b = container_of(head, struct rt_free_batch, rcu);
+
+	if (__atomic_exchange_n(&b->state, RT_GC_DONE, __ATOMIC_ACQ_REL) ==
+	    RT_GC_ORPHAN)
+		rt_free_batch_cb(head);
+}
+
+/*
+ * rt_gc_harvest() - Free the nodes of the batches at the head of @t's
+ * FIFO whose grace period is over; keep one header as the spare.
+ * Context: writer.
+ */
+static void rt_gc_harvest(struct rt_tree *t)
+{
+	struct rt_free_batch *b;
+
+	while ((b = t->__gc_head) &&
+	       __atomic_load_n(&b->state, __ATOMIC_ACQUIRE) == RT_GC_DONE) {
+		t->__gc_head = b->gc_next;
+		if (!t->__gc_head)
+			t->__gc_tail = NULL;
+		rt_free_list(b->list);
+		if (!t->__batch)
+			t->__batch = b;
+		else
+			vas_node_free(b);
+	}
 }
 
 /* Hand the dead nodes to RCU with the tree's spare batch header. */
 static void rt_wr_free_dead(struct rt_wr *w)
 {
-	struct rt_free_batch *b = w->t->__batch;
+	struct rt_tree *t = w->t;
+	struct rt_free_batch *b = t->__batch;
 
 	if (!w->dead)
 		return;
 	VAS_BUG_ON(!b);
-	w->t->__batch = NULL;
+	t->__batch = NULL;
 	b->list = w->dead;
-	vas_call_rcu(&b->rcu, rt_free_batch_cb);
+	b->gc_next = NULL;
+	__atomic_store_n(&b->state, RT_GC_PENDING, __ATOMIC_RELAXED);
+	if (t->__gc_tail)
+		t->__gc_tail->gc_next = b;
+	else
+		t->__gc_head = b;
+	t->__gc_tail = b;
+	vas_call_rcu(&b->rcu, rt_gc_done_cb);
 }
 
 /* rt_wr_commit() - Build the planned nodes and publish them. */
@@ -901,6 +969,8 @@ void rt_init(struct rt_tree *t)
 	t->height = 0;
 	t->__seq = 0;
 	t->__batch = NULL;
+	t->__gc_head = NULL;
+	t->__gc_tail = NULL;
 	t->__plan = NULL;
 }
 
@@ -949,6 +1019,7 @@ static int rt_reserve(struct rt_tree *t, struct rt_prealloc *pa,
 
 	if (VAS_WARN_ON(start >= end))
 		return 0;
+	rt_gc_harvest(t);
 	if (!t->__plan) {
 		/* once per tree: kept until rt_destroy() */
 		t->__plan = vas_alloc(sizeof(*t->__plan), VAS_FP_TREE_NODE);
@@ -1090,8 +1161,19 @@ static void rt_destroy_node(struct rt_node *n, struct rt_node **list)
 
 void rt_destroy(struct rt_tree *t)
 {
-	struct rt_free_batch *b = t->__batch;
+	struct rt_free_batch *b = t->__batch, *g;
 	struct rt_node *list = NULL;
+
+	/* batches still waiting: their callbacks free them from now on */
+	while ((g = t->__gc_head)) {
+		t->__gc_head = g->gc_next;
+		if (__atomic_exchange_n(&g->state, RT_GC_ORPHAN,
+					__ATOMIC_ACQ_REL) == RT_GC_DONE) {
+			rt_free_list(g->list);
+			vas_node_free(g);
+		}
+	}
+	t->__gc_tail = NULL;
 
 	vas_free(t->__plan);
 	t->__plan = NULL;

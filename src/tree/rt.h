@@ -102,6 +102,8 @@ struct rt_tree {
 	/* private: */
 	unsigned long __seq;		/* (W,R) bumped by every store */
 	struct rt_free_batch *__batch;	/* (W) spare RCU free-batch header */
+	/* (W) batches of replaced nodes waiting for their grace period */
+	struct rt_free_batch *__gc_head, *__gc_tail;
 	struct rt_wr *__plan;		/* (W) the store last planned (rt.c) */
 };
 

@@ -997,6 +997,52 @@ TEST(truncate_at_every_kind_of_point)
 	destroy(&t);
 }
 
+/*
+ * Replaced nodes wait for their grace period in the tree; then the writer
+ * frees them itself at its next reservation (the RCU callback only marks
+ * the batch done). A tree destroyed with batches still waiting leaves them
+ * to their callbacks; nothing leaks either way.
+ */
+TEST(replaced_nodes_freed_by_writer_after_grace_period)
+{
+	struct rt_tree t;
+	struct rt_prealloc pa = RT_PREALLOC_INIT;
+	long live0, held, after;
+
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	rt_init(&t);
+	build_gapped(&t, 300, 1);
+	for (unsigned long i = 0; i < 300; i += 2)	/* each copies a leaf */
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	held = vas_alloc_live();
+	EXPECT_GT(held, live0 + (long)t.nr_nodes);	/* the last ones wait */
+	vas_rcu_barrier();	/* every batch is done now: nothing freed yet */
+	EXPECT_EQ(vas_alloc_live(), held);
+	ASSERT_EQ(rt_preallocate(&t, &pa, 1, 2), 0);	/* harvests them */
+	rt_prealloc_release(&pa);
+	after = vas_alloc_live();
+	EXPECT_LT(after, held);
+	EXPECT_LE(after, live0 + (long)t.nr_nodes + 4);	/* + plan, spare */
+	ASSERT_EQ(rt_validate(&t), 0);
+	EXPECT_EQ(t.nr_entries, 150);
+	/* batches still waiting when the tree goes */
+	for (unsigned long i = 1; i < 300; i += 4)
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	destroy(&t);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+	/* and batches already done when it goes */
+	rt_init(&t);
+	build_gapped(&t, 300, 1);
+	for (unsigned long i = 0; i < 300; i += 2)
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	vas_rcu_barrier();
+	destroy(&t);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+}
+
 /* ---- concurrency --------------------------------------------------------- */
 
 /* Each entry knows the range it was stored with; trims only shrink it. */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <vas/file.h>
@@ -79,6 +80,7 @@ static const char *const vm_flag_codes[64] = {
 	[42] = "sl",	/* VM_SEALED */
 };
 
+_Static_assert(VAS_VM_READ == 1 && VAS_VM_WRITE == 2 && VAS_VM_EXEC == 4, "rwx");
 _Static_assert(VAS_VM_GROWSDOWN == 1UL << 8, "gd");
 _Static_assert(VAS_VM_UFFD_MISSING == 1UL << 9, "um");
 _Static_assert(VAS_VM_PFNMAP == 1UL << 10, "pf");
@@ -182,78 +184,157 @@ static bool smaps_thp_eligible(const struct vm_area_struct *vma)
 	return haddr >= vma->vm_start;
 }
 
-/* ---- the maps line ------------------------------------------------------ */
+/* ---- the text buffer ------------------------------------------------------ */
 
 /* Column at which the name starts, less one (seq_setwidth in show_map_vma). */
 #define MAPS_NAME_PAD (25 + 8 * 6 - 1)
+/* A maps line is cut short at this length (a long name), newline included. */
+#define MAPS_LINE_MAX (4096 + 128)
+/* Room one VMA's text can take: its maps line and the smaps figures. */
+#define PROC_VMA_ROOM (MAPS_LINE_MAX + 2048)
 
 /*
- * The maps line is built in a buffer with these helpers and written with
- * one fwrite: printf-style formatting cost more than the rest of the walk
- * (bench_syscalls, "maps text").
+ * The text is built in a buffer on the stack, without printf, and written
+ * out with one fwrite per PROC_BUF_SIZE - PROC_VMA_ROOM bytes or so:
+ * printf-style formatting and an fwrite per line cost more than the rest
+ * of the walk (bench_syscalls, "maps text" and "smaps text";
+ * BENCHMARKS.md).
  */
-struct linebuf {
-	char b[4096 + 128];
-	size_t n;
+#define PROC_BUF_SIZE (16 * 1024)
+
+struct procbuf {
+	char *p;		/* where the next character goes */
+	char *end_ok;		/* flush before a VMA once p is past this */
+	FILE *out;
+	char b[PROC_BUF_SIZE];
 };
 
-/* Lower-case hex of @v, at least @min digits. */
-static void put_hex(struct linebuf *l, unsigned long long v, int min)
+static void pb_init(struct procbuf *pb, FILE *out)
 {
-	char tmp[16];
-	int n = 0;
-
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n < min)
-		tmp[n++] = '0';
-	while (n)
-		l->b[l->n++] = tmp[--n];
+	pb->p = pb->b;
+	pb->end_ok = pb->b + PROC_BUF_SIZE - PROC_VMA_ROOM;
+	pb->out = out;
 }
 
-static void put_dec(struct linebuf *l, unsigned long v)
+static void pb_flush(struct procbuf *pb)
 {
-	char tmp[24];
+	if (pb->p > pb->b)
+		fwrite(pb->b, 1, (size_t)(pb->p - pb->b), pb->out);
+	pb->p = pb->b;
+}
+
+/* Before a VMA's text: room for all of it. */
+static void pb_room(struct procbuf *pb)
+{
+	if (pb->p > pb->end_ok)
+		pb_flush(pb);
+}
+
+/*
+ * The formatting helpers take the write position and return the new one:
+ * a local pointer the compiler keeps in a register (stores through a
+ * struct's char pointer would make it reload the pointer after each one).
+ */
+static inline char *put_mem(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define put_lit(p, s) put_mem(p, s, sizeof(s) - 1)
+
+/*
+ * The 8 lower-case hex digits of @x as 8 characters, first digit in the
+ * lowest byte (to be stored little-endian): each nibble is spread into a
+ * byte, then '0' or 'a' - 10 is added to all eight at once.
+ */
+static inline uint64_t hex8(uint32_t x)
+{
+	uint64_t v = x, ten;
+
+	v = (v | (v << 16)) & 0x0000ffff0000ffffULL;
+	v = (v | (v << 8)) & 0x00ff00ff00ff00ffULL;
+	v = (v | (v << 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	ten = ((v + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+	v += 0x3030303030303030ULL + ten * ('a' - '0' - 10);
+	return __builtin_bswap64(v);
+}
+
+/*
+ * Lower-case hex of @v, at least @min (1 to 8) digits ("%0*llx"). Stores
+ * whole 8-byte words: up to 7 bytes past the digits are scratch that the
+ * next characters overwrite (the buffer keeps room for them).
+ */
+static inline char *put_hex(char *p, unsigned long long v, int min)
+{
+	int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
+	uint64_t w;
+
+	if (!v) {
+		memcpy(p, "00000000", 8);
+		return p + min;
+	}
+	if (n < min)
+		n = min;
+	if (n <= 8) {
+		w = hex8((uint32_t)v) >> (8 * (8 - n));
+		memcpy(p, &w, 8);
+	} else {
+		w = hex8((uint32_t)(v >> 32)) >> (8 * (16 - n));
+		memcpy(p, &w, 8);
+		w = hex8((uint32_t)v);
+		memcpy(p + n - 8, &w, 8);
+	}
+	return p + n;
+}
+
+/*
+ * Decimal @v right-aligned in @width columns ("%*llu"); @width is a
+ * constant where this is inlined, so the copy is of a fixed size.
+ */
+static inline char *put_dec_w(char *p, unsigned long long v, int width)
+{
+	char tmp[24] = "                        ";
 	int n = 0;
 
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[23 - n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n)
-		l->b[l->n++] = tmp[--n];
+	if (n <= width)
+		return put_mem(p, tmp + 24 - width, (size_t)width);
+	return put_mem(p, tmp + 24 - n, (size_t)n);
 }
 
-static void put_c(struct linebuf *l, char c)
+/*
+ * A name as seq_path() prints it (a newline becomes "\012"), the line
+ * that started at @line bounded by MAPS_LINE_MAX.
+ */
+static char *put_name(char *p, const char *line, const char *name, bool path)
 {
-	l->b[l->n++] = c;
-}
+	const char *limit = line + MAPS_LINE_MAX - 8;
 
-/* A name as seq_path() prints it (a newline becomes "\012"), bounded. */
-static void put_name(struct linebuf *l, const char *name, bool path)
-{
-	for (; *name && l->n < sizeof(l->b) - 8; name++) {
-		if (path && *name == '\n') {
-			memcpy(l->b + l->n, "\\012", 4);
-			l->n += 4;
-		} else {
-			put_c(l, *name);
-		}
+	for (; *name && p < limit; name++) {
+		if (path && *name == '\n')
+			p = put_lit(p, "\\012");
+		else
+			*p++ = *name;
 	}
+	return p;
 }
+
+/* ---- the maps line ------------------------------------------------------ */
 
 /* show_map_vma(): the header line of @vma, newline included. */
 static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
-			  FILE *out) VAS_REQUIRES_SHARED(u)
+			  struct procbuf *pb) VAS_REQUIRES_SHARED(u)
 {
 	unsigned long flags = vma->vm_flags;
 	unsigned long major = 0, minor = 0, ino = 0;
 	unsigned long long pgoff = 0;
-	const char *name = NULL;
-	struct linebuf l;
+	const char *name = NULL, *line = pb->p;
 	bool path = false;
+	char *p = pb->p;
 
 	(void)u;
 	if (vma->vm_file) {
@@ -274,90 +355,101 @@ static void maps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
 	/* [stack]: vas sets up no initial stack. */
 
 	/* "%08lx-%08lx %c%c%c%c %08llx %02lx:%02lx %lu " */
-	l.n = 0;
-	put_hex(&l, vma->vm_start, 8);
-	put_c(&l, '-');
-	put_hex(&l, vma->vm_end, 8);
-	put_c(&l, ' ');
-	put_c(&l, flags & VAS_VM_READ ? 'r' : '-');
-	put_c(&l, flags & VAS_VM_WRITE ? 'w' : '-');
-	put_c(&l, flags & VAS_VM_EXEC ? 'x' : '-');
-	put_c(&l, flags & VAS_VM_MAYSHARE ? 's' : 'p');
-	put_c(&l, ' ');
-	put_hex(&l, pgoff, 8);
-	put_c(&l, ' ');
-	put_hex(&l, major, 2);
-	put_c(&l, ':');
-	put_hex(&l, minor, 2);
-	put_c(&l, ' ');
-	put_dec(&l, ino);
-	put_c(&l, ' ');
+	p = put_hex(p, vma->vm_start, 8);
+	*p++ = '-';
+	p = put_hex(p, vma->vm_end, 8);
+	/* " rwx" by the three low flag bits, then 's' or 'p' and a space */
+	memcpy(p, &" --- r-- -w- rw- --x r-x -wx rwx"[4 * (flags & 7)], 4);
+	p[4] = flags & VAS_VM_MAYSHARE ? 's' : 'p';
+	p[5] = ' ';
+	p = put_hex(p + 6, pgoff, 8);
+	*p++ = ' ';
+	p = put_hex(p, major, 2);
+	*p++ = ':';
+	p = put_hex(p, minor, 2);
+	*p++ = ' ';
+	p = put_dec_w(p, ino, 0);
+	*p++ = ' ';
 	if (name) {
 		/* seq_pad(m, ' '): spaces up to the column, then one more. */
-		while (l.n < MAPS_NAME_PAD)
-			put_c(&l, ' ');
-		put_c(&l, ' ');
-		put_name(&l, name, path);
+		if (p - line < MAPS_NAME_PAD) {
+			memset(p, ' ', (size_t)(MAPS_NAME_PAD - (p - line)));
+			p = (char *)line + MAPS_NAME_PAD;
+		}
+		*p++ = ' ';
+		p = put_name(p, line, name, path);
 	}
-	put_c(&l, '\n');
-	fwrite(l.b, 1, l.n, out);
+	*p++ = '\n';
+	pb->p = p;
 }
 
 /* ---- smaps --------------------------------------------------------------- */
 
-/* SEQ_PUT_DEC: "NAME:   " then bytes in kB right-aligned in 8 columns. */
-static void smaps_put_kb(FILE *out, const char *label, unsigned long long bytes)
+/*
+ * SEQ_PUT_DEC: @label ("NAME:" padded to 16 columns), then bytes in kB
+ * right-aligned in 8 columns, " kB".
+ */
+static inline char *smaps_put_kb(char *p, const char *label,
+				 unsigned long long bytes)
 {
-	fprintf(out, "%s%8llu kB\n", label, bytes >> 10);
+	p = put_mem(p, label, 16);
+	p = put_dec_w(p, bytes >> 10, 8);
+	return put_lit(p, " kB\n");
 }
 
 /* show_smap(): the maps line of @vma and its figures. */
 static void smaps_show_vma(struct vas_mm_user *u, struct vm_area_struct *vma,
-			   FILE *out) VAS_REQUIRES_SHARED(u)
+			   struct procbuf *pb) VAS_REQUIRES_SHARED(u)
 {
 	struct mem_size_stats mss;
-	unsigned int bit;
+	unsigned long f;
+	char *p;
 
 	smaps_gather_stats(u, vma, &mss);
-	maps_show_vma(u, vma, out);
+	maps_show_vma(u, vma, pb);
 
-	smaps_put_kb(out, "Size:           ", vma->vm_end - vma->vm_start);
-	smaps_put_kb(out, "KernelPageSize: ", PROC_PAGE_SIZE);
-	smaps_put_kb(out, "MMUPageSize:    ", PROC_PAGE_SIZE);
-	smaps_put_kb(out, "Rss:            ", mss.resident);
-	smaps_put_kb(out, "Pss:            ", mss.pss >> PSS_SHIFT);
-	smaps_put_kb(out, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
-	smaps_put_kb(out, "Shared_Clean:   ", mss.shared_clean);
-	smaps_put_kb(out, "Shared_Dirty:   ", mss.shared_dirty);
-	smaps_put_kb(out, "Private_Clean:  ", mss.private_clean);
-	smaps_put_kb(out, "Private_Dirty:  ", mss.private_dirty);
-	smaps_put_kb(out, "Referenced:     ", mss.referenced);
-	smaps_put_kb(out, "Anonymous:      ", mss.anonymous);
-	smaps_put_kb(out, "KSM:            ", mss.ksm);
-	smaps_put_kb(out, "LazyFree:       ", mss.lazyfree);
-	smaps_put_kb(out, "AnonHugePages:  ", mss.anonymous_thp);
-	smaps_put_kb(out, "ShmemPmdMapped: ", mss.shmem_thp);
-	smaps_put_kb(out, "FilePmdMapped:  ", mss.file_thp);
-	smaps_put_kb(out, "Shared_Hugetlb: ", mss.shared_hugetlb);
+	p = pb->p;
+	p = smaps_put_kb(p, "Size:           ", vma->vm_end - vma->vm_start);
+	p = smaps_put_kb(p, "KernelPageSize: ", PROC_PAGE_SIZE);
+	p = smaps_put_kb(p, "MMUPageSize:    ", PROC_PAGE_SIZE);
+	p = smaps_put_kb(p, "Rss:            ", mss.resident);
+	p = smaps_put_kb(p, "Pss:            ", mss.pss >> PSS_SHIFT);
+	p = smaps_put_kb(p, "Pss_Dirty:      ", mss.pss_dirty >> PSS_SHIFT);
+	p = smaps_put_kb(p, "Shared_Clean:   ", mss.shared_clean);
+	p = smaps_put_kb(p, "Shared_Dirty:   ", mss.shared_dirty);
+	p = smaps_put_kb(p, "Private_Clean:  ", mss.private_clean);
+	p = smaps_put_kb(p, "Private_Dirty:  ", mss.private_dirty);
+	p = smaps_put_kb(p, "Referenced:     ", mss.referenced);
+	p = smaps_put_kb(p, "Anonymous:      ", mss.anonymous);
+	p = smaps_put_kb(p, "KSM:            ", mss.ksm);
+	p = smaps_put_kb(p, "LazyFree:       ", mss.lazyfree);
+	p = smaps_put_kb(p, "AnonHugePages:  ", mss.anonymous_thp);
+	p = smaps_put_kb(p, "ShmemPmdMapped: ", mss.shmem_thp);
+	p = smaps_put_kb(p, "FilePmdMapped:  ", mss.file_thp);
+	p = smaps_put_kb(p, "Shared_Hugetlb: ", mss.shared_hugetlb);
 	/* The kernel gives this one 7 columns: its label is one longer. */
-	fprintf(out, "Private_Hugetlb: %7llu kB\n", mss.private_hugetlb >> 10);
-	smaps_put_kb(out, "Swap:           ", mss.swap);
-	smaps_put_kb(out, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
-	smaps_put_kb(out, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
-	fprintf(out, "THPeligible:    %8u\n", smaps_thp_eligible(vma) ? 1u : 0u);
+	p = put_lit(p, "Private_Hugetlb: ");
+	p = put_dec_w(p, mss.private_hugetlb >> 10, 7);
+	p = put_lit(p, " kB\n");
+	p = smaps_put_kb(p, "Swap:           ", mss.swap);
+	p = smaps_put_kb(p, "SwapPss:        ", mss.swap_pss >> PSS_SHIFT);
+	p = smaps_put_kb(p, "Locked:         ", mss.pss_locked >> PSS_SHIFT);
+	p = put_lit(p, "THPeligible:    ");
+	p = put_dec_w(p, smaps_thp_eligible(vma) ? 1u : 0u, 8);
+	*p++ = '\n';
 	/* No ProtectionKey line: arch_pkeys_enabled() is false (proc.h). */
 
-	fputs("VmFlags: ", out);
-	for (bit = 0; bit < 64; bit++) {
-		const char *code;
+	p = put_lit(p, "VmFlags: ");
+	for (f = vma->vm_flags; f; f &= f - 1) {
+		const char *code = vm_flag_code((unsigned int)__builtin_ctzl(f));
 
-		if (!(vma->vm_flags & (1UL << bit)))
-			continue;
-		code = vm_flag_code(bit);
-		if (code)
-			fprintf(out, "%s ", code);
+		if (code) {
+			p = put_mem(p, code, 2);
+			*p++ = ' ';
+		}
 	}
-	fputc('\n', out);
+	*p++ = '\n';
+	pb->p = p;
 }
 
 /* ---- the walk ------------------------------------------------------------ */
@@ -367,16 +459,20 @@ static int proc_print(struct vas_mm_user *u, FILE *out, bool smaps)
 {
 	struct vas_vma_iter it;
 	struct vas_vma_ref *ref;
+	struct procbuf buf, *pb = &buf;
 
+	pb_init(pb, out);
 	vas_mmap_read_lock(u);
 	vas_vma_iter_init(&it, u, 0, ULONG_MAX);
 	while ((ref = vas_vma_iter_next(&it, u))) {
+		pb_room(pb);
 		if (smaps)
-			smaps_show_vma(u, vma_of_ref(ref), out);
+			smaps_show_vma(u, vma_of_ref(ref), pb);
 		else
-			maps_show_vma(u, vma_of_ref(ref), out);
+			maps_show_vma(u, vma_of_ref(ref), pb);
 	}
 	vas_mmap_read_unlock(u);
+	pb_flush(pb);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -6,21 +6,33 @@
  * Kernel side: real system calls in a private window of this process at
  * 0x200000000000 (THP disabled with prctl). vas side: the same calls on one
  * vas address space. Figures (ns per operation, median of --reps
- * repetitions of at least --min-time seconds each):
- *   1. mmap + munmap of one anonymous page at a free hint;
+ * repetitions of at least --min-time seconds each; a clock read every 256
+ * operations, except where a row says "timed one by one"):
+ *   1. mmap + munmap of one anonymous page at a free hint, per pair;
  *   2. mapping, then unmapping, N = 1,000 and 10,000 separate one-page
- *      VMAs (MAP_FIXED_NOREPLACE, one-page gaps), per VMA;
+ *      VMAs (MAP_FIXED_NOREPLACE, one-page gaps), per VMA (each phase
+ *      timed as a whole; rounds add up to --reps x --min-time);
  *   3. mprotect that splits a VMA in three, and the mprotect that merges
- *      it back;
+ *      it back, per call (timed one by one: the two clock reads around
+ *      each call are included); and the pair split + merge per pair;
  *   4. mremap growing a VMA in place by one page (and shrinking it back),
- *      and moving a one-page VMA (MREMAP_FIXED) there and back;
- *   5. producing the maps text of 10,000 VMAs (kernel: reading
- *      /proc/self/maps; vas: vas_proc_maps_print to a null stream).
+ *      and moving a one-page VMA (MREMAP_FIXED) there and back, per call;
+ *   5. producing the maps and smaps text of 10,000 VMAs (kernel: reading
+ *      /proc/self/maps or smaps; vas: vas_proc_maps_print /
+ *      vas_proc_smaps_print to a null stream), per text;
+ *   6. vas only (the host has no counterpart without a trap): a walk of the
+ *      10,000 VMAs with vas_vma_iter under one mmap read lock, per walk and
+ *      per VMA; vas_vma_lookup of a random address inside a random one of
+ *      them, and vas_find_vma of a random address of their span (half fall
+ *      in gaps), per call, the mmap read lock taken once per 256 calls.
+ * Rows 1, 3 (pair), 6 are those of shared/anchors/kvma (the kernel's own
+ * VMA code without traps), so this program prints vas's side of its table.
  *
  * Usage: bench_syscalls [--min-time S] [--reps N] [--smoke]
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +181,7 @@ static long op_many(int kernel)
 
 static double split_ns, merge_ns;
 
+/* Split then merge back, each call between two clock reads. */
 static long op_mprotect_timed(int kernel)
 {
 	double a = 0, b = 0;
@@ -185,7 +198,17 @@ static long op_mprotect_timed(int kernel)
 	}
 	split_ns += a * 1e9;
 	merge_ns += b * 1e9;
-	return 256;
+	return 512;	/* calls */
+}
+
+/* The same pair without clock reads. */
+static long op_mprotect_pair(int kernel)
+{
+	for (int i = 0; i < 256; i++) {
+		do_mprotect(kernel, W + P, P, PROT_READ);
+		do_mprotect(kernel, W + P, P, RW);
+	}
+	return 256;	/* pairs */
 }
 
 static long op_mremap_grow(int kernel)
@@ -208,31 +231,137 @@ static long op_mremap_move(int kernel)
 
 static FILE *devnull;
 static char readbuf[1 << 20];
+static const char *proc_file;
 
-static long op_maps(int kernel)
+static long op_proc(int kernel)
 {
-	if (kernel) {
-		int fd = open("/proc/self/maps", O_RDONLY);
+	bool smaps = !strcmp(proc_file, "smaps");
 
+	if (kernel) {
+		char path[32];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/self/%s", proc_file);
+		fd = open(path, O_RDONLY);
 		if (fd < 0)
-			die("open maps");
+			die("open /proc/self/...");
 		while (read(fd, readbuf, sizeof(readbuf)) > 0)
 			;
 		close(fd);
-	} else if (vas_proc_maps_print(mm, devnull)) {
-		die("vas_proc_maps_print");
+	} else if (smaps ? vas_proc_smaps_print(mm, devnull) :
+		   vas_proc_maps_print(mm, devnull)) {
+		die("vas_proc_(s)maps_print");
 	}
 	return 1;
 }
 
+/* ---- vas only: walks and lookups among nvmas VMAs ---------------------- */
+
+#define NADDR 65536UL
+static unsigned long *addr_in, *addr_span, apos;
+static volatile unsigned long sink;
+
+static long op_walk(int kernel)
+{
+	struct vas_vma_iter it;
+	struct vas_vma_ref *v;
+	unsigned long sum = 0, n = 0;
+
+	(void)kernel;
+	vas_mmap_read_lock(mm);
+	vas_vma_iter_init(&it, mm, 0, ~0UL);
+	while ((v = vas_vma_iter_next(&it, mm))) {
+		sum += vas_vma_start(v) + vas_vma_end(v) + vas_vma_flags(v);
+		n++;
+	}
+	vas_mmap_read_unlock(mm);
+	if (n != nvmas)
+		die("walk: VMA count");
+	sink += sum;
+	return 1;
+}
+
+static long op_lookup(int kernel)
+{
+	unsigned long sum = 0;
+
+	(void)kernel;
+	vas_mmap_read_lock(mm);
+	for (int i = 0; i < 256; i++)
+		sum += (unsigned long)vas_vma_lookup(mm, addr_in[apos++ % NADDR]);
+	vas_mmap_read_unlock(mm);
+	sink += sum;
+	return 256;
+}
+
+static long op_find(int kernel)
+{
+	unsigned long sum = 0;
+
+	(void)kernel;
+	vas_mmap_read_lock(mm);
+	for (int i = 0; i < 256; i++)
+		sum += (unsigned long)vas_find_vma(mm, addr_span[apos++ % NADDR]);
+	vas_mmap_read_unlock(mm);
+	sink += sum;
+	return 256;
+}
+
+/* splitmix64: the addresses are fixed from run to run. */
+static unsigned long rnd(void)
+{
+	static unsigned long x = 42;
+	unsigned long z = (x += 0x9e3779b97f4a7c15UL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+	return z ^ (z >> 31);
+}
+
+/* Addresses for op_lookup (all hit) and op_find (half in gaps), checked. */
+static void make_addrs(void)
+{
+	addr_in = malloc(NADDR * sizeof(*addr_in));
+	addr_span = malloc(NADDR * sizeof(*addr_span));
+	if (!addr_in || !addr_span)
+		die("malloc");
+	for (unsigned long i = 0; i < NADDR; i++) {
+		addr_in[i] = W + 2 * P * (rnd() % nvmas) + rnd() % P;
+		addr_span[i] = W + rnd() % (2 * P * nvmas);
+	}
+	vas_mmap_read_lock(mm);
+	for (unsigned long i = 0; i < NADDR; i++) {
+		struct vas_vma_ref *v = vas_vma_lookup(mm, addr_in[i]);
+		struct vas_vma_ref *f = vas_find_vma(mm, addr_span[i]);
+		unsigned long want = W + 2 * P * ((addr_span[i] - W) / (2 * P));
+
+		if (addr_span[i] - want >= P)	/* in the gap after it */
+			want += 2 * P;
+		if (!v || vas_vma_start(v) > addr_in[i] ||
+		    vas_vma_end(v) <= addr_in[i])
+			die("lookup check");
+		if (want >= W + 2 * P * nvmas ? f != NULL :
+		    !f || vas_vma_start(f) != want)
+			die("find_vma check");
+	}
+	vas_mmap_read_unlock(mm);
+}
+
 static void row(const char *name, double k, double v)
 {
-	printf("%-52s %12.1f %12.1f %8.1f\n", name, k, v, k / v);
+	printf("%-52s %12.1f %12.1f %8.2f\n", name, k, v, k / v);
+}
+
+/* A row with no kernel figure. */
+static void row_vas(const char *name, double v)
+{
+	printf("%-52s %12s %12.1f %8s\n", name, "-", v, "-");
 }
 
 int main(int argc, char **argv)
 {
 	struct vas_machine *m;
+	char name[80];
 	double k, v;
 
 	for (int i = 1; i < argc; i++) {
@@ -252,12 +381,11 @@ int main(int argc, char **argv)
 
 	printf("# bench_syscalls: %d reps x >= %.2f s, median ns per op\n", reps, min_time);
 	printf("%-52s %12s %12s %8s\n", "operation", "kernel ns", "vas ns", "ratio");
-	row("mmap+munmap 1 anon page at a free hint",
+	row("mmap+munmap 1 anon page at a free hint, per pair",
 	    measure(op_mmap_munmap, 1), measure(op_mmap_munmap, 0));
 
 	for (int n = 0; n < 2; n++) {
 		double km = 0, ku = 0, vm = 0, vu = 0;
-		char name[80];
 		long rounds;
 
 		nvmas = n ? 10000 : 1000;
@@ -287,17 +415,22 @@ int main(int argc, char **argv)
 	do_mmap(1, W, 3 * P, RW, ANON | MAP_FIXED);
 	do_mmap(0, W, 3 * P, RW, ANON | MAP_FIXED);
 	split_ns = merge_ns = 0;
-	k = measure(op_mprotect_timed, 1);
+	k = measure(op_mprotect_timed, 1);	/* ns per call, split or merge */
 	{
 		double ks = split_ns, kmg = merge_ns;
 
 		split_ns = merge_ns = 0;
 		v = measure(op_mprotect_timed, 0);
-		row("mprotect splitting a VMA in three", ks / (ks + kmg) * 2 * k,
+		/* a pair is two calls: its time, shared as the clocks saw it */
+		row("mprotect splitting a VMA in three (timed one by one)",
+		    ks / (ks + kmg) * 2 * k,
 		    split_ns / (split_ns + merge_ns) * 2 * v);
-		row("mprotect merging it back", kmg / (ks + kmg) * 2 * k,
+		row("mprotect merging it back (timed one by one)",
+		    kmg / (ks + kmg) * 2 * k,
 		    merge_ns / (split_ns + merge_ns) * 2 * v);
 	}
+	row("mprotect split + merge back, per pair",
+	    measure(op_mprotect_pair, 1), measure(op_mprotect_pair, 0));
 	do_munmap(1, W, 3 * P);
 	do_munmap(0, W, 3 * P);
 
@@ -315,9 +448,23 @@ int main(int argc, char **argv)
 		do_mmap(1, W + 2 * i * P, P, RW, ANON | MAP_FIXED_NOREPLACE);
 		do_mmap(0, W + 2 * i * P, P, RW, ANON | MAP_FIXED_NOREPLACE);
 	}
-	row(smoke ? "maps text of 100 VMAs (whole text)" :
-		    "maps text of 10,000 VMAs (whole text)",
-	    measure(op_maps, 1), measure(op_maps, 0));
+	proc_file = "maps";
+	snprintf(name, sizeof(name), "maps text of %lu VMAs (whole text)", nvmas);
+	row(name, measure(op_proc, 1), measure(op_proc, 0));
+	proc_file = "smaps";
+	snprintf(name, sizeof(name), "smaps text of %lu VMAs (whole text)", nvmas);
+	row(name, measure(op_proc, 1), measure(op_proc, 0));
+
+	v = measure(op_walk, 0);
+	snprintf(name, sizeof(name), "walk %lu VMAs (vas_vma_iter), per walk", nvmas);
+	row_vas(name, v);
+	snprintf(name, sizeof(name), "walk %lu VMAs, per VMA", nvmas);
+	row_vas(name, v / (double)nvmas);
+	make_addrs();
+	snprintf(name, sizeof(name), "vas_vma_lookup among %lu VMAs", nvmas);
+	row_vas(name, measure(op_lookup, 0));
+	snprintf(name, sizeof(name), "vas_find_vma in the %lu-VMA span", nvmas);
+	row_vas(name, measure(op_find, 0));
 	vas_mm_put(mm);
 	return vas_machine_destroy(m) ? 1 : 0;
 }

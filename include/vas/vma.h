@@ -143,11 +143,19 @@ VAS_API struct vas_vma_ref *vas_vma_next(struct vas_mm_user *mm,
  *	while ((vma = vas_vma_iter_next(&it, mm)))
  *		...
  *
- * Context: mmap lock held (read or write) for the whole walk.
+ * Context: mmap lock held (read or write) for the whole walk. The walk
+ * steps from one VMA to the next in the tree's leaves; if the address space
+ * changed since the last step (the caller may drop the lock between steps,
+ * or change the address space under the write lock), it finds its place
+ * again from the end of the VMA it returned last.
  */
 struct vas_vma_iter {
 	unsigned long pos;
 	unsigned long end;
+	/* private: where the walk stands in the VMA tree (src/tree/rt.h) */
+	const void *__leaf, *__parent;
+	unsigned int __slot, __pslot;
+	unsigned long __seq;
 };
 VAS_API void vas_vma_iter_init(struct vas_vma_iter *it, struct vas_mm_user *mm,
 			       unsigned long start, unsigned long end)

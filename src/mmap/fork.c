@@ -51,6 +51,14 @@ static struct vm_area_struct *dup_vma(struct mm_struct *child,
 	return v;
 }
 
+/*
+ * dup_mmap() - The child's VMAs. The tree is copied node by node first
+ * (rt_dup, as Linux's __mt_dup); the walk then puts each VMA's copy in
+ * place of the parent's VMA in the child's tree (rt_iter_replace: no node,
+ * no tree walk) and erases the VM_DONTCOPY ones. If anything fails, the
+ * child's tree is cut where the walk stands (rt_truncate: no allocation),
+ * so that it holds only the child's own VMAs for exit_mmap() to free.
+ */
 static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 	VAS_REQUIRES(parent) VAS_REQUIRES(child)
 {
@@ -70,28 +78,52 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 					      __ATOMIC_RELAXED);
 	child->cap_sys_rawio = __atomic_load_n(&parent->cap_sys_rawio,
 					       __ATOMIC_RELAXED);
-	rt_iter_init(&it, &parent->mm_mt, 0, ULONG_MAX);
+	err = rt_dup(&child->mm_mt, &parent->mm_mt);
+	if (err)
+		return err;
+	rt_iter_init(&it, &child->mm_mt, 0, ULONG_MAX);
 	while ((src = rt_iter_next(&it, NULL, NULL))) {
-		if (src->vm_flags & VAS_VM_DONTCOPY)
+		if (src->vm_flags & VAS_VM_DONTCOPY) {
+			struct rt_prealloc pa = RT_PREALLOC_INIT;
+
+			err = rt_preallocate_entry(&child->mm_mt, &pa,
+						   src->vm_start, src->vm_end,
+						   true);
+			if (err)
+				goto cut;
+			rt_store(&child->mm_mt, &pa, src->vm_start,
+				 src->vm_end, NULL);
+			rt_prealloc_release(&pa);
 			continue;
-		v = dup_vma(child, src);
-		if (!v)
-			return -ENOMEM;
-		err = vma_link(child, v);
-		if (err) {
-			vm_area_free(v);
-			return err;
 		}
+		v = dup_vma(child, src);
+		if (!v) {
+			err = -ENOMEM;
+			goto cut;
+		}
+		/* what vma_link() does, but the tree already has the range */
+		mmap_assert_write_locked(v->vm_mm);
+		vma_start_write(v);
+		vma_mark_attached(v);
+		rt_iter_replace(&it, v);
+		vma_account(child, v, 1);
+		child->map_count++;
 		vma_open(v);
 		if (src->vm_flags & VAS_VM_WIPEONFORK)
 			continue;
 		mmap_assert_write_locked(src->vm_mm);
 		vma_start_write(src);	/* no fault races the copy */
 		err = copy_page_range(v, src);
-		if (err)
+		if (err) {
+			/* v stays, with what it got; the rest goes */
+			rt_truncate(&child->mm_mt, v->vm_end);
 			return err;
+		}
 	}
 	return 0;
+cut:
+	rt_truncate(&child->mm_mt, src->vm_start);
+	return err;
 }
 
 int vas_mm_fork(struct vas_mm_user *u, struct vas_mm_user **out)

@@ -41,70 +41,43 @@
 #include "base/rcu.h"
 #include "tree/rt.h"
 
-#define RT_NODE_SIZE 256
-#define RT_LEAF_SLOTS 10
 #define RT_LEAF_MIN 5
-#define RT_INT_SLOTS 15
 #define RT_INT_MIN 8
 #define RT_MAX_HEIGHT 24
 #define RT_MAX_ITEMS 64
 #define RT_MAX_GROUPS 4
 
-/*
- * Locking key:
- *  (c) constant once the node is published
- *  (W) written only by the writer
- *  (R) RCU readers read it without a lock (atomic loads)
- *  (I) written in place after publication, by one atomic store (see top)
- *
- * Leaf slots at index >= nr may be written by the writer while the node is
- * published (append); readers never look past the nr they loaded.
- */
-struct rt_node {
-	uint32_t nr;			/* (c,R) items; leaves (I): grows only */
-	uint8_t leaf;			/* (c) 1 for leaves */
-	uint8_t __pad[3];
-	struct rt_node *free_next;	/* (W) spare / dead-node chain */
-	union {
-		struct {
-			unsigned long end[RT_LEAF_SLOTS];	/* (c) */
-			unsigned long start[RT_LEAF_SLOTS];	/* (c) */
-			void *entry[RT_LEAF_SLOTS];		/* (c,I) */
-		} l;
-		struct {
-			/* (c) unused ones are ULONG_MAX */
-			unsigned long pivot[RT_INT_SLOTS - 1];
-			struct rt_node *child[RT_INT_SLOTS];	/* (c,I) */
-		} i;
-	};
-};
-
 _Static_assert(sizeof(struct rt_node) == RT_NODE_SIZE, "rt_node size");
 _Static_assert(RT_NODE_SIZE == VAS_NODE_SIZE, "nodes come from the node pool");
 
-/* The nodes one store replaced, freed together after a grace period. */
+/*
+ * The nodes one store replaced, freed together after a grace period.
+ *
+ * The RCU callback of a store's batch only marks it done; the tree keeps
+ * its batches in a FIFO and the writer frees the nodes of done batches
+ * itself, at its next reservation (rt_gc_harvest), so that they go back to
+ * the writer's own node cache while still in its CPU's cache, instead of
+ * being freed on liburcu's thread on another CPU and coming back cold
+ * (BENCHMARKS.md, "nodes freed by the writer"). A batch of a destroyed
+ * tree is orphaned: its callback frees it.
+ */
+enum rt_gc_state {
+	RT_GC_PENDING,		/* waiting for its grace period */
+	RT_GC_DONE,		/* grace period over: the writer frees it */
+	RT_GC_ORPHAN,		/* tree gone: the callback frees it */
+};
+
 struct rt_free_batch {
 	struct vas_rcu_head rcu;
 	struct rt_node *list;		/* chained through free_next */
+	struct rt_free_batch *gc_next;	/* (W) the tree's FIFO */
+	int state;			/* enum rt_gc_state, atomic */
 };
 
+_Static_assert(sizeof(struct rt_free_batch) <= RT_NODE_SIZE,
+	       "batch headers are node-sized blocks");
+
 /* ---- readers ----------------------------------------------------------- */
-
-static inline unsigned int rt_nr(const struct rt_node *n)
-{
-	return __atomic_load_n(&n->nr, __ATOMIC_ACQUIRE);
-}
-
-static inline const struct rt_node *rt_child(const struct rt_node *n,
-					     unsigned int i)
-{
-	return __atomic_load_n(&n->i.child[i], __ATOMIC_ACQUIRE);
-}
-
-static inline void *rt_entry(const struct rt_node *n, unsigned int i)
-{
-	return __atomic_load_n(&n->l.entry[i], __ATOMIC_ACQUIRE);
-}
 
 /*
  * rt_route() - The child of internal node @n whose interval holds @addr:
@@ -166,20 +139,25 @@ void *rt_lookup(const struct rt_tree *t, unsigned long addr,
 }
 
 /*
- * rt_find_slot() - Leaf and slot of the first range with end > @addr.
+ * rt_find_slot() - Leaf and slot of the first range with end > @addr, and
+ * the leaf's parent and slot in it (NULL and 0 for a root leaf).
  * When the leaf that @addr routes to holds no such range, the answer is
- * the first range of the next leaf, found by routing again from the
- * leaf's right bound; each retry routes a strictly higher address.
+ * the first range of the next leaf: its right sibling if it has one (all
+ * of whose ranges start at or above the separator between them, which is
+ * above @addr), else found by routing again from the leaf's right bound;
+ * each retry routes a strictly higher address.
  * Return: false if there is none.
  */
-static bool rt_find_slot(const struct rt_tree *t, unsigned long addr,
-			 const struct rt_node **leafp, unsigned int *slotp)
+static __attribute__((always_inline)) inline bool
+rt_find_slot(const struct rt_tree *t, unsigned long addr,
+			 const struct rt_node **leafp, unsigned int *slotp,
+			 const struct rt_node **parentp, unsigned int *pslotp)
 {
 	for (;;) {
-		const struct rt_node *n = rt_root(t);
+		const struct rt_node *n = rt_root(t), *p = NULL;
 		unsigned long hi = 0;
 		bool has_hi = false;
-		unsigned int nr, i;
+		unsigned int nr, i, pi = 0;
 
 		if (!n)
 			return false;
@@ -189,28 +167,39 @@ static bool rt_find_slot(const struct rt_tree *t, unsigned long addr,
 				hi = n->i.pivot[i];
 				has_hi = true;
 			}
+			p = n;
+			pi = i;
 			n = rt_child(n, i);
 		}
 		nr = rt_nr(n);
 		i = rt_leaf_find(n, nr, addr);
-		if (i < nr) {
-			*leafp = n;
-			*slotp = i;
-			return true;
+		if (i >= nr) {
+			if (p && pi + 1 < p->nr) {
+				/* published leaves are never empty */
+				n = rt_child(p, ++pi);
+				i = 0;
+			} else {
+				if (!has_hi || hi <= addr)
+					return false;
+				addr = hi;
+				continue;
+			}
 		}
-		if (!has_hi || hi <= addr)
-			return false;
-		addr = hi;
+		*leafp = n;
+		*slotp = i;
+		*parentp = p;
+		*pslotp = pi;
+		return true;
 	}
 }
 
 void *rt_find(const struct rt_tree *t, unsigned long addr,
 	      unsigned long *start, unsigned long *end)
 {
-	const struct rt_node *n;
-	unsigned int i;
+	const struct rt_node *n, *p;
+	unsigned int i, pi;
 
-	if (!rt_find_slot(t, addr, &n, &i))
+	if (!rt_find_slot(t, addr, &n, &i, &p, &pi))
 		return NULL;
 	if (start)
 		*start = n->l.start[i];
@@ -281,55 +270,75 @@ void rt_iter_init(struct rt_iter *it, const struct rt_tree *t,
 	it->pos = a;
 	it->limit = b;
 	it->__leaf = NULL;
+	it->__parent = NULL;
 	it->__slot = 0;
+	it->__pslot = 0;
 	it->__seq = 0;
 }
 
 /*
  * The iterator remembers the leaf and slot after the entry it returned,
- * and the tree's store count then. While no store has happened it steps
- * inside the leaf; otherwise (or at the end of the leaf) it routes again
- * from @pos, the end of the entry it returned last, so every entry it
- * returns ends above the previous one. A writer that stores between two
- * steps is safe because the store count changed: the remembered leaf,
- * which may be freed, is not touched again.
+ * the leaf's parent and its slot there, and the tree's store count then.
+ * While no store has happened, it steps inside the leaf, then to the
+ * leaf's right sibling through the parent; only past the parent's last
+ * child, or after a store, does it route again from the root, from @pos
+ * (the end of the entry it returned last), so every entry it returns ends
+ * above the previous one.
+ *
+ * A writer that stores between two steps is safe because the store count
+ * changed: the remembered nodes, which may be freed, are not touched
+ * again. A reader inside one RCU read-side section that races with a store
+ * after it read the count may step on through replaced nodes: they are not
+ * freed before the section ends, never change once replaced, and a
+ * parent's separators never change, so it sees each address in a state the
+ * tree has had and never goes back (the sibling it steps to holds only
+ * ranges above the separator, which is at or above every range of the
+ * leaf it leaves).
  */
-void *rt_iter_next(struct rt_iter *it, unsigned long *start,
-		   unsigned long *end)
+void *rt_iter_next_slow(struct rt_iter *it, unsigned long *start,
+			unsigned long *end)
 {
 	const struct rt_tree *t = it->tree;
-	const struct rt_node *n = it->__leaf;
+	const struct rt_node *n = it->__leaf, *p = it->__parent;
+	unsigned int i = it->__slot, pi = it->__pslot;
 	unsigned long seq, s, e;
-	unsigned int i = it->__slot;
 	void *entry;
 
 	if (it->pos >= it->limit)
 		return NULL;
 	seq = READ_ONCE(t->__seq);
-	if (!n || seq != it->__seq || i >= rt_nr(n)) {
-		if (!rt_find_slot(t, it->pos, &n, &i)) {
-			it->pos = it->limit;
-			it->__leaf = NULL;
-			return NULL;
+	if (likely(n && seq == it->__seq)) {
+		if (i >= rt_nr(n)) {
+			if (!p || pi + 1 >= p->nr)
+				goto walk;
+			n = rt_child(p, ++pi);	/* never empty */
+			i = 0;
 		}
+	} else {
+walk:
+		if (!rt_find_slot(t, it->pos, &n, &i, &p, &pi))
+			goto end;
 	}
 	s = n->l.start[i];
 	e = n->l.end[i];
 	entry = rt_entry(n, i);
-	if (s >= it->limit) {
-		it->pos = it->limit;
-		it->__leaf = NULL;
-		return NULL;
-	}
+	if (s >= it->limit)
+		goto end;
 	it->pos = e;
 	it->__leaf = n;
+	it->__parent = p;
 	it->__slot = i + 1;
+	it->__pslot = pi;
 	it->__seq = seq;
 	if (start)
 		*start = s;
 	if (end)
 		*end = e;
 	return entry;
+end:
+	it->pos = it->limit;
+	it->__leaf = NULL;
+	return NULL;
 }
 
 /* ---- writer: planning --------------------------------------------------- */
@@ -379,6 +388,14 @@ struct rt_wr {
 	unsigned int top;		/* last level built */
 	bool collapse;			/* root level holds one item */
 	unsigned int need;		/* nodes the commit takes */
+
+	/*
+	 * t->__plan only: planned by rt_preallocate*() for the store of
+	 * [start, end) of an entry of this kind (NULL or not), in the tree
+	 * as it was at store count plan_seq.
+	 */
+	bool planned;
+	unsigned long plan_seq;
 
 	/* commit */
 	struct rt_node *newn[RT_MAX_HEIGHT][RT_MAX_GROUPS];
@@ -801,31 +818,78 @@ static void rt_wr_retire(struct rt_wr *w, unsigned int k, struct rt_node *n)
 	rt_wr_kill(w, n);
 }
 
+static void rt_free_list(struct rt_node *n);
+
+/* A batch of a destroyed tree after its grace period: free it all. */
 static void rt_free_batch_cb(struct vas_rcu_head *head)
 {
 	struct rt_free_batch *b = container_of(head, struct rt_free_batch, rcu);
-	struct rt_node *n = b->list;
 
+	rt_free_list(b->list);
+	vas_node_free(b);
+}
+
+static void rt_free_list(struct rt_node *n)
+{
 	while (n) {
 		struct rt_node *next = n->free_next;
 
 		vas_node_free(n);
 		n = next;
 	}
-	vas_node_free(b);
+}
+
+/* A store's batch after its grace period: done, or freed if orphaned. */
+static void rt_gc_done_cb(struct vas_rcu_head *head)
+{
+	struct rt_free_batch *b = container_of(head, struct rt_free_batch, rcu);
+
+	if (__atomic_exchange_n(&b->state, RT_GC_DONE, __ATOMIC_ACQ_REL) ==
+	    RT_GC_ORPHAN)
+		rt_free_batch_cb(head);
+}
+
+/*
+ * rt_gc_harvest() - Free the nodes of the batches at the head of @t's
+ * FIFO whose grace period is over; keep one header as the spare.
+ * Context: writer.
+ */
+static void rt_gc_harvest(struct rt_tree *t)
+{
+	struct rt_free_batch *b;
+
+	while ((b = t->__gc_head) &&
+	       __atomic_load_n(&b->state, __ATOMIC_ACQUIRE) == RT_GC_DONE) {
+		t->__gc_head = b->gc_next;
+		if (!t->__gc_head)
+			t->__gc_tail = NULL;
+		rt_free_list(b->list);
+		if (!t->__batch)
+			t->__batch = b;
+		else
+			vas_node_free(b);
+	}
 }
 
 /* Hand the dead nodes to RCU with the tree's spare batch header. */
 static void rt_wr_free_dead(struct rt_wr *w)
 {
-	struct rt_free_batch *b = w->t->__batch;
+	struct rt_tree *t = w->t;
+	struct rt_free_batch *b = t->__batch;
 
 	if (!w->dead)
 		return;
 	VAS_BUG_ON(!b);
-	w->t->__batch = NULL;
+	t->__batch = NULL;
 	b->list = w->dead;
-	vas_call_rcu(&b->rcu, rt_free_batch_cb);
+	b->gc_next = NULL;
+	__atomic_store_n(&b->state, RT_GC_PENDING, __ATOMIC_RELAXED);
+	if (t->__gc_tail)
+		t->__gc_tail->gc_next = b;
+	else
+		t->__gc_head = b;
+	t->__gc_tail = b;
+	vas_call_rcu(&b->rcu, rt_gc_done_cb);
 }
 
 /* rt_wr_commit() - Build the planned nodes and publish them. */
@@ -905,6 +969,9 @@ void rt_init(struct rt_tree *t)
 	t->height = 0;
 	t->__seq = 0;
 	t->__batch = NULL;
+	t->__gc_head = NULL;
+	t->__gc_tail = NULL;
+	t->__plan = NULL;
 }
 
 static void rt_wr_init(struct rt_wr *w, struct rt_tree *t, unsigned long start,
@@ -917,19 +984,25 @@ static void rt_wr_init(struct rt_wr *w, struct rt_tree *t, unsigned long start,
 	rt_wr_walk(w);
 }
 
-/* Nodes and batch header a store of [start, end) with @entry may take. */
+/*
+ * Nodes and batch header a store of [start, end) with @entry may take.
+ * The walk and the plan are kept in t->__plan: the rt_store() that follows
+ * with no store in between uses them instead of doing them again.
+ */
 static unsigned int rt_need(struct rt_tree *t, unsigned long start,
 			    unsigned long end, void *entry, bool *batch)
 {
-	struct rt_wr w;
+	struct rt_wr *w = t->__plan;
 
-	rt_wr_init(&w, t, start, end, entry);
-	if (w.fast != RT_FAST_NONE)
+	rt_wr_init(w, t, start, end, entry);
+	w->planned = true;
+	w->plan_seq = t->__seq;
+	if (w->fast != RT_FAST_NONE)
 		return 0;
-	rt_wr_plan(&w);
-	if (w.height)
+	rt_wr_plan(w);
+	if (w->height)
 		*batch = true;
-	return w.need;
+	return w->need;
 }
 
 /*
@@ -946,6 +1019,14 @@ static int rt_reserve(struct rt_tree *t, struct rt_prealloc *pa,
 
 	if (VAS_WARN_ON(start >= end))
 		return 0;
+	rt_gc_harvest(t);
+	if (!t->__plan) {
+		/* once per tree: kept until rt_destroy() */
+		t->__plan = vas_alloc(sizeof(*t->__plan), VAS_FP_TREE_NODE);
+		if (!t->__plan)
+			return -ENOMEM;
+		t->__plan->planned = false;
+	}
 	if (store)
 		need = rt_need(t, start, end, (void *)1, &batch);
 	if (erase)
@@ -1009,19 +1090,30 @@ void rt_prealloc_release(struct rt_prealloc *pa)
 void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 	      unsigned long end, void *entry)
 {
-	struct rt_wr w;
+	struct rt_wr local, *w = t->__plan;
 	struct rt_node *n;
 	unsigned int i;
+	bool planned;
 
 	if (VAS_WARN_ON(start >= end))
 		return;
-	rt_wr_init(&w, t, start, end, entry);
-	n = w.fast != RT_FAST_NONE ? w.ln[0] : NULL;
-	switch (w.fast) {
+	planned = w && w->planned && w->plan_seq == t->__seq &&
+		  w->start == start && w->end == end && !w->entry == !entry;
+	if (planned) {
+		w->entry = entry;
+	} else {
+		if (!w)
+			w = &local;
+		rt_wr_init(w, t, start, end, entry);
+	}
+	if (t->__plan)
+		t->__plan->planned = false;
+	n = w->fast != RT_FAST_NONE ? w->ln[0] : NULL;
+	switch (w->fast) {
 	case RT_FAST_NOOP:
 		return;
 	case RT_FAST_OVERWRITE:
-		__atomic_store_n(&n->l.entry[w.la], entry, __ATOMIC_RELEASE);
+		__atomic_store_n(&n->l.entry[w->la], entry, __ATOMIC_RELEASE);
 		goto out;
 	case RT_FAST_APPEND:
 		i = n->nr;
@@ -1035,9 +1127,10 @@ void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 	default:
 		break;
 	}
-	rt_wr_plan(&w);
-	VAS_BUG_ON(pa->nr < w.need);
-	if (!w.height) {
+	if (!planned)
+		rt_wr_plan(w);
+	VAS_BUG_ON(pa->nr < w->need);
+	if (!w->height) {
 		if (!entry)
 			return;
 		n = rt_pa_pop(pa);
@@ -1052,7 +1145,7 @@ void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 		t->nr_nodes = 1;
 		goto out;
 	}
-	rt_wr_commit(&w, pa);
+	rt_wr_commit(w, pa);
 out:
 	WRITE_ONCE(t->__seq, t->__seq + 1);
 }
@@ -1068,9 +1161,22 @@ static void rt_destroy_node(struct rt_node *n, struct rt_node **list)
 
 void rt_destroy(struct rt_tree *t)
 {
-	struct rt_free_batch *b = t->__batch;
+	struct rt_free_batch *b = t->__batch, *g;
 	struct rt_node *list = NULL;
 
+	/* batches still waiting: their callbacks free them from now on */
+	while ((g = t->__gc_head)) {
+		t->__gc_head = g->gc_next;
+		if (__atomic_exchange_n(&g->state, RT_GC_ORPHAN,
+					__ATOMIC_ACQ_REL) == RT_GC_DONE) {
+			rt_free_list(g->list);
+			vas_node_free(g);
+		}
+	}
+	t->__gc_tail = NULL;
+
+	vas_free(t->__plan);
+	t->__plan = NULL;
 	t->__batch = NULL;
 	if (t->root)
 		rt_destroy_node(t->root, &list);
@@ -1098,6 +1204,136 @@ void rt_destroy(struct rt_tree *t)
 		vas_node_free(list);
 		list = n;
 	}
+}
+
+/* ---- bulk copy and truncation (fork) ------------------------------------ */
+
+/* Free @n and everything below it at once; count nodes and ranges. */
+static void rt_free_subtree(struct rt_node *n, unsigned long *nodes,
+			    unsigned long *entries)
+{
+	if (n->leaf)
+		*entries += n->nr;
+	else
+		for (unsigned int i = 0; i < n->nr; i++)
+			rt_free_subtree(n->i.child[i], nodes, entries);
+	(*nodes)++;
+	vas_node_free(n);
+}
+
+/* A copy of the subtree under @n, or NULL with nothing left allocated. */
+static struct rt_node *rt_dup_node(const struct rt_node *n)
+{
+	struct rt_node *c = vas_node_alloc(VAS_FP_TREE_NODE);
+	unsigned long nodes = 0, entries = 0;
+
+	if (!c)
+		return NULL;
+	memcpy(c, n, sizeof(*c));
+	c->free_next = NULL;
+	if (n->leaf)
+		return c;
+	for (unsigned int i = 0; i < n->nr; i++) {
+		c->i.child[i] = rt_dup_node(n->i.child[i]);
+		if (!c->i.child[i]) {
+			while (i--)
+				rt_free_subtree(c->i.child[i], &nodes, &entries);
+			vas_node_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+int rt_dup(struct rt_tree *dst, const struct rt_tree *src)
+{
+	struct rt_node *root = NULL;
+
+	VAS_BUG_ON(dst->root);
+	if (src->root) {
+		root = rt_dup_node(src->root);
+		if (!root)
+			return -ENOMEM;
+	}
+	dst->height = src->height;
+	dst->nr_entries = src->nr_entries;
+	dst->nr_nodes = src->nr_nodes;
+	rcu_assign_pointer(dst->root, root);
+	WRITE_ONCE(dst->__seq, dst->__seq + 1);
+	return 0;
+}
+
+void rt_iter_replace(struct rt_iter *it, void *entry)
+{
+	struct rt_node *n = (struct rt_node *)it->__leaf;
+
+	VAS_BUG_ON(!n || !it->__slot || !entry ||
+		   READ_ONCE(it->tree->__seq) != it->__seq);
+	__atomic_store_n(&n->l.entry[it->__slot - 1], entry, __ATOMIC_RELEASE);
+}
+
+/*
+ * Cut the tree at @from along the path @from routes to: the nodes of the
+ * path keep what lies left of it and become the last nodes of their
+ * levels (which may hold a single item); everything right of the path is
+ * freed; a path node left empty goes too, and a root left with one child
+ * gives way to it.
+ */
+void rt_truncate(struct rt_tree *t, unsigned long from)
+{
+	struct rt_node *path[RT_MAX_HEIGHT], *n = t->root;
+	unsigned int slot[RT_MAX_HEIGHT], keep, k;
+	unsigned long nodes = 0, entries = 0;
+
+	if (!n)
+		return;
+	VAS_BUG_ON(t->height > RT_MAX_HEIGHT);
+	for (k = t->height - 1; k > 0; k--) {
+		path[k] = n;
+		slot[k] = rt_route(n, from);
+		n = n->i.child[slot[k]];
+	}
+	path[0] = n;
+	/* the leaf keeps the ranges that end at or below @from */
+	keep = rt_leaf_find(n, n->nr, from);
+	entries += n->nr - keep;
+	for (k = 0;; k++) {
+		n = path[k];
+		if (k > 0) {
+			/* children right of the path go whole */
+			for (unsigned int i = slot[k] + 1; i < n->nr; i++)
+				rt_free_subtree(n->i.child[i], &nodes,
+						&entries);
+			for (unsigned int i = keep ? keep - 1 : 0;
+			     i < RT_INT_SLOTS - 1; i++)
+				n->i.pivot[i] = ULONG_MAX;
+		}
+		if (keep) {
+			n->nr = keep;
+		} else {
+			nodes++;
+			vas_node_free(n);
+		}
+		if (k + 1 == t->height)
+			break;
+		/* the parent keeps the children left of this one, and it */
+		keep = slot[k + 1] + (keep ? 1 : 0);
+	}
+	n = keep ? path[t->height - 1] : NULL;
+	t->nr_entries -= entries;
+	t->nr_nodes -= nodes;
+	while (n && !n->leaf && n->nr == 1) {
+		struct rt_node *child = n->i.child[0];
+
+		vas_node_free(n);
+		t->nr_nodes--;
+		t->height--;
+		n = child;
+	}
+	if (!n)
+		t->height = 0;
+	rcu_assign_pointer(t->root, n);
+	WRITE_ONCE(t->__seq, t->__seq + 1);
 }
 
 size_t rt_node_bytes(const struct rt_tree *t)

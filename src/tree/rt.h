@@ -27,8 +27,61 @@
 #include <stdint.h>
 #include "base/compiler.h"
 
-struct rt_node;
 struct rt_free_batch;
+struct rt_wr;
+
+#define RT_NODE_SIZE 256
+#define RT_LEAF_SLOTS 10
+#define RT_INT_SLOTS 15
+
+/*
+ * A node of the tree. Private to rt.c, except that the iterator's inline
+ * step below reads leaves; nothing else may look inside.
+ *
+ * Locking key:
+ *  (c) constant once the node is published
+ *  (W) written only by the writer
+ *  (R) RCU readers read it without a lock (atomic loads)
+ *  (I) written in place after publication, by one atomic store (rt.c)
+ *
+ * Leaf slots at index >= nr may be written by the writer while the node is
+ * published (append); readers never look past the nr they loaded.
+ */
+struct rt_node {
+	uint32_t nr;			/* (c,R) items; leaves (I): grows only */
+	uint8_t leaf;			/* (c) 1 for leaves */
+	uint8_t __pad[3];
+	struct rt_node *free_next;	/* (W) spare / dead-node chain */
+	union {
+		struct {
+			unsigned long end[RT_LEAF_SLOTS];	/* (c) */
+			unsigned long start[RT_LEAF_SLOTS];	/* (c) */
+			void *entry[RT_LEAF_SLOTS];		/* (c,I) */
+		} l;
+		struct {
+			/* (c) unused ones are ULONG_MAX */
+			unsigned long pivot[RT_INT_SLOTS - 1];
+			struct rt_node *child[RT_INT_SLOTS];	/* (c,I) */
+		} i;
+	};
+};
+
+/* Readers' loads of the fields that change in place. */
+static inline unsigned int rt_nr(const struct rt_node *n)
+{
+	return __atomic_load_n(&n->nr, __ATOMIC_ACQUIRE);
+}
+
+static inline const struct rt_node *rt_child(const struct rt_node *n,
+					     unsigned int i)
+{
+	return __atomic_load_n(&n->i.child[i], __ATOMIC_ACQUIRE);
+}
+
+static inline void *rt_entry(const struct rt_node *n, unsigned int i)
+{
+	return __atomic_load_n(&n->l.entry[i], __ATOMIC_ACQUIRE);
+}
 
 /*
  * Locking key:
@@ -49,6 +102,9 @@ struct rt_tree {
 	/* private: */
 	unsigned long __seq;		/* (W,R) bumped by every store */
 	struct rt_free_batch *__batch;	/* (W) spare RCU free-batch header */
+	/* (W) batches of replaced nodes waiting for their grace period */
+	struct rt_free_batch *__gc_head, *__gc_tail;
+	struct rt_wr *__plan;		/* (W) the store last planned (rt.c) */
 };
 
 /* Nodes reserved by rt_preallocate() for one rt_store(). */
@@ -63,7 +119,8 @@ struct rt_prealloc {
 void rt_init(struct rt_tree *t);
 
 /**
- * rt_destroy() - Free every node of @t; entries are not touched.
+ * rt_destroy() - Free every node of @t, and its plan; entries are not
+ * touched. The tree is empty and usable afterwards.
  * Context: writer; no reader may still be able to reach the tree except
  * through an RCU read-side section (nodes are freed after a grace period).
  */
@@ -104,29 +161,79 @@ void *rt_next(const struct rt_tree *t, unsigned long addr,
 /*
  * Iteration over the entries that intersect [a, b), in address order.
  * Context: inside one RCU read-side section for the whole walk, or the
- * writer between stores. A reader racing with stores sees each address in
- * some state that the tree has had; the walk never repeats or goes back.
+ * writer (stores between steps are allowed: the next step routes again),
+ * or a reader that excludes the writer (the mmap lock, read or write) and
+ * may drop that exclusion between steps. A reader racing with stores sees
+ * each address in some state that the tree has had; the walk never
+ * repeats or goes back. Steps walk the leaves in order (a root-to-leaf
+ * walk only after a store, or once per parent's worth of leaves).
  */
 struct rt_iter {
 	const struct rt_tree *tree;
 	unsigned long pos;	/* next address to look at */
 	unsigned long limit;	/* b */
 	/* private: */
-	const struct rt_node *__leaf;
-	unsigned int __slot;
+	const struct rt_node *__leaf;	/* leaf of the next slot, or NULL */
+	const struct rt_node *__parent;	/* its parent; NULL for a root leaf */
+	unsigned int __slot;		/* next slot of __leaf */
+	unsigned int __pslot;		/* __leaf's slot in __parent */
 	unsigned long __seq;	/* tree->__seq when __leaf was found */
 };
 
 void rt_iter_init(struct rt_iter *it, const struct rt_tree *t,
 		  unsigned long a, unsigned long b);
-/* Return: the next entry intersecting [a, b), or NULL at the end. */
-void *rt_iter_next(struct rt_iter *it, unsigned long *start,
-		   unsigned long *end);
+/* rt_iter_next() when the next entry is not in the remembered leaf. */
+void *rt_iter_next_slow(struct rt_iter *it, unsigned long *start,
+			unsigned long *end);
+
+/*
+ * rt_iter_step() - The inline part of rt_iter_next(), on an iterator's
+ * fields (@leaf, @slot, @seq, @pos, @limit): the next slot of the same
+ * leaf, if no store has happened since @seq was read.
+ * Return: its entry, @pos and @slot moved past it; or NULL, nothing
+ * changed, when rt_iter_next_slow() must decide.
+ */
+static inline void *rt_iter_step(const struct rt_tree *t,
+				 const struct rt_node *leaf, unsigned int *slot,
+				 unsigned long seq, unsigned long *pos,
+				 unsigned long limit, unsigned long *start,
+				 unsigned long *end)
+{
+	unsigned int i = *slot;
+	unsigned long s, e;
+
+	if (!leaf || *pos >= limit || READ_ONCE(t->__seq) != seq ||
+	    i >= rt_nr(leaf))
+		return NULL;
+	s = leaf->l.start[i];
+	if (s >= limit)
+		return NULL;
+	e = leaf->l.end[i];
+	*pos = e;
+	*slot = i + 1;
+	if (start)
+		*start = s;
+	if (end)
+		*end = e;
+	return rt_entry(leaf, i);
+}
+
+/* rt_iter_next() - The next entry intersecting [a, b), or NULL at the end. */
+static inline void *rt_iter_next(struct rt_iter *it, unsigned long *start,
+				 unsigned long *end)
+{
+	void *entry = rt_iter_step(it->tree, it->__leaf, &it->__slot,
+				   it->__seq, &it->pos, it->limit, start, end);
+
+	return likely(entry) ? entry : rt_iter_next_slow(it, start, end);
+}
 
 /**
  * rt_preallocate() - Reserve the nodes that storing [@start, @end) into @t
- * can need, in the tree's present shape, adding them to @pa.
- * Context: writer. May allocate (site VAS_FP_TREE_NODE).
+ * can need, in the tree's present shape, adding them to @pa. The walk and
+ * plan it makes are kept for the rt_store() of that range that follows.
+ * Context: writer. May allocate (site VAS_FP_TREE_NODE; the first call on
+ * a tree also allocates the tree's plan, kept until rt_destroy()).
  * Return: 0, or -ENOMEM with @pa holding what it held before.
  */
 int rt_preallocate(struct rt_tree *t, struct rt_prealloc *pa,
@@ -163,6 +270,33 @@ void rt_store(struct rt_tree *t, struct rt_prealloc *pa, unsigned long start,
 
 /** rt_prealloc_release() - Free the nodes left in @pa. Context: writer. */
 void rt_prealloc_release(struct rt_prealloc *pa);
+
+/**
+ * rt_dup() - Make empty @dst a copy of @src, node by node (Linux's
+ * __mt_dup): same shape, same ranges, same entries. Much cheaper than one
+ * store per range; the caller then replaces the entries (rt_iter_replace())
+ * and erases the ranges it does not want.
+ * Context: the writer of both trees; @dst is empty.
+ * Return: 0, or -ENOMEM with @dst still empty and nothing allocated.
+ */
+int rt_dup(struct rt_tree *dst, const struct rt_tree *src) VAS_MUST_CHECK;
+
+/**
+ * rt_iter_replace() - Replace, in place, the entry that rt_iter_next()
+ * last returned with @entry (not NULL). Takes no node and does not count
+ * as a store: the iteration goes on from where it was.
+ * Context: the writer, with no store since that rt_iter_next().
+ */
+void rt_iter_replace(struct rt_iter *it, void *entry);
+
+/**
+ * rt_truncate() - Remove every range that ends above @from (a range that
+ * contains @from goes whole). Never allocates; frees the nodes at once.
+ * Context: the writer of a tree that no RCU reader can walk (nodes change
+ * in place): one whose readers all hold the writer's lock, such as a
+ * child's tree while fork builds it under the child's mmap write lock.
+ */
+void rt_truncate(struct rt_tree *t, unsigned long from);
 
 /**
  * rt_validate() - Check every invariant of @t (key order, no overlap, node

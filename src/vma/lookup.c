@@ -73,24 +73,49 @@ void vas_vma_iter_init(struct vas_vma_iter *it, struct vas_mm_user *u,
 	mmap_assert_locked(mm_of_user(u));
 	it->pos = start;
 	it->end = end;
+	it->__leaf = NULL;
+	it->__parent = NULL;
+	it->__slot = 0;
+	it->__pslot = 0;
+	it->__seq = 0;
+}
+
+/*
+ * The public iterator keeps a tree iterator's fields: the next slot of the
+ * same leaf is an inline step (rt_iter_step), anything else goes through
+ * the tree's iterator (rt_iter_next_slow).
+ */
+static __attribute__((noinline)) void *
+vma_iter_next_slow(struct vas_vma_iter *it, struct mm_struct *mm)
+{
+	struct rt_iter ri = {
+		.tree = &mm->mm_mt, .pos = it->pos, .limit = it->end,
+		.__leaf = it->__leaf, .__parent = it->__parent,
+		.__slot = it->__slot, .__pslot = it->__pslot,
+		.__seq = it->__seq,
+	};
+	void *vma = rt_iter_next_slow(&ri, NULL, NULL);
+
+	it->pos = ri.pos;
+	it->__leaf = ri.__leaf;
+	it->__parent = ri.__parent;
+	it->__slot = ri.__slot;
+	it->__pslot = ri.__pslot;
+	it->__seq = ri.__seq;
+	return vma;
 }
 
 struct vas_vma_ref *vas_vma_iter_next(struct vas_vma_iter *it,
 				      struct vas_mm_user *u)
 {
 	struct mm_struct *mm = mm_of_user(u);
-	unsigned long s, e;
 	void *vma;
 
 	mmap_assert_locked(mm);
-	if (it->pos >= it->end)
-		return NULL;
-	vma = rt_find(&mm->mm_mt, it->pos, &s, &e);
-	if (!vma || s >= it->end) {
-		it->pos = it->end;
-		return NULL;
-	}
-	it->pos = e;
+	vma = rt_iter_step(&mm->mm_mt, it->__leaf, &it->__slot, it->__seq,
+			   &it->pos, it->end, NULL, NULL);
+	if (unlikely(!vma))
+		vma = vma_iter_next_slow(it, mm);
 	return vma_ref(vma);
 }
 

@@ -1000,6 +1000,109 @@ TEST(each_allocation_of_fork_fails_cleanly)
 {
 	each_allocation_fails(setup_touched, op_fork, check_nothing);
 }
+/*
+ * fork of an address space whose VMA tree has a few hundred nodes' worth
+ * of levels: the tree is copied in bulk, then each entry replaced; some
+ * VMAs are VM_DONTCOPY (erased from the copy) or VM_WIPEONFORK. Every
+ * allocation fails in turn: -ENOMEM, the parent exactly as it was and
+ * valid, nothing left allocated once the machine is gone.
+ */
+#define NMANY 300
+static bool many_dontfork(int i) { return i % 7 == 3; }
+static bool many_wipe(int i) { return i % 11 == 5; }
+
+static void setup_many(struct fx *f)
+{
+	for (int i = 0; i < NMANY; i++) {
+		unsigned long a = W + 2UL * (unsigned long)i * P;
+
+		map(f->mm, a, P, RW, PRIV, NULL, 0);
+		EXPECT_EQ(vas_fill(f->mm, a, 1 + i % 200, 1, NULL), 0);
+		if (many_dontfork(i))
+			EXPECT_EQ(vas_madvise(f->mm, a, P, VAS_MADV_DONTFORK), 0);
+		if (many_wipe(i))
+			EXPECT_EQ(vas_madvise(f->mm, a, P, VAS_MADV_WIPEONFORK),
+				  0);
+	}
+}
+
+/* @mm holds the layout of setup_many (as the parent, or as a child). */
+static void check_many(struct vas_mm_user *mm, bool child)
+{
+	struct vas_vma_iter it;
+	struct vas_vma_ref *v;
+	int i = 0, n = 0;
+
+	EXPECT_EQ(vas_mm_validate(mm), 0);
+	vas_mmap_read_lock(mm);
+	vas_vma_iter_init(&it, mm, 0, ULONG_MAX);
+	while ((v = vas_vma_iter_next(&it, mm))) {
+		while (child && many_dontfork(i))
+			i++;
+		EXPECT_EQ(vas_vma_start(v), W + 2UL * (unsigned long)i * P);
+		EXPECT_EQ(vas_vma_end(v), W + 2UL * (unsigned long)i * P + P);
+		i++;
+		n++;
+	}
+	vas_mmap_read_unlock(mm);
+	EXPECT_EQ(n, child ? NMANY - (NMANY + 3) / 7 : NMANY);
+	for (i = 0; i < NMANY; i++) {
+		if (child && many_dontfork(i))
+			continue;
+		EXPECT_EQ(rd(mm, W + 2UL * (unsigned long)i * P),
+			  child && many_wipe(i) ? 0 : 1 + i % 200);
+	}
+}
+
+TEST(each_allocation_of_fork_of_many_vmas_fails_cleanly)
+{
+	struct vas_mm_user *child = NULL;
+	unsigned long n, frames0;
+	uint64_t vmas0;
+	struct fx f;
+	long live0;
+
+	fx_init(&f);
+	setup_many(&f);
+	/* one fork first: the VMA cache then serves every later one */
+	ASSERT_EQ(vas_mm_fork(f.mm, &child), 0);
+	vas_mm_put(child);
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	frames0 = frames_free(f.m);
+	vmas0 = vas_stat_read(f.m, VAS_STAT_VMA_ALLOC) -
+		vas_stat_read(f.m, VAS_STAT_VMA_FREE);
+	for (n = 1;; n++) {
+		int err;
+
+		child = NULL;
+		vas_fail_nth(n);
+		err = vas_mm_fork(f.mm, &child);
+		vas_fail_reset();
+		HARNESS_CHECK(1, err == 0 || err == -ENOMEM, "n=%lu: %d", n,
+			      err);
+		check_many(f.mm, false);
+		if (!err) {
+			check_many(child, true);
+			vas_mm_put(child);
+		}
+		vas_rcu_barrier();
+		/* tree nodes, anon_vmas, page tables, frames, VMAs: all back */
+		EXPECT_EQ(vas_alloc_live(), live0);
+		EXPECT_EQ(frames_free(f.m), frames0);
+		EXPECT_EQ(vas_stat_read(f.m, VAS_STAT_VMA_ALLOC) -
+			  vas_stat_read(f.m, VAS_STAT_VMA_FREE), vmas0);
+		if (!err)
+			break;
+		HARNESS_CHECK(1, n < 3000, "never passed");
+	}
+	/* the tree's nodes, a VMA and anon_vma each, page tables, ... */
+	printf("# fork of %d VMAs: %lu allocations failed in turn\n", NMANY,
+	       n - 1);
+	EXPECT_GT(n, NMANY);
+	fx_fini(&f);
+}
+
 TEST(each_allocation_of_populate_fails_cleanly)
 {
 	each_allocation_fails(setup_touched, op_populate, check_populate);

@@ -107,6 +107,71 @@ TEST(iterator_walks_range_in_order)
 	fixture_fini(&f);
 }
 
+/*
+ * A walk over more VMAs than one leaf's parent holds, compared with a
+ * vas_find_vma chain; then one that drops the lock between steps while
+ * VMAs ahead of it and behind it are unmapped: each step after a change
+ * finds its place again from the end of the VMA it returned last.
+ */
+TEST(iterator_many_vmas_and_changes_between_steps)
+{
+	struct fixture f;
+	struct vas_vma_iter it;
+	struct vas_vma_ref *v, *w;
+	unsigned long pos = 0, last = 0;
+	int n = 0, even = 0;
+	bool gone[400] = { false };
+
+	fixture_init(&f);
+	mmap_write_lock(f.mm);
+	for (int i = 0; i < 400; i++)
+		ASSERT_NOT_NULL(mk(f.mm, W + (2 * i) * P, W + (2 * i + 1) * P,
+				   RW));
+	mmap_write_downgrade(f.mm);
+	vas_vma_iter_init(&it, f.user, 0, ULONG_MAX);
+	while ((v = vas_vma_iter_next(&it, f.user))) {
+		w = vas_find_vma(f.user, pos);
+		ASSERT_PTR_EQ(v, w);
+		pos = vas_vma_end(v);
+		n++;
+	}
+	EXPECT_EQ(n, 400);
+	mmap_read_unlock(f.mm);
+
+	mmap_read_lock(f.mm);
+	vas_vma_iter_init(&it, f.user, 0, ULONG_MAX);
+	n = 0;
+	while ((v = vas_vma_iter_next(&it, f.user))) {
+		unsigned long i = (vas_vma_start(v) - W) / (2 * P);
+
+		EXPECT_TRUE(vas_vma_start(v) >= last);
+		last = vas_vma_end(v);
+		if (i % 2 == 0)
+			EXPECT_EQ(i, 2UL * (unsigned long)even++);
+		EXPECT_FALSE(gone[i]);
+		if (++n % 3 == 0) {
+			/* an odd one ahead and one behind go */
+			unsigned long ahead = (i | 1) + 2, behind = (i - 4) | 1;
+
+			mmap_read_unlock(f.mm);
+			if (ahead < 400) {
+				EXPECT_EQ(vas_munmap(f.user, W + 2 * ahead * P,
+						     P), 0);
+				gone[ahead] = true;
+			}
+			if (i > 4) {
+				EXPECT_EQ(vas_munmap(f.user, W + 2 * behind * P,
+						     P), 0);
+				gone[behind] = true;
+			}
+			mmap_read_lock(f.mm);
+		}
+	}
+	EXPECT_EQ(even, 200);
+	mmap_read_unlock(f.mm);
+	fixture_fini(&f);
+}
+
 TEST(split_above_and_below)
 {
 	struct fixture f;

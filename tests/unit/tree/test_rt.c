@@ -249,6 +249,47 @@ TEST(exact_overwrite_needs_no_node)
 	destroy(&t);
 }
 
+/*
+ * rt_preallocate() keeps its walk and plan for the store that follows.
+ * A store of another range, or after another store (an exact overwrite
+ * needs no preallocation), must plan afresh.
+ */
+TEST(store_plans_afresh_after_other_reserve_or_store)
+{
+	struct rt_tree t;
+	struct rt_prealloc pa = RT_PREALLOC_INIT;
+	unsigned long s, e;
+
+	rt_init(&t);
+	build_gapped(&t, 400, 1);
+	/* reserve A (a split), then B (over many leaves), both stores of an
+	 * entry: store A */
+	ASSERT_EQ(rt_preallocate(&t, &pa, 21 * P + 0x10, 21 * P + 0x20), 0);
+	ASSERT_EQ(rt_preallocate_entry(&t, &pa, 101 * P, 301 * P, false), 0);
+	rt_store(&t, &pa, 21 * P + 0x10, 21 * P + 0x20, E(1000));
+	rt_prealloc_release(&pa);
+	ASSERT_EQ(rt_validate(&t), 0);
+	EXPECT_PTR_EQ(rt_lookup(&t, 21 * P + 0x10, &s, &e), E(1000));
+	EXPECT_EQ(e, 21 * P + 0x20);
+	EXPECT_PTR_EQ(rt_lookup(&t, 21 * P, NULL, &e), E(11));
+	EXPECT_EQ(e, 21 * P + 0x10);
+	EXPECT_PTR_EQ(rt_lookup(&t, 21 * P + 0x20, &s, NULL), E(11));
+	EXPECT_EQ(s, 21 * P + 0x20);
+	EXPECT_PTR_EQ(rt_lookup(&t, 151 * P, NULL, NULL), E(76));
+	EXPECT_EQ(t.nr_entries, 402);
+	/* reserve C, overwrite D exactly (no reservation), then store C */
+	ASSERT_EQ(rt_preallocate(&t, &pa, 41 * P, 81 * P), 0);
+	rt_store(&t, &pa, 201 * P, 202 * P, E(2000));
+	rt_store(&t, &pa, 41 * P, 81 * P, NULL);
+	rt_prealloc_release(&pa);
+	ASSERT_EQ(rt_validate(&t), 0);
+	EXPECT_PTR_EQ(rt_lookup(&t, 201 * P, NULL, NULL), E(2000));
+	EXPECT_PTR_EQ(rt_find(&t, 41 * P, &s, NULL), E(41));
+	EXPECT_EQ(s, 81 * P);
+	EXPECT_EQ(t.nr_entries, 402 - 20);
+	destroy(&t);
+}
+
 TEST(extreme_addresses)
 {
 	struct rt_tree t;
@@ -407,6 +448,101 @@ TEST(iterate_while_storing)
 	}
 	EXPECT_EQ(n, 1950);
 	EXPECT_EQ(t.nr_entries, 3000 - 1950);
+	destroy(&t);
+}
+
+/*
+ * Windows [a, b) of a tree with hundreds of leaves, walked with rt_iter
+ * (which steps from leaf to sibling leaf) and with a chain of rt_find calls
+ * (which routes from the root each time): the same ranges, in order. The
+ * tree is thinned at random first, so leaves have every fill.
+ */
+TEST(iter_windows_match_find_chain)
+{
+	struct rng r = { harness_seed() + 3 };
+	struct rt_tree t;
+
+	rt_init(&t);
+	build_gapped(&t, 6000, 1);
+	for (int k = 0; k < 900; k++) {
+		unsigned long i = rnd_below(&r, 6000);
+
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	}
+	ASSERT_EQ(rt_validate(&t), 0);
+	ASSERT_TRUE(t.height >= 4);
+	for (int q = 0; q < 160; q++) {
+		/* every eighth: from low down to the end, a long walk */
+		unsigned long a = rnd_below(&r, (q % 8 ? 12002 : 600) * P);
+		unsigned long b = q % 8 ? a + rnd_below(&r, 4000 * P) : ULONG_MAX;
+		unsigned long s, e, fs, fe, pos = a, n = 0;
+		struct rt_iter it;
+		void *v, *f;
+
+		rt_iter_init(&it, &t, a, b);
+		while ((v = rt_iter_next(&it, &s, &e))) {
+			f = rt_find(&t, pos, &fs, &fe);
+			ASSERT_PTR_EQ(v, f);
+			ASSERT_EQ(s, fs);
+			ASSERT_EQ(e, fe);
+			ASSERT_TRUE(s < b && e > pos);
+			pos = e;
+			n++;
+		}
+		f = rt_find(&t, pos, &fs, NULL);
+		ASSERT_TRUE(!f || fs >= b);
+		EXPECT_NULL(rt_iter_next(&it, NULL, NULL));	/* stays ended */
+		if (q % 8 == 0)
+			EXPECT_GT(n, 4000);
+	}
+	destroy(&t);
+}
+
+/*
+ * The writer stores between steps, before and after the iterator's
+ * place: each step after a store routes again from the end of the range
+ * returned last. Ranges that stay for the whole walk are each returned
+ * once, in order; nothing below a returned range is returned after it.
+ */
+TEST(iter_with_stores_between_steps)
+{
+	struct rng r = { harness_seed() + 5 };
+	struct rt_tree t;
+	struct rt_iter it;
+	unsigned long s, e, last = 0, kept = 0;
+	static bool gone[6000];
+	void *v;
+
+	memset(gone, 0, sizeof(gone));
+	rt_init(&t);
+	build_gapped(&t, 6000, 1);	/* E(i + 1) at (2i + 1)P; even i stay */
+	rt_iter_init(&it, &t, 0, ULONG_MAX);
+	while ((v = rt_iter_next(&it, &s, &e))) {
+		unsigned long i = (uintptr_t)v - 1, j;
+
+		ASSERT_TRUE(s >= last);
+		last = e;
+		if (i < 6000) {		/* not a fill */
+			ASSERT_FALSE(gone[i]);	/* not one erased before */
+			if (i % 2 == 0)
+				ASSERT_EQ(i, 2 * kept++);	/* none skipped */
+		}
+		switch (rnd_below(&r, 4)) {
+		case 0:		/* erase an odd one, anywhere */
+			j = 2 * rnd_below(&r, 3000) + 1;
+			st(&t, (2 * j + 1) * P, (2 * j + 2) * P, NULL);
+			gone[j] = true;
+			break;
+		case 1:		/* fill a gap, anywhere */
+			j = rnd_below(&r, 6000);
+			st(&t, (2 * j + 2) * P, (2 * j + 2) * P + 0x800,
+			   E(0x100000 + j));
+			break;
+		default:	/* no store: the next step is in place */
+			break;
+		}
+	}
+	EXPECT_EQ(kept, 3000);
 	destroy(&t);
 }
 
@@ -710,6 +846,228 @@ TEST(destroy_without_memory_for_batch)
 	EXPECT_EQ(vas_alloc_live(), live0);
 }
 
+/* ---- bulk copy, in-place replacement, truncation (fork) ---------------- */
+
+/* Gapped ranges, some erased at random so that leaves have every fill. */
+static void build_thinned(struct rt_tree *t, unsigned long n, struct rng *r)
+{
+	build_gapped(t, n, 1);
+	for (unsigned long k = 0; k < n / 5; k++) {
+		unsigned long i = rnd_below(r, n);
+
+		st_unchecked(t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	}
+	ASSERT_EQ(rt_validate(t), 0);
+}
+
+TEST(dup_copies_shape_and_entries)
+{
+	static const unsigned long sizes[] = { 0, 1, 9, 10, 11, 160, 2000, 12000 };
+	static struct rg want[12000], got[12000];
+	struct rng r = { harness_seed() + 7 };
+	long live0;
+
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	for (size_t z = 0; z < ARRAY_SIZE(sizes); z++) {
+		struct rt_tree t, c;
+		unsigned long n;
+
+		rt_init(&t);
+		rt_init(&c);
+		build_thinned(&t, sizes[z], &r);
+		n = snap(&t, want, ARRAY_SIZE(want));
+		ASSERT_EQ(rt_dup(&c, &t), 0);
+		ASSERT_EQ(rt_validate(&c), 0);
+		EXPECT_EQ(c.height, t.height);
+		EXPECT_EQ(c.nr_nodes, t.nr_nodes);
+		expect_state(&c, want, n);
+		if (t.root)
+			EXPECT_TRUE(c.root != t.root);
+		/* the copy is independent: change it all over */
+		for (unsigned long i = 0; i < sizes[z]; i += 3)
+			st_unchecked(&c, (2 * i + 1) * P, (2 * i + 3) * P,
+				     E(0x200000 + i));
+		st(&c, 0, 2 * sizes[z] / 3 * P, NULL);
+		expect_state(&t, want, n);
+		ASSERT_EQ(rt_validate(&t), 0);
+		EXPECT_EQ(snap(&t, got, ARRAY_SIZE(got)), n);
+		destroy(&c);
+		destroy(&t);
+	}
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+}
+
+TEST(dup_failure_leaves_copy_empty)
+{
+	static struct rg want[3000];
+	struct rng r = { harness_seed() + 9 };
+	struct rt_tree t, c;
+	unsigned long n, k;
+	long live0;
+
+	vas_rcu_barrier();
+	rt_init(&t);
+	build_thinned(&t, 3000, &r);	/* height 3-4, a few hundred nodes */
+	n = snap(&t, want, ARRAY_SIZE(want));
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	for (k = 1;; k++) {
+		int err;
+
+		rt_init(&c);
+		vas_fail_nth(k);
+		err = rt_dup(&c, &t);
+		vas_fail_reset();
+		if (!err)
+			break;
+		ASSERT_EQ(err, -ENOMEM);
+		ASSERT_NULL(c.root);
+		EXPECT_EQ(c.nr_nodes, 0);
+		EXPECT_EQ(c.nr_entries, 0);
+		EXPECT_EQ(rt_validate(&c), 0);
+		EXPECT_EQ(vas_alloc_live(), live0);	/* freed at once */
+		ASSERT_TRUE(k <= t.nr_nodes);
+	}
+	EXPECT_EQ(k, t.nr_nodes + 1);	/* every node's allocation failed once */
+	expect_state(&t, want, n);
+	expect_state(&c, want, n);
+	ASSERT_EQ(rt_validate(&c), 0);
+	destroy(&c);
+	destroy(&t);
+}
+
+TEST(iter_replace_in_place)
+{
+	struct rng r = { harness_seed() + 11 };
+	struct rt_tree t, c;
+	struct rt_iter it;
+	unsigned long s, e, n = 0, seq;
+	void *v;
+
+	rt_init(&t);
+	rt_init(&c);
+	build_thinned(&t, 2000, &r);
+	ASSERT_EQ(rt_dup(&c, &t), 0);
+	seq = c.__seq;
+	rt_iter_init(&it, &c, 0, ULONG_MAX);
+	while ((v = rt_iter_next(&it, &s, &e))) {
+		rt_iter_replace(&it, E((uintptr_t)v + 0x400000));
+		n++;
+	}
+	EXPECT_EQ(n, t.nr_entries);
+	EXPECT_EQ(c.__seq, seq);	/* not a store */
+	rt_iter_init(&it, &t, 0, ULONG_MAX);
+	while ((v = rt_iter_next(&it, &s, &e))) {
+		unsigned long cs, ce;
+
+		EXPECT_PTR_EQ(rt_lookup(&c, s, &cs, &ce),
+			      E((uintptr_t)v + 0x400000));
+		EXPECT_EQ(cs, s);
+		EXPECT_EQ(ce, e);
+		EXPECT_PTR_EQ(rt_lookup(&t, s, NULL, NULL), v);
+	}
+	EXPECT_EQ(rt_validate(&c), 0);
+	destroy(&c);
+	destroy(&t);
+}
+
+TEST(truncate_at_every_kind_of_point)
+{
+	static struct rg want[1500];
+	struct rng r = { harness_seed() + 13 };
+	struct rt_tree t;
+	unsigned long n;
+	long live0;
+
+	vas_rcu_barrier();
+	rt_init(&t);
+	build_thinned(&t, 1500, &r);	/* height 3 */
+	n = snap(&t, want, ARRAY_SIZE(want));
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	for (unsigned long q = 0; q < 3 * n + 4; q++) {
+		struct rt_tree c;
+		unsigned long from, keep = 0;
+
+		/* each start, each end, inside each range; 0, the top, random */
+		if (q < 3 * n)
+			from = q % 3 == 0 ? want[q / 3].s :
+			       q % 3 == 1 ? want[q / 3].e : want[q / 3].s + 1;
+		else
+			from = q == 3 * n ? 0 : q == 3 * n + 1 ? ULONG_MAX :
+			       rnd_below(&r, 3002 * P);
+		if (q % 7 && q < 3 * n)
+			continue;	/* a seventh of them: quadratic otherwise */
+		while (keep < n && want[keep].e <= from)
+			keep++;
+		rt_init(&c);
+		ASSERT_EQ(rt_dup(&c, &t), 0);
+		rt_truncate(&c, from);
+		ASSERT_EQ(rt_validate(&c), 0);
+		expect_state(&c, want, keep);
+		/* it takes stores afterwards */
+		st(&c, 3004 * P, 3005 * P, E(1));
+		EXPECT_PTR_EQ(rt_lookup(&c, 3004 * P, NULL, NULL), E(1));
+		rt_truncate(&c, 0);
+		EXPECT_NULL(c.root);
+		EXPECT_EQ(c.height, 0);
+		EXPECT_EQ(rt_validate(&c), 0);
+		destroy(&c);
+	}
+	expect_state(&t, want, n);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+	destroy(&t);
+}
+
+/*
+ * Replaced nodes wait for their grace period in the tree; then the writer
+ * frees them itself at its next reservation (the RCU callback only marks
+ * the batch done). A tree destroyed with batches still waiting leaves them
+ * to their callbacks; nothing leaks either way.
+ */
+TEST(replaced_nodes_freed_by_writer_after_grace_period)
+{
+	struct rt_tree t;
+	struct rt_prealloc pa = RT_PREALLOC_INIT;
+	long live0, held, after;
+
+	vas_rcu_barrier();
+	live0 = vas_alloc_live();
+	rt_init(&t);
+	build_gapped(&t, 300, 1);
+	for (unsigned long i = 0; i < 300; i += 2)	/* each copies a leaf */
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	held = vas_alloc_live();
+	EXPECT_GT(held, live0 + (long)t.nr_nodes);	/* the last ones wait */
+	vas_rcu_barrier();	/* every batch is done now: nothing freed yet */
+	EXPECT_EQ(vas_alloc_live(), held);
+	ASSERT_EQ(rt_preallocate(&t, &pa, 1, 2), 0);	/* harvests them */
+	rt_prealloc_release(&pa);
+	after = vas_alloc_live();
+	EXPECT_LT(after, held);
+	EXPECT_LE(after, live0 + (long)t.nr_nodes + 4);	/* + plan, spare */
+	ASSERT_EQ(rt_validate(&t), 0);
+	EXPECT_EQ(t.nr_entries, 150);
+	/* batches still waiting when the tree goes */
+	for (unsigned long i = 1; i < 300; i += 4)
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	destroy(&t);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+	/* and batches already done when it goes */
+	rt_init(&t);
+	build_gapped(&t, 300, 1);
+	for (unsigned long i = 0; i < 300; i += 2)
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	vas_rcu_barrier();
+	destroy(&t);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
+}
+
 /* ---- concurrency --------------------------------------------------------- */
 
 /* Each entry knows the range it was stored with; trims only shrink it. */
@@ -756,7 +1114,9 @@ static void *c_reader(void *arg)
 		reads++;
 		if (reads % 64 == 0) {
 			struct rt_iter it;
-			unsigned long lim = a + 512 * P, last = a;
+			/* now and then the whole tree: many sibling steps */
+			unsigned long lim = reads % 4096 ? a + 512 * P :
+					    ULONG_MAX, last = a;
 
 			vas_rcu_read_lock();
 			rt_iter_init(&it, &c->t, a, lim);

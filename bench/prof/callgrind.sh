@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# callgrind.sh BUILD_DIR ROW[:ROUNDS]... - instructions per operation of
+# prof_rows' workloads, and the functions they go to (self, top TOP=12).
+# Instruction counts do not depend on the machine's load: use them for
+# before/after decisions (see BENCHMARKS.md).
+set -euo pipefail
+dir=$1
+shift
+out=${OUT:-/tmp/prof_rows.cg}
+mkdir -p "$out"
+for arg in "$@"; do
+	row=${arg%%:*}
+	rounds=10
+	[ "$row" != "$arg" ] && rounds=${arg#*:}
+	f=$out/$row.out
+	ops=$(valgrind --tool=callgrind --toggle-collect=prof_region \
+		--callgrind-out-file="$f" "$dir/bench/prof_rows" "$row" "$rounds" \
+		2>/dev/null | sed -n 's/.*rounds, \([0-9]*\) ops.*/\1/p')
+	total=$(callgrind_annotate "$f" 2>/dev/null |
+		sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+	echo "== $row: $((total / ops)) Ir/op ($total Ir, $ops ops)"
+	callgrind_annotate --auto=no --inclusive=no "$f" 2>/dev/null |
+		awk -v ops="$ops" -v total="$total" -v top="${TOP:-12}" '
+		/file:function/ { on = 1; next }
+		on && /^ *[0-9]/ && n < top {
+			ir = $1; gsub(",", "", ir)
+			fn = $0; sub(/.*:/, "", fn); sub(/ \[.*/, "", fn)
+			printf "  %-28s %5.1f%% %8.0f Ir/op\n", fn, 100 * ir / total, ir / ops
+			n++
+		}'
+done

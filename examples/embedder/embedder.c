@@ -112,17 +112,18 @@ static int make_executable(char *path, size_t len)
 /* ---- 1. the loader ------------------------------------------------------- */
 
 static void load(struct vas_machine *machine, struct vas_mm_user *mm,
-		 const char *path, int fd)
+		 int fd)
 {
 	struct vas_file *exe;
 	unsigned long addr, brk;
 
 	/*
-	 * The file: vas keeps its own duplicate of @fd. Mode and name are
-	 * what an open file description has: it was opened read-only, and
-	 * maps prints the name.
+	 * The file: vas keeps its own duplicate of @fd. The mode says how
+	 * @fd was opened (read-only); the name is what maps prints, here
+	 * the path the program would have had.
 	 */
-	CHECK_OK(vas_file_open_host(machine, fd, VAS_FMODE_READ, path, &exe));
+	CHECK_OK(vas_file_open_host(machine, fd, VAS_FMODE_READ,
+				    "/usr/bin/hello", &exe));
 
 	/* text: r-x, private, file offset 0 */
 	CHECK_OK(vas_mmap(mm, TEXT, 2 * P, VAS_PROT_READ | VAS_PROT_EXEC,
@@ -269,7 +270,7 @@ int main(void)
 	CHECK_OK(vas_mm_create(machine, &mm));
 	fd = make_executable(path, sizeof(path));
 
-	load(machine, mm, path, fd);
+	load(machine, mm, fd);
 	run(mm, fd);
 	child = fork_and_check(mm);
 	print_maps("parent", mm);

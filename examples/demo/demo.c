@@ -1,33 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
- * demo.c - the core of vas at work.
+ * demo.c - the core of vas at work, on the public API only.
  *
  * Two reader threads look up random addresses the way a page-fault handler
- * does: vas_lock_vma_under_rcu() first, and on failure the mmap read lock
- * and vas_vma_lookup(). Meanwhile a writer keeps changing the address
- * space: it splits VMAs, merges them back, replaces ranges (MAP_FIXED-like)
- * and unmaps and remaps. Every VMA a reader gets is checked to cover its
- * address and to belong to its address space. At the end the demo prints
- * the layout, what each side did, and the machine's lock statistics.
- *
- * Mapping system calls arrive with the next layer; until then the writer
- * uses the internal VMA operations (src/vma/vma.h), so this program links
- * the white-box library.
+ * does: vas_lock_vma_under_rcu() first, and when that fails the mmap read
+ * lock and vas_vma_lookup(). Meanwhile a writer keeps changing the address
+ * space with the mapping calls: it splits VMAs and merges them back
+ * (vas_mprotect), replaces pages by new mappings (vas_mmap with
+ * MAP_FIXED), and unmaps and maps again (vas_munmap, vas_mmap). Every VMA a
+ * reader gets is checked: it covers its address, belongs to its address
+ * space and has one of the two protections the writer uses. At the end the
+ * demo prints the layout, what each side did, and the machine's lock
+ * statistics, and exits 1 if anything was wrong.
  *
  * Usage: vas_demo [SECONDS]   (default 1)
  */
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <vas/vas.h>
-#include "mm/mm.h"
-#include "vma/vma.h"
 
 #define W 0x200000000000UL
 #define P 4096UL
-#define SLOTS 64UL		/* the window holds up to 64 VMAs of 4 pages */
-#define FLAGS (VAS_VM_READ | VAS_VM_WRITE | VAS_VM_MAYREAD | VAS_VM_MAYWRITE)
+#define SLOTS 64UL		/* the window holds up to 64 VMAs of 3 pages */
+#define RW (VAS_PROT_READ | VAS_PROT_WRITE)
+#define ANON (VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS | VAS_MAP_FIXED)
 
 struct reader_stats {
 	unsigned long fast, slow, hole, wrong;
@@ -52,6 +52,23 @@ static uint64_t next_rand(uint64_t *s)
 	return *s;
 }
 
+/*
+ * Is @vma what a reader may see at @addr: a VMA of this address space that
+ * covers @addr, read-write or read-only, with the flags mmap gives private
+ * anonymous memory? Context: the lock @vma came from is held.
+ */
+static bool vma_ok(struct vas_vma_ref *vma, unsigned long addr)
+{
+	unsigned long flags = vas_vma_flags(vma);
+	unsigned long access = flags & VAS_VM_ACCESS_FLAGS;
+
+	return vas_vma_start(vma) <= addr && addr < vas_vma_end(vma) &&
+	       vas_vma_mm(vma) == user && vas_vma_file(vma) == NULL &&
+	       (access == VAS_VM_READ ||
+		access == (VAS_VM_READ | VAS_VM_WRITE)) &&
+	       !(flags & VAS_VM_SHARED);
+}
+
 static void *reader(void *arg)
 {
 	struct reader_stats *st = arg;
@@ -60,122 +77,101 @@ static void *reader(void *arg)
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		unsigned long addr = W + next_rand(&seed) % (SLOTS * 4 * P);
 		struct vas_vma_read_guard *guard;
-		struct vas_vma_ref *vma;
 
 		if (vas_lock_vma_under_rcu(user, addr, &guard)) {
-			/* the per-VMA lock path: no mmap lock taken */
-			vma = vas_vma_read_guard_vma(guard);
-			if (vas_vma_start(vma) > addr || vas_vma_end(vma) <= addr ||
-			    vas_vma_mm(vma) != user)
+			/* the per-VMA lock: no mmap lock taken */
+			if (!vma_ok(vas_vma_read_guard_vma(guard), addr))
 				st->wrong++;
 			vas_vma_end_read(guard);
 			st->fast++;
 			continue;
 		}
-		vas_mmap_read_lock(user);	/* fallback, as Linux does */
-		vma = vas_vma_lookup(user, addr);
-		if (vma && (vas_vma_start(vma) > addr || vas_vma_end(vma) <= addr))
-			st->wrong++;
+		/* no VMA there, or it is being changed: as Linux falls back */
+		VAS_MMAP_READ_BEGIN(user);
+		struct vas_vma_ref *vma = vas_vma_lookup(user, addr);
+
 		if (!vma)
 			st->hole++;
-		vas_mmap_read_unlock(user);
+		else if (!vma_ok(vma, addr))
+			st->wrong++;
+		VAS_MMAP_READ_END(user);
 		st->slow++;
 	}
 	return NULL;
 }
 
-static struct vm_area_struct *new_vma(struct mm_struct *mm, unsigned long s,
-				      unsigned long e)
-{
-	struct vm_area_struct *v = vm_area_alloc(mm);
-
-	if (v) {
-		v->vm_start = s;
-		v->vm_end = e;
-		v->vm_flags = FLAGS;
-		v->vm_pgoff = s / P;
-	}
-	return v;
-}
-
-/* Remove every VMA in [a, b). Context: mmap lock held for write. */
-static void unmap_range(struct mm_struct *mm, unsigned long a, unsigned long b)
-	VAS_REQUIRES(mm)
-{
-	struct vm_area_struct *vma;
-	unsigned long s;
-
-	while ((vma = rt_find(&mm->mm_mt, a, &s, NULL)) && s < b)
-		if (vma_remove(mm, vma))
-			break;
-}
-
 /*
- * One change to one 4-page slot:
- *   empty slot        map [a, a+3P) again (MAP_FIXED-like replace)
- *   1) split at a+P and merge back, or merge a one-page VMA with its
- *      neighbour
- *   2) replace the middle page by a new VMA
- *   3) unmap the slot
+ * One change to one slot of 4 pages, [a, a + 4P), which holds nothing or
+ * the mapping [a, a + 3P) (in one to three VMAs) and a free page:
+ *   empty slot   map [a, a + 3P) again                       (mmap)
+ *   0            split at a + P and merge back               (mprotect x2)
+ *   1            replace the middle page by a read-only one   (mmap fixed)
+ *   2            make the middle page writable: it merges     (mprotect)
+ *   3            unmap the slot                               (munmap)
+ * Return: the number of calls made, or -1 if a call failed.
  */
-static void writer_round(struct mm_struct *mm, uint64_t *seed, unsigned long *ops)
-	VAS_REQUIRES(mm)
+static int writer_round(uint64_t *seed)
 {
-	unsigned long a = W + (next_rand(seed) % SLOTS) * 4 * P;
-	struct vm_area_struct *vma = rt_lookup(&mm->mm_mt, a, NULL, NULL), *n;
-	unsigned long s;
+	unsigned long a = W + (next_rand(seed) % SLOTS) * 4 * P, got;
+	bool empty;
+	int err;
 
-	(*ops)++;
-	if (!vma) {
-		n = new_vma(mm, a, a + 3 * P);
-		if (n && vma_replace_range(mm, n))
-			vm_area_free(n);
-		return;
+	VAS_MMAP_READ_BEGIN(user);
+	empty = vas_find_vma_intersection(user, a, a + 4 * P) == NULL;
+	VAS_MMAP_READ_END(user);
+	/* the writer alone changes the layout: what it saw still holds */
+	if (empty) {
+		err = vas_mmap(user, a, 3 * P, RW, ANON, NULL, 0, &got);
+		return err || got != a ? -1 : 1;
 	}
-	switch (next_rand(seed) % 3) {
+	switch (next_rand(seed) % 4) {
 	case 0:
-		if (vma_pages(vma) > 1) {
-			if (vma_split(mm, vma, a + P, false, &n) == 0 &&
-			    vma_merge_next(mm, vma, n) == 0)
-				(*ops)++;
-		} else {
-			n = rt_next(&mm->mm_mt, vma->vm_end, &s, NULL);
-			if (n && s == vma->vm_end && s < a + 4 * P &&
-			    vma_merge_next(mm, vma, n))
-				return;
-		}
-		break;
+		err = vas_mprotect(user, a, P, VAS_PROT_READ);
+		if (!err)
+			err = vas_mprotect(user, a, P, RW);
+		return err ? -1 : 2;
 	case 1:
-		n = new_vma(mm, a + P, a + 2 * P);
-		if (n && vma_replace_range(mm, n))
-			vm_area_free(n);
-		break;
+		err = vas_mmap(user, a + P, P, VAS_PROT_READ, ANON, NULL, 0,
+			       &got);
+		return err || got != a + P ? -1 : 1;
+	case 2:
+		return vas_mprotect(user, a + P, P, RW) ? -1 : 1;
 	default:
-		unmap_range(mm, a, a + 4 * P);
-		break;
+		return vas_munmap(user, a, 4 * P) ? -1 : 1;
 	}
 }
 
-static void print_layout(const char *title)
+/* Print the first VMAs of the layout and check the address space. */
+static int print_layout(const char *title)
 {
 	struct vas_vma_iter it;
-	struct vas_vma_ref *v;
 	int n = 0;
 
-	vas_mmap_read_lock(user);
+	VAS_MMAP_READ_BEGIN(user);
+	struct vas_vma_ref *v;
+
 	printf("%s: %d VMAs\n", title, vas_mm_map_count(user));
 	vas_vma_iter_init(&it, user, 0, ~0UL);
 	while ((v = vas_vma_iter_next(&it, user))) {
-		if (n++ < 6)
-			printf("  %012lx-%012lx flags %#06lx pgoff %lx\n",
-			       vas_vma_start(v), vas_vma_end(v), vas_vma_flags(v),
-			       vas_vma_pgoff(v));
+		unsigned long flags;
+		char codes[64];
+
+		if (n++ >= 6)
+			continue;
+		flags = vas_vma_flags(v);
+		vas_vm_flags_codes(flags, codes, sizeof(codes));
+		printf("  %012lx-%012lx %c%c  %s\n", vas_vma_start(v),
+		       vas_vma_end(v), flags & VAS_VM_READ ? 'r' : '-',
+		       flags & VAS_VM_WRITE ? 'w' : '-', codes);
 	}
+	VAS_MMAP_READ_END(user);
 	if (n > 6)
 		printf("  ... %d more\n", n - 6);
-	vas_mmap_read_unlock(user);
-	if (vas_mm_validate(user))
+	if (vas_mm_validate(user)) {
 		printf("  VALIDATION FAILED\n");
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -183,59 +179,83 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 1.0, t0;
 	struct reader_stats rs[2] = { { 0 } };
 	struct vas_machine *machine;
-	struct mm_struct *mm;
 	unsigned long ops = 0, wrong;
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	int err, bad = 0, i;
 	pthread_t t[2];
-	int err;
 
 	err = vas_machine_create(NULL, &machine);
-	if (!err)
-		err = vas_mm_create(machine, &user);
 	if (err) {
 		fprintf(stderr, "vas_demo: %s\n", vas_strerror(err));
 		return 1;
 	}
-	mm = mm_of_user(user);
-	mmap_write_lock(mm);
-	for (unsigned long i = 0; i < SLOTS; i++) {
-		struct vm_area_struct *v = new_vma(mm, W + i * 4 * P, W + i * 4 * P + 3 * P);
-
-		if (!v || vma_link(mm, v)) {
-			mmap_write_unlock(mm);
-			return 1;
-		}
+	err = vas_mm_create(machine, &user);
+	if (err) {
+		fprintf(stderr, "vas_demo: %s\n", vas_strerror(err));
+		if (vas_machine_destroy(machine))
+			fprintf(stderr, "vas_demo: the machine stays\n");
+		return 1;
 	}
-	mmap_write_unlock(mm);
-	printf("vas %d.%d.%d demo: 2 readers (VMA lock under RCU, mmap-lock fallback) "
-	       "vs 1 writer, %.1f s\n\n", VAS_VERSION_MAJOR, VAS_VERSION_MINOR,
-	       VAS_VERSION_PATCH, secs);
-	print_layout("before");
+	for (unsigned long s = 0; s < SLOTS && !err; s++) {
+		unsigned long got;
 
-	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, reader, &rs[i]);
+		err = vas_mmap(user, W + s * 4 * P, 3 * P, RW, ANON, NULL, 0,
+			       &got);
+	}
+	if (err) {
+		fprintf(stderr, "vas_demo: mmap: %s\n", vas_strerror(err));
+		bad = 1;
+		goto out;
+	}
+	printf("vas %d.%d.%d demo: 2 readers (VMA lock under RCU, mmap-lock "
+	       "fallback) vs 1 writer, %.1f s\n\n", VAS_VERSION_MAJOR,
+	       VAS_VERSION_MINOR, VAS_VERSION_PATCH, secs);
+	bad |= print_layout("before");
+
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, reader, &rs[i])) {
+			fprintf(stderr, "vas_demo: pthread_create failed\n");
+			__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+			while (i--)
+				pthread_join(t[i], NULL);
+			bad = 1;
+			goto out;
+		}
 	t0 = now();
 	while (now() - t0 < secs) {
-		mmap_write_lock(mm);
-		writer_round(mm, &seed, &ops);
-		mmap_write_unlock(mm);
+		int n = writer_round(&seed);
+
+		if (n < 0) {
+			fprintf(stderr, "vas_demo: a change of the layout "
+				"failed\n");
+			bad = 1;
+			break;
+		}
+		ops += (unsigned long)n;
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (int i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 
 	printf("\n");
-	print_layout("after");
+	bad |= print_layout("after");
 	wrong = rs[0].wrong + rs[1].wrong;
-	printf("\nreaders: %lu lookups under a VMA lock, %lu under the mmap lock "
-	       "(%lu found a hole); %lu wrong\n",
+	printf("\nreaders: %lu lookups under a VMA lock, %lu under the mmap "
+	       "lock (%lu found a hole); %lu wrong\n",
 	       rs[0].fast + rs[1].fast, rs[0].slow + rs[1].slow,
 	       rs[0].hole + rs[1].hole, wrong);
-	printf("writer:  %lu changes (split, merge, replace, unmap, remap)\n\n", ops);
+	printf("writer:  %lu calls (mmap, mprotect, munmap)\n\n", ops);
 	printf("machine statistics:\n");
 	vas_stats_print(machine, stdout);
-
+	if (wrong || ops == 0)
+		bad = 1;
+out:
 	vas_mm_put(user);
 	err = vas_machine_destroy(machine);
-	return wrong || err ? 1 : 0;
+	if (err) {
+		fprintf(stderr, "vas_demo: vas_machine_destroy: %s\n",
+			vas_strerror(err));
+		bad = 1;
+	}
+	return bad;
 }

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+# check_tutorial.cmake - keeps docs/tutorial.md true to its programs.
+#   cmake -DDOC=docs/tutorial.md -DROOT=source-dir
+#         -DPROG_name=path... -P check_tutorial.cmake
+#
+# 1. Every "<!-- quote: PATH -->" is followed by a fenced block whose lines
+#    appear, in one piece, in ROOT/PATH.
+# 2. Every "<!-- output: NAME -->" is followed by a fenced block that is
+#    what the program PROG_NAME prints on standard output, with
+#    exit status 0. The device and inode of a file mapping in maps text
+#    ("fe:00 1234   ") change from run to run: both sides have them
+#    replaced by "MAJ:MIN INODE " before the comparison.
+cmake_minimum_required(VERSION 3.25)
+set(fail "")
+set(quotes 0)
+set(outputs 0)
+
+# The body of the first fenced block at or after offset POS of TEXT, each
+# line with its newline; OUT_END: the offset after it, -1 if none.
+function(fenced_block text pos out_block out_end)
+  string(SUBSTRING "${text}" ${pos} -1 rest)
+  string(FIND "${rest}" "\n```" open)
+  if(open EQUAL -1)
+    set(${out_end} -1 PARENT_SCOPE)
+    return()
+  endif()
+  math(EXPR open "${open} + 4")
+  string(SUBSTRING "${rest}" ${open} -1 rest)
+  string(FIND "${rest}" "\n" eol)
+  math(EXPR eol "${eol} + 1")
+  string(SUBSTRING "${rest}" ${eol} -1 body)
+  string(FIND "${body}" "\n```" close)
+  if(close EQUAL -1)
+    set(${out_end} -1 PARENT_SCOPE)
+    return()
+  endif()
+  math(EXPR len "${close} + 1")
+  string(SUBSTRING "${body}" 0 ${len} block)
+  math(EXPR end "${pos} + ${open} + ${eol} + ${close} + 4")
+  set(${out_block} "${block}" PARENT_SCOPE)
+  set(${out_end} ${end} PARENT_SCOPE)
+endfunction()
+
+function(mask_maps in out)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f]):([0-9a-f][0-9a-f]) [1-9][0-9]* +"
+         "MAJ:MIN INODE " masked "${in}")
+  set(${out} "${masked}" PARENT_SCOPE)
+endfunction()
+
+file(READ ${DOC} doc)
+set(pos 0)
+while(TRUE)
+  string(SUBSTRING "${doc}" ${pos} -1 rest)
+  string(REGEX MATCH "<!-- (quote|output): ([^ ]+) -->" marker "${rest}")
+  if(NOT marker)
+    break()
+  endif()
+  set(kind ${CMAKE_MATCH_1})
+  set(what ${CMAKE_MATCH_2})
+  string(FIND "${rest}" "${marker}" at)
+  string(LENGTH "${marker}" mlen)
+  math(EXPR pos "${pos} + ${at} + ${mlen}")
+  fenced_block("${doc}" ${pos} block end)
+  if(end EQUAL -1)
+    string(APPEND fail "${marker}: no fenced block follows\n")
+    break()
+  endif()
+  set(pos ${end})
+  if(kind STREQUAL "quote")
+    math(EXPR quotes "${quotes} + 1")
+    if(NOT EXISTS ${ROOT}/${what})
+      string(APPEND fail "${marker}: no file ${ROOT}/${what}\n")
+      continue()
+    endif()
+    file(READ ${ROOT}/${what} src)
+    string(FIND "\n${src}" "\n${block}" found)
+    if(found EQUAL -1)
+      string(APPEND fail "${marker}: this is not in ${what}:\n${block}---\n")
+    endif()
+  else()
+    math(EXPR outputs "${outputs} + 1")
+    set(prog "${PROG_${what}}")
+    if(NOT prog)
+      string(APPEND fail "${marker}: no -DPROG_${what}=PATH\n")
+      continue()
+    endif()
+    execute_process(COMMAND ${prog} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                    ERROR_VARIABLE err)
+    mask_maps("${out}" got)
+    mask_maps("${block}" want)
+    if(NOT rc EQUAL 0)
+      string(APPEND fail "${what} exited with ${rc}:\n${err}\n")
+    elseif(NOT got STREQUAL want)
+      string(APPEND fail "${marker}: the page shows\n${want}--- but ${what} "
+             "prints\n${got}---\n")
+    endif()
+  endif()
+endwhile()
+if(quotes EQUAL 0 OR outputs EQUAL 0)
+  string(APPEND fail "no quotes or no outputs found in ${DOC}\n")
+endif()
+if(fail)
+  message(FATAL_ERROR "${DOC} and its programs disagree:\n${fail}")
+endif()
+message("${DOC}: ${quotes} quotes and ${outputs} outputs checked")

@@ -2,14 +2,14 @@
 /*
  * host_ops.c - the reference operations as real system calls (see
  * host_ops.h). The flag and advice values of include/vas/uapi.h are the
- * Linux values, so they are passed through unchanged.
+ * Linux values, so they are passed through unchanged. The access loop and
+ * the smaps parser are vasctl's kernel runner's (tools/backends).
  */
 #define _GNU_SOURCE
 #include "host_ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,8 @@
 #include <vas/uapi.h>
 
 #include "host.h"
+#include "host_access.h"
+#include "smaps.h"
 
 #ifndef SYS_mseal
 #define SYS_mseal 462
@@ -215,58 +217,7 @@ int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
 	return settle(h, 0);
 }
 
-/* ---- user access ---------------------------------------------------------- */
-
-static sigjmp_buf fault_jmp;
-static volatile sig_atomic_t fault_sig;
-static volatile unsigned long fault_page;
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-	(void)si;
-	(void)uc;
-	fault_sig = sig;
-	siglongjmp(fault_jmp, 1);
-}
-
-/*
- * The loop of host_access(): stores or loads byte by byte, recording the
- * page being accessed in fault_page before touching it. Out of line, so
- * that no local of host_access() lives across siglongjmp().
- */
-static __attribute__((noinline)) uint64_t
-access_pages(unsigned long addr, unsigned long end, bool write, int byte,
-	     unsigned char *out)
-{
-	unsigned long cur = addr;
-	uint64_t h = REF_FNV_BASIS;
-
-	while (cur < end) {
-		unsigned long next = (cur & ~(REF_PAGE_SIZE - 1)) + REF_PAGE_SIZE;
-
-		if (next > end)
-			next = end;
-		fault_page = cur & ~(REF_PAGE_SIZE - 1);
-		if (out) {	/* the first load faults, if any */
-			(void)*(volatile unsigned char *)cur;
-			memcpy(out + (cur - addr), (const void *)cur, next - cur);
-			cur = next;
-			continue;
-		}
-		for (unsigned long p = cur; p < next; p++) {
-			volatile unsigned char *b = (volatile unsigned char *)p;
-
-			if (write) {
-				*b = (unsigned char)byte;
-			} else {
-				h ^= *b;
-				h *= REF_FNV_PRIME;
-			}
-		}
-		cur = next;
-	}
-	return write ? 0 : h;
-}
+/* ---- user access: tools/backends/host_access.h ---------------------------- */
 
 /*
  * Store @byte into or load [addr, addr + len) with faults caught; loads
@@ -276,29 +227,18 @@ static int host_access(struct host_env *h, unsigned long addr,
 		       unsigned long len, bool write, int byte,
 		       unsigned char *out, struct ref_access *res)
 {
-	struct sigaction sa, old_segv, old_bus;
-	int ret;
+	struct backend_access a;
 
 	memset(res, 0, sizeof(*res));
 	if (!in_window(h, addr, len))
 		return -EDOM;	/* never touch memory outside the window */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-	if (sigsetjmp(fault_jmp, 1) == 0) {
-		res->hash = access_pages(addr, addr + len, write, byte, out);
-		ret = 0;
-	} else {
-		res->signo = fault_sig == SIGBUS ? REF_SIGBUS : REF_SIGSEGV;
-		res->fault_addr = fault_page;
-		ret = -EFAULT;
+	backend_host_access(addr, len, write, (unsigned int)byte, out, &a);
+	res->hash = a.hash;
+	if (a.sig) {
+		res->signo = a.sig == SIGBUS ? REF_SIGBUS : REF_SIGSEGV;
+		res->fault_addr = a.fault_page;
 	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-	return settle(h, ret);
+	return settle(h, a.sig ? -EFAULT : 0);
 }
 
 int host_write(struct host_env *h, unsigned long addr, unsigned long len,
@@ -496,48 +436,9 @@ int host_child_end(struct host_child *ch)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
 }
 
-/* ---- /proc/self/smaps ---------------------------------------------------- */
+/* ---- /proc/self/smaps: tools/backends/smaps.h ---------------------------- */
 
-static char *smaps_buf;
-static size_t smaps_cap;
-
-static int read_smaps(const char *path, size_t *lenp)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r;
-
-		if (smaps_cap - len < 65536) {
-			size_t cap = smaps_cap ? smaps_cap * 2 : 1 << 20;
-			char *b = realloc(smaps_buf, cap);
-
-			if (!b) {
-				close(fd);
-				return -ENOMEM;
-			}
-			smaps_buf = b;
-			smaps_cap = cap;
-		}
-		r = read(fd, smaps_buf + len, smaps_cap - len - 1);
-		if (r < 0) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	smaps_buf[len] = 0;
-	*lenp = len;
-	return 0;
-}
+static struct backend_smaps_buf smaps_buf;
 
 static uint32_t fileid_of(const struct host_env *h, const char *path,
 			  unsigned long ino)
@@ -552,94 +453,61 @@ static uint32_t fileid_of(const struct host_env *h, const char *path,
 	return 0xffff;
 }
 
+/* vmas_of()'s walk: where the VMAs go. */
+struct vmas_walk {
+	const struct host_env *h;
+	struct ref_vma *out;
+	int n, max;
+};
+
+/* One smaps entry as a ref_vma; 1 (stop) when @max are filled. */
+static int vma_of(void *arg, const struct backend_smaps_vma *v)
+{
+	struct vmas_walk *w = arg;
+	struct ref_vma *r = &w->out[w->n];
+	const char *p = v->vmflags;
+
+	if (w->n >= w->max)
+		return 1;
+	r->start = v->start;
+	r->end = v->end;
+	r->pgoff = v->offset / REF_PAGE_SIZE;
+	r->anon = 0;
+	r->fileid = fileid_of(w->h, v->path, v->ino);
+	if (!r->fileid)
+		r->pgoff = REF_PGOFF_UNKNOWN;
+	/*
+	 * An anonymous page swapped out moves from Anonymous to Swap; for
+	 * shmem, Swap counts shmem pages.
+	 */
+	r->rss_anon = (long)(v->anon_kb / (REF_PAGE_SIZE / 1024));
+	if (r->fileid < REF_FILEID_SHMEM)
+		r->rss_anon += (long)(v->swap_kb / (REF_PAGE_SIZE / 1024));
+	r->flags = 0;
+	while (*p) {	/* an unknown mnemonic sets bit 63 */
+		uint64_t f;
+
+		while (*p == ' ')
+			p++;
+		if (!p[0] || !p[1])
+			break;
+		f = ref_flag_from_mnemonic(p);
+		r->flags |= f ? f : 1ULL << 63;
+		p += 2;
+	}
+	w->n++;
+	return 0;
+}
+
 static int vmas_of(struct host_env *h, const char *path, struct ref_vma *out,
 		   int max)
 {
-	size_t len;
-	int n = 0, err;
-	bool in = false;
-	long swap = 0;
-	char *line, *next;
+	struct vmas_walk w = { .h = h, .out = out, .max = max };
+	int err = backend_smaps_walk(path, &smaps_buf, h->base,
+				     h->base + h->npages * REF_PAGE_SIZE,
+				     vma_of, &w);
 
-	err = read_smaps(path, &len);
-	if (err)
-		return err;
-	for (line = smaps_buf; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		/* field lines start with a capital, headers with [0-9a-f] */
-		if (*line >= 'A' && *line <= 'Z') {
-			if (!in)
-				continue;
-		} else if (!((*line >= '0' && *line <= '9') ||
-			     (*line >= 'a' && *line <= 'f'))) {
-			continue;
-		}
-		if (!strncmp(line, "Anonymous:", 10)) {
-			out[n].rss_anon = strtol(line + 10, NULL, 10) /
-					  (long)(REF_PAGE_SIZE / 1024);
-			continue;
-		}
-		if (!strncmp(line, "Swap:", 5)) {
-			swap = strtol(line + 5, NULL, 10) /
-			       (long)(REF_PAGE_SIZE / 1024);
-			continue;
-		}
-		if (!strncmp(line, "VmFlags:", 8)) {
-			char *p = line + 8;
-
-			/*
-			 * An anonymous page swapped out moves from Anonymous
-			 * to Swap; for shmem, Swap counts shmem pages.
-			 */
-			if (out[n].fileid < REF_FILEID_SHMEM)
-				out[n].rss_anon += swap;
-			swap = 0;
-			out[n].flags = 0;
-			while (*p) {
-				uint64_t f;
-
-				while (*p == ' ')
-					p++;
-				if (!p[0] || !p[1])
-					break;
-				f = ref_flag_from_mnemonic(p);
-				out[n].flags |= f ? f : 1ULL << 63;
-				p += 2;
-			}
-			n++;
-			in = false;
-			continue;
-		}
-		/* a header: "start-end perms offset dev inode path" */
-		{
-			unsigned long s, e, off, ino;
-			char perms[8], dev[16], *p;
-			int pos = 0;
-
-			/* most VMAs are outside the window: look before parsing */
-			s = strtoul(line, &p, 16);
-			if (*p != '-' || s >= h->base + h->npages * REF_PAGE_SIZE ||
-			    strtoul(p + 1, NULL, 16) <= h->base)
-				continue;
-			if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &s, &e,
-				   perms, &off, dev, &ino, &pos) < 6)
-				continue;
-			if (n >= max)
-				return n;
-			in = true;
-			out[n].start = s;
-			out[n].end = e;
-			out[n].pgoff = off / REF_PAGE_SIZE;
-			out[n].anon = 0;
-			out[n].rss_anon = -1;
-			out[n].fileid = fileid_of(h, line + pos, ino);
-			if (!out[n].fileid)
-				out[n].pgoff = REF_PGOFF_UNKNOWN;
-		}
-	}
-	return n;
+	return err < 0 ? err : w.n;
 }
 
 int host_vmas(struct host_env *h, struct ref_vma *out, int max)

@@ -58,20 +58,65 @@
 #define IGNORED_FLAGS REF_FLAGS_IGNORED
 
 /*
- * OP_FORK forks a child (ending the one before); OP_CWRITE and OP_CREAD
- * are accesses in the child.
+ * The operations, one line each: the kind, the name, and the call on each
+ * side, the reference model, vas and the host kernel, written with
+ *   o    the struct op (its fields below), out (an address result),
+ *        acc (an access result);
+ *   M    the model (the child's for a child access);
+ *   V    the vas environment (the child's for a child access);
+ *   H    the host environment, HC the host's forked child.
+ * OP_FORK forks a child (ending the one before; fork_step() runs it, not
+ * the table); OP_CWRITE and OP_CREAD are accesses in the child.
  */
-enum op_kind {
-	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MLOCK, OP_MLOCK2, OP_MUNLOCK,
-	OP_MADVISE, OP_MSEAL, OP_MREMAP, OP_WRITE, OP_READ, OP_FORK,
-	OP_CWRITE, OP_CREAD, OP_NR
-};
+#define RANGE o->addr, o->len
+#define OP_TABLE(X)                                                          \
+	X(MMAP, "mmap",                                                      \
+	  ref_mmap(M, RANGE, o->prot, o->flags, o->fileid, o->off, out),     \
+	  vas_mmap(V->mm, RANGE, o->prot, o->flags,                          \
+		   vas_env_file(V, o->fileid), o->off, out),                 \
+	  host_mmap(H, RANGE, o->prot, o->flags, o->fileid, o->off, out))    \
+	X(MUNMAP, "munmap", ref_munmap(M, RANGE), vas_munmap(V->mm, RANGE),  \
+	  host_munmap(H, RANGE))                                             \
+	X(MPROTECT, "mprotect", ref_mprotect(M, RANGE, o->prot),             \
+	  vas_mprotect(V->mm, RANGE, o->prot),                               \
+	  host_mprotect(H, RANGE, o->prot))                                  \
+	X(MLOCK, "mlock", ref_mlock(M, RANGE), vas_mlock(V->mm, RANGE),      \
+	  host_mlock(H, RANGE))                                              \
+	X(MLOCK2, "mlock2", ref_mlock2(M, RANGE, (unsigned int)o->flags),    \
+	  vas_mlock2(V->mm, RANGE, o->flags),                                \
+	  host_mlock2(H, RANGE, (unsigned int)o->flags))                     \
+	X(MUNLOCK, "munlock", ref_munlock(M, RANGE),                         \
+	  vas_munlock(V->mm, RANGE), host_munlock(H, RANGE))                 \
+	X(MADVISE, "madvise", ref_madvise(M, RANGE, o->flags),               \
+	  vas_madvise(V->mm, RANGE, o->flags),                               \
+	  host_madvise(H, RANGE, o->flags))                                  \
+	X(MSEAL, "mseal", ref_mseal(M, RANGE, (unsigned long)o->flags),      \
+	  vas_mseal(V->mm, RANGE, (unsigned long)o->flags),                  \
+	  host_mseal(H, RANGE, (unsigned long)o->flags))                     \
+	X(MREMAP, "mremap",                                                  \
+	  ref_mremap(M, RANGE, o->len2, o->flags, o->new_addr, out),         \
+	  vas_mremap(V->mm, RANGE, o->len2, o->flags, o->new_addr, out),     \
+	  host_mremap(H, RANGE, o->len2, o->flags, o->new_addr, out))        \
+	X(WRITE, "write", ref_write(M, RANGE, o->flags, acc),                \
+	  vas_env_write(V, RANGE, o->flags, acc),                            \
+	  host_write(H, RANGE, o->flags, acc))                               \
+	X(READ, "read", ref_read(M, RANGE, acc), vas_env_read(V, RANGE, acc), \
+	  host_read(H, RANGE, acc))                                          \
+	X(FORK, "fork", -ENOSYS, -ENOSYS, -ENOSYS)                           \
+	X(CWRITE, "cwrite", ref_write(M, RANGE, o->flags, acc),              \
+	  vas_env_write(V, RANGE, o->flags, acc),                            \
+	  host_child_access(HC, true, RANGE, o->flags, acc))                 \
+	X(CREAD, "cread", ref_read(M, RANGE, acc),                           \
+	  vas_env_read(V, RANGE, acc),                                       \
+	  host_child_access(HC, false, RANGE, 0, acc))
 
-static const char *const op_names[OP_NR] = {
-	"mmap", "munmap", "mprotect", "mlock", "mlock2", "munlock",
-	"madvise", "mseal", "mremap", "write", "read", "fork",
-	"cwrite", "cread",
-};
+#define OP_KIND(kind, name, model, vas, kernel) OP_##kind,
+enum op_kind { OP_TABLE(OP_KIND) OP_NR };
+#undef OP_KIND
+
+#define OP_NAME(kind, name, model, vas, kernel) name,
+static const char *const op_names[OP_NR] = { OP_TABLE(OP_NAME) };
+#undef OP_NAME
 
 struct op {
 	enum op_kind kind;
@@ -218,41 +263,29 @@ static bool access_eq(const struct ref_access *a, const struct ref_access *b)
 	       a->hash == b->hash;
 }
 
+static bool in_child(const struct op *o)
+{
+	return o->kind == OP_CWRITE || o->kind == OP_CREAD;
+}
+
+/* One side's call of OP_TABLE for @o: the case labels of a switch. */
+#define OP_CASE_MODEL(kind, name, model, vas, kernel)                        \
+	case OP_##kind:                                                      \
+		return model;
+#define OP_CASE_VAS(kind, name, model, vas, kernel)                          \
+	case OP_##kind:                                                      \
+		return vas;
+#define OP_CASE_KERNEL(kind, name, model, vas, kernel)                       \
+	case OP_##kind:                                                      \
+		return kernel;
+
 static int run_model(struct ctx *c, const struct op *o, unsigned long *out,
 		     struct ref_access *acc)
 {
-	struct ref_model *m = &c->m;
+	struct ref_model *M = in_child(o) ? &c->cm : &c->m;
 
 	switch (o->kind) {
-	case OP_MMAP:
-		return ref_mmap(m, o->addr, o->len, o->prot, o->flags,
-				o->fileid, o->off, out);
-	case OP_MUNMAP:
-		return ref_munmap(m, o->addr, o->len);
-	case OP_MPROTECT:
-		return ref_mprotect(m, o->addr, o->len, o->prot);
-	case OP_MLOCK:
-		return ref_mlock(m, o->addr, o->len);
-	case OP_MLOCK2:
-		return ref_mlock2(m, o->addr, o->len, (unsigned int)o->flags);
-	case OP_MUNLOCK:
-		return ref_munlock(m, o->addr, o->len);
-	case OP_MADVISE:
-		return ref_madvise(m, o->addr, o->len, o->flags);
-	case OP_MSEAL:
-		return ref_mseal(m, o->addr, o->len, (unsigned long)o->flags);
-	case OP_MREMAP:
-		return ref_mremap(m, o->addr, o->len, o->len2, o->flags,
-				  o->new_addr, out);
-	case OP_WRITE:
-		return ref_write(m, o->addr, o->len, o->flags, acc);
-	case OP_READ:
-		return ref_read(m, o->addr, o->len, acc);
-	case OP_CWRITE:
-		return ref_write(&c->cm, o->addr, o->len, o->flags, acc);
-	case OP_CREAD:
-		return ref_read(&c->cm, o->addr, o->len, acc);
-	case OP_FORK:
+	OP_TABLE(OP_CASE_MODEL)
 	case OP_NR:
 		break;
 	}
@@ -262,38 +295,10 @@ static int run_model(struct ctx *c, const struct op *o, unsigned long *out,
 static int run_vas(struct ctx *c, const struct op *o, unsigned long *out,
 		   struct ref_access *acc)
 {
-	struct vas_mm_user *mm = c->vas->mm;
+	struct vas_env *V = in_child(o) ? &c->vc : c->vas;
 
 	switch (o->kind) {
-	case OP_MMAP:
-		return vas_mmap(mm, o->addr, o->len, o->prot, o->flags,
-				vas_env_file(c->vas, o->fileid), o->off, out);
-	case OP_MUNMAP:
-		return vas_munmap(mm, o->addr, o->len);
-	case OP_MPROTECT:
-		return vas_mprotect(mm, o->addr, o->len, o->prot);
-	case OP_MLOCK:
-		return vas_mlock(mm, o->addr, o->len);
-	case OP_MLOCK2:
-		return vas_mlock2(mm, o->addr, o->len, o->flags);
-	case OP_MUNLOCK:
-		return vas_munlock(mm, o->addr, o->len);
-	case OP_MADVISE:
-		return vas_madvise(mm, o->addr, o->len, o->flags);
-	case OP_MSEAL:
-		return vas_mseal(mm, o->addr, o->len, (unsigned long)o->flags);
-	case OP_MREMAP:
-		return vas_mremap(mm, o->addr, o->len, o->len2, o->flags,
-				  o->new_addr, out);
-	case OP_WRITE:
-		return vas_env_write(c->vas, o->addr, o->len, o->flags, acc);
-	case OP_READ:
-		return vas_env_read(c->vas, o->addr, o->len, acc);
-	case OP_CWRITE:
-		return vas_env_write(&c->vc, o->addr, o->len, o->flags, acc);
-	case OP_CREAD:
-		return vas_env_read(&c->vc, o->addr, o->len, acc);
-	case OP_FORK:
+	OP_TABLE(OP_CASE_VAS)
 	case OP_NR:
 		break;
 	}
@@ -303,38 +308,11 @@ static int run_vas(struct ctx *c, const struct op *o, unsigned long *out,
 static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out,
 		      struct ref_access *acc)
 {
-	struct host_env *h = &c->h;
+	struct host_env *H = &c->h;
+	struct host_child *HC = &c->hc;
 
 	switch (o->kind) {
-	case OP_MMAP:
-		return host_mmap(h, o->addr, o->len, o->prot, o->flags,
-				 o->fileid, o->off, out);
-	case OP_MUNMAP:
-		return host_munmap(h, o->addr, o->len);
-	case OP_MPROTECT:
-		return host_mprotect(h, o->addr, o->len, o->prot);
-	case OP_MLOCK:
-		return host_mlock(h, o->addr, o->len);
-	case OP_MLOCK2:
-		return host_mlock2(h, o->addr, o->len, (unsigned int)o->flags);
-	case OP_MUNLOCK:
-		return host_munlock(h, o->addr, o->len);
-	case OP_MADVISE:
-		return host_madvise(h, o->addr, o->len, o->flags);
-	case OP_MSEAL:
-		return host_mseal(h, o->addr, o->len, (unsigned long)o->flags);
-	case OP_MREMAP:
-		return host_mremap(h, o->addr, o->len, o->len2, o->flags,
-				   o->new_addr, out);
-	case OP_WRITE:
-		return host_write(h, o->addr, o->len, o->flags, acc);
-	case OP_READ:
-		return host_read(h, o->addr, o->len, acc);
-	case OP_CWRITE:
-	case OP_CREAD:
-		return host_child_access(&c->hc, o->kind == OP_CWRITE, o->addr,
-					 o->len, o->flags, acc);
-	case OP_FORK:
+	OP_TABLE(OP_CASE_KERNEL)
 	case OP_NR:
 		break;
 	}
@@ -348,14 +326,6 @@ static int run_host(struct ctx *c, const struct op *o, unsigned long *out,
 	return c->vas ? run_vas(c, o, out, acc) : run_kernel(c, o, out, acc);
 }
 
-/*
- * Run @o on both; compare the results and the VMA lists. On a mismatch,
- * print the seed, @idx, the op and both lists. Return: true if equal.
- */
-static bool in_child(const struct op *o)
-{
-	return o->kind == OP_CWRITE || o->kind == OP_CREAD;
-}
 
 /*
  * The VMA lists of the model and of the other side (of the child if
@@ -413,6 +383,10 @@ static int compare_vmas(struct ctx *c, bool child, bool skip_lists, int *nmp,
 	return d;
 }
 
+/*
+ * Run @o on both; compare the results and the VMA lists. On a mismatch,
+ * print the seed, @idx, the op and both lists. Return: true if equal.
+ */
 static bool step(struct ctx *c, const struct op *o, long idx, int *retp)
 {
 	unsigned long mout = 0, hout = 0;

@@ -7,7 +7,7 @@
  * (which facts make which scripts skip), and what a script depends on.
  * Then the stand-in for a kernel without the zero page (vasctl_unzero)
  * on this host, whichever zero-page setting it has.
- * Prints "N passed, N failed" and exits non-zero on a failure.
+ * tests/harness cases (a name as the first argument runs that case alone).
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -21,32 +21,8 @@
 #include "host.h"
 #include "script.h"
 
-static int passed, failed;
+#include "harness.h"
 
-#define EXPECT(cond)                                                      \
-	do {                                                              \
-		if (cond) {                                               \
-			passed++;                                         \
-		} else {                                                  \
-			failed++;                                         \
-			fprintf(stderr, "%s:%d: expected %s\n", __FILE__, \
-				__LINE__, #cond);                         \
-		}                                                         \
-	} while (0)
-
-#define EXPECT_U64(got, want)                                                \
-	do {                                                                 \
-		uint64_t g_ = (got), w_ = (want);                            \
-		if (g_ == w_) {                                              \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			fprintf(stderr,                                      \
-				"%s:%d: %s: got %" PRIu64 ", expected %" PRIu64 \
-				"\n",                                        \
-				__FILE__, __LINE__, #got, g_, w_);           \
-		}                                                            \
-	} while (0)
 
 /* Two VMAs as /proc/PID/smaps prints them; %s: the probed page's Rss. */
 static const char smaps_fmt[] =
@@ -80,38 +56,38 @@ static char *smaps_with(const char *rss)
 	return t;
 }
 
-static void test_smaps(void)
+TEST(smaps)
 {
 	char *zp = smaps_with("0"), *nz = smaps_with("4"), *odd = smaps_with("8");
 	uint64_t kb = 0;
 
 	/* the field of the VMA that contains the address, not its neighbours' */
-	EXPECT(!vasctl_smaps_field_kb(zp, 0x7f1234561000, "Rss:", &kb));
-	EXPECT_U64(kb, 0);
-	EXPECT(!vasctl_smaps_field_kb(nz, 0x7f1234561fff, "Rss:", &kb));
-	EXPECT_U64(kb, 4);
-	EXPECT(!vasctl_smaps_field_kb(nz, 0x7f1234561800, "Anonymous:", &kb));
-	EXPECT_U64(kb, 4);
-	EXPECT(!vasctl_smaps_field_kb(zp, 0x55d0c0a00000, "Rss:", &kb));
-	EXPECT_U64(kb, 8);
-	EXPECT(!vasctl_smaps_field_kb(zp, 0x7f1234562000, "Rss:", &kb));
-	EXPECT_U64(kb, 12);
+	EXPECT_TRUE(!vasctl_smaps_field_kb(zp, 0x7f1234561000, "Rss:", &kb));
+	EXPECT_EQ(kb, 0);
+	EXPECT_TRUE(!vasctl_smaps_field_kb(nz, 0x7f1234561fff, "Rss:", &kb));
+	EXPECT_EQ(kb, 4);
+	EXPECT_TRUE(!vasctl_smaps_field_kb(nz, 0x7f1234561800, "Anonymous:", &kb));
+	EXPECT_EQ(kb, 4);
+	EXPECT_TRUE(!vasctl_smaps_field_kb(zp, 0x55d0c0a00000, "Rss:", &kb));
+	EXPECT_EQ(kb, 8);
+	EXPECT_TRUE(!vasctl_smaps_field_kb(zp, 0x7f1234562000, "Rss:", &kb));
+	EXPECT_EQ(kb, 12);
 	/* no VMA there; a VMA without the field */
-	EXPECT(vasctl_smaps_field_kb(zp, 0x1000, "Rss:", &kb) == -1);
-	EXPECT(vasctl_smaps_field_kb(zp, 0x7f1234560000, "Anonymous:", &kb) ==
+	EXPECT_TRUE(vasctl_smaps_field_kb(zp, 0x1000, "Rss:", &kb) == -1);
+	EXPECT_TRUE(vasctl_smaps_field_kb(zp, 0x7f1234560000, "Anonymous:", &kb) ==
 	       -1);
 
 	/* the verdict: this host (zero page), a pvm_no_zero_page host */
-	EXPECT(vasctl_zero_page_of(zp, 0x7f1234561000) == 1);
-	EXPECT(vasctl_zero_page_of(nz, 0x7f1234561000) == 0);
-	EXPECT(vasctl_zero_page_of(odd, 0x7f1234561000) == -1);
-	EXPECT(vasctl_zero_page_of(zp, 0x1000) == -1);
+	EXPECT_TRUE(vasctl_zero_page_of(zp, 0x7f1234561000) == 1);
+	EXPECT_TRUE(vasctl_zero_page_of(nz, 0x7f1234561000) == 0);
+	EXPECT_TRUE(vasctl_zero_page_of(odd, 0x7f1234561000) == -1);
+	EXPECT_TRUE(vasctl_zero_page_of(zp, 0x1000) == -1);
 	free(zp);
 	free(nz);
 	free(odd);
 }
 
-static void test_status(void)
+TEST(status)
 {
 	static const char root[] = "Name:\tvasctl\nUmask:\t0022\nState:\tR\n"
 				   "CapInh:\t0000000000000000\n"
@@ -125,47 +101,47 @@ static void test_status(void)
 	static const char ipc[] = "CapEff:\t0000000000004000\nCapBnd:\t0\n";
 	uint64_t caps = 1;
 
-	EXPECT(!vasctl_status_capeff(root, &caps));
-	EXPECT(caps & (1ULL << VASCTL_CAP_IPC_LOCK));
-	EXPECT(caps & (1ULL << VASCTL_CAP_SYS_RAWIO));
-	EXPECT(!vasctl_status_capeff(user, &caps));
-	EXPECT_U64(caps, 0);
-	EXPECT(!vasctl_status_capeff(ipc, &caps));
-	EXPECT(caps & (1ULL << VASCTL_CAP_IPC_LOCK));
-	EXPECT(!(caps & (1ULL << VASCTL_CAP_SYS_RAWIO)));
-	EXPECT(vasctl_status_capeff("Name:\tx\nCapPrm:\t0\n", &caps) == -1);
-	EXPECT(vasctl_status_capeff("CapEff:\tzz\n", &caps) == -1);
+	EXPECT_TRUE(!vasctl_status_capeff(root, &caps));
+	EXPECT_TRUE(caps & (1ULL << VASCTL_CAP_IPC_LOCK));
+	EXPECT_TRUE(caps & (1ULL << VASCTL_CAP_SYS_RAWIO));
+	EXPECT_TRUE(!vasctl_status_capeff(user, &caps));
+	EXPECT_EQ(caps, 0);
+	EXPECT_TRUE(!vasctl_status_capeff(ipc, &caps));
+	EXPECT_TRUE(caps & (1ULL << VASCTL_CAP_IPC_LOCK));
+	EXPECT_TRUE(!(caps & (1ULL << VASCTL_CAP_SYS_RAWIO)));
+	EXPECT_TRUE(vasctl_status_capeff("Name:\tx\nCapPrm:\t0\n", &caps) == -1);
+	EXPECT_TRUE(vasctl_status_capeff("CapEff:\tzz\n", &caps) == -1);
 }
 
-static void test_sysfs_and_release(void)
+TEST(sysfs_and_release)
 {
 	char buf[16];
 
-	EXPECT(!vasctl_thp_mode("always [madvise] never\n", buf, sizeof(buf)));
-	EXPECT(!strcmp(buf, "madvise"));
-	EXPECT(!vasctl_thp_mode("always madvise [never]\n", buf, sizeof(buf)));
-	EXPECT(!strcmp(buf, "never"));
-	EXPECT(vasctl_thp_mode("always madvise never\n", buf, sizeof(buf)) ==
+	EXPECT_TRUE(!vasctl_thp_mode("always [madvise] never\n", buf, sizeof(buf)));
+	EXPECT_TRUE(!strcmp(buf, "madvise"));
+	EXPECT_TRUE(!vasctl_thp_mode("always madvise [never]\n", buf, sizeof(buf)));
+	EXPECT_TRUE(!strcmp(buf, "never"));
+	EXPECT_TRUE(vasctl_thp_mode("always madvise never\n", buf, sizeof(buf)) ==
 	       -1);
-	EXPECT(vasctl_thp_mode("[]", buf, sizeof(buf)) == -1);
+	EXPECT_TRUE(vasctl_thp_mode("[]", buf, sizeof(buf)) == -1);
 
-	EXPECT(!vasctl_release_series("6.18.44-fc-v1294", buf, sizeof(buf)));
-	EXPECT(!strcmp(buf, "6.18"));
-	EXPECT(!vasctl_release_series("6.1.0-18-amd64", buf, sizeof(buf)));
-	EXPECT(!strcmp(buf, "6.1"));
-	EXPECT(!vasctl_release_series("6.18", buf, sizeof(buf)));
-	EXPECT(!strcmp(buf, "6.18"));
-	EXPECT(vasctl_release_series("unknown", buf, sizeof(buf)) == -1);
-	EXPECT(vasctl_release_series("6.", buf, sizeof(buf)) == -1);
+	EXPECT_TRUE(!vasctl_release_series("6.18.44-fc-v1294", buf, sizeof(buf)));
+	EXPECT_TRUE(!strcmp(buf, "6.18"));
+	EXPECT_TRUE(!vasctl_release_series("6.1.0-18-amd64", buf, sizeof(buf)));
+	EXPECT_TRUE(!strcmp(buf, "6.1"));
+	EXPECT_TRUE(!vasctl_release_series("6.18", buf, sizeof(buf)));
+	EXPECT_TRUE(!strcmp(buf, "6.18"));
+	EXPECT_TRUE(vasctl_release_series("unknown", buf, sizeof(buf)) == -1);
+	EXPECT_TRUE(vasctl_release_series("6.", buf, sizeof(buf)) == -1);
 
 	/* where a one-page hint lands: the floor, or nothing known */
-	EXPECT_U64(vasctl_hint_floor(65536, 4096), 65536);
-	EXPECT_U64(vasctl_hint_floor(65536, 65536), 65536);
-	EXPECT_U64(vasctl_hint_floor(4096, 4096), 4096);
-	EXPECT_U64(vasctl_hint_floor(4096, 0), 0);
-	EXPECT_U64(vasctl_hint_floor(32768, VASCTL_UNKNOWN), 32768);
-	EXPECT_U64(vasctl_hint_floor(0x7f1234560000, 4096), VASCTL_UNKNOWN);
-	EXPECT_U64(vasctl_hint_floor(8192, 65536), VASCTL_UNKNOWN);
+	EXPECT_EQ(vasctl_hint_floor(65536, 4096), 65536);
+	EXPECT_EQ(vasctl_hint_floor(65536, 65536), 65536);
+	EXPECT_EQ(vasctl_hint_floor(4096, 4096), 4096);
+	EXPECT_EQ(vasctl_hint_floor(4096, 0), 0);
+	EXPECT_EQ(vasctl_hint_floor(32768, VASCTL_UNKNOWN), 32768);
+	EXPECT_EQ(vasctl_hint_floor(0x7f1234560000, 4096), VASCTL_UNKNOWN);
+	EXPECT_EQ(vasctl_hint_floor(8192, 65536), VASCTL_UNKNOWN);
 
 	/* /proc/kpageflags: a 16 KiB folio, a lone page, two folios */
 	{
@@ -174,11 +150,11 @@ static void test_sysfs_and_release(void)
 		const uint64_t lone[] = {1ULL << 5, tail};
 		const uint64_t two[] = {head, tail, head, tail};
 
-		EXPECT_U64(vasctl_kpage_folio(f16, 6), 4);
-		EXPECT_U64(vasctl_kpage_folio(f16, 3), 3);
-		EXPECT_U64(vasctl_kpage_folio(lone, 2), 1);
-		EXPECT_U64(vasctl_kpage_folio(two, 4), 2);
-		EXPECT_U64(vasctl_kpage_folio(two, 0), 1);
+		EXPECT_EQ(vasctl_kpage_folio(f16, 6), 4);
+		EXPECT_EQ(vasctl_kpage_folio(f16, 3), 3);
+		EXPECT_EQ(vasctl_kpage_folio(lone, 2), 1);
+		EXPECT_EQ(vasctl_kpage_folio(two, 4), 2);
+		EXPECT_EQ(vasctl_kpage_folio(two, 0), 1);
 	}
 }
 
@@ -189,99 +165,99 @@ static int cmp(const struct vasctl_host *h, unsigned int needs, char *buf,
 	return vasctl_host_compare(&vasctl_reference, h, needs, buf, len);
 }
 
-static void test_compare(void)
+TEST(compare)
 {
 	struct vasctl_host h;
 	char buf[1024];
 
 	/* the reference is itself, whatever the script needs */
 	h = vasctl_reference;
-	EXPECT(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 0);
-	EXPECT(buf[0] == '\0');
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 0);
+	EXPECT_TRUE(buf[0] == '\0');
 	/* this host: another patch level, THP madvise, sysctl 4096 (root) */
 	snprintf(h.release, sizeof(h.release), "6.18.44-fc-v1294");
 	h.mmap_min_addr = 4096;
-	EXPECT(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 0);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 0);
 	h.file_folio = VASCTL_UNKNOWN;	/* without CAP_SYS_ADMIN */
-	EXPECT(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 0);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 0);
 
 	/* a pvm_no_zero_page host: only scripts that print maps differ */
 	h = vasctl_reference;
 	h.zero_page = 0;
-	EXPECT(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  zero_page: no (reference: yes)\n"));
-	EXPECT(cmp(&h, VASCTL_NEED_RSS, buf, sizeof(buf)) == 1);
-	EXPECT(cmp(&h, VASCTL_NEED_ALL & ~VASCTL_NEED_RSS, buf, sizeof(buf)) ==
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  zero_page: no (reference: yes)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_RSS, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL & ~VASCTL_NEED_RSS, buf, sizeof(buf)) ==
 	       0);
 	/* a probe that could not tell differs too */
 	h.zero_page = -1;
-	EXPECT(cmp(&h, VASCTL_NEED_RSS, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  zero_page: unknown (reference: yes)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_RSS, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  zero_page: unknown (reference: yes)\n"));
 
 	/* small folios (a file system without large folios) */
 	h = vasctl_reference;
 	h.file_folio = 4096;
 	h.file_fault_kb = 4;
-	EXPECT(cmp(&h, VASCTL_NEED_RSS, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  file_fault_kb: 4 (reference: 16)\n"));
-	EXPECT(cmp(&h, VASCTL_NEED_ALWAYS, buf, sizeof(buf)) == 0);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_RSS, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  file_fault_kb: 4 (reference: 16)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALWAYS, buf, sizeof(buf)) == 0);
 
 	/* another kernel: every script */
 	h = vasctl_reference;
 	snprintf(h.release, sizeof(h.release), "6.12.48+deb13-amd64");
-	EXPECT(cmp(&h, VASCTL_NEED_ALWAYS, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  kernel: 6.12.48+deb13-amd64 (reference: 6.18)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALWAYS, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  kernel: 6.12.48+deb13-amd64 (reference: 6.18)\n"));
 
 	/* not root: mlock and low addresses, not the others */
 	h = vasctl_reference;
 	h.cap_ipc_lock = h.cap_sys_rawio = 0;
 	h.mmap_min_addr = 65536;
-	EXPECT(cmp(&h, VASCTL_NEED_ALWAYS | VASCTL_NEED_RSS, buf,
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALWAYS | VASCTL_NEED_RSS, buf,
 		   sizeof(buf)) == 0);
-	EXPECT(cmp(&h, VASCTL_NEED_MLOCK, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  cap_ipc_lock: no (reference: yes)\n"));
-	EXPECT(cmp(&h, VASCTL_NEED_LOW, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  cap_sys_rawio: no (reference: yes)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_MLOCK, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  cap_ipc_lock: no (reference: yes)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_LOW, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  cap_sys_rawio: no (reference: yes)\n"));
 	/* and with vm.mmap_min_addr 4096 it is named too */
 	h.mmap_min_addr = 4096;
-	EXPECT(cmp(&h, VASCTL_NEED_LOW, buf, sizeof(buf)) == 2);
-	EXPECT(!strcmp(buf, "  cap_sys_rawio: no (reference: yes)\n"
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_LOW, buf, sizeof(buf)) == 2);
+	EXPECT_TRUE(!strcmp(buf, "  cap_sys_rawio: no (reference: yes)\n"
 			    "  mmap_min_addr: 4096 (reference: 65536)\n"));
 	/* RLIMIT_MEMLOCK only matters without CAP_IPC_LOCK */
 	h = vasctl_reference;
 	h.rlimit_memlock = 65536;
-	EXPECT(cmp(&h, VASCTL_NEED_MLOCK, buf, sizeof(buf)) == 0);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_MLOCK, buf, sizeof(buf)) == 0);
 	h.cap_ipc_lock = 0;
-	EXPECT(cmp(&h, VASCTL_NEED_MLOCK, buf, sizeof(buf)) == 2);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_MLOCK, buf, sizeof(buf)) == 2);
 
 	/* THP: only whether the kernel has it */
 	h = vasctl_reference;
 	snprintf(h.thp, sizeof(h.thp), "never");
-	EXPECT(cmp(&h, VASCTL_NEED_THP, buf, sizeof(buf)) == 0);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_THP, buf, sizeof(buf)) == 0);
 	snprintf(h.thp, sizeof(h.thp), "none");
-	EXPECT(cmp(&h, VASCTL_NEED_THP, buf, sizeof(buf)) == 1);
-	EXPECT(cmp(&h, VASCTL_NEED_ALL & ~VASCTL_NEED_THP, buf, sizeof(buf)) ==
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_THP, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL & ~VASCTL_NEED_THP, buf, sizeof(buf)) ==
 	       0);
 
 	/* limits */
 	h = vasctl_reference;
 	h.rlimit_stack = 1 << 20;
 	h.rlimit_as = 1ULL << 32;
-	EXPECT(cmp(&h, VASCTL_NEED_STACK, buf, sizeof(buf)) == 1);
-	EXPECT(cmp(&h, VASCTL_NEED_ALWAYS, buf, sizeof(buf)) == 1);
-	EXPECT(!strcmp(buf, "  rlimit_as: 4294967296 (reference: unlimited)\n"));
-	EXPECT(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 2);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_STACK, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALWAYS, buf, sizeof(buf)) == 1);
+	EXPECT_TRUE(!strcmp(buf, "  rlimit_as: 4294967296 (reference: unlimited)\n"));
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL, buf, sizeof(buf)) == 2);
 
 	/* a short buffer is cut, the count stays right */
 	h = vasctl_reference;
 	h.zero_page = 0;
 	h.file_fault_kb = 4;
-	EXPECT(cmp(&h, VASCTL_NEED_ALL, buf, 8) == 2);
-	EXPECT(strlen(buf) < 8);
+	EXPECT_TRUE(cmp(&h, VASCTL_NEED_ALL, buf, 8) == 2);
+	EXPECT_TRUE(strlen(buf) < 8);
 }
 
 /* vasctl_host_print() and vasctl_host_set(), which spell facts alike. */
-static void test_print_set(void)
+TEST(print_set)
 {
 	static const char ref_text[] =
 	    "kernel: 6.18\n"
@@ -305,28 +281,28 @@ static void test_print_set(void)
 
 	vasctl_host_print(f, &h);
 	fclose(f);
-	EXPECT(text && !strcmp(text, ref_text));
+	EXPECT_TRUE(text && !strcmp(text, ref_text));
 	free(text);
 
-	EXPECT(!vasctl_host_set(&h, "zero_page=no,file_fault_kb=4 "
+	EXPECT_TRUE(!vasctl_host_set(&h, "zero_page=no,file_fault_kb=4 "
 				    "kernel=6.12.1  rlimit_as=4096,"
 				    "mmap_min_addr=unknown cap_sys_rawio=unknown"));
-	EXPECT(h.zero_page == 0);
-	EXPECT_U64(h.file_fault_kb, 4);
-	EXPECT(!strcmp(h.release, "6.12.1"));
-	EXPECT_U64(h.rlimit_as, 4096);
-	EXPECT_U64(h.mmap_min_addr, VASCTL_UNKNOWN);
-	EXPECT(h.cap_sys_rawio == -1);
-	EXPECT_U64(h.file_folio, 16384);	/* untouched */
-	EXPECT(!vasctl_host_set(&h, "rlimit_as=unlimited"));
-	EXPECT_U64(h.rlimit_as, VASCTL_UNLIMITED);
-	EXPECT(!vasctl_host_set(&h, ""));
-	EXPECT(vasctl_host_set(&h, "nosuch=1") == -1);
-	EXPECT(vasctl_host_set(&h, "zero_page=maybe") == -1);
-	EXPECT(vasctl_host_set(&h, "file_folio=12x") == -1);
-	EXPECT(vasctl_host_set(&h, "file_folio=") == -1);
-	EXPECT(vasctl_host_set(&h, "zero_page") == -1);
-	EXPECT(vasctl_host_set(&h, "thp=abcdefghijklmnopq") == -1);
+	EXPECT_TRUE(h.zero_page == 0);
+	EXPECT_EQ(h.file_fault_kb, 4);
+	EXPECT_TRUE(!strcmp(h.release, "6.12.1"));
+	EXPECT_EQ(h.rlimit_as, 4096);
+	EXPECT_EQ(h.mmap_min_addr, VASCTL_UNKNOWN);
+	EXPECT_TRUE(h.cap_sys_rawio == -1);
+	EXPECT_EQ(h.file_folio, 16384);	/* untouched */
+	EXPECT_TRUE(!vasctl_host_set(&h, "rlimit_as=unlimited"));
+	EXPECT_EQ(h.rlimit_as, VASCTL_UNLIMITED);
+	EXPECT_TRUE(!vasctl_host_set(&h, ""));
+	EXPECT_TRUE(vasctl_host_set(&h, "nosuch=1") == -1);
+	EXPECT_TRUE(vasctl_host_set(&h, "zero_page=maybe") == -1);
+	EXPECT_TRUE(vasctl_host_set(&h, "file_folio=12x") == -1);
+	EXPECT_TRUE(vasctl_host_set(&h, "file_folio=") == -1);
+	EXPECT_TRUE(vasctl_host_set(&h, "zero_page") == -1);
+	EXPECT_TRUE(vasctl_host_set(&h, "thp=abcdefghijklmnopq") == -1);
 }
 
 /* VASCTL_NEED_* of a script. */
@@ -345,43 +321,43 @@ static unsigned int needs_of(const char *src)
 	return n;
 }
 
-static void test_needs(void)
+TEST(needs)
 {
-	EXPECT(needs_of("mmap W 4K rw- private|anonymous\n") ==
+	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous\n") ==
 	       VASCTL_NEED_ALWAYS);
-	EXPECT(needs_of("mmap W 4K rw- private|anonymous\nread W 4K\nmaps\n") ==
+	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous\nread W 4K\nmaps\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_RSS));
-	EXPECT(needs_of("madvise W 4K hugepage\n") ==
+	EXPECT_TRUE(needs_of("madvise W 4K hugepage\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_THP));
-	EXPECT(needs_of("madvise W 4K nohugepage\n") ==
+	EXPECT_TRUE(needs_of("madvise W 4K nohugepage\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_THP));
-	EXPECT(needs_of("madvise W 4K dontneed\n") == VASCTL_NEED_ALWAYS);
-	EXPECT(needs_of("mlock W 4K\n") ==
+	EXPECT_TRUE(needs_of("madvise W 4K dontneed\n") == VASCTL_NEED_ALWAYS);
+	EXPECT_TRUE(needs_of("mlock W 4K\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_MLOCK));
-	EXPECT(needs_of("mlock2 W 4K onfault\n") ==
+	EXPECT_TRUE(needs_of("mlock2 W 4K onfault\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_MLOCK));
-	EXPECT(needs_of("mmap W 4K rw- private|anonymous|locked\n") ==
+	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous|locked\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_MLOCK));
-	EXPECT(needs_of("mmap W 4K rw- private|anonymous|growsdown\n") ==
+	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous|growsdown\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_STACK));
 	/* low addresses: fixed at 0, any hint below 1 MiB, mremap there */
-	EXPECT(needs_of("mmap 0 4K rw- private|anonymous|fixed\n") ==
+	EXPECT_TRUE(needs_of("mmap 0 4K rw- private|anonymous|fixed\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
-	EXPECT(needs_of("mmap 0 4K rw- private|anonymous|fixed_noreplace\n") ==
+	EXPECT_TRUE(needs_of("mmap 0 4K rw- private|anonymous|fixed_noreplace\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
-	EXPECT(needs_of("mmap 0x1000 4K rw- private|anonymous\n") ==
+	EXPECT_TRUE(needs_of("mmap 0x1000 4K rw- private|anonymous\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
-	EXPECT(needs_of("mmap 0 4K rw- private|anonymous -> a\n") ==
+	EXPECT_TRUE(needs_of("mmap 0 4K rw- private|anonymous -> a\n") ==
 	       VASCTL_NEED_ALWAYS);
-	EXPECT(needs_of("mmap 0x200000000000 4K rw- private|anonymous|fixed\n") ==
+	EXPECT_TRUE(needs_of("mmap 0x200000000000 4K rw- private|anonymous|fixed\n") ==
 	       VASCTL_NEED_ALWAYS);
-	EXPECT(needs_of("mmap W 4K rw- private|anonymous -> a\n"
+	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous -> a\n"
 			"mremap $a 4K 4K maymove|fixed 0\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
-	EXPECT(needs_of("mmap W 4K rw- private|anonymous -> a\n"
+	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous -> a\n"
 			"mremap $a 4K 4K maymove|fixed W+0x10000\n") ==
 	       VASCTL_NEED_ALWAYS);
-	EXPECT(needs_of("read 0x1000 1\n") == VASCTL_NEED_ALWAYS);
+	EXPECT_TRUE(needs_of("read 0x1000 1\n") == VASCTL_NEED_ALWAYS);
 }
 
 /*
@@ -430,7 +406,7 @@ static volatile char *alone(size_t n, int prot, int type)
 	return p == MAP_FAILED ? MAP_FAILED : p;
 }
 
-static void test_unzero(void)
+TEST(unzero)
 {
 	const size_t pg = 4096;
 	volatile char *p, *q, *s;
@@ -442,7 +418,7 @@ static void test_unzero(void)
 	p = alone(8, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	q = alone(4, PROT_READ, MAP_PRIVATE);
 	s = alone(2, PROT_READ | PROT_WRITE, MAP_SHARED);
-	EXPECT(p != MAP_FAILED && q != MAP_FAILED && s != MAP_FAILED);
+	EXPECT_TRUE(p != MAP_FAILED && q != MAP_FAILED && s != MAP_FAILED);
 	if (p == MAP_FAILED || q == MAP_FAILED || s == MAP_FAILED)
 		return;
 	(void)p[0];
@@ -457,32 +433,19 @@ static void test_unzero(void)
 		lo = (uint64_t)(uintptr_t)s;
 	hi = lo + (1ULL << 32);
 	err = vasctl_unzero(lo, hi);
-	EXPECT(err == 0);
+	EXPECT_TRUE(err == 0);
 	if (err)
 		fprintf(stderr, "vasctl_unzero: %s\n", strerror(-err));
-	EXPECT_U64(kb_of((const void *)p, "Rss:"), 12);
-	EXPECT_U64(kb_of((const void *)p, "Anonymous:"), 12);
-	EXPECT_U64(kb_of((const void *)q, "Rss:"), 4);
-	EXPECT_U64(kb_of((const void *)q, "Anonymous:"), 4);
-	EXPECT_U64(kb_of((const void *)s, "Anonymous:"), 0);
-	EXPECT(p[0] == 0 && p[2 * pg] == 0 && p[3 * pg] == 7 && q[pg] == 0);
+	EXPECT_EQ(kb_of((const void *)p, "Rss:"), 12);
+	EXPECT_EQ(kb_of((const void *)p, "Anonymous:"), 12);
+	EXPECT_EQ(kb_of((const void *)q, "Rss:"), 4);
+	EXPECT_EQ(kb_of((const void *)q, "Anonymous:"), 4);
+	EXPECT_EQ(kb_of((const void *)s, "Anonymous:"), 0);
+	EXPECT_TRUE(p[0] == 0 && p[2 * pg] == 0 && p[3 * pg] == 7 && q[pg] == 0);
 	/* a second pass finds nothing to do */
-	EXPECT(vasctl_unzero(lo, hi) == 0);
-	EXPECT_U64(kb_of((const void *)p, "Rss:"), 12);
+	EXPECT_TRUE(vasctl_unzero(lo, hi) == 0);
+	EXPECT_EQ(kb_of((const void *)p, "Rss:"), 12);
 	munmap((void *)(p - pg), 10 * pg);
 	munmap((void *)(q - pg), 6 * pg);
 	munmap((void *)(s - pg), 4 * pg);
-}
-
-int main(void)
-{
-	test_smaps();
-	test_status();
-	test_sysfs_and_release();
-	test_compare();
-	test_print_set();
-	test_needs();
-	test_unzero();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
 }

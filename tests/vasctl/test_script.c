@@ -2,7 +2,7 @@
 /*
  * test_script.c - white-box tests of the vasctl parser and formatters:
  * number forms, address expressions, echo text, errno names, addresses.
- * Prints "N passed, N failed" and exits non-zero on a failure.
+ * tests/harness cases (a name as the first argument runs that case alone).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,29 +14,15 @@
 #include "report.h"
 #include "script.h"
 
-static int passed, failed;
+#include "harness.h"
 
-#define EXPECT(cond)                                                      \
-	do {                                                              \
-		if (cond) {                                               \
-			passed++;                                         \
-		} else {                                                  \
-			failed++;                                         \
-			fprintf(stderr, "%s:%d: expected %s\n", __FILE__, \
-				__LINE__, #cond);                         \
-		}                                                         \
-	} while (0)
-
+/* A string equal to @want (a NULL @got fails). */
 #define EXPECT_STR(got, want)                                                \
 	do {                                                                 \
 		const char *g_ = (got), *w_ = (want);                        \
-		if (g_ && !strcmp(g_, w_)) {                                 \
-			passed++;                                            \
-		} else {                                                     \
-			failed++;                                            \
-			fprintf(stderr, "%s:%d: got '%s', expected '%s'\n",  \
-				__FILE__, __LINE__, g_ ? g_ : "(null)", w_); \
-		}                                                            \
+		HARNESS_CHECK(0, g_ && !strcmp(g_, w_),                      \
+			      "%s: got '%s', expected '%s'", #got,           \
+			      g_ ? g_ : "(null)", w_);                       \
 	} while (0)
 
 /* Parse a one-statement script and return its first statement's length. */
@@ -51,7 +37,7 @@ static int parse1(const char *src, struct vasctl_script *s)
 #define PARSE_LIT(lit, s, err) \
 	vasctl_script_parse(lit, sizeof(lit) - 1, s, err, sizeof(err))
 
-static void test_numbers(void)
+TEST(numbers)
 {
 	static const struct {
 		const char *text;
@@ -79,103 +65,103 @@ static void test_numbers(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		EXPECT(parse1(ok[i].text, &s) == 0);
-		EXPECT(s.nstmts == 1 && s.stmts[0].len == ok[i].val);
+		EXPECT_TRUE(parse1(ok[i].text, &s) == 0);
+		EXPECT_TRUE(s.nstmts == 1 && s.stmts[0].len == ok[i].val);
 		vasctl_script_free(&s);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT(parse1(bad[i], &s) == -EINVAL);
-		EXPECT(s.nstmts == 0);
+		EXPECT_TRUE(parse1(bad[i], &s) == -EINVAL);
+		EXPECT_TRUE(s.nstmts == 0);
 	}
 }
 
-static void test_addresses(void)
+TEST(addresses)
 {
 	struct vasctl_script s;
 	const struct vasctl_stmt *st;
 
-	EXPECT(parse1("mmap W 8K rw- private|anonymous -> a\n"
+	EXPECT_TRUE(parse1("mmap W 8K rw- private|anonymous -> a\n"
 		      "munmap $a+16K 4K\nmunmap $a-4K 4K\nmunmap W-0x1000 4K\n"
 		      "munmap 0x1234 4K\nmunmap W 4K\n",
 		      &s) == 0);
-	EXPECT(s.nstmts == 6);
+	EXPECT_TRUE(s.nstmts == 6);
 	st = s.stmts;
-	EXPECT(st[0].addr.kind == VASCTL_ADDR_W && st[0].addr.delta == 0);
-	EXPECT(st[0].bind == 0 && st[0].prot == 3 &&
+	EXPECT_TRUE(st[0].addr.kind == VASCTL_ADDR_W && st[0].addr.delta == 0);
+	EXPECT_TRUE(st[0].bind == 0 && st[0].prot == 3 &&
 	       st[0].flags == (VASCTL_MAP_PRIVATE | VASCTL_MAP_ANONYMOUS));
-	EXPECT(st[1].addr.kind == VASCTL_ADDR_VAR && st[1].addr.var == 0 &&
+	EXPECT_TRUE(st[1].addr.kind == VASCTL_ADDR_VAR && st[1].addr.var == 0 &&
 	       st[1].addr.delta == 16384);
-	EXPECT(st[2].addr.delta == (uint64_t)-4096);
-	EXPECT(st[3].addr.kind == VASCTL_ADDR_W &&
+	EXPECT_TRUE(st[2].addr.delta == (uint64_t)-4096);
+	EXPECT_TRUE(st[3].addr.kind == VASCTL_ADDR_W &&
 	       st[3].addr.delta == (uint64_t)-4096);
-	EXPECT(st[4].addr.kind == VASCTL_ADDR_ABS &&
+	EXPECT_TRUE(st[4].addr.kind == VASCTL_ADDR_ABS &&
 	       st[4].addr.delta == 0x1234);
 	EXPECT_STR(s.vars[0], "a");
 	vasctl_script_free(&s);
 }
 
-static void test_statements(void)
+TEST(statements)
 {
 	struct vasctl_script s;
 	const struct vasctl_stmt *st;
 
-	EXPECT(parse1("file d 1M 7 ro\nfile e 4K\n"
+	EXPECT_TRUE(parse1("file d 1M 7 ro\nfile e 4K\n"
 		      "mmap W 4K r-x shared_validate|fixed|populate d 0x1000\n"
 		      "mremap W 4K 8K maymove|fixed|dontunmap W+8K -> m\n"
 		      "madvise W 4K guard_install\nmsync W 4K 0\n"
 		      "msync W 4K sync|invalidate\nmlock2 W 4K onfault\n"
 		      "write W 4K 255\nfread e 4K 100\nfork\n@child maps\n",
 		      &s) == 0);
-	EXPECT(s.nstmts == 12 && s.nfiles == 2);
+	EXPECT_TRUE(s.nstmts == 12 && s.nfiles == 2);
 	st = s.stmts;
-	EXPECT(st[0].op == VASCTL_OP_FILE && st[0].file == 0 &&
+	EXPECT_TRUE(st[0].op == VASCTL_OP_FILE && st[0].file == 0 &&
 	       st[0].len == 1 << 20 && st[0].seed == 7 && st[0].ro);
-	EXPECT(st[1].file == 1 && st[1].seed == 0 && !st[1].ro);
-	EXPECT(st[2].file == 0 && st[2].offset == 0x1000 && st[2].prot == 5 &&
+	EXPECT_TRUE(st[1].file == 1 && st[1].seed == 0 && !st[1].ro);
+	EXPECT_TRUE(st[2].file == 0 && st[2].offset == 0x1000 && st[2].prot == 5 &&
 	       st[2].flags == 0x3 + 0x10 + 0x8000 && st[2].bind == -1);
-	EXPECT(st[3].op == VASCTL_OP_MREMAP && st[3].has_newaddr &&
+	EXPECT_TRUE(st[3].op == VASCTL_OP_MREMAP && st[3].has_newaddr &&
 	       st[3].newaddr.delta == 8192 && st[3].flags == 7 &&
 	       st[3].len == 4096 && st[3].len2 == 8192);
-	EXPECT(st[4].flags == 102);
-	EXPECT(st[5].flags == 0 && st[6].flags == 6);
-	EXPECT(st[7].flags == VASCTL_MLOCK_ONFAULT);
-	EXPECT(st[8].byte == 255);
-	EXPECT(st[9].op == VASCTL_OP_FREAD && st[9].file == 1 &&
+	EXPECT_TRUE(st[4].flags == 102);
+	EXPECT_TRUE(st[5].flags == 0 && st[6].flags == 6);
+	EXPECT_TRUE(st[7].flags == VASCTL_MLOCK_ONFAULT);
+	EXPECT_TRUE(st[8].byte == 255);
+	EXPECT_TRUE(st[9].op == VASCTL_OP_FREAD && st[9].file == 1 &&
 	       st[9].offset == 4096 && st[9].len == 100);
-	EXPECT(st[11].child && st[11].op == VASCTL_OP_MAPS);
+	EXPECT_TRUE(st[11].child && st[11].op == VASCTL_OP_MAPS);
 	EXPECT_STR(st[11].text, "@child maps");
 	vasctl_script_free(&s);
 }
 
-static void test_echo(void)
+TEST(echo)
 {
 	struct vasctl_script s;
 
-	EXPECT(parse1("  \t mmap\tW  4K   rw-  private|anonymous\t->  a  # c\n"
+	EXPECT_TRUE(parse1("  \t mmap\tW  4K   rw-  private|anonymous\t->  a  # c\n"
 		      "\n# only\n   \nread $a 4K#x\r\n",
 		      &s) == 0);
-	EXPECT(s.nstmts == 2);
+	EXPECT_TRUE(s.nstmts == 2);
 	EXPECT_STR(s.stmts[0].text, "mmap W 4K rw- private|anonymous -> a");
-	EXPECT(s.stmts[0].line == 1);
+	EXPECT_TRUE(s.stmts[0].line == 1);
 	EXPECT_STR(s.stmts[1].text, "read $a 4K");
-	EXPECT(s.stmts[1].line == 5);
+	EXPECT_TRUE(s.stmts[1].line == 5);
 	vasctl_script_free(&s);
-	EXPECT(parse1("", &s) == 0 && s.nstmts == 0);
+	EXPECT_TRUE(parse1("", &s) == 0 && s.nstmts == 0);
 	vasctl_script_free(&s);
 }
 
-static void test_errors(void)
+TEST(errors)
 {
 	struct vasctl_script s;
 	char err[256];
 
-	EXPECT(PARSE_LIT("maps\n\nfrob 1\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("maps\n\nfrob 1\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 3: unknown statement 'frob'");
-	EXPECT(PARSE_LIT("fork\n@child fork\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("fork\n@child fork\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 2: @child fork is not allowed");
-	EXPECT(PARSE_LIT("@fork\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("@fork\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 1: unknown statement '@fork'");
-	EXPECT(PARSE_LIT("mmap W 4K rw- private|anonymous -> 1a-\n", &s,
+	EXPECT_TRUE(PARSE_LIT("mmap W 4K rw- private|anonymous -> 1a-\n", &s,
 			 err) == -EINVAL);
 	EXPECT_STR(err, "line 1: bad variable name '1a-'");
 }
@@ -186,34 +172,34 @@ static void test_errors(void)
  * script error of its line, wherever it stands, and the first error in line
  * order still wins.
  */
-static void test_nul_byte(void)
+TEST(nul_byte)
 {
 	struct vasctl_script s;
 	char err[256];
 
-	EXPECT(PARSE_LIT("maps\n\0frob\nmaps\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("maps\n\0frob\nmaps\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 2: NUL byte");
-	EXPECT(PARSE_LIT("maps\nmunmap W 4K\0\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("maps\nmunmap W 4K\0\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 2: NUL byte");
-	EXPECT(PARSE_LIT("maps # a \0 in a comment\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("maps # a \0 in a comment\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 1: NUL byte");
-	EXPECT(PARSE_LIT("maps\n\0", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("maps\n\0", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 2: NUL byte");
-	EXPECT(PARSE_LIT("frob\n\0\n", &s, err) == -EINVAL);
+	EXPECT_TRUE(PARSE_LIT("frob\n\0\n", &s, err) == -EINVAL);
 	EXPECT_STR(err, "line 1: unknown statement 'frob'");
 	/* The length bounds the text: a NUL past it is not part of it. */
-	EXPECT(vasctl_script_parse("maps\n\0frob", 5, &s, err, sizeof(err)) ==
+	EXPECT_TRUE(vasctl_script_parse("maps\n\0frob", 5, &s, err, sizeof(err)) ==
 	       0);
-	EXPECT(s.nstmts == 1 && s.stmts[0].op == VASCTL_OP_MAPS);
+	EXPECT_TRUE(s.nstmts == 1 && s.stmts[0].op == VASCTL_OP_MAPS);
 	vasctl_script_free(&s);
 	/* No newline at the end: the last line still counts. */
-	EXPECT(PARSE_LIT("maps\nfork", &s, err) == 0);
-	EXPECT(s.nstmts == 2 && s.stmts[1].op == VASCTL_OP_FORK &&
+	EXPECT_TRUE(PARSE_LIT("maps\nfork", &s, err) == 0);
+	EXPECT_TRUE(s.nstmts == 2 && s.stmts[1].op == VASCTL_OP_FORK &&
 	       s.stmts[1].line == 2);
 	vasctl_script_free(&s);
 }
 
-static void test_format(void)
+TEST(format)
 {
 	char buf[32];
 	int e;
@@ -245,13 +231,13 @@ static void test_format(void)
 		if (g)
 			EXPECT_STR(vasctl_errno_name(e), g);
 		else
-			EXPECT(vasctl_errno_name(e) == NULL);
+			EXPECT_TRUE(vasctl_errno_name(e) == NULL);
 	}
-	EXPECT(vasctl_fnv1a(VASCTL_FNV_BASIS, "", 0) == 0xcbf29ce484222325ULL);
-	EXPECT(vasctl_fnv1a(VASCTL_FNV_BASIS, "a", 1) == 0xaf63dc4c8601ec8cULL);
+	EXPECT_TRUE(vasctl_fnv1a(VASCTL_FNV_BASIS, "", 0) == 0xcbf29ce484222325ULL);
+	EXPECT_TRUE(vasctl_fnv1a(VASCTL_FNV_BASIS, "a", 1) == 0xaf63dc4c8601ec8cULL);
 }
 
-static void test_maps_format(void)
+TEST(maps_format)
 {
 	struct vasctl_maps m = {0};
 	struct vasctl_map *r;
@@ -290,18 +276,4 @@ static void test_maps_format(void)
 			 "me ms rss=0 anon=0 locked=0\n");
 	free(text);
 	vasctl_maps_free(&m);
-}
-
-int main(void)
-{
-	test_numbers();
-	test_addresses();
-	test_statements();
-	test_echo();
-	test_errors();
-	test_nul_byte();
-	test_format();
-	test_maps_format();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
 }

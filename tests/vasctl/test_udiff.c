@@ -9,7 +9,7 @@
 
 #include "udiff.h"
 
-static int failures;
+#include "harness.h"
 
 /* Diff @a to @b and compare the hunks (after the two header lines). */
 static void check(const char *what, const char *a, const char *b,
@@ -29,27 +29,23 @@ static void check(const char *what, const char *a, const char *b,
 	hunks = buf;
 	if (ret == 1) {
 		if (strncmp(buf, "--- kernel\n+++ model\n", 21)) {
-			printf("FAIL %s: headers:\n%s", what, buf);
-			failures++;
+			harness_fail(__FILE__, __LINE__, "%s: headers:\n%s",
+				     what, buf);
 			free(buf);
 			return;
 		}
 		hunks = buf + 21;
 	}
-	if (ret != want_ret || strcmp(hunks, want)) {
-		printf("FAIL %s: returned %d (want %d)\n--- got\n%s--- want\n%s",
-		       what, ret, want_ret, hunks, want);
-		failures++;
-	} else {
-		printf("ok %s\n", what);
-	}
+	HARNESS_CHECK(0, ret == want_ret && !strcmp(hunks, want),
+		      "%s: returned %d (want %d)\n--- got\n%s--- want\n%s",
+		      what, ret, want_ret, hunks, want);
 	free(buf);
 }
 
 static const char twenty[] = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n"
 			     "15\n16\n17\n18\n19\n20\n";
 
-int main(void)
+TEST(udiff_hunks)
 {
 	check("equal", "a\nb\n", "a\nb\n", 0, "");
 	check("both empty", "", "", 0, "");
@@ -74,6 +70,4 @@ int main(void)
 	check("one line each", "a\n", "b\n", 1, "@@ -1 +1 @@\n-a\n+b\n");
 	check("lines cut off at the end", "a\nb\nc\nd\ne\n", "a\nb\n", 1,
 	      "@@ -1,5 +1,2 @@\n a\n b\n-c\n-d\n-e\n");
-	printf("%s\n", failures ? "FAILED" : "all passed");
-	return failures ? 1 : 0;
 }

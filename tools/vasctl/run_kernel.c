@@ -10,16 +10,15 @@
  * it passes the descriptor to the child with SCM_RIGHTS, so both use the
  * same open file description as the spec demands.
  *
- * Accesses (write, read) run page by page with SIGSEGV and SIGBUS caught by
- * a handler that siglongjmp()s back; the handlers are installed only around
- * the access, so faults elsewhere in the runner still crash it.
+ * Accesses (write, read) run page by page with SIGSEGV and SIGBUS caught,
+ * and maps reads /proc/self/smaps: both with tools/backends (host_access.h,
+ * smaps.h), which the property test's host backend uses too.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +31,12 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "host_access.h"
 #include "host.h"
 #include "report.h"
 #include "scratch.h"
 #include "script.h"
+#include "smaps.h"
 
 #ifndef SYS_mseal
 #define SYS_mseal 462 /* x86-64, arm64 and the generic table */
@@ -43,8 +44,6 @@
 #ifndef PR_SET_THP_DISABLE
 #define PR_SET_THP_DISABLE 41
 #endif
-
-#define PAGE_SIZE 4096ULL
 
 /* Request codes beyond the statements. */
 enum {
@@ -85,58 +84,7 @@ struct kresp {
 	uint64_t nmaps;
 };
 
-/* ---- accesses with fault catching ---------------------------------- */
-
-static sigjmp_buf fault_jmp;
-static volatile sig_atomic_t fault_sig;
-static volatile uint64_t fault_page;
-
-static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-	(void)si;
-	(void)uc;
-	fault_sig = sig;
-	siglongjmp(fault_jmp, 1);
-}
-
-/**
- * access_pages() - The access loop of k_access(), page by page.
- * @addr:  first byte.
- * @end:   one past the last byte.
- * @write: store (true) or load (false).
- * @byte:  the value stored.
- *
- * Records the page being accessed in fault_page before touching it. Kept
- * out of line so that no local of k_access() lives across siglongjmp().
- * Return: the FNV-1a hash of the bytes read.
- */
-static __attribute__((noinline)) uint64_t
-access_pages(uint64_t addr, uint64_t end, bool write, unsigned int byte)
-{
-	uint64_t cur = addr, h = VASCTL_FNV_BASIS;
-
-	while (cur < end) {
-		uint64_t next = (cur & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
-		uint64_t p;
-
-		if (next > end || next == 0)
-			next = end;
-		fault_page = cur;
-		for (p = cur; p < next; p++) {
-			volatile unsigned char *b =
-			    (volatile unsigned char *)(uintptr_t)p;
-
-			if (write) {
-				*b = (unsigned char)byte;
-			} else {
-				h ^= *b;
-				h *= VASCTL_FNV_PRIME;
-			}
-		}
-		cur = next;
-	}
-	return h;
-}
+/* ---- accesses and maps: tools/backends ------------------------------ */
 
 /**
  * k_access() - Write @byte to or read [@addr, @addr + @len), page by page.
@@ -152,68 +100,18 @@ access_pages(uint64_t addr, uint64_t end, bool write, unsigned int byte)
 static void k_access(uint64_t addr, uint64_t len, bool write, unsigned int byte,
 		     struct vasctl_access *res)
 {
-	struct sigaction sa, old_segv, old_bus;
-	uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
+	struct backend_access a;
 
+	backend_host_access(addr, len, write, byte, NULL, &a);
 	memset(res, 0, sizeof(*res));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old_segv);
-	sigaction(SIGBUS, &sa, &old_bus);
-
-	if (sigsetjmp(fault_jmp, 1) == 0) {
-		res->fnv = access_pages(addr, end, write, byte);
+	if (!a.sig) {
 		res->result = VASCTL_ACCESS_OK;
+		res->fnv = a.hash;
 	} else {
-		res->result = fault_sig == SIGBUS ? VASCTL_ACCESS_SIGBUS
-						  : VASCTL_ACCESS_SIGSEGV;
-		res->fault_addr = fault_page & ~(PAGE_SIZE - 1);
-		res->fnv = 0;
+		res->result = a.sig == SIGBUS ? VASCTL_ACCESS_SIGBUS
+					      : VASCTL_ACCESS_SIGSEGV;
+		res->fault_addr = a.fault_page;
 	}
-	sigaction(SIGSEGV, &old_segv, NULL);
-	sigaction(SIGBUS, &old_bus, NULL);
-}
-
-/* ---- maps from /proc/self/smaps ------------------------------------- */
-
-static char *slurp(const char *path)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (!buf || fd < 0)
-		goto fail;
-	for (;;) {
-		ssize_t r;
-
-		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				goto fail;
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
 }
 
 static int path_to_file(const struct kctx *k, const char *path, size_t plen)
@@ -232,9 +130,34 @@ static int path_to_file(const struct kctx *k, const char *path, size_t plen)
 	return -1;
 }
 
-static uint64_t field_kb(const char *line)
+/* k_maps()'s walk: where the records go. */
+struct k_maps_walk {
+	const struct kctx *k;
+	struct vasctl_maps *out;
+};
+
+/* One smaps entry as a maps record; -ENOMEM when out of memory. */
+static int k_maps_one(void *arg, const struct backend_smaps_vma *v)
 {
-	return strtoull(line + strcspn(line, "0123456789"), NULL, 10);
+	struct k_maps_walk *w = arg;
+	struct vasctl_map *cur = vasctl_maps_add(w->out);
+
+	if (!cur)
+		return -ENOMEM;
+	cur->start = v->start;
+	cur->end = v->end;
+	cur->offset = v->offset;
+	cur->prot = (v->perms[0] == 'r' ? VASCTL_PROT_READ : 0) |
+		    (v->perms[1] == 'w' ? VASCTL_PROT_WRITE : 0) |
+		    (v->perms[2] == 'x' ? VASCTL_PROT_EXEC : 0);
+	cur->shared = v->perms[3] == 's';
+	cur->file = path_to_file(w->k, v->path, strlen(v->path));
+	cur->name = cur->file >= 0 ? w->k->script->files[cur->file] : NULL;
+	cur->rss_kb = v->rss_kb;
+	cur->anon_kb = v->anon_kb;
+	cur->locked_kb = v->locked_kb;
+	vasctl_filter_vmflags(cur->vmflags, sizeof(cur->vmflags), v->vmflags);
+	return 0;
 }
 
 /**
@@ -246,62 +169,20 @@ static uint64_t field_kb(const char *line)
  */
 static int k_maps(const struct kctx *k, struct vasctl_maps *out)
 {
-	char *buf = slurp("/proc/self/smaps"), *line, *next;
-	struct vasctl_map *cur = NULL;
+	struct backend_smaps_buf buf = { 0 };
+	struct k_maps_walk w = { .k = k, .out = out };
+	int err = backend_smaps_walk("/proc/self/smaps", &buf, VASCTL_W,
+				     VASCTL_W + VASCTL_WSIZE, k_maps_one, &w);
 
-	if (!buf) {
-		fprintf(stderr, "vasctl: /proc/self/smaps: %s\n",
-			strerror(errno));
+	free(buf.p);
+	if (err) {
+		if (err == -ENOMEM)
+			fprintf(stderr, "vasctl: out of memory\n");
+		else
+			fprintf(stderr, "vasctl: /proc/self/smaps: %s\n",
+				strerror(-err));
 		return VASCTL_EFATAL;
 	}
-	for (line = buf; *line; line = next) {
-		unsigned long long s, e, off;
-		char perms[8];
-		int pos = 0;
-
-		next = line + strcspn(line, "\n");
-		if (*next)
-			*next++ = '\0';
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s%n", &s, &e, perms,
-			   &off, &pos) == 4 &&
-		    pos > 0) {
-			const char *path = line + pos;
-
-			cur = NULL;
-			if (s >= VASCTL_W + VASCTL_WSIZE || e <= VASCTL_W)
-				continue;
-			cur = vasctl_maps_add(out);
-			if (!cur) {
-				free(buf);
-				fprintf(stderr, "vasctl: out of memory\n");
-				return VASCTL_EFATAL;
-			}
-			path += strspn(path, " \t");
-			cur->start = s;
-			cur->end = e;
-			cur->offset = off;
-			cur->prot = (perms[0] == 'r' ? VASCTL_PROT_READ : 0) |
-				    (perms[1] == 'w' ? VASCTL_PROT_WRITE : 0) |
-				    (perms[2] == 'x' ? VASCTL_PROT_EXEC : 0);
-			cur->shared = perms[3] == 's';
-			cur->file = path_to_file(k, path, strlen(path));
-			cur->name =
-			    cur->file >= 0 ? k->script->files[cur->file] : NULL;
-			continue;
-		}
-		if (!cur)
-			continue;
-		if (!strncmp(line, "Rss:", 4))
-			cur->rss_kb = field_kb(line);
-		else if (!strncmp(line, "Anonymous:", 10))
-			cur->anon_kb = field_kb(line);
-		else if (!strncmp(line, "Locked:", 7))
-			cur->locked_kb = field_kb(line);
-		else if (!strncmp(line, "VmFlags:", 8))
-			vasctl_filter_vmflags(cur->vmflags, sizeof(cur->vmflags),
-				       line + 8);
-	}
-	free(buf);
 	return 0;
 }
 

@@ -108,7 +108,7 @@ for f in bin/vasctl include/vas/vas.h include/vas/vma.h \
 	 "$libdir_rel/cmake/vas/vasConfigVersion.cmake" \
 	 "$libdir_rel/cmake/vas/vasTargets.cmake" \
 	 share/man/man3/vas.3 share/man/man3/vas_mmap.3 \
-	 share/man/man3/VAS_MMAP_READ_GUARD.3 \
+	 share/man/man3/VAS_MMAP_READ_BEGIN.3 \
 	 share/man/man3type/vas_vm_ops.3type \
 	 share/doc/vas/LICENSE share/doc/vas/README.md \
 	 share/doc/vas/docs/locking.md share/doc/vas/examples/binder/binder.c \

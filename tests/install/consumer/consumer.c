@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	struct vas_fault_info fi;
 	unsigned long a;
 	char buf[4];
+	int found;
 
 	if (vas_version() != VAS_VERSION_HEX)
 		return 1;
@@ -37,11 +38,11 @@ int main(int argc, char **argv)
 		return 5;
 	if (vas_mm_rss(mm, VAS_RSS_ANON) != 1)
 		return 6;
-	{
-		VAS_MMAP_READ_GUARD(mm);
-		if (vas_mm_map_count(mm) != 1 || !vas_vma_lookup(mm, a))
-			return 7;
-	}
+	VAS_MMAP_READ_BEGIN(mm);
+	found = vas_mm_map_count(mm) == 1 && vas_vma_lookup(mm, a);
+	VAS_MMAP_READ_END(mm);
+	if (!found)
+		return 7;
 	if (argc > 1 && strcmp(argv[1], "misuse") == 0) {
 		struct vas_vma_ref *vma;
 		unsigned long start;

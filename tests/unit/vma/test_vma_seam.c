@@ -29,6 +29,21 @@ static struct mm_struct *mm_new(void)
 	return mm;
 }
 
+/* Free @mm, its VMAs (through vma_remove) and its machine. */
+static void mm_free(struct mm_struct *mm)
+{
+	struct vm_area_struct *v;
+
+	while ((v = rt_find(&mm->mm_mt, 0, NULL, NULL)))
+		if (vma_remove(mm, v))
+			abort();
+	rt_destroy(&mm->mm_mt);
+	vma_cache_drain(mm->machine);
+	vas_rcu_barrier();
+	free(mm->machine);
+	free(mm);
+}
+
 static struct vm_area_struct *mk(struct mm_struct *mm, unsigned long s,
 				 unsigned long e, unsigned long flags,
 				 unsigned long pgoff)
@@ -109,12 +124,19 @@ TEST(new_range_merges_prev_next_both)
 	EXPECT_PTR_EQ(merge_new(mm, &both), a);
 	EXPECT_LAYOUT(mm, { a, 1, 9, 1, RW });
 	EXPECT_EQ(stub_calls.zap_range + stub_calls.unmap_region, 0);
+	mm_free(mm);
+}
+
+static int closes;
+static void count_close(const struct vas_vma_closing *vma)
+{
+	(void)vma;
+	closes++;
 }
 
 TEST(new_range_refusals)
 {
-	static const struct vas_vm_ops closing = {
-		.close = (void (*)(const struct vas_vma_closing *))abort };
+	static const struct vas_vm_ops closing = { .close = count_close };
 	struct mm_struct *mm = mm_new();
 	struct vm_area_struct *a = mk(mm, 1, 3, RW, 1);
 	struct vm_area_struct *b = mk(mm, 4, 6, RW, 4);
@@ -154,6 +176,7 @@ TEST(new_range_refusals)
 		EXPECT_PTR_EQ(merge_new(mm, &g), b);
 		EXPECT_LAYOUT(mm, { a, 1, 4, 1, RW }, { b, 4, 7, 4, RW },
 			      { c, 7, 9, 7, RW });
+		EXPECT_EQ(closes, 0);
 	}
 	/* a forked anon_vma is not shared with a new range's source */
 	{
@@ -168,6 +191,7 @@ TEST(new_range_refusals)
 		EXPECT_LAYOUT(mm, { a, 1, 4, 1, RW }, { b, 4, 7, 4, RW },
 			      { NULL, 7, 9, 7, RW }, { d, 11, 12, 11, RW });
 	}
+	mm_free(mm);
 }
 
 TEST(existing_range_merges)
@@ -188,6 +212,7 @@ TEST(existing_range_merges)
 	EXPECT_PTR_EQ(v, c);
 	EXPECT_LAYOUT(mm, { a, 1, 3, 1, RO }, { NULL, 3, 4, 3, RW },
 		      { c, 4, 7, 4, RO });
+	mm_free(mm);
 }
 
 TEST(existing_range_left_right_both)
@@ -208,6 +233,7 @@ TEST(existing_range_left_right_both)
 	/* both: a grows over b and c */
 	EXPECT_PTR_EQ(vma_modify_flags(mm, b, W + 4 * P, W + 5 * P, RO), a);
 	EXPECT_LAYOUT(mm, { a, 1, 8, 1, RO });
+	mm_free(mm);
 }
 
 /*
@@ -238,6 +264,7 @@ TEST(allocation_failure_leaves_tree_unchanged)
 			EXPECT_TRUE(vmg_nomem(&g));
 			EXPECT_LAYOUT(mm, { a, 1, 3, 1, RW }, { b, 4, 6, 4, RW });
 		}
+		mm_free(mm);
 	}
 	EXPECT_TRUE(done);
 	EXPECT_TRUE(n > 1);
@@ -258,6 +285,7 @@ TEST(allocation_failure_leaves_tree_unchanged)
 			EXPECT_PTR_EQ(t, ERR_PTR(-ENOMEM));
 			EXPECT_LAYOUT(mm, { a, 1, 6, 1, RW });
 		}
+		mm_free(mm);
 	}
 	EXPECT_TRUE(done);
 	for (n = 1, done = false; !done && n < 64; n++) {	/* merge left */
@@ -277,6 +305,7 @@ TEST(allocation_failure_leaves_tree_unchanged)
 			EXPECT_PTR_EQ(t, ERR_PTR(-ENOMEM));
 			EXPECT_LAYOUT(mm, { a, 1, 3, 1, RO }, { b, 3, 6, 3, RW });
 		}
+		mm_free(mm);
 	}
 	EXPECT_TRUE(done);
 }

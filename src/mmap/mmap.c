@@ -160,21 +160,6 @@ static void count_overlap(struct mm_struct *mm, unsigned long start,
 	}
 }
 
-/*
- * Whether @v, a neighbour mmap would merge with, is itself cut by the new
- * range [addr, end) and has vm_ops with open or close. mmap does not merge
- * with it: its pieces get objects of their own (the engine's open and
- * close calls), and the new range a VMA of its own. (Linux would grow one
- * of the pieces over the range; only a driver that leaves its VMA's flags
- * unchanged and maps over its own mapping sees the difference.)
- */
-static bool cut_with_ops(const struct vm_area_struct *v, unsigned long addr,
-			 unsigned long end)
-{
-	return (v->vm_start < addr ? v->vm_end > addr : v->vm_start < end) &&
-	       vma_has_open_close(v);
-}
-
 /* Call the file's mmap hook on the new, still invisible @vma. */
 static int call_mmap(struct vas_file *file, struct vm_area_struct *vma)
 {
@@ -202,13 +187,13 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	VAS_REQUIRES(mm)
 {
 	unsigned long end = addr + len, pglen = len >> PAGE_SHIFT;
-	unsigned long nr_pages, nr_accounted, ts, te, tpgoff;
-	struct vm_area_struct *prev = NULL, *next = NULL, *t, *vma = NULL;
-	unsigned long ps, pe, ns, ne;
-	bool sealed, merge_left = false, merge_right = false;
-	struct vmg g;
+	unsigned long nr_pages, nr_accounted, te = end;
+	struct vm_area_struct *vma;
+	bool sealed;
 	int err;
+	VMG_STATE(vmg, mm, addr, end, vm_flags, pgoff);
 
+	mmap_assert_write_locked(mm);
 	count_overlap(mm, addr, end, &nr_pages, &nr_accounted, &sealed);
 	if (sealed)
 		return munmap_check_sealed(mm, addr, end);
@@ -219,65 +204,52 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	    VAS_VM_WRITE)
 		vm_flags |= VAS_VM_ACCOUNT;
 
-	/* The neighbours as they will be once [addr, end) is unmapped. */
-	if (addr) {
-		prev = rt_lookup(&mm->mm_mt, addr - 1, &ps, &pe);
+	/*
+	 * The neighbours as they will be once [addr, end) is unmapped. A
+	 * neighbour cut by the range that has vm_ops with open or close is
+	 * not merged with (the engine refuses): its pieces get objects of
+	 * their own (the commit's open and close calls), and the new range a
+	 * VMA of its own. (Linux would grow one of the pieces over the range;
+	 * only a driver that leaves its VMA's flags unchanged and maps over
+	 * its own mapping sees the difference.)
+	 */
+	vmg.vm_flags = vm_flags;
+	vmg.file = file;
+	if (addr)
+		vmg.prev = rt_lookup(&mm->mm_mt, addr - 1, NULL, NULL);
+	vmg.next = rt_lookup(&mm->mm_mt, end, NULL, NULL);
+	if (nr_pages) {	/* MAP_FIXED: what was mapped there goes */
+		vmg.zap_start = addr;
+		vmg.zap_end = end;
 	}
-	next = rt_lookup(&mm->mm_mt, end, &ns, &ne);
-	g = (struct vmg){ .start = addr, .end = end, .pgoff = pgoff,
-			  .flags = vm_flags, .file = file };
-	if (!(vm_flags & VAS_VM_SPECIAL)) {
-		merge_left = prev && vmg_can_merge_prev(&g, prev,
-				prev->vm_pgoff + ((addr - ps) >> PAGE_SHIFT)) &&
-			     !cut_with_ops(prev, addr, end);
-		merge_right = next && vmg_can_merge_next(&g, next,
-				next->vm_pgoff + ((end - ns) >> PAGE_SHIFT)) &&
-			      !cut_with_ops(next, addr, end) &&
-			      (!merge_left || anon_vmas_compatible(prev, next));
-		if (merge_left && merge_right && next != prev &&
-		    !can_merge_remove_vma(next))
-			merge_right = false;
-	}
+	if (vma_merge_new_range(&vmg))
+		return (long)addr;
+	if (vmg_nomem(&vmg))
+		return -ENOMEM;
 
-	if (merge_left) {
-		t = prev;
-		ts = ps;
-		te = merge_right ? ne : end;
-		tpgoff = prev->vm_pgoff;
-	} else if (merge_right && ns >= addr) {
-		t = next;
-		ts = addr;
-		te = ne;
-		tpgoff = pgoff;
-	} else {
-		/*
-		 * A new VMA (also when next is the upper part of one VMA that
-		 * straddles both edges and merges: the new VMA takes the place
-		 * of that part, with its vm_ops, and no hook runs, as Linux
-		 * grows the split-off part instead)
-		 */
-		vma = vm_area_alloc(mm);
-		if (!vma)
-			return -ENOMEM;
-		vma->vm_start = addr;
-		vma->vm_end = end;
-		vma->vm_flags = vm_flags;
-		vma->vm_pgoff = pgoff;
-		if (file)
-			vma->vm_file = vma_file_get(file);
-		t = vma;
-		ts = addr;
-		te = end;
-		tpgoff = pgoff;
-		if (merge_right) {
-			te = ne;
-			vma->vm_ops = next->vm_ops;
-			vma->vm_private_data = next->vm_private_data;
-		}
+	/*
+	 * A new VMA (also when next is the upper part of one VMA that
+	 * straddles both edges and merges: the new VMA takes the place of
+	 * that part, with its vm_ops, and no hook runs, as Linux grows the
+	 * split-off part instead)
+	 */
+	vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = addr;
+	vma->vm_end = end;
+	vma->vm_flags = vm_flags;
+	vma->vm_pgoff = pgoff;
+	if (file)
+		vma->vm_file = vma_file_get(file);
+	if (vmg.merge_next) {
+		te = vmg.next->vm_end;
+		vma->vm_ops = vmg.next->vm_ops;
+		vma->vm_private_data = vmg.next->vm_private_data;
 	}
 	{
-		VMC_STATE(c, ts, te, t, tpgoff);
-		bool hook = vma && te == end && file &&
+		VMC_STATE(c, addr, te, vma, pgoff);
+		bool hook = te == end && file &&
 			    file->kind == VAS_FILE_DRIVER;
 
 		/* MAP_FIXED: what was mapped there goes */
@@ -314,18 +286,12 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 				vma->vm_flags &= ~(VAS_VM_LOCKED |
 						   VAS_VM_LOCKONFAULT);
 		}
-		/* vma_expand(): dup_anon_vma(prev, next), once nothing fails */
-		if (merge_left && merge_right)
-			vma_take_anon_vma(prev, next);
 		vmc_commit(mm, &c);
 	}
-	if (!vma)
-		stats_add(&mm->machine->stats, VAS_STAT_VMA_MERGE, 1);
 	return (long)addr;
 
 out_free:
-	if (vma)
-		vm_area_free(vma);
+	vm_area_free(vma);
 	return err;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mmap_internal.h - shared pieces of the mapping system calls: flag
- * translation, limits, and the merge checks of Linux's mm/vma.c.
+ * translation, limits, unmapping, teardown and truncation entry points.
  */
 #ifndef VAS_MMAP_INTERNAL_H
 #define VAS_MMAP_INTERNAL_H

@@ -115,83 +115,52 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm,
 				       unsigned long addr, unsigned long len,
 				       unsigned long pgoff) VAS_REQUIRES(mm)
 {
-	unsigned long end = addr + len, ts, te, tpgoff;
-	struct vm_area_struct *prev = NULL, *next, *t, *new = NULL;
-	bool merge_left, merge_right;
-	struct vmg g;
+	unsigned long end = addr + len;
+	struct vm_area_struct *next, *t, *new;
 	int err;
+	VMG_STATE(vmg, mm, addr, end, src->vm_flags, pgoff);
 
+	mmap_assert_write_locked(mm);
 	/* An unfaulted anonymous VMA takes the pgoff of its new address. */
 	if (!src->vm_file && !src->vm_ops && !src->anon_vma)
-		pgoff = addr >> PAGE_SHIFT;
+		vmg.pgoff = pgoff = addr >> PAGE_SHIFT;
 	if (addr)
-		prev = rt_lookup(&mm->mm_mt, addr - 1, NULL, NULL);
+		vmg.prev = rt_lookup(&mm->mm_mt, addr - 1, NULL, NULL);
 	next = rt_lookup(&mm->mm_mt, end, NULL, NULL);
-	if (next && next->vm_start != end)
-		next = NULL;
-	g = (struct vmg){ .start = addr, .end = end, .pgoff = pgoff,
-			  .flags = src->vm_flags, .file = src->vm_file,
-			  .anon_vma = src->anon_vma, .middle = src };
-	merge_left = !(g.flags & VAS_VM_SPECIAL) && prev &&
-		     vmg_can_merge_prev(&g, prev, prev->vm_pgoff + vma_pages(prev));
-	merge_right = !(g.flags & VAS_VM_SPECIAL) && next &&
-		      vmg_can_merge_next(&g, next, next->vm_pgoff) &&
-		      (!merge_left || anon_vmas_compatible(prev, next));
-	if (merge_left && merge_right && !can_merge_remove_vma(next))
-		merge_right = false;
-	if (merge_left) {
-		t = prev;
-		ts = prev->vm_start;
-		te = merge_right ? next->vm_end : end;
-		tpgoff = prev->vm_pgoff;
-	} else if (merge_right) {
-		t = next;
-		ts = addr;
-		te = next->vm_end;
-		tpgoff = pgoff;
-	} else {
-		new = vm_area_alloc(mm);
-		if (!new)
-			return ERR_PTR(-ENOMEM);
-		new->vm_start = addr;
-		new->vm_end = end;
-		new->vm_flags = src->vm_flags;
-		new->vm_pgoff = pgoff;
-		new->vm_file = src->vm_file ? vma_file_get(src->vm_file) : NULL;
-		new->vm_ops = src->vm_ops;
-		new->vm_private_data = src->vm_private_data;
-		new->anon_vma = anon_vma_get(src->anon_vma);
-		new->anon_vma_forked = src->anon_vma_forked;
-		t = new;
-		ts = addr;
-		te = end;
-		tpgoff = pgoff;
-	}
+	vmg.next = next && next->vm_start == end ? next : NULL;
+	vmg.file = src->vm_file;
+	vmg.anon_vma = src->anon_vma;
+	vmg.middle = src;	/* the target takes its anon_vma (dup_anon_vma) */
+	t = vma_merge_new_range(&vmg);
+	if (t)
+		return t;
+	if (vmg_nomem(&vmg))
+		return ERR_PTR(-ENOMEM);
+
+	new = vm_area_alloc(mm);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+	new->vm_start = addr;
+	new->vm_end = end;
+	new->vm_flags = src->vm_flags;
+	new->vm_pgoff = pgoff;
+	new->vm_file = src->vm_file ? vma_file_get(src->vm_file) : NULL;
+	new->vm_ops = src->vm_ops;
+	new->vm_private_data = src->vm_private_data;
+	new->anon_vma = anon_vma_get(src->anon_vma);
+	new->anon_vma_forked = src->anon_vma_forked;
 	{
-		VMC_STATE(c, ts, te, t, tpgoff);
+		VMC_STATE(c, addr, end, new, pgoff);
 
 		err = vmc_prepare(mm, &c);
 		if (err) {
-			if (new)
-				vm_area_free(new);
+			vm_area_free(new);
 			return ERR_PTR(err);
 		}
-		/* the target takes the moved memory's anon_vma (dup_anon_vma) */
-		if (!new) {
-			vma_take_anon_vma(t, src);
-			if (merge_left && merge_right)
-				vma_take_anon_vma(t, next);
-		}
 		vmc_commit(mm, &c);
-		/*
-		 * A merge keeps the moved memory's sticky flags (vma_expand
-		 * ORs in vmg->vm_flags & VM_STICKY); t is write-locked.
-		 */
-		t->vm_flags |= src->vm_flags & VM_STICKY;
 	}
-	if (new)
-		vma_open(new);
-	return t;
+	vma_open(new);
+	return new;
 }
 
 /*
@@ -316,30 +285,21 @@ static long expand_in_place(struct mm_struct *mm, struct vrm *r)
 	VAS_REQUIRES(mm)
 {
 	struct vm_area_struct *vma = r->vma, *next;
-	unsigned long end = vma->vm_end + r->delta, te = end;
-	struct vmg g = { .start = vma->vm_end, .end = end,
-			 .pgoff = vma->vm_pgoff + vma_pages(vma),
-			 .flags = vma->vm_flags, .file = vma->vm_file,
-			 .anon_vma = vma->anon_vma };
-	int err;
+	unsigned long end = vma->vm_end + r->delta;
+	VMG_STATE(vmg, mm, vma->vm_end, end, vma->vm_flags,
+		  vma->vm_pgoff + vma_pages(vma));
 
+	mmap_assert_write_locked(mm);
 	if (vma->vm_flags & VAS_VM_SPECIAL)
 		return -ENOMEM;	/* vma_merge_new_range() refuses */
+	vmg.file = vma->vm_file;
+	vmg.anon_vma = vma->anon_vma;
+	vmg.prev = vma;
 	next = rt_lookup(&mm->mm_mt, end, NULL, NULL);
-	if (next && next->vm_start == end &&
-	    vmg_can_merge_next(&g, next, next->vm_pgoff) &&
-	    anon_vmas_compatible(vma, next) && can_merge_remove_vma(next))
-		te = next->vm_end;
-	{
-		VMC_STATE(c, vma->vm_start, te, vma, vma->vm_pgoff);
-
-		err = vmc_prepare(mm, &c);
-		if (err)
-			return err;
-		if (te != end)	/* merging next: take its anon_vma */
-			vma_take_anon_vma(vma, next);
-		vmc_commit(mm, &c);
-	}
+	vmg.next = next && next->vm_start == end ? next : NULL;
+	/* vma_merge_extend(): vma grows over the range, and over next if it can */
+	if (!vma_merge_new_range(&vmg))
+		return -ENOMEM;
 	return (long)r->addr;
 }
 

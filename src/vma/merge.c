@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * merge.c - when Linux 6.18 merges VMAs, and vma_modify_flags(), which
- * changes the flags of part of a VMA with the merges and splits Linux
- * makes (mm/vma.c: vma_merge_existing_range, vma_modify).
+ * merge.c - the one merge engine: when Linux 6.18 merges VMAs and how
+ * (mm/vma.c: vma_merge_new_range, vma_merge_existing_range), and
+ * vma_modify_flags(), which changes the flags of part of a VMA with the
+ * merges and splits Linux makes (vma_modify).
  *
  * Two VMAs merge when the flags are equal (VM_SOFTDIRTY aside), the file
  * is the same, the file offsets are contiguous (anonymous memory: the
@@ -11,11 +12,7 @@
  * neither is VM_SPECIAL. A VMA that a merge would remove must not have a
  * vm_ops->close.
  */
-#include "base/bug.h"
-#include <vas/file.h>
-#include "base/err.h"
-#include "vma/anon_vma.h"
-#include "vma/vma.h"
+#include "vma/vma_internal.h"
 
 /*
  * Flags that do not stop a merge. VM_MAYBE_GUARD is sticky too: the merged
@@ -23,138 +20,235 @@
  */
 #define VM_IGNORE_MERGE (VAS_VM_SOFTDIRTY | VM_STICKY)
 
-static bool is_mergeable_vma(const struct vmg *g,
+static bool is_mergeable_vma(const struct vma_merge_struct *vmg,
 			     const struct vm_area_struct *v)
 {
-	if ((v->vm_flags ^ g->flags) & ~VM_IGNORE_MERGE)
+	if ((v->vm_flags ^ vmg->vm_flags) & ~VM_IGNORE_MERGE)
 		return false;
-	return v->vm_file == g->file;
+	return v->vm_file == vmg->file;
 }
 
-static bool is_mergeable_anon_vma(const struct vmg *g,
+static bool is_mergeable_anon_vma(const struct vma_merge_struct *vmg,
 				  const struct vm_area_struct *tgt)
 {
-	const struct vm_area_struct *src = g->middle;
+	const struct vm_area_struct *src = vmg->middle;
 
 	/* We would take src's anon_vma into tgt. */
-	if (!tgt->anon_vma && g->anon_vma)
+	if (!tgt->anon_vma && vmg->anon_vma)
 		return !(src && src->anon_vma && src->anon_vma_forked);
 	/* We would use tgt's anon_vma. */
-	if (tgt->anon_vma && !g->anon_vma)
+	if (tgt->anon_vma && !vmg->anon_vma)
 		return !tgt->anon_vma_forked;
-	return tgt->anon_vma == g->anon_vma;
+	return tgt->anon_vma == vmg->anon_vma;
 }
 
-bool can_merge_remove_vma(const struct vm_area_struct *vma)
+/* A VMA whose removal by a merge is allowed (no vm_ops->close). */
+static bool can_merge_remove_vma(const struct vm_area_struct *vma)
 {
 	return !vma->vm_ops || !vma->vm_ops->close;
 }
 
-bool anon_vmas_compatible(const struct vm_area_struct *a,
-			  const struct vm_area_struct *b)
+/* Both neighbours' anon_vmas compatible with each other. */
+static bool anon_vmas_compatible(const struct vm_area_struct *a,
+				 const struct vm_area_struct *b)
 {
 	return !a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma;
 }
 
-bool vmg_can_merge_prev(const struct vmg *g, const struct vm_area_struct *prev,
-			unsigned long prev_pgoff_end)
+/*
+ * A neighbour that straddles an edge of the range (MAP_FIXED over part of
+ * it) and has open/close: vas does not merge with it (mmap.c explains).
+ * Never true of a neighbour that only touches the range.
+ */
+static bool cut_with_ops(const struct vm_area_struct *v, unsigned long start,
+			 unsigned long end)
 {
-	return is_mergeable_vma(g, prev) && is_mergeable_anon_vma(g, prev) &&
-	       prev_pgoff_end == g->pgoff;
+	return (v->vm_start < start ? v->vm_end > start : v->vm_start < end) &&
+	       vma_has_open_close(v);
 }
 
-bool vmg_can_merge_next(const struct vmg *g, const struct vm_area_struct *next,
-			unsigned long next_pgoff_start)
+/* vmg->prev can take the range: its pgoff at vmg->start is vmg->pgoff. */
+static bool can_vma_merge_after(const struct vma_merge_struct *vmg)
 {
-	unsigned long pglen = (g->end - g->start) >> PAGE_SHIFT;
+	const struct vm_area_struct *prev = vmg->prev;
 
-	return is_mergeable_vma(g, next) && is_mergeable_anon_vma(g, next) &&
-	       next_pgoff_start == g->pgoff + pglen;
+	return is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(vmg, prev) &&
+	       prev->vm_pgoff + ((vmg->start - prev->vm_start) >> PAGE_SHIFT) ==
+		       vmg->pgoff;
+}
+
+/* vmg->next can take the range: its pgoff at vmg->end follows the range. */
+static bool can_vma_merge_before(const struct vma_merge_struct *vmg)
+{
+	const struct vm_area_struct *next = vmg->next;
+	unsigned long pglen = (vmg->end - vmg->start) >> PAGE_SHIFT;
+
+	return is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(vmg, next) &&
+	       next->vm_pgoff + ((vmg->end - next->vm_start) >> PAGE_SHIFT) ==
+		       vmg->pgoff + pglen;
+}
+
+static bool can_vma_merge_left(const struct vma_merge_struct *vmg)
+{
+	return vmg->prev && can_vma_merge_after(vmg) &&
+	       !cut_with_ops(vmg->prev, vmg->start, vmg->end);
+}
+
+static bool can_vma_merge_right(const struct vma_merge_struct *vmg,
+				bool can_merge_left)
+{
+	struct vm_area_struct *prev = vmg->prev, *next = vmg->next;
+
+	if (!next || !can_vma_merge_before(vmg) ||
+	    cut_with_ops(next, vmg->start, vmg->end))
+		return false;
+	if (!can_merge_left)
+		return true;
+	/* prev would take both: their anon_vmas must agree, next must go */
+	return anon_vmas_compatible(prev, next) &&
+	       (next == prev || can_merge_remove_vma(next));
+}
+
+/* The decision, the same for every kind of merge. */
+static void vmg_decide(const struct vma_merge_struct *vmg, bool *left,
+		       bool *right)
+{
+	*left = *right = false;
+	if (vmg->vm_flags & VAS_VM_SPECIAL)
+		return;
+	*left = can_vma_merge_left(vmg);
+	*right = can_vma_merge_right(vmg, *left);
 }
 
 /*
- * Grow @t over [s, e) with @flags; @t takes @anon_src's anon_vma if it has
- * none (dup_anon_vma), once nothing can fail any more.
+ * Grow @t over [s, e) (with @pgoff); @t takes @anon_src's anon_vma, then
+ * @anon_src2's, if it has none (dup_anon_vma), once nothing can fail any
+ * more. Return: 0, or -ENOMEM with nothing changed (state set).
  */
-static struct vm_area_struct *commit(struct mm_struct *mm,
-				     struct vm_area_struct *t,
-				     unsigned long s, unsigned long e,
-				     unsigned long pgoff, unsigned long flags,
-				     const struct vm_area_struct *anon_src)
-	VAS_REQUIRES(mm)
+static int vmg_commit(struct vma_merge_struct *vmg, struct vm_area_struct *t,
+		      unsigned long s, unsigned long e, unsigned long pgoff,
+		      const struct vm_area_struct *anon_src,
+		      const struct vm_area_struct *anon_src2)
 {
-	VMC_STATE(c, s, e, t, pgoff);
-	int err = vmc_prepare(mm, &c);
+	struct mm_struct *mm = vmg->mm;
 
-	if (err)
-		return ERR_PTR(err);
-	vma_take_anon_vma(t, anon_src);
-	vmc_commit(mm, &c);
-	flags |= c.sticky;
-	if (t->vm_flags != flags) {	/* VM_SOFTDIRTY may differ */
-		vma_account(mm, t, -1);
-		t->vm_flags = flags;
-		vma_account(mm, t, 1);
+	mmap_assert_write_locked(mm);
+	{
+		VMC_STATE(c, s, e, t, pgoff);
+		int err;
+
+		c.zap_start = vmg->zap_start;
+		c.zap_end = vmg->zap_end;
+		err = vmc_prepare(mm, &c);
+		if (err) {
+			vmg->state = VMA_MERGE_ERROR_NOMEM;
+			return err;
+		}
+		if (anon_src)
+			vma_take_anon_vma(t, anon_src);
+		if (anon_src2)
+			vma_take_anon_vma(t, anon_src2);
+		vmc_commit(mm, &c);
+		vmg->vm_flags |= c.sticky;
 	}
+	vmg->state = VMA_MERGE_SUCCESS;
 	stats_add(&mm->machine->stats, VAS_STAT_VMA_MERGE, 1);
+	return 0;
+}
+
+struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg)
+{
+	struct mm_struct *mm = vmg->mm;
+	struct vm_area_struct *prev = vmg->prev, *next = vmg->next, *t;
+	unsigned long ts, te, tpgoff;
+	bool merge_left, merge_right;
+
+	mmap_assert_write_locked(mm);
+	vmg_decide(vmg, &merge_left, &merge_right);
+	vmg->merge_next = false;
+	if (merge_left) {
+		t = prev;
+		ts = prev->vm_start;
+		te = merge_right ? next->vm_end : vmg->end;
+		tpgoff = prev->vm_pgoff;
+	} else if (merge_right && next->vm_start >= vmg->start) {
+		t = next;
+		ts = vmg->start;
+		te = next->vm_end;
+		tpgoff = vmg->pgoff;
+	} else {
+		/*
+		 * No VMA grows. When next straddles both edges (one VMA around
+		 * a MAP_FIXED range) and would merge, the caller's new VMA
+		 * takes the place of next's upper part instead.
+		 */
+		vmg->merge_next = merge_right;
+		vmg->state = VMA_MERGE_NOMERGE;
+		return NULL;
+	}
+	if (vmg_commit(vmg, t, ts, te, tpgoff, vmg->middle,
+		       merge_left && merge_right ? next : NULL))
+		return NULL;
+	/* The merged VMA keeps the range's sticky flags (t write-locked). */
+	t->vm_flags |= vmg->vm_flags & VM_STICKY;
 	return t;
 }
 
-/*
- * Try to merge [start, end) of @vma, with @newflags, into a neighbour.
- *
- *	merge left (prev grows):   |prev|*mid*---|  -> |prev.....|mid|
- *	merge right (next grows):  |---*mid*|next|  -> |mid|.....next|
- *	both:                      |prev|*mid*|next| -> |prev..........|
- *
- * Return: the merged VMA, NULL if no merge applies, or ERR_PTR.
- */
-static struct vm_area_struct *merge_existing(struct mm_struct *mm,
-					     struct vm_area_struct *vma,
-					     unsigned long start,
-					     unsigned long end,
-					     unsigned long newflags)
-	VAS_REQUIRES(mm)
+struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *vmg)
 {
-	struct vm_area_struct *prev = NULL, *next = NULL;
-	bool left_side = start == vma->vm_start, right_side = end == vma->vm_end;
-	bool merge_left = false, merge_right = false;
-	unsigned long pgoff = vma->vm_pgoff +
-			      ((start - vma->vm_start) >> PAGE_SHIFT);
-	struct vmg g = { .start = start, .end = end, .pgoff = pgoff,
-			 .flags = newflags, .file = vma->vm_file,
-			 .anon_vma = vma->anon_vma, .middle = vma };
+	struct mm_struct *mm = vmg->mm;
+	struct vm_area_struct *vma = vmg->middle, *prev = NULL, *next = NULL, *t;
+	bool left_side = vmg->start == vma->vm_start;
+	bool right_side = vmg->end == vma->vm_end;
+	bool merge_left, merge_right;
+	unsigned long flags;
 
-	if ((newflags & VAS_VM_SPECIAL) || (!left_side && !right_side))
-		return NULL;
+	mmap_assert_write_locked(mm);
+	vmg->file = vma->vm_file;
+	vmg->anon_vma = vma->anon_vma;
+	vmg->state = VMA_MERGE_NOMERGE;
 	if (left_side) {
 		prev = vma_prev_of(mm, vma);
-		merge_left = prev && prev->vm_end == start &&
-			     vmg_can_merge_prev(&g, prev,
-						prev->vm_pgoff + vma_pages(prev));
+		if (prev && prev->vm_end != vmg->start)
+			prev = NULL;
 	}
 	if (right_side) {
 		next = vma_next_of(mm, vma);
-		merge_right = next && next->vm_start == end &&
-			      vmg_can_merge_next(&g, next, next->vm_pgoff) &&
-			      (!merge_left || anon_vmas_compatible(prev, next));
+		if (next && next->vm_start != vmg->end)
+			next = NULL;
 	}
+	vmg->prev = prev;
+	vmg->next = next;
+	vmg_decide(vmg, &merge_left, &merge_right);
 	if (!merge_left && !merge_right)
 		return NULL;
 	/* The whole of vma goes away in a merge: it must be removable. */
 	if (left_side && right_side && !can_merge_remove_vma(vma))
 		return NULL;
-	if (merge_left && merge_right && !can_merge_remove_vma(next))
-		merge_right = false;
-	if (merge_left && merge_right)	/* dup_anon_vma(prev, next ?: middle) */
-		return commit(mm, prev, prev->vm_start, next->vm_end,
-			      prev->vm_pgoff, newflags,
-			      next->anon_vma ? next : vma);
-	if (merge_left)	/* prev takes [start, end); vma keeps what is above */
-		return commit(mm, prev, prev->vm_start, end, prev->vm_pgoff,
-			      newflags, vma);
-	/* merge right: next grows down to start; vma keeps what is below */
-	return commit(mm, next, start, next->vm_end, pgoff, newflags, vma);
+	if (merge_left && merge_right) {	/* dup_anon_vma(prev, next ?: middle) */
+		t = prev;
+		if (vmg_commit(vmg, prev, prev->vm_start, next->vm_end,
+			       prev->vm_pgoff, next->anon_vma ? next : vma,
+			       NULL))
+			return NULL;
+	} else if (merge_left) {	/* prev takes [start, end); vma keeps the rest */
+		t = prev;
+		if (vmg_commit(vmg, prev, prev->vm_start, vmg->end,
+			       prev->vm_pgoff, vma, NULL))
+			return NULL;
+	} else {	/* next grows down to start; vma keeps what is below */
+		t = next;
+		if (vmg_commit(vmg, next, vmg->start, next->vm_end, vmg->pgoff,
+			       vma, NULL))
+			return NULL;
+	}
+	flags = vmg->vm_flags;	/* with the sticky flags absorbed */
+	if (t->vm_flags != flags) {	/* VM_SOFTDIRTY may differ */
+		vma_account(mm, t, -1);
+		t->vm_flags = flags;
+		vma_account(mm, t, 1);
+	}
+	return t;
 }
 
 struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
@@ -165,9 +259,14 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 	struct vm_area_struct *merged;
 
 	mmap_assert_write_locked(mm);
-	merged = merge_existing(mm, vma, start, end, newflags);
+	VMG_STATE(vmg, mm, start, end, newflags,
+		  vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT));
+	vmg.middle = vma;
+	merged = vma_merge_existing_range(&vmg);
 	if (merged)
 		return merged;
+	if (vmg_nomem(&vmg))
+		return ERR_PTR(-ENOMEM);
 	/* No merge: split off what lies outside [start, end), at once. */
 	return vma_carve(mm, vma, start, end, newflags);
 }

@@ -3,16 +3,7 @@
  * vma.c - VMA objects (type-safe reuse cache) and the operations that change
  * an address space's set of VMAs; see vma.h.
  */
-#include <errno.h>
-#include <string.h>
-#include "base/alloc.h"
-#include "base/bug.h"
-#include "base/err.h"
-#include "vma/anon_vma.h"
-#include "page/file.h"
-#include "pte/pte.h"
-#include "vma/access.h"
-#include "vma/vma.h"
+#include "vma/vma_internal.h"
 
 /* A stamp no address space's mm_lock_seq takes while write-locked (odd). */
 #define VMA_SEQ_UNLOCKED (~0UL - 1)

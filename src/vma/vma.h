@@ -263,29 +263,86 @@ bool mlock_future_ok(struct mm_struct *mm, unsigned long flags,
 		     unsigned long bytes) VAS_REQUIRES(mm);
 
 /*
- * struct vmg - what a range would look like, for the merge checks
- * (is_mergeable_vma, is_mergeable_anon_vma, pgoff contiguity).
+ * The merge engine (vma/merge.c), as Linux 6.18's mm/vma.c.
+ *
+ * Two VMAs merge when the flags are equal (VM_SOFTDIRTY and VM_STICKY
+ * aside), the file is the same, the file offsets are contiguous, the
+ * anon_vmas are compatible (equal, or one side has none and the other was
+ * not inherited through fork), and the range is not VM_SPECIAL. A VMA that
+ * a merge would remove must not have a vm_ops->close.
  */
-struct vmg {
-	unsigned long start, end, pgoff, flags;
-	struct vas_file *file;
-	struct anon_vma *anon_vma;
-	struct vm_area_struct *middle;	/* the VMA being changed, or NULL */
+enum vma_merge_state {
+	VMA_MERGE_START,
+	VMA_MERGE_ERROR_NOMEM,
+	VMA_MERGE_NOMERGE,
+	VMA_MERGE_SUCCESS,
 };
 
-/* Whether @prev, ending at vmg->start with pgoff @prev_pgoff_end (its pgoff
- * at that end), can take the range. */
-bool vmg_can_merge_prev(const struct vmg *g, const struct vm_area_struct *prev,
-			unsigned long prev_pgoff_end);
-/* Whether @next, starting at vmg->end with pgoff @next_pgoff_start there,
- * can take the range. */
-bool vmg_can_merge_next(const struct vmg *g, const struct vm_area_struct *next,
-			unsigned long next_pgoff_start);
-/* Both neighbours' anon_vmas compatible with each other. */
-bool anon_vmas_compatible(const struct vm_area_struct *a,
-			  const struct vm_area_struct *b);
-/* A VMA whose removal by a merge is allowed (no vm_ops->close). */
-bool can_merge_remove_vma(const struct vm_area_struct *vma);
+/*
+ * struct vma_merge_struct - a proposed range and its neighbours.
+ * @prev, @next: the VMAs just below @start and at or just above @end (or
+ *	NULL). For a new range that replaces a mapping (MAP_FIXED) they may
+ *	straddle the edges, even be one VMA around the whole range: they are
+ *	taken as they will be once [start, end) is unmapped.
+ * @middle: the VMA whose range or memory this is (the VMA being changed,
+ *	the source of mremap's copy), or NULL for a new mapping.
+ * @zap_start, @zap_end: memory the change unmaps (MAP_FIXED), or 0, 0.
+ * @merge_next: out, set when @next can take the range but cannot grow to
+ *	it (it straddles @start too): the caller's new VMA spans to next's end.
+ * @state: out, VMA_MERGE_*.
+ */
+struct vma_merge_struct {
+	struct mm_struct *mm;
+	struct vm_area_struct *prev, *middle, *next;
+	unsigned long start, end, pgoff, vm_flags;
+	struct vas_file *file;
+	struct anon_vma *anon_vma;
+	unsigned long zap_start, zap_end;
+	bool merge_next;
+	enum vma_merge_state state;
+};
+
+#define VMG_STATE(name, mm_, start_, end_, flags_, pgoff_)                   \
+	struct vma_merge_struct name = { .mm = (mm_), .start = (start_),      \
+					 .end = (end_), .vm_flags = (flags_), \
+					 .pgoff = (pgoff_),                   \
+					 .state = VMA_MERGE_START }
+
+/* Whether the last merge attempt failed for lack of memory. */
+static inline bool vmg_nomem(const struct vma_merge_struct *vmg)
+{
+	return vmg->state == VMA_MERGE_ERROR_NOMEM;
+}
+
+/**
+ * vma_merge_new_range() - Map the unmapped (or about to be unmapped)
+ * range [vmg->start, vmg->end) by growing vmg->prev, vmg->next or both
+ * over it, where Linux would (mmap, mremap's copy and in-place growth).
+ * The merged VMA takes vmg->middle's anon_vma if it has none, and next's
+ * when prev grows over both (dup_anon_vma); it keeps its flags plus the
+ * sticky ones of vmg->vm_flags.
+ * Context: mmap lock held for write.
+ * Return: the merged VMA (state VMA_MERGE_SUCCESS), or NULL with state
+ * VMA_MERGE_NOMERGE (no merge: the caller maps a new VMA) or
+ * VMA_MERGE_ERROR_NOMEM (nothing changed).
+ */
+struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg);
+
+/**
+ * vma_merge_existing_range() - Give [vmg->start, vmg->end) of vmg->middle
+ * the flags vmg->vm_flags by merging it into a neighbour, where Linux
+ * would (mprotect, madvise, mlock, mseal):
+ *
+ *	merge left (prev grows):   |prev|*mid*---|  -> |prev.....|mid|
+ *	merge right (next grows):  |---*mid*|next|  -> |mid|.....next|
+ *	both:                      |prev|*mid*|next| -> |prev..........|
+ *
+ * The caller sets mm, middle, start, end, pgoff and vm_flags; the
+ * neighbours are looked up here. Context: mmap lock held for write.
+ * Return: the merged VMA, or NULL with state VMA_MERGE_NOMERGE or
+ * VMA_MERGE_ERROR_NOMEM (nothing changed).
+ */
+struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *vmg);
 
 /*
  * vma_modify_flags() - Give [start, end) of @vma the flags @newflags,

@@ -61,10 +61,10 @@ static bool file_get_unless_zero(struct vas_file *f)
  */
 static void inode_attach(struct vas_file *f)
 {
-	pthread_mutex_t *lock = frames_inode_lock(f->frames);
+	struct vas_mutex *lock = frames_inode_lock(f->frames);
 	struct vas_file **inodes = frames_inodes(f->frames), *o;
 
-	pthread_mutex_lock(lock);
+	vas_mutex_lock(lock);
 	for (o = *inodes; o; o = o->inode_next)
 		if (o->dev == f->dev && o->ino == f->ino &&
 		    file_get_unless_zero(o))
@@ -80,23 +80,23 @@ static void inode_attach(struct vas_file *f)
 		f->inode_next = *inodes;
 		*inodes = f;
 	}
-	pthread_mutex_unlock(lock);
+	vas_mutex_unlock(lock);
 }
 
 static void inode_detach(struct vas_file *f)
 {
-	pthread_mutex_t *lock = frames_inode_lock(f->frames);
+	struct vas_mutex *lock = frames_inode_lock(f->frames);
 	struct vas_file **pp;
 
 	if (f->kind != VAS_FILE_HOST || f->inode_owner)
 		return;
-	pthread_mutex_lock(lock);
+	vas_mutex_lock(lock);
 	for (pp = frames_inodes(f->frames); *pp; pp = &(*pp)->inode_next)
 		if (*pp == f) {
 			*pp = f->inode_next;
 			break;
 		}
-	pthread_mutex_unlock(lock);
+	vas_mutex_unlock(lock);
 }
 
 int file_open_host(struct frames *frames, struct vas_machine *machine,

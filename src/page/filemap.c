@@ -59,15 +59,12 @@ static int wb_fd(struct vas_file *file)
 
 static void i_lock(struct address_space *as)
 {
-	lockdep_acquire(&as->i_lock, LOCK_RANK_PAGECACHE, LOCK_MODE_WRITE,
-			false, false);
-	pthread_mutex_lock(&as->i_lock);
+	vas_mutex_lock(&as->i_lock);
 }
 
 static void i_unlock(struct address_space *as)
 {
-	pthread_mutex_unlock(&as->i_lock);
-	lockdep_release(&as->i_lock);
+	vas_mutex_unlock(&as->i_lock);
 }
 
 /* ---- host page states (FILEMAP_*, filemap.h); index lock held --------- */
@@ -420,7 +417,7 @@ static struct page *fm_next(struct address_space *as, unsigned long start,
 void filemap_init(struct address_space *as, loff_t size)
 {
 	memset(as, 0, sizeof(*as));
-	pthread_mutex_init(&as->i_lock, NULL);
+	vas_mutex_init(&as->i_lock, LOCK_RANK_PAGECACHE);
 	as->i_size = size;
 }
 
@@ -1036,7 +1033,7 @@ void filemap_release(struct vas_file *file)
 	vas_free(as->holes);
 	as->evicted.w = as->small.w = NULL;
 	as->holes = NULL;
-	pthread_mutex_destroy(&as->i_lock);
+	vas_mutex_destroy(&as->i_lock);
 }
 
 /* ---- folio shapes --------------------------------------------------------- */

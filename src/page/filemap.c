@@ -58,12 +58,13 @@ static int wb_fd(struct vas_file *file)
 
 /* ---- the index lock ------------------------------------------------------ */
 
-static void i_lock(struct address_space *as)
+/* Hidden from -Wthread-safety: callers drop and retake it inside loops. */
+static void i_lock(struct address_space *as) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
 	vas_mutex_lock(&as->i_lock);
 }
 
-static void i_unlock(struct address_space *as)
+static void i_unlock(struct address_space *as) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
 	vas_mutex_unlock(&as->i_lock);
 }

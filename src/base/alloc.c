@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/alloc.h"
-#include "base/lockdep.h"
 
 static unsigned long fail_at;		/* fail when count reaches this; 0 = off */
 static const void *fail_owner;		/* the armed thread's counter */
@@ -199,10 +198,7 @@ _Static_assert(sizeof(struct node_batch) <= VAS_NODE_SIZE,
 /*
  * The global pool is a stack of batches: a thread pushes or pops one in
  * O(1) under a spinlock held for a few instructions, so the writer and
- * the RCU callback thread never sleep on it. It is the one lock of src/
- * that is not a struct vas_mutex (a spinning lock for a pointer swap); its
- * rank, LOCK_RANK_NODE_POOL, is recorded by hand (under the address of
- * pool_batches: the spinlock itself is volatile).
+ * the RCU callback thread never sleep on it.
  */
 static pthread_spinlock_t pool_lock;
 static struct node_batch *pool_batches;	/* (pool_lock) */
@@ -213,27 +209,21 @@ static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 static void pool_push_batch(struct node_batch *batch)
 {
-	lockdep_acquire(&pool_batches, LOCK_RANK_NODE_POOL, LOCK_MODE_WRITE,
-			false, false);
 	pthread_spin_lock(&pool_lock);
 	batch->next_batch = pool_batches;
 	pool_batches = batch;
 	pthread_spin_unlock(&pool_lock);
-	lockdep_release(&pool_batches);
 }
 
 static struct node_batch *pool_pop_batch(void)
 {
 	struct node_batch *batch;
 
-	lockdep_acquire(&pool_batches, LOCK_RANK_NODE_POOL, LOCK_MODE_WRITE,
-			false, false);
 	pthread_spin_lock(&pool_lock);
 	batch = pool_batches;
 	if (batch)
 		pool_batches = batch->next_batch;
 	pthread_spin_unlock(&pool_lock);
-	lockdep_release(&pool_batches);
 	return batch;
 }
 

@@ -27,7 +27,8 @@
  *   mmap lock -> VMA lock -> page lock -> page-table lock (PTL)
  *   -> mm->page_table_lock -> page-cache index lock -> host-inode table lock
  *   -> mm list lock -> worker lock -> VMA cache lock -> frame pools list lock
- *   -> frame pool lock -> node pool lock
+ *   -> frame pool lock
+ * (base/alloc.c's node-pool spinlock is not recorded: it takes nothing.)
  */
 enum lock_rank {
 	LOCK_RANK_MMAP = 10,		/* mm->mmap_lock */
@@ -42,7 +43,6 @@ enum lock_rank {
 	LOCK_RANK_VMA_CACHE = 70,	/* machine->vma_cache_lock */
 	LOCK_RANK_FRAME_POOLS = 75,	/* pools_lock: the list of pools */
 	LOCK_RANK_FRAME_POOL = 80,	/* one frame pool's lock */
-	LOCK_RANK_NODE_POOL = 90,	/* base/alloc.c's spinlock */
 };
 
 enum lock_mode {

@@ -42,11 +42,11 @@ static bool config_bad(const struct vas_machine_config *cfg)
 static void machine_free(struct vas_machine *machine)
 {
 	frames_destroy(machine->frames);
-	pthread_cond_destroy(&machine->worker_idle);
-	pthread_cond_destroy(&machine->worker_cond);
-	pthread_mutex_destroy(&machine->worker_lock);
-	pthread_mutex_destroy(&machine->mm_list_lock);
-	pthread_mutex_destroy(&machine->vma_cache_lock);
+	vas_cond_destroy(&machine->worker_idle);
+	vas_cond_destroy(&machine->worker_cond);
+	vas_mutex_destroy(&machine->worker_lock);
+	vas_mutex_destroy(&machine->mm_list_lock);
+	vas_mutex_destroy(&machine->vma_cache_lock);
 	vas_free(machine);
 }
 
@@ -75,11 +75,11 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		vas_free(machine);
 		return err;
 	}
-	pthread_mutex_init(&machine->vma_cache_lock, NULL);
-	pthread_mutex_init(&machine->worker_lock, NULL);
-	pthread_mutex_init(&machine->mm_list_lock, NULL);
-	pthread_cond_init(&machine->worker_cond, NULL);
-	pthread_cond_init(&machine->worker_idle, NULL);
+	vas_mutex_init(&machine->vma_cache_lock, LOCK_RANK_VMA_CACHE);
+	vas_mutex_init(&machine->worker_lock, LOCK_RANK_WORKER);
+	vas_mutex_init(&machine->mm_list_lock, LOCK_RANK_MM_LIST);
+	vas_cond_init(&machine->worker_cond);
+	vas_cond_init(&machine->worker_idle);
 	err = host_thread_create(&machine->worker, teardown_worker, machine);
 	if (err) {
 		machine_free(machine);
@@ -94,12 +94,12 @@ int vas_machine_destroy(struct vas_machine *machine)
 	vas_machine_flush(machine);
 	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
 		return -EBUSY;
-	pthread_mutex_lock(frames_inode_lock(machine->frames));
+	vas_mutex_lock(frames_inode_lock(machine->frames));
 	if (*frames_inodes(machine->frames)) {	/* a host file is open */
-		pthread_mutex_unlock(frames_inode_lock(machine->frames));
+		vas_mutex_unlock(frames_inode_lock(machine->frames));
 		return -EBUSY;
 	}
-	pthread_mutex_unlock(frames_inode_lock(machine->frames));
+	vas_mutex_unlock(frames_inode_lock(machine->frames));
 	teardown_worker_stop(machine);
 	/* VMAs and tree nodes freed through RCU must be gone first. */
 	vas_rcu_barrier();

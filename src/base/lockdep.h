@@ -8,12 +8,10 @@
  * also answer "does this thread hold a lock that covers this VMA?", which is
  * how a VMA reference used after its guard was released gets reported.
  *
- * The global lock order (docs/locking.md):
- *   mmap lock -> VMA lock -> page lock -> page-table lock -> page-cache index
- *   -> internal leaf locks (the frame pools)
- * The truncation hook lock (outside every mmap lock) and the machine's
- * mutexes that take no vas lock (VMA cache, worker queue, lists) have no
- * rank and are not recorded.
+ * The global lock order is the enum below, top to bottom; docs/locking.md
+ * quotes it. Every lock of src/ is a struct vas_mutex (base/lock.h) with
+ * one of these ranks, or the mmap lock, the VMA locks, the page locks and
+ * the page-table locks, which record themselves.
  *
  * In builds without VAS_DEBUG everything here compiles to nothing and the
  * queries answer "unknown" (LOCKDEP_UNKNOWN), which every assertion accepts.
@@ -24,13 +22,27 @@
 #include <stdbool.h>
 #include "base/compiler.h"
 
+/*
+ * The order (docs/locking.md "Order:" quotes it, same names):
+ *   mmap lock -> VMA lock -> page lock -> page-table lock (PTL)
+ *   -> mm->page_table_lock -> page-cache index lock -> host-inode table lock
+ *   -> mm list lock -> worker lock -> VMA cache lock -> frame pools list lock
+ *   -> frame pool lock
+ * (base/alloc.c's node-pool spinlock is not recorded: it takes nothing.)
+ */
 enum lock_rank {
-	LOCK_RANK_MMAP = 10,
-	LOCK_RANK_VMA = 20,	/* several VMA read locks may nest */
-	LOCK_RANK_PAGE = 30,
-	LOCK_RANK_PTL = 40,
-	LOCK_RANK_PAGECACHE = 50,
-	LOCK_RANK_LEAF = 60,	/* internal locks that take nothing else */
+	LOCK_RANK_MMAP = 10,		/* mm->mmap_lock */
+	LOCK_RANK_VMA = 20,		/* VMA locks; several reads may nest */
+	LOCK_RANK_PAGE = 30,		/* page (folio) locks */
+	LOCK_RANK_PTL = 40,		/* page-table locks */
+	LOCK_RANK_MM_PAGE_TABLE = 45,	/* mm->page_table_lock */
+	LOCK_RANK_PAGECACHE = 50,	/* address_space i_lock */
+	LOCK_RANK_INODES = 55,		/* the frames' host-inode table */
+	LOCK_RANK_MM_LIST = 60,		/* machine->mm_list_lock */
+	LOCK_RANK_WORKER = 65,		/* machine->worker_lock */
+	LOCK_RANK_VMA_CACHE = 70,	/* machine->vma_cache_lock */
+	LOCK_RANK_FRAME_POOLS = 75,	/* pools_lock: the list of pools */
+	LOCK_RANK_FRAME_POOL = 80,	/* one frame pool's lock */
 };
 
 enum lock_mode {

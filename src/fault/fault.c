@@ -585,6 +585,12 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	struct pt_lock *ptl;
 	pte_t *ptep, pte;
 
+	if (flags & FAULT_FLAG_VMA_LOCK) {	/* the VMA's read lock */
+		vma_assert_locked(vma);
+		VAS_BUG_ON(lockdep_held_mode(vma) == LOCK_MODE_NONE);
+	} else {
+		mmap_assert_locked(mm);
+	}
 	addr &= PAGE_MASK;
 	if (!vma_access_ok(vma, write))
 		return VM_FAULT_SIGSEGV;

@@ -22,22 +22,22 @@ static unsigned long next_mm_id;
 
 static void mm_list_add(struct vas_machine *machine, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&machine->mm_list_lock);
+	vas_mutex_lock(&machine->mm_list_lock);
 	mm->mm_list_next = machine->mm_list;
 	if (mm->mm_list_next)
 		mm->mm_list_next->mm_list_pprev = &mm->mm_list_next;
 	mm->mm_list_pprev = &machine->mm_list;
 	machine->mm_list = mm;
-	pthread_mutex_unlock(&machine->mm_list_lock);
+	vas_mutex_unlock(&machine->mm_list_lock);
 }
 
 static void mm_list_del(struct vas_machine *machine, struct mm_struct *mm)
 {
-	pthread_mutex_lock(&machine->mm_list_lock);
+	vas_mutex_lock(&machine->mm_list_lock);
 	*mm->mm_list_pprev = mm->mm_list_next;
 	if (mm->mm_list_next)
 		mm->mm_list_next->mm_list_pprev = mm->mm_list_pprev;
-	pthread_mutex_unlock(&machine->mm_list_lock);
+	vas_mutex_unlock(&machine->mm_list_lock);
 }
 
 int vas_mm_create(struct vas_machine *machine, struct vas_mm_user **out)
@@ -60,7 +60,7 @@ int vas_mm_create(struct vas_machine *machine, struct vas_mm_user **out)
 	}
 	rt_init(&mm->mm_mt);
 	mmap_lock_init(&mm->mmap_lock);
-	pthread_mutex_init(&mm->page_table_lock, NULL);
+	vas_mutex_init(&mm->page_table_lock, LOCK_RANK_MM_PAGE_TABLE);
 	mm_list_add(machine, mm);
 	/* x86-64 without randomisation: TASK_SIZE less the 128 MiB gap */
 	mm->mmap_base = (VAS_TASK_SIZE - (128UL << 20)) & PAGE_MASK;
@@ -91,7 +91,7 @@ static void mm_free(struct mm_struct *mm)
 	VAS_BUG_ON(__atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) != 0);
 	mm_list_del(machine, mm);
 	mmap_lock_fini(&mm->mmap_lock);
-	pthread_mutex_destroy(&mm->page_table_lock);
+	vas_mutex_destroy(&mm->page_table_lock);
 	vas_free(mm);
 	__atomic_sub_fetch(&machine->nr_mms, 1, __ATOMIC_RELEASE);
 }

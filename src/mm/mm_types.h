@@ -7,9 +7,14 @@
  *  (c) constant after creation      (a) atomic
  *  (M) mmap_lock: write to change, read to read
  *  (V) VMA write lock (implies M for write)
- *  (R) RCU readers may read without a lock; value may be stale
  *  (L) the lock named in the comment
+ *  (P) mm->page_table_lock
  * Two letters: either suffices to read, both are needed to write.
+ * (M+P) on anon_vma: set under the mmap read lock plus page_table_lock
+ * (anon_vma_prepare), or changed with the VMA write-locked; read under the
+ * mmap lock or the VMA's read lock, with an acquire load.
+ * No VMA field has lock-free readers: lock_vma_under_rcu() finds the VMA
+ * through the tree and reads vm_start/vm_end only after vma_start_read().
  */
 #ifndef VAS_MM_MM_TYPES_H
 #define VAS_MM_MM_TYPES_H
@@ -21,6 +26,7 @@
 #include <vas/vma.h>
 #include <vas/mman.h>
 #include "base/compiler.h"
+#include "base/lock.h"
 #include "base/rcu.h"
 #include "base/stats.h"
 #include "mm/mmap_lock.h"
@@ -37,21 +43,21 @@ struct vas_machine {
 	long nr_mms __attribute__((aligned(64))); /* (a) address spaces alive */
 
 	/* The VMA cache: see vma/vma.c. (L: vma_cache_lock) */
-	pthread_mutex_t vma_cache_lock __attribute__((aligned(64)));
+	struct vas_mutex vma_cache_lock __attribute__((aligned(64)));
 	struct vm_area_struct *vma_cache;	/* (L) freed VMAs for reuse */
 	unsigned int vma_cache_nr;		/* (L) */
 
 	/* Deferred teardown (vas_mm_put_async). (L: worker_lock) */
-	pthread_mutex_t worker_lock;
-	pthread_cond_t worker_cond;		/* work queued or stop */
-	pthread_cond_t worker_idle;		/* queue drained */
+	struct vas_mutex worker_lock;
+	struct vas_cond worker_cond;		/* work queued or stop */
+	struct vas_cond worker_idle;		/* queue drained */
 	struct mm_struct *worker_queue;		/* (L) linked by async_next */
 	bool worker_busy;			/* (L) a teardown is running */
 	bool worker_stop;			/* (L) */
 	pthread_t worker;			/* (c) */
 
 	/* Every address space not yet freed (truncation zaps them). */
-	pthread_mutex_t mm_list_lock;
+	struct vas_mutex mm_list_lock;
 	struct mm_struct *mm_list;		/* (L: mm_list_lock) */
 };
 
@@ -93,9 +99,10 @@ struct mm_struct {
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
 	/*
 	 * page_table_lock serialises giving VMAs their anon_vma under the
-	 * mmap read lock (anon_vma_prepare), as Linux's does.
+	 * mmap read lock (anon_vma_prepare), as Linux's does. The (P) of the
+	 * key; rank LOCK_RANK_MM_PAGE_TABLE; takes nothing.
 	 */
-	pthread_mutex_t page_table_lock;
+	struct vas_mutex page_table_lock;
 	long rss_stat[3] __attribute__((aligned(64))); /* (a) enum mm_counter */
 	/* The machine's list of address spaces (truncation walks it). */
 	struct mm_struct *mm_list_next;		/* (L: machine mm_list_lock) */
@@ -110,8 +117,8 @@ struct vas_vm_ops;
 struct anon_vma;
 
 struct vm_area_struct {
-	unsigned long vm_start;			/* (V,R) see vma_lock.c */
-	unsigned long vm_end;			/* (V,R) */
+	unsigned long vm_start;			/* (V) see vma_lock.c */
+	unsigned long vm_end;			/* (V) */
 	/*
 	 * vm_mm may change when a freed VMA is reused (the VMA cache is
 	 * type-safe under RCU, like Linux's SLAB_TYPESAFE_BY_RCU), so RCU
@@ -125,7 +132,7 @@ struct vm_area_struct {
 	 * The anonymous-memory object (Linux anon_vma), created on the first
 	 * anonymous fault; NULL until then. anon_vma_forked: the chain has a
 	 * parent's anon_vma too (a VMA inherited through fork), which stops
-	 * it from merging with fresh neighbours. (V)
+	 * it from merging with fresh neighbours. (M+P, or V; see the key)
 	 */
 	struct anon_vma *anon_vma;
 	bool anon_vma_forked;

@@ -104,11 +104,11 @@ void *teardown_worker(void *arg)
 	struct vas_machine *machine = arg;
 	struct mm_struct *mm;
 
-	pthread_mutex_lock(&machine->worker_lock);
+	vas_mutex_lock(&machine->worker_lock);
 	for (;;) {
 		while (!machine->worker_queue && !machine->worker_stop) {
-			pthread_cond_broadcast(&machine->worker_idle);
-			pthread_cond_wait(&machine->worker_cond,
+			vas_cond_broadcast(&machine->worker_idle);
+			vas_cond_wait(&machine->worker_cond,
 					  &machine->worker_lock);
 		}
 		mm = machine->worker_queue;
@@ -116,43 +116,43 @@ void *teardown_worker(void *arg)
 			break;	/* stop, and nothing left to do */
 		machine->worker_queue = mm->async_next;
 		machine->worker_busy = true;
-		pthread_mutex_unlock(&machine->worker_lock);
+		vas_mutex_unlock(&machine->worker_lock);
 
 		exit_mmap(mm);
 		stats_add(&machine->stats, VAS_STAT_MM_TEARDOWN_ASYNC, 1);
 		mmdrop(mm);
 
-		pthread_mutex_lock(&machine->worker_lock);
+		vas_mutex_lock(&machine->worker_lock);
 		machine->worker_busy = false;
 	}
-	pthread_cond_broadcast(&machine->worker_idle);
-	pthread_mutex_unlock(&machine->worker_lock);
+	vas_cond_broadcast(&machine->worker_idle);
+	vas_mutex_unlock(&machine->worker_lock);
 	return NULL;
 }
 
 static void machine_queue_teardown(struct vas_machine *machine,
 				   struct mm_struct *mm)
 {
-	pthread_mutex_lock(&machine->worker_lock);
+	vas_mutex_lock(&machine->worker_lock);
 	mm->async_next = machine->worker_queue;
 	machine->worker_queue = mm;
-	pthread_cond_signal(&machine->worker_cond);
-	pthread_mutex_unlock(&machine->worker_lock);
+	vas_cond_signal(&machine->worker_cond);
+	vas_mutex_unlock(&machine->worker_lock);
 }
 
 void vas_machine_flush(struct vas_machine *machine)
 {
-	pthread_mutex_lock(&machine->worker_lock);
+	vas_mutex_lock(&machine->worker_lock);
 	while (machine->worker_queue || machine->worker_busy)
-		pthread_cond_wait(&machine->worker_idle, &machine->worker_lock);
-	pthread_mutex_unlock(&machine->worker_lock);
+		vas_cond_wait(&machine->worker_idle, &machine->worker_lock);
+	vas_mutex_unlock(&machine->worker_lock);
 }
 
 void teardown_worker_stop(struct vas_machine *machine)
 {
-	pthread_mutex_lock(&machine->worker_lock);
+	vas_mutex_lock(&machine->worker_lock);
 	machine->worker_stop = true;
-	pthread_cond_signal(&machine->worker_cond);
-	pthread_mutex_unlock(&machine->worker_lock);
+	vas_cond_signal(&machine->worker_cond);
+	vas_mutex_unlock(&machine->worker_lock);
 	pthread_join(machine->worker, NULL);
 }

@@ -36,13 +36,13 @@ void unmap_mapping_range(struct vas_file *file, unsigned long first,
 
 		/* the live address space with the next id: no allocation, and
 		 * none is skipped or visited twice while the list changes */
-		pthread_mutex_lock(&machine->mm_list_lock);
+		vas_mutex_lock(&machine->mm_list_lock);
 		for (mm = machine->mm_list; mm; mm = mm->mm_list_next)
 			if (mm->id > last_id && (!pick || mm->id < pick->id) &&
 			    __atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED))
 				pick = mm;
 		got = pick && mmget_not_zero(pick);
-		pthread_mutex_unlock(&machine->mm_list_lock);
+		vas_mutex_unlock(&machine->mm_list_lock);
 		if (!pick)
 			break;
 		last_id = pick->id;

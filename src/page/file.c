@@ -5,12 +5,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/stats.h"
+#include "host/host.h"
 #include "page/file.h"
 #include "page/page.h"
 
@@ -61,10 +60,10 @@ static bool file_get_unless_zero(struct vas_file *f)
  */
 static void inode_attach(struct vas_file *f)
 {
-	pthread_mutex_t *lock = frames_inode_lock(f->frames);
+	struct vas_mutex *lock = frames_inode_lock(f->frames);
 	struct vas_file **inodes = frames_inodes(f->frames), *o;
 
-	pthread_mutex_lock(lock);
+	vas_mutex_lock(lock);
 	for (o = *inodes; o; o = o->inode_next)
 		if (o->dev == f->dev && o->ino == f->ino &&
 		    file_get_unless_zero(o))
@@ -74,43 +73,43 @@ static void inode_attach(struct vas_file *f)
 		if (!(o->mode & VAS_FMODE_WRITE) && (f->mode & VAS_FMODE_WRITE) &&
 		    __atomic_load_n(&o->wb_fd, __ATOMIC_RELAXED) < 0)
 			__atomic_store_n(&o->wb_fd,
-					 fcntl(f->host_fd, F_DUPFD_CLOEXEC, 0),
+					 host_dup_cloexec(f->host_fd),
 					 __ATOMIC_RELEASE);
 	} else {
 		f->inode_next = *inodes;
 		*inodes = f;
 	}
-	pthread_mutex_unlock(lock);
+	vas_mutex_unlock(lock);
 }
 
 static void inode_detach(struct vas_file *f)
 {
-	pthread_mutex_t *lock = frames_inode_lock(f->frames);
+	struct vas_mutex *lock = frames_inode_lock(f->frames);
 	struct vas_file **pp;
 
 	if (f->kind != VAS_FILE_HOST || f->inode_owner)
 		return;
-	pthread_mutex_lock(lock);
+	vas_mutex_lock(lock);
 	for (pp = frames_inodes(f->frames); *pp; pp = &(*pp)->inode_next)
 		if (*pp == f) {
 			*pp = f->inode_next;
 			break;
 		}
-	pthread_mutex_unlock(lock);
+	vas_mutex_unlock(lock);
 }
 
 int file_open_host(struct frames *frames, struct vas_machine *machine,
 		   int fd, int mode, const char *name, struct vas_file **out)
 {
 	struct vas_file *f;
-	struct stat st;
+	struct host_stat st;
 	int dup_fd, fl;
 
 	if (!(mode & (VAS_FMODE_READ | VAS_FMODE_WRITE)) ||
 	    (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
 		return -EINVAL;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fstat(fd, &st))
+	fl = host_fcntl_getfl(fd);
+	if (fl < 0 || host_fstat(fd, &st))
 		return -EBADF;
 	/*
 	 * The description may do only what @fd may: reading needs a
@@ -124,7 +123,7 @@ int file_open_host(struct frames *frames, struct vas_machine *machine,
 	f = file_alloc(frames, machine, VAS_FILE_HOST, mode, name);
 	if (!f)
 		return -ENOMEM;
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	dup_fd = host_dup_cloexec(fd);
 	if (dup_fd < 0) {
 		filemap_release(f);
 		vas_free(f->name);
@@ -132,9 +131,9 @@ int file_open_host(struct frames *frames, struct vas_machine *machine,
 		return -EBADF;
 	}
 	f->host_fd = dup_fd;
-	f->f_mapping.i_size = st.st_size;	/* not yet shared */
-	f->dev = (unsigned long)st.st_dev;
-	f->ino = (unsigned long)st.st_ino;
+	f->f_mapping.i_size = st.size;	/* not yet shared */
+	f->dev = st.dev;
+	f->ino = st.ino;
 	inode_attach(f);
 	*out = f;
 	return 0;
@@ -193,9 +192,9 @@ void vas_file_put(struct vas_file *file)
 	inode_detach(file);
 	filemap_release(file);	/* writes dirty pages back first */
 	if (file->host_fd >= 0)
-		close(file->host_fd);
+		host_close(file->host_fd);
 	if (file->wb_fd >= 0)
-		close(file->wb_fd);
+		host_close(file->wb_fd);
 	vas_file_put(file->inode_owner);	/* a sharer's reference */
 	vas_free(file->name);
 	vas_free(file);
@@ -241,12 +240,13 @@ bool vas__file_is_shmem(const struct vas_file *file)
 int vas__file_host_stat(const struct vas_file *file, unsigned long *dev_major,
 			unsigned long *dev_minor, unsigned long *ino)
 {
-	struct stat st;
+	struct host_stat st;
 
-	if (!file || file->kind != VAS_FILE_HOST || fstat(file->host_fd, &st))
+	if (!file || file->kind != VAS_FILE_HOST ||
+	    host_fstat(file->host_fd, &st))
 		return -EINVAL;
-	*dev_major = major(st.st_dev);
-	*dev_minor = minor(st.st_dev);
-	*ino = (unsigned long)st.st_ino;
+	*dev_major = st.dev_major;
+	*dev_minor = st.dev_minor;
+	*ino = st.ino;
 	return 0;
 }

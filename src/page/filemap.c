@@ -14,6 +14,7 @@
 #include "base/bug.h"
 #include "base/err.h"
 #include "base/lockdep.h"
+#include "host/host.h"
 #include "page/file.h"
 #include "page/filemap.h"
 #include "page/page.h"
@@ -57,17 +58,15 @@ static int wb_fd(struct vas_file *file)
 
 /* ---- the index lock ------------------------------------------------------ */
 
-static void i_lock(struct address_space *as)
+/* Hidden from -Wthread-safety: callers drop and retake it inside loops. */
+static void i_lock(struct address_space *as) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
-	lockdep_acquire(&as->i_lock, LOCK_RANK_PAGECACHE, LOCK_MODE_WRITE,
-			false, false);
-	pthread_mutex_lock(&as->i_lock);
+	vas_mutex_lock(&as->i_lock);
 }
 
-static void i_unlock(struct address_space *as)
+static void i_unlock(struct address_space *as) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
-	pthread_mutex_unlock(&as->i_lock);
-	lockdep_release(&as->i_lock);
+	vas_mutex_unlock(&as->i_lock);
 }
 
 /* ---- host page states (FILEMAP_*, filemap.h); index lock held --------- */
@@ -420,7 +419,7 @@ static struct page *fm_next(struct address_space *as, unsigned long start,
 void filemap_init(struct address_space *as, loff_t size)
 {
 	memset(as, 0, sizeof(*as));
-	pthread_mutex_init(&as->i_lock, NULL);
+	vas_mutex_init(&as->i_lock, LOCK_RANK_PAGECACHE);
 	as->i_size = size;
 }
 
@@ -458,47 +457,6 @@ struct page *filemap_find_page(struct vas_file *desc, unsigned long index)
 	return page;
 }
 
-/* pread all of [@pos, @pos + @len) or up to the host's EOF. */
-static ssize_t host_read(int fd, void *buf, size_t len, loff_t pos)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done,
-				  pos + (loff_t)done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno ? -errno : -EIO;
-		}
-		if (!n)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static int host_write(int fd, const void *buf, size_t len, loff_t pos)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
-				   pos + (loff_t)done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno ? -errno : -EIO;
-		}
-		if (!n)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * A new page with the contents of @index when the file was @size bytes:
  * the host's bytes up to @size, zeros after. Not yet visible to anyone.
@@ -520,7 +478,7 @@ static struct page *filemap_fill(struct vas_file *file, unsigned long index,
 	if (file->kind == VAS_FILE_SHMEM)
 		return page;
 	addr = page_address(page);
-	n = host_read(file->host_fd, addr,
+	n = host_pread(file->host_fd, addr,
 		      (size_t)min_t(loff_t, (loff_t)PAGE_SIZE, size - pos),
 		      pos);
 	if (n < 0) {
@@ -700,7 +658,7 @@ static int writeback_page(struct vas_file *file, struct page *page)
 	}
 	if (!TestClearPageDirty(page))
 		goto out;
-	err = host_write(wb_fd(file), page_address(page),
+	err = host_pwrite(wb_fd(file), page_address(page),
 			 (size_t)min_t(loff_t, (loff_t)PAGE_SIZE, size - pos),
 			 pos);
 	if (err)
@@ -768,7 +726,7 @@ ssize_t filemap_fread(struct vas_file *desc, loff_t off, size_t len,
 		} else if (file->kind == VAS_FILE_SHMEM) {
 			memset((char *)buf + done, 0, n);
 		} else {
-			ssize_t r = host_read(file->host_fd, (char *)buf + done,
+			ssize_t r = host_pread(file->host_fd, (char *)buf + done,
 					      n, pos);
 
 			if (r < 0)
@@ -849,6 +807,7 @@ int filemap_punch_hole(struct vas_file *desc, unsigned long first,
 	struct address_space *as = mapping_of(file);
 	unsigned long end, i;
 	bool ok;
+	int err;
 
 	if (file->kind == VAS_FILE_DRIVER)
 		return -EOPNOTSUPP;
@@ -865,11 +824,11 @@ int filemap_punch_hole(struct vas_file *desc, unsigned long first,
 		i_unlock(as);
 		if (!ok)
 			return -ENOMEM;
-		if (fallocate(desc->host_fd,
-			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			      (off_t)first << PAGE_SHIFT,
-			      (off_t)nr << PAGE_SHIFT))
-			return errno ? -errno : -EIO;
+		err = host_fallocate_punch(desc->host_fd,
+					   (off_t)first << PAGE_SHIFT,
+					   (off_t)nr << PAGE_SHIFT);
+		if (err)
+			return err;
 	}
 	if (file->kind == VAS_FILE_HOST && ndrop) {
 		/*
@@ -1011,11 +970,7 @@ loff_t filemap_set_isize(struct vas_file *desc, loff_t newsize)
 
 int filemap_host_truncate(struct vas_file *desc, loff_t size)
 {
-	while (ftruncate(desc->host_fd, size)) {
-		if (errno != EINTR)
-			return errno ? -errno : -EIO;
-	}
-	return 0;
+	return host_ftruncate(desc->host_fd, size);
 }
 
 /* ---- release ------------------------------------------------------------- */
@@ -1036,7 +991,7 @@ void filemap_release(struct vas_file *file)
 	vas_free(as->holes);
 	as->evicted.w = as->small.w = NULL;
 	as->holes = NULL;
-	pthread_mutex_destroy(&as->i_lock);
+	vas_mutex_destroy(&as->i_lock);
 }
 
 /* ---- folio shapes --------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "base/compiler.h"
+#include "base/lock.h"
 
 struct vas_file;
 struct page;
@@ -55,7 +56,7 @@ struct fm_hole {
  *  (c) constant after creation
  */
 struct address_space {
-	pthread_mutex_t i_lock;
+	struct vas_mutex i_lock;
 	void *root;			/* (I) radix tree: fm_node, or NULL */
 	unsigned int height;		/* (I) levels of the tree; 0: empty */
 	unsigned long nrpages;		/* (I,a) pages in the index */

@@ -27,8 +27,9 @@
  * The frames in use are counted per thread shard (base/stats.h shards), so
  * the hot paths write no shared line: free = nr - 1 - in_use.
  *
- * Lock order: pools_lock -> pool lock; both are leaves of the global order
- * (LOCK_RANK_LEAF): nothing else is taken under them.
+ * Lock order: pools_lock (LOCK_RANK_FRAME_POOLS) -> pool lock
+ * (LOCK_RANK_FRAME_POOL), the last two of the global order: nothing else is
+ * taken under them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,6 +37,7 @@
 #include <string.h>
 #include "base/alloc.h"
 #include "base/bug.h"
+#include "base/lock.h"
 #include "base/lockdep.h"
 #include "base/stats.h"
 #include "host/host.h"
@@ -68,10 +70,10 @@ struct frames {
 	struct frames *next;		/* (G) */
 
 	/* Host files that own a page cache, by inode (page/file.c). */
-	pthread_mutex_t inode_lock;
+	struct vas_mutex inode_lock;
 	struct vas_file *inodes;	/* (inode_lock) */
 
-	pthread_mutex_t lock __attribute__((aligned(64)));
+	struct vas_mutex lock __attribute__((aligned(64)));
 	struct page *free_list;		/* (L) linked by free_next */
 	unsigned long nr_free_list;	/* (L) */
 	unsigned long bump;		/* (L) first never-used frame */
@@ -81,7 +83,8 @@ struct frames {
 
 _Static_assert(sizeof(struct page) == 48, "docs/memory.md: 48 bytes a frame");
 
-static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vas_mutex pools_lock =
+	VAS_MUTEX_INITIALIZER(LOCK_RANK_FRAME_POOLS);
 static struct frames *pools;		/* (G) every live pool */
 static uint64_t next_pool_id = 1;	/* (G) */
 
@@ -96,34 +99,6 @@ struct frame_tcache {
 static __vas_tls struct frame_tcache tcache;
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
-
-/* ---- locks ----------------------------------------------------------------- */
-
-static void pool_lock(struct frames *f, bool nested)
-{
-	lockdep_acquire(&f->lock, LOCK_RANK_LEAF, LOCK_MODE_WRITE, false,
-			nested);
-	pthread_mutex_lock(&f->lock);
-}
-
-static void pool_unlock(struct frames *f)
-{
-	pthread_mutex_unlock(&f->lock);
-	lockdep_release(&f->lock);
-}
-
-static void pools_lock_take(void)
-{
-	lockdep_acquire(&pools_lock, LOCK_RANK_LEAF, LOCK_MODE_WRITE, false,
-			false);
-	pthread_mutex_lock(&pools_lock);
-}
-
-static void pools_lock_drop(void)
-{
-	pthread_mutex_unlock(&pools_lock);
-	lockdep_release(&pools_lock);
-}
 
 /* ---- counting ------------------------------------------------------------ */
 
@@ -164,7 +139,7 @@ static void tcache_flush(void)
 	struct frames *f;
 
 	if (tc->nr) {
-		pools_lock_take();
+		vas_mutex_lock(&pools_lock);
 		for (f = pools; f; f = f->next)
 			if (f->id == tc->owner_id)
 				break;
@@ -172,11 +147,11 @@ static void tcache_flush(void)
 			VAS_BUG_ON(f != tc->owner);
 			for (tail = tc->head; tail->free_next;)
 				tail = tail->free_next;
-			pool_lock(f, true);
+			vas_mutex_lock(&f->lock);
 			free_list_splice(f, tc->head, tail, tc->nr);
-			pool_unlock(f);
+			vas_mutex_unlock(&f->lock);
 		}
-		pools_lock_drop();
+		vas_mutex_unlock(&pools_lock);
 	}
 	tc->head = NULL;
 	tc->nr = 0;
@@ -245,7 +220,7 @@ static struct page *pool_take(struct frames *f, unsigned int want,
 	unsigned long first = 0, fresh = 0;
 	unsigned int got = 0;
 
-	pool_lock(f, false);
+	vas_mutex_lock(&f->lock);
 	while (got < want && f->free_list) {
 		page = f->free_list;
 		f->free_list = page->free_next;
@@ -259,7 +234,7 @@ static struct page *pool_take(struct frames *f, unsigned int want,
 		fresh = min_t(unsigned long, want - got, f->nr - f->bump);
 		f->bump += fresh;
 	}
-	pool_unlock(f);
+	vas_mutex_unlock(&f->lock);
 
 	/* The fresh frames are ours alone now. */
 	for (unsigned long i = 0; i < fresh; i++) {
@@ -393,9 +368,9 @@ void __free_page_frame(struct page *page)
 	stats_add(f->stats, VAS_STAT_PGFREE, 1);
 
 	if (!f->tcache_max) {
-		pool_lock(f, false);
+		vas_mutex_lock(&f->lock);
 		free_list_splice(f, page, page, 1);
-		pool_unlock(f);
+		vas_mutex_unlock(&f->lock);
 		return;
 	}
 	tcache_bind(f);
@@ -410,9 +385,9 @@ void __free_page_frame(struct page *page)
 		tail = tail->free_next;
 	tc->head = tail->free_next;
 	tc->nr -= n;
-	pool_lock(f, false);
+	vas_mutex_lock(&f->lock);
 	free_list_splice(f, head, tail, n);
-	pool_unlock(f);
+	vas_mutex_unlock(&f->lock);
 }
 
 /* ---- addresses ---------------------------------------------------------- */
@@ -451,7 +426,7 @@ unsigned long frames_file_folio_max(const struct frames *f)
 	return f->file_folio_max;
 }
 
-pthread_mutex_t *frames_inode_lock(struct frames *f)
+struct vas_mutex *frames_inode_lock(struct frames *f)
 {
 	return &f->inode_lock;
 }
@@ -552,11 +527,11 @@ int frames_create(size_t *bytesp, unsigned long file_folio_max,
 	}
 	f->stats = stats;
 	f->file_folio_max = file_folio_max;
-	pthread_mutex_init(&f->inode_lock, NULL);
+	vas_mutex_init(&f->inode_lock, LOCK_RANK_INODES);
 	f->tcache_max = (unsigned int)min_t(unsigned long, TCACHE_MAX,
 					    f->nr / 128);
 	f->batch = max_t(unsigned int, 1, f->tcache_max / 2);
-	pthread_mutex_init(&f->lock, NULL);
+	vas_mutex_init(&f->lock, LOCK_RANK_FRAME_POOL);
 
 	/* Frame 0: the zero page, read-only in the host from now on. */
 	zp = &f->pages[0];
@@ -569,11 +544,11 @@ int frames_create(size_t *bytesp, unsigned long file_folio_max,
 	f->bump = 1;
 	(void)host_mem_protect_ro(f->base, PAGE_SIZE);
 
-	pools_lock_take();
+	vas_mutex_lock(&pools_lock);
 	f->id = next_pool_id++;
 	f->next = pools;
 	pools = f;
-	pools_lock_drop();
+	vas_mutex_unlock(&pools_lock);
 
 	*bytesp = bytes;
 	*out = f;
@@ -589,21 +564,21 @@ void frames_destroy(struct frames *f)
 		return;
 	if (tcache.owner_id == f->id)
 		tcache_flush();
-	pools_lock_take();
+	vas_mutex_lock(&pools_lock);
 	for (pp = &pools; *pp != f; pp = &(*pp)->next)
 		VAS_BUG_ON(!*pp);
 	*pp = f->next;
-	pools_lock_drop();
+	vas_mutex_unlock(&pools_lock);
 
 	used = in_use(f);
 	if (VAS_WARN_ON(used != 0))
 		fprintf(stderr, "vas: %ld frames still in use at machine "
 			"destruction\n", used);
-	pthread_mutex_destroy(&f->lock);
+	vas_mutex_destroy(&f->lock);
 	host_mem_release(f->pages, f->pages_bytes);
 	host_mem_release(f->base, f->nr << PAGE_SHIFT);
 	vas_free(f);
-	pthread_mutex_destroy(&f->inode_lock);
+	vas_mutex_destroy(&f->inode_lock);
 }
 
 /* The figures, from the counters. (L) */
@@ -624,9 +599,9 @@ static void stats_locked(const struct frames *f, struct frames_stats *st)
 void frames_stats(struct frames *f, struct frames_stats *st)
 {
 
-	pool_lock(f, false);
+	vas_mutex_lock(&f->lock);
 	stats_locked(f, st);
-	pool_unlock(f);
+	vas_mutex_unlock(&f->lock);
 }
 
 static unsigned int page_flags(const struct page *page)
@@ -651,7 +626,7 @@ int frames_validate(struct frames *f)
 	long used;
 	int bad = 0;
 
-	pool_lock(f, false);
+	vas_mutex_lock(&f->lock);
 	stats_locked(f, &st);
 	used = in_use(f);
 	if (used < 0 || (unsigned long)used > f->nr - 1)
@@ -725,6 +700,6 @@ int frames_validate(struct frames *f)
 		BAD("%lu frames free (%lu listed, %lu cached, %lu untouched), "
 		    "but %ld in use of %lu", nr_free + st.untouched, listed,
 		    nr_free - listed, st.untouched, used, f->nr);
-	pool_unlock(f);
+	vas_mutex_unlock(&f->lock);
 	return bad ? -EUCLEAN : 0;
 }

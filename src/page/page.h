@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include "base/bug.h"
 #include "base/compiler.h"
+#include "base/lock.h"
 
 struct frames;
 struct vas_file;
@@ -344,7 +345,7 @@ void frames_destroy(struct frames *f);
  */
 struct vas_stats *frames_vstats(const struct frames *f);
 unsigned long frames_file_folio_max(const struct frames *f);
-pthread_mutex_t *frames_inode_lock(struct frames *f);
+struct vas_mutex *frames_inode_lock(struct frames *f);
 struct vas_file **frames_inodes(struct frames *f);
 
 /* Figures of the pool. Not a snapshot while other threads allocate. */

@@ -93,7 +93,7 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 		return 0;
 	/* allocated first: nothing is allocated under page_table_lock */
 	fresh = anon_vma_alloc();
-	pthread_mutex_lock(&mm->page_table_lock);
+	vas_mutex_lock(&mm->page_table_lock);
 	if (vma->anon_vma)
 		goto out;	/* another fault won */
 	/* find_mergeable_anon_vma(): the next VMA first, then the previous */
@@ -111,13 +111,13 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 		av = fresh;
 		fresh = NULL;
 	} else {
-		pthread_mutex_unlock(&mm->page_table_lock);
+		vas_mutex_unlock(&mm->page_table_lock);
 		return -ENOMEM;
 	}
 	vma->anon_vma_forked = false;
 	__atomic_store_n(&vma->anon_vma, av, __ATOMIC_RELEASE);
 out:
-	pthread_mutex_unlock(&mm->page_table_lock);
+	vas_mutex_unlock(&mm->page_table_lock);
 	anon_vma_put(fresh);
 	return 0;
 }

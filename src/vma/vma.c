@@ -36,13 +36,13 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 	if (!vas_alloc_check(VAS_FP_VMA))
 		return NULL;
-	pthread_mutex_lock(&machine->vma_cache_lock);
+	vas_mutex_lock(&machine->vma_cache_lock);
 	vma = machine->vma_cache;
 	if (vma) {
 		machine->vma_cache = vma->cache_next;
 		machine->vma_cache_nr--;
 	}
-	pthread_mutex_unlock(&machine->vma_cache_lock);
+	vas_mutex_unlock(&machine->vma_cache_lock);
 	if (!vma) {
 		vma = vas_alloc_aligned(sizeof(*vma), 64, VAS_FP_MISC);
 		if (!vma)
@@ -73,14 +73,14 @@ void vm_area_free(struct vm_area_struct *vma)
 	anon_vma_put(vma->anon_vma);
 	vma->anon_vma = NULL;
 	stats_add(&machine->stats, VAS_STAT_VMA_FREE, 1);
-	pthread_mutex_lock(&machine->vma_cache_lock);
+	vas_mutex_lock(&machine->vma_cache_lock);
 	if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
 		vma->cache_next = machine->vma_cache;
 		machine->vma_cache = vma;
 		machine->vma_cache_nr++;
 		vma = NULL;
 	}
-	pthread_mutex_unlock(&machine->vma_cache_lock);
+	vas_mutex_unlock(&machine->vma_cache_lock);
 	if (vma)	/* cache full: free for real once no reader can see it */
 		vas_call_rcu(&vma->rcu, vm_area_free_rcu);
 }
@@ -89,11 +89,11 @@ void vma_cache_drain(struct vas_machine *machine)
 {
 	struct vm_area_struct *vma, *next;
 
-	pthread_mutex_lock(&machine->vma_cache_lock);
+	vas_mutex_lock(&machine->vma_cache_lock);
 	vma = machine->vma_cache;
 	machine->vma_cache = NULL;
 	machine->vma_cache_nr = 0;
-	pthread_mutex_unlock(&machine->vma_cache_lock);
+	vas_mutex_unlock(&machine->vma_cache_lock);
 	for (; vma; vma = next) {
 		next = vma->cache_next;
 		vas_free(vma);

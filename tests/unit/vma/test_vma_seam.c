@@ -21,7 +21,7 @@ static struct mm_struct *mm_new(void)
 	struct vas_machine *m = calloc(1, sizeof(*m));
 	struct mm_struct *mm = calloc(1, sizeof(*mm));
 
-	pthread_mutex_init(&m->vma_cache_lock, NULL);
+	vas_mutex_init(&m->vma_cache_lock, LOCK_RANK_VMA_CACHE);
 	m->cfg.max_map_count = 65530;
 	mm->machine = m;
 	rt_init(&mm->mm_mt);

@@ -58,8 +58,10 @@ _Static_assert(RT_NODE_SIZE == VAS_NODE_SIZE, "nodes come from the node pool");
  * itself, at its next reservation (rt_gc_harvest), so that they go back to
  * the writer's own node cache while still in its CPU's cache, instead of
  * being freed on liburcu's thread on another CPU and coming back cold
- * (BENCHMARKS.md, "nodes freed by the writer"). A batch of a destroyed
- * tree is orphaned: its callback frees it.
+ * (BENCHMARKS.md, "replaced nodes are freed by the writer"). A batch of
+ * a destroyed tree is orphaned: its callback frees it. A batch larger than
+ * RT_GC_KEEP_MAX nodes (a big erase) is freed by its callback as before,
+ * so that an address space that goes idle after it does not keep it.
  */
 enum rt_gc_state {
 	RT_GC_PENDING,		/* waiting for its grace period */
@@ -76,6 +78,9 @@ struct rt_free_batch {
 
 _Static_assert(sizeof(struct rt_free_batch) <= RT_NODE_SIZE,
 	       "batch headers are node-sized blocks");
+
+/* A store that replaces more nodes than this has them freed by RCU. */
+#define RT_GC_KEEP_MAX 64
 
 /* ---- readers ----------------------------------------------------------- */
 
@@ -882,6 +887,11 @@ static void rt_wr_free_dead(struct rt_wr *w)
 	VAS_BUG_ON(!b);
 	t->__batch = NULL;
 	b->list = w->dead;
+	if (w->dead_nodes > RT_GC_KEEP_MAX) {
+		/* a big erase: not worth holding for the writer's cache */
+		vas_call_rcu(&b->rcu, rt_free_batch_cb);
+		return;
+	}
 	b->gc_next = NULL;
 	__atomic_store_n(&b->state, RT_GC_PENDING, __ATOMIC_RELAXED);
 	if (t->__gc_tail)

@@ -1066,6 +1066,20 @@ TEST(replaced_nodes_freed_by_writer_after_grace_period)
 	destroy(&t);
 	vas_rcu_barrier();
 	EXPECT_EQ(vas_alloc_live(), live0);
+	/* a big erase is freed by its callback: nothing held when idle */
+	rt_init(&t);
+	build_gapped(&t, 3000, 1);
+	ASSERT_EQ(rt_preallocate(&t, &pa, 1, 2), 0);	/* plan allocated */
+	rt_prealloc_release(&pa);
+	vas_rcu_barrier();
+	held = vas_alloc_live();
+	st_unchecked(&t, 2 * P, 5990 * P, NULL);	/* ~290 leaves */
+	vas_rcu_barrier();
+	EXPECT_LT(vas_alloc_live(), held - 200);
+	EXPECT_LE(vas_alloc_live(), live0 + (long)t.nr_nodes + 4);
+	destroy(&t);
+	vas_rcu_barrier();
+	EXPECT_EQ(vas_alloc_live(), live0);
 }
 
 /* ---- concurrency --------------------------------------------------------- */

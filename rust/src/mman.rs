@@ -480,3 +480,77 @@ impl From<AccessError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::uapi::*;
+    use super::*;
+    use crate::error::code::*;
+    use crate::mm::virt::flags;
+    use crate::Machine;
+
+    #[test]
+    fn mlock_and_munlock_set_and_clear_vm_locked() {
+        let machine = Machine::new().unwrap();
+        let mm = machine.mm_create().unwrap();
+        let a = mm.mmap(0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, None, 0).unwrap();
+        mm.mlock(a, PAGE_SIZE).unwrap();
+        {
+            let g = mm.mmap_read_lock();
+            assert_ne!(g.vma_lookup(a).unwrap().flags() & flags::LOCKED, 0);
+            assert_eq!(g.vma_lookup(a + PAGE_SIZE).unwrap().flags() & flags::LOCKED, 0);
+            assert_eq!(g.map_count(), 2);
+        }
+        assert_eq!(mm.rss(Rss::Anon), 1, "mlock populates");
+        mm.munlock(a, PAGE_SIZE).unwrap();
+        assert_eq!(mm.mmap_read_lock().map_count(), 1, "merged again");
+        assert_eq!(mm.mlock(a + 2 * PAGE_SIZE, PAGE_SIZE), Err(ENOMEM));
+        assert_eq!(mm.munlock(a, usize::MAX - a + 1), Err(EINVAL));
+        mm.validate().unwrap();
+    }
+
+    #[test]
+    fn user_access_errors() {
+        let machine = Machine::new().unwrap();
+        let mm = machine.mm_create().unwrap();
+        let a = mm.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, None, 0).unwrap();
+        // The pages before the failing one were accessed.
+        let end = a + PAGE_SIZE;
+        let e = mm.fill(end - 2, 0x11, 4).unwrap_err();
+        assert_eq!(e, AccessError::Signal { signal: Signal::Segv, addr: end });
+        let mut b = [0u8; 2];
+        mm.read(end - 2, &mut b).unwrap();
+        assert_eq!(b, [0x11, 0x11]);
+        assert_eq!(mm.fault(end, false), Err(AccessError::Signal { signal: Signal::Segv, addr: end }));
+        assert_eq!(e.to_string(), format!("SIGSEGV@{:#x}", end));
+        assert_eq!(Error::from(e), EFAULT);
+        let bus = AccessError::Signal { signal: Signal::Bus, addr: 0x1000 };
+        assert_eq!(bus.to_string(), "SIGBUS@0x1000");
+        assert_eq!(AccessError::Errno(ENOMEM).to_string(), "-ENOMEM");
+        assert_eq!(Error::from(AccessError::Errno(ENOMEM)), ENOMEM);
+        mm.write(a, b"ok").unwrap();
+        mm.fault(a, true).unwrap();
+        // Out of memory: the machine's frames run out.
+        let mut cfg = crate::MachineConfig::default();
+        cfg.frames_bytes = 32 * PAGE_SIZE;
+        let small = Machine::with_config(&cfg).unwrap();
+        let mm = small.mm_create().unwrap();
+        let a = mm.mmap(0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, None, 0).unwrap();
+        assert_eq!(mm.fill(a, 1, 64 * PAGE_SIZE), Err(AccessError::Errno(ENOMEM)));
+        assert!(mm.rss(Rss::Anon) > 0);
+    }
+
+    #[test]
+    fn system_call_errors_are_linux_errnos() {
+        let machine = Machine::new().unwrap();
+        let mm = machine.mm_create().unwrap();
+        assert_eq!(mm.munmap(1, PAGE_SIZE), Err(EINVAL));
+        assert_eq!(mm.mprotect(0x10000000, PAGE_SIZE, PROT_READ), Err(ENOMEM));
+        assert_eq!(mm.mremap(0x10000000, PAGE_SIZE, 2 * PAGE_SIZE, 0, 0), Err(EFAULT));
+        assert_eq!(mm.madvise(0, PAGE_SIZE, 12345), Err(EINVAL));
+        assert_eq!(mm.mseal(0, PAGE_SIZE, 1), Err(EINVAL));
+        assert_eq!(mm.mmap(0x1000, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, None, 0), Err(EPERM));
+        assert_eq!(mm.maps().unwrap(), "");
+        assert_eq!(mm.mmap_read_lock().map_count(), 0);
+    }
+}

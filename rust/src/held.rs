@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 //! Per-thread records of the locks this crate's guards hold, for the rules
-//! the borrow checker cannot see: a thread that holds an address space's
-//! mmap lock or one of its VMA read locks must not call what takes the
-//! mmap lock (the mmap family, user access, fork, the validator), and must
-//! not take the mmap read lock again (a writer queued in between would
-//! deadlock it; after a VMA lock it is also the wrong lock order). Such a
-//! call panics here instead of deadlocking. vas's debug library checks
-//! the same rules again, on its own records.
+//! the borrow checker cannot see. Lock order (vas's docs/locking.md): an
+//! mmap lock comes before every VMA lock, and a thread takes the mmap
+//! locks of two address spaces only in fork. So a thread that holds an
+//! mmap lock or a VMA read lock, of any address space, must not block on
+//! an mmap lock: not in `mmap_read_lock`, not in what takes one (the mmap
+//! family, user access, fork, the validator, maps). Such a call panics
+//! here instead of deadlocking; trylocks (`mmap_read_trylock`,
+//! `lock_vma_under_rcu`) never wait and are exempt. vas's debug library
+//! checks the same order on its own records (lock ranks) and aborts.
 //!
 //! The records also tell [`crate::Machine`] whether it is being dropped
 //! inside a callback of vas (see there).
@@ -53,24 +55,29 @@ pub(crate) fn pop(key: usize, kind: Kind) {
     });
 }
 
-fn held_by_this_thread(key: usize) -> Option<Kind> {
-    HELD.try_with(|h| h.borrow().locks.iter().rev().find(|e| e.0 == key).map(|e| e.1))
-        .unwrap_or(None)
+/// A lock this thread holds, one of `key` if there is one: (key, kind).
+fn held_by_this_thread(key: usize) -> Option<(usize, Kind)> {
+    HELD.try_with(|h| {
+        let h = h.borrow();
+        h.locks.iter().rev().find(|e| e.0 == key).or_else(|| h.locks.last()).copied()
+    })
+    .unwrap_or(None)
 }
 
-/// Panic if this thread holds a lock of the address space `key`: `what`
-/// would take its mmap lock and deadlock.
+/// Panic if this thread holds a lock of any address space: `what` would
+/// block on the mmap lock of `key`, out of the lock order (or on itself).
 #[track_caller]
 pub(crate) fn assert_unlocked(key: usize, what: &str) {
-    if let Some(kind) = held_by_this_thread(key) {
+    if let Some((held, kind)) = held_by_this_thread(key) {
         let lock = match kind {
-            Kind::MmapRead => "its mmap lock (an MmapReadGuard)",
-            Kind::MmapWrite => "its mmap lock for write (inside an mmap hook or vm_ops callback)",
-            Kind::VmaRead => "a VMA read lock of it (a VmaReadGuard)",
+            Kind::MmapRead => "the mmap lock (an MmapReadGuard)",
+            Kind::MmapWrite => "the mmap lock for write (in an mmap hook or vm_ops callback)",
+            Kind::VmaRead => "a VMA read lock (a VmaReadGuard)",
         };
+        let of = if held == key { "of this address space" } else { "of another address space" };
         panic!(
-            "vas: {} while this thread holds {}: this would deadlock",
-            what, lock
+            "vas: {} while this thread holds {} {}: out of the lock order, it could deadlock",
+            what, lock, of
         );
     }
 }

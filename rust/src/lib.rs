@@ -66,8 +66,7 @@
 //! | clear `VM_MAYREAD`/`WRITE`/`EXEC` only when `VM_READ`/`WRITE`/`EXEC` is clear | — | `try_clear_*` return `-EINVAL` (the C check) | run time |
 //! | a lock is released by the thread that took it | guards are `!Send`, VMA types `!Sync` ([rules 7, 8](rules)) | — | debug builds (per-thread records) |
 //! | every guard is released, exactly once | `Drop` | — | Clang `-Wthread-safety`, within a function |
-//! | the mmap family, user access, fork, validate: no lock of that address space held (`VAS_EXCLUDES`) | — | panics (per-thread records of this crate's guards) | Clang analysis; debug lock ranks |
-//! | no mmap read lock taken twice, or after a VMA lock (lock order) | — | `mmap_read_lock` panics (same records) | debug lock ranks |
+//! | lock order: a thread that holds an mmap or VMA lock, of any address space, does not block on an mmap lock (`mmap_read_lock`, the mmap family, user access, fork, validate, maps: `VAS_EXCLUDES` and docs/locking.md) | — | panics (per-thread records of this crate's guards) | Clang analysis (same address space only); debug builds: lock ranks |
 //! | `zap_page_range_single` inside the VMA | — | out-of-range calls do nothing (as the kernel's Rust) | does nothing; debug builds report |
 //! | a page inserted into a VMA of its own machine | — | `vm_insert_page` returns `-EINVAL` | not checked |
 //! | pages and driver files do not outlive their machine | `Page` and driver `File`s hold a [`Machine`] handle | a machine with address spaces left is leaked, not destroyed | `vas_machine_destroy` refuses (`-EBUSY`) only for address spaces and host files |

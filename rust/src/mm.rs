@@ -301,9 +301,11 @@ impl MmWithUser {
 
     /// Take the mmap lock for read (`mmap_read_lock`). May block.
     ///
-    /// Panics if this thread already holds the mmap lock or a VMA read
-    /// lock of this address space (taking it again could deadlock behind
-    /// a queued writer; after a VMA lock it is also the wrong order).
+    /// Panics if this thread already holds an mmap lock or a VMA read
+    /// lock, of this or another address space: taking it again could
+    /// deadlock behind a queued writer, and after a VMA lock or another
+    /// address space's mmap lock it is out of the lock order (only fork
+    /// holds two mmap locks).
     ///
     /// ```
     /// # use vas::{Machine, uapi::*};

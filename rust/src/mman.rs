@@ -2,7 +2,7 @@
 //! The system calls of an address space and user access (mman.h,
 //! memory.h, proc.h), as methods of [`MmWithUser`]. Each takes the mmap
 //! lock itself (`VAS_EXCLUDES(mm)` in C), so each panics if this thread
-//! holds a lock of the address space (it would deadlock).
+//! holds an mmap or VMA lock of any address space (it could deadlock).
 
 use crate::bindings;
 use crate::error::{code::EFAULT, code::ENOMEM, to_result, Error, Result};
@@ -114,8 +114,9 @@ fn access_result(ret: c_int, fi: &bindings::vas_fault_info) -> Result<(), Access
     }
 }
 
-/// The mmap family. Context for each: no lock of this address space held
-/// by the calling thread (panics otherwise); may block, may allocate.
+/// The mmap family. Context for each: no mmap or VMA lock of any address
+/// space held by the calling thread (panics otherwise); may block, may
+/// allocate.
 impl MmWithUser {
     #[track_caller]
     fn unlocked(&self, what: &str) {
@@ -382,8 +383,8 @@ impl MmWithUser {
 /// User access: a thread of the process touching its memory, page by
 /// page, each faulted in as the hardware would make the kernel do it
 /// (memory.h). They take a VMA's read lock and fall back to the mmap read
-/// lock, so the calling thread must hold no lock of the address space
-/// (panics otherwise).
+/// lock, so the calling thread must hold no mmap or VMA lock of any
+/// address space (panics otherwise).
 impl MmWithUser {
     /// Load `buf.len()` bytes at `addr` (`vas_read`).
     ///

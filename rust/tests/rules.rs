@@ -40,6 +40,8 @@ fn deps_dir() -> PathBuf {
 /// Compile `src` against the rlib `vas`; the compiler's stderr on failure.
 fn compile(src: &Path, rlib: &Path, out: &Path) -> Result<(), String> {
     let o = Command::new(env!("VAS_RUSTC"))
+        // A sanitizer runtime preloaded for the tests is not for rustc.
+        .env_remove("LD_PRELOAD")
         .args(["--edition", "2021", "--crate-type", "bin", "--emit=metadata", "--color", "never"])
         .arg("--crate-name")
         .arg("rule")

@@ -198,12 +198,16 @@ fn mmap_read_lock_twice_on_one_thread_panics_instead_of_deadlocking() {
     let mm = machine.mm_create().unwrap();
     let g = mm.mmap_read_lock();
     let msg = panic_message(catch_unwind(AssertUnwindSafe(|| drop(mm.mmap_read_lock()))));
-    assert!(msg.contains("mmap_read_lock() while this thread holds its mmap lock"), "{}", msg);
-    drop(g);
-    // Released: fine again; and another address space is not affected.
-    drop(mm.mmap_read_lock());
+    assert!(msg.contains("mmap_read_lock() while this thread holds the mmap lock (an MmapReadGuard) of this address space"), "{}", msg);
+    // Two address spaces' mmap locks: only fork takes them (lock order).
     let other = machine.mm_create().unwrap();
-    let _g = mm.mmap_read_lock();
+    let msg = panic_message(catch_unwind(AssertUnwindSafe(|| drop(other.mmap_read_lock()))));
+    assert!(msg.contains("of another address space"), "{}", msg);
+    // A trylock never waits: allowed.
+    assert!(other.mmap_read_trylock().is_some());
+    drop(g);
+    // Released: fine again.
+    drop(mm.mmap_read_lock());
     drop(other.mmap_read_lock());
 }
 
@@ -214,7 +218,7 @@ fn mmap_read_lock_after_a_vma_lock_panics() {
     let a = anon(&mm, 1);
     let v = mm.lock_vma_under_rcu(a).unwrap();
     let msg = panic_message(catch_unwind(AssertUnwindSafe(|| drop(mm.mmap_read_lock()))));
-    assert!(msg.contains("a VMA read lock of it"), "{}", msg);
+    assert!(msg.contains("a VMA read lock (a VmaReadGuard) of this address space"), "{}", msg);
     drop(v);
     drop(mm.mmap_read_lock());
 }
@@ -237,7 +241,7 @@ fn system_calls_under_a_guard_panic_instead_of_deadlocking() {
     for (name, call) in &calls {
         let g = mm.mmap_read_lock();
         let msg = panic_message(catch_unwind(AssertUnwindSafe(|| call(&mm))));
-        assert!(msg.contains(name) && msg.contains("its mmap lock"), "{}: {}", name, msg);
+        assert!(msg.contains(name) && msg.contains("the mmap lock"), "{}: {}", name, msg);
         drop(g);
         let v = mm.lock_vma_under_rcu(a).unwrap();
         let msg = panic_message(catch_unwind(AssertUnwindSafe(|| call(&mm))));
@@ -249,9 +253,14 @@ fn system_calls_under_a_guard_panic_instead_of_deadlocking() {
         call(&mm);
     }
     assert!(mm.lock_vma_under_rcu(a).is_none());
-    // Guards of another address space do not count.
+    // A guard of another address space counts too (lock order).
     let other = machine.mm_create().unwrap();
-    let _g = other.mmap_read_lock();
+    let g = other.mmap_read_lock();
+    let msg = panic_message(catch_unwind(AssertUnwindSafe(|| {
+        anon(&mm, 1);
+    })));
+    assert!(msg.contains("mmap() while this thread holds the mmap lock (an MmapReadGuard) of another address space"), "{}", msg);
+    drop(g);
     anon(&mm, 1);
 }
 

@@ -5,8 +5,12 @@
 #   clang-tsa  clang -Wthread-safety -Werror          all tests + compile-fail
 #   debug      gcc ASan+UBSan, VAS_DEBUG              all tests
 #   tsan       clang ThreadSanitizer                  all tests
+#   rust       the crate in rust/ (cargo test) against the release build,
+#              and its unit and integration tests against the debug build
+#              (ASan+UBSan, VAS_DEBUG), with the ASan runtime preloaded
 # then a smoke run of the benchmarks. Installs missing Debian packages when
-# run as root. Ends with "N passed, N failed" (ctest tests over all builds);
+# run as root. Ends with "N passed, N failed" (ctest tests over all builds,
+# and cargo's tests: each "test result:" line adds its counts);
 # tests skipped because the host is not the reference configuration
 # (tests/conformance/README.md) are counted apart, with the facts that
 # differ, and are neither passed nor failed.
@@ -48,7 +52,60 @@ run_preset() {
 	[ "$nfail" -eq 0 ] || broken+=("$preset")
 }
 
+# The Rust crate (rust/, docs/rust.md) against the library of build/$1:
+# "release" links libvas.a and runs every test (unit, integration with the
+# binder race, doc tests with the compile-fail rules) and the example;
+# "debug" links the ASan+UBSan libvas.so with the ASan runtime preloaded
+# into the test programs (doc tests are compiled by rustdoc, which cannot
+# be given the preload: they run in the release step).
+run_rust() {
+	local preset=$1 secs=$2 out status line np nf
+	local lib="$PWD/build/$preset/src" target="$PWD/build/rust-$preset"
+	echo "=== rust ($preset) ==="
+	if ! command -v cargo >/dev/null 2>&1; then
+		broken+=("rust $preset (no cargo)")
+		failed=$((failed + 1))
+		return
+	fi
+	if [ "$preset" = release ]; then
+		out=$(cd rust && VAS_LIB_DIR="$lib" CARGO_TARGET_DIR="$target" \
+			VAS_STRESS_SECONDS=$secs cargo test --offline --no-fail-fast 2>&1)
+		status=$?
+		if [ $status -eq 0 ]; then
+			if (cd rust && VAS_LIB_DIR="$lib" CARGO_TARGET_DIR="$target" \
+				cargo run --offline -q --example binder >/dev/null 2>&1); then
+				passed=$((passed + 1))
+			else
+				broken+=("rust example binder")
+				failed=$((failed + 1))
+			fi
+		fi
+	else
+		out=$(cd rust && VAS_LIB_DIR="$lib" VAS_LINK=dylib CARGO_TARGET_DIR="$target" \
+			CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="env LD_PRELOAD=$(gcc -print-file-name=libasan.so)" \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			VAS_STRESS_SECONDS=$secs cargo test --offline --no-fail-fast --tests 2>&1)
+		status=$?
+	fi
+	echo "$out" | grep -E '^(test result|error(\[|:)|---- |failures:|race: )' | tail -25
+	np=0
+	nf=0
+	while read -r line; do
+		np=$((np + $(echo "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
+		nf=$((nf + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+	done < <(echo "$out" | grep -E '^test result: (ok|FAILED)\. [0-9]+ passed; [0-9]+ failed')
+	passed=$((passed + np))
+	failed=$((failed + nf))
+	if [ $status -ne 0 ] && [ $nf -eq 0 ]; then
+		# a build error, or a test program that died (a sanitizer report)
+		echo "$out" | tail -30
+		failed=$((failed + 1))
+	fi
+	[ $status -eq 0 ] || broken+=("rust $preset")
+}
+
 run_preset release 2
+run_rust release 2
 if [ -x build/release/tools/vasctl/vasctl ]; then
 	echo "=== host facts (vasctl host --check) ==="
 	build/release/tools/vasctl/vasctl host --check ||
@@ -56,6 +113,7 @@ if [ -x build/release/tools/vasctl/vasctl ]; then
 fi
 run_preset clang-tsa 2
 run_preset debug 5
+run_rust debug 2
 run_preset tsan 5
 rm -f build-*.log
 

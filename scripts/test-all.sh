@@ -5,9 +5,8 @@
 #   clang-tsa  clang -Wthread-safety -Werror          all tests + compile-fail
 #   debug      gcc ASan+UBSan, VAS_DEBUG              all tests
 #   tsan       clang ThreadSanitizer                  all tests
-#   rust       the crate in rust/ (cargo test) against the release build,
-#              and its unit and integration tests against the debug build
-#              (ASan+UBSan, VAS_DEBUG), with the ASan runtime preloaded
+#   rust       the crate in rust/ (cargo test, the binder example) against
+#              the release build and the debug build (ASan+UBSan, VAS_DEBUG)
 # then a smoke run of the benchmarks. Installs missing Debian packages when
 # run as root. Ends with "N passed, N failed" (ctest tests over all builds,
 # and cargo's tests: each "test result:" line adds its counts);
@@ -53,40 +52,30 @@ run_preset() {
 }
 
 # The Rust crate (rust/, docs/rust.md) against the library of build/$1:
-# "release" links libvas.a and runs every test (unit, integration with the
-# binder race, doc tests with the compile-fail rules) and the example;
-# "debug" links the ASan+UBSan libvas.so with the ASan runtime preloaded
-# into the test programs (doc tests are compiled by rustdoc, which cannot
-# be given the preload: they run in the release step).
+# every test (unit, integration with the binder race, doc tests with the
+# compile-fail rules) and the binder example. "release" links libvas.a;
+# "debug" links the ASan+UBSan libvas.so, with gcc adding the ASan runtime
+# to each test program (rustc links with -nodefaultlibs, which leaves it
+# out, unless default-linker-libraries is set).
 run_rust() {
 	local preset=$1 secs=$2 out status line np nf
-	local lib="$PWD/build/$preset/src" target="$PWD/build/rust-$preset"
+	local lib="$PWD/build/$preset/src"
+	local env=(VAS_LIB_DIR="$lib" CARGO_TARGET_DIR="$PWD/build/rust-$preset"
+		VAS_STRESS_SECONDS="$secs")
+	if [ "$preset" = debug ]; then
+		local asan="-C default-linker-libraries=yes -C link-arg=-fsanitize=address"
+		env+=(VAS_LINK=dylib LD_LIBRARY_PATH="$lib" RUSTFLAGS="$asan"
+			RUSTDOCFLAGS="$asan"
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+	fi
 	echo "=== rust ($preset) ==="
 	if ! command -v cargo >/dev/null 2>&1; then
 		broken+=("rust $preset (no cargo)")
 		failed=$((failed + 1))
 		return
 	fi
-	if [ "$preset" = release ]; then
-		out=$(cd rust && VAS_LIB_DIR="$lib" CARGO_TARGET_DIR="$target" \
-			VAS_STRESS_SECONDS=$secs cargo test --offline --no-fail-fast 2>&1)
-		status=$?
-		if [ $status -eq 0 ]; then
-			if (cd rust && VAS_LIB_DIR="$lib" CARGO_TARGET_DIR="$target" \
-				cargo run --offline -q --example binder >/dev/null 2>&1); then
-				passed=$((passed + 1))
-			else
-				broken+=("rust example binder")
-				failed=$((failed + 1))
-			fi
-		fi
-	else
-		out=$(cd rust && VAS_LIB_DIR="$lib" VAS_LINK=dylib CARGO_TARGET_DIR="$target" \
-			CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="env LD_PRELOAD=$(gcc -print-file-name=libasan.so)" \
-			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			VAS_STRESS_SECONDS=$secs cargo test --offline --no-fail-fast --tests 2>&1)
-		status=$?
-	fi
+	out=$(cd rust && env "${env[@]}" cargo test --offline --no-fail-fast 2>&1)
+	status=$?
 	echo "$out" | grep -E '^(test result|error(\[|:)|---- |failures:|race: )' | tail -25
 	np=0
 	nf=0
@@ -100,6 +89,13 @@ run_rust() {
 		# a build error, or a test program that died (a sanitizer report)
 		echo "$out" | tail -30
 		failed=$((failed + 1))
+	fi
+	if (cd rust && env "${env[@]}" cargo run --offline -q --example binder >/dev/null 2>&1); then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		status=1
+		echo "rust example binder failed"
 	fi
 	[ $status -eq 0 ] || broken+=("rust $preset")
 }

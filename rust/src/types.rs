@@ -126,6 +126,6 @@ impl<T: AlwaysRefCounted + fmt::Debug> fmt::Debug for ARef<T> {
 /// locks and check them).
 pub type NotThreadSafe = PhantomData<*mut ()>;
 
-/// The value of [`NotThreadSafe`].
+/// The value of [type@NotThreadSafe].
 #[allow(non_upper_case_globals)]
 pub const NotThreadSafe: NotThreadSafe = PhantomData;

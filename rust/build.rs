@@ -8,8 +8,9 @@
 //!    install;
 //! 2. `pkg-config vas` (an installed vas; `PKG_CONFIG_PATH` for a prefix
 //!    pkg-config does not search);
-//! 3. `../build/release/src` next to this crate, if it exists (the
-//!    release preset of this repository).
+//! 3. the directory of `../build/release` (or one or two levels below it,
+//!    `src/` today) that holds the library: the release preset of this
+//!    repository.
 //!
 //! How it is linked:
 //!
@@ -44,6 +45,25 @@ fn other_libs(libs: &str) -> Vec<String> {
         .collect()
 }
 
+/// The directory under `dir` (at most `depth` levels down) that holds
+/// libvas.so or libvas.a: the CMake build puts it in `src/`.
+fn find_lib(dir: &Path, depth: u32) -> Option<PathBuf> {
+    if dir.join("libvas.so").exists() || dir.join("libvas.a").exists() {
+        return Some(dir.to_path_buf());
+    }
+    if depth == 0 {
+        return None;
+    }
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.ends_with("CMakeFiles"))
+        .collect();
+    subdirs.sort();
+    subdirs.iter().find_map(|d| find_lib(d, depth - 1))
+}
+
 fn main() {
     for var in ["VAS_LIB_DIR", "VAS_LINK", "VAS_LIB_NAME", "PKG_CONFIG_PATH"] {
         println!("cargo:rerun-if-env-changed={}", var);
@@ -65,15 +85,14 @@ fn main() {
         }
         PathBuf::from(d)
     } else {
-        let d = manifest.join("../build/release/src");
-        if !d.join("libvas.so").exists() && !d.join("libvas.a").exists() {
-            panic!(
+        match find_lib(&manifest.join("../build/release"), 2) {
+            Some(d) => d,
+            None => panic!(
                 "libvas not found: set VAS_LIB_DIR (e.g. build/release/src after \
                  `cmake --preset release && cmake --build --preset release`), or install \
                  vas where pkg-config finds it (see docs/rust.md)"
-            );
+            ),
         }
-        d
     };
     let dir = dir.canonicalize().unwrap_or(dir);
     if deps.is_empty() {

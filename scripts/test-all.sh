@@ -59,7 +59,9 @@ run_preset() {
 # out, unless default-linker-libraries is set).
 run_rust() {
 	local preset=$1 secs=$2 out status line np nf
-	local lib="$PWD/build/$preset/src"
+	local lib
+	lib=$(find "$PWD/build/$preset" -name libvas.so -not -path '*/CMakeFiles/*' -print -quit)
+	lib=$(dirname "${lib:-$PWD/build/$preset/src/libvas.so}")
 	local env=(VAS_LIB_DIR="$lib" CARGO_TARGET_DIR="$PWD/build/rust-$preset"
 		VAS_STRESS_SECONDS="$secs")
 	if [ "$preset" = debug ]; then

@@ -48,9 +48,10 @@
 //! The crate needs Rust 1.63 or newer (Debian 12's `rustc`) and nothing
 //! but the standard library. `build.rs` finds libvas through `VAS_LIB_DIR`
 //! (a directory with `libvas.a` / `libvas.so`, e.g. `build/release/src`),
-//! else `pkg-config vas`, else `../build/release/src`; `VAS_LINK=dylib`
-//! links the shared library (with `VAS_LIB_NAME=vas-debug`, the one with
-//! vas's run-time checks). docs/rust.md has the details.
+//! else `pkg-config vas`, else in `../build/release` (`src/` today);
+//! `VAS_LINK=dylib` links the shared library (with
+//! `VAS_LIB_NAME=vas-debug`, the one with vas's run-time checks).
+//! docs/rust.md has the details.
 //!
 //! # Where each C rule is checked
 //!

@@ -7,6 +7,9 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# The Rust crate (rust/) needs cargo and rustc >= 1.63: Debian's, unless a
+# toolchain is already on the PATH (rustup's, say).
+command -v cargo >/dev/null 2>&1 || missing="$missing cargo"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: missing packages:$missing (run as root to install them)" >&2

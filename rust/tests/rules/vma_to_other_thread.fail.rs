@@ -1,0 +1,14 @@
+// A VmaRef used by another thread than the one holding its lock.
+// expect: E0277 & cannot be shared between threads safely
+use vas::{uapi::*, Machine};
+
+fn main() {
+    let machine = Machine::new().unwrap();
+    let mm = machine.mm_create().unwrap();
+    let a = mm.mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, None, 0).unwrap();
+    let guard = mm.mmap_read_lock();
+    let vma = guard.vma_lookup(a).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| assert_eq!(vma.start(), a));
+    });
+}

@@ -6,7 +6,8 @@
 #   debug      gcc ASan+UBSan, VAS_DEBUG              all tests
 #   tsan       clang ThreadSanitizer                  all tests
 #   rust       the crate in rust/ (cargo test, the binder example) against
-#              the release build and the debug build (ASan+UBSan, VAS_DEBUG)
+#              the release build, and against the debug build (ASan+UBSan,
+#              VAS_DEBUG) without the doc tests
 # then a smoke run of the benchmarks. Installs missing Debian packages when
 # run as root. Ends with "N passed, N failed" (ctest tests over all builds,
 # and cargo's tests: each "test result:" line adds its counts);
@@ -51,12 +52,14 @@ run_preset() {
 	[ "$nfail" -eq 0 ] || broken+=("$preset")
 }
 
-# The Rust crate (rust/, docs/rust.md) against the library of build/$1:
-# every test (unit, integration with the binder race, doc tests with the
-# compile-fail rules) and the binder example. "release" links libvas.a;
-# "debug" links the ASan+UBSan libvas.so, with gcc adding the ASan runtime
-# to each test program (rustc links with -nodefaultlibs, which leaves it
-# out, unless default-linker-libraries is set).
+# The Rust crate (rust/, docs/rust.md) against the library of build/$1,
+# and the binder example. "release" links libvas.a and runs every test
+# (unit, integration with the binder race and the compile-fail check, doc
+# tests with the compile-fail rules); "debug" links the ASan+UBSan
+# libvas.so, with gcc adding the ASan runtime to each program (rustc links
+# with -nodefaultlibs, which leaves it out, unless default-linker-libraries
+# is set), and runs the unit and integration tests: the doc tests work
+# there too, but would double the step's time.
 run_rust() {
 	local preset=$1 secs=$2 out status line np nf
 	local lib
@@ -76,7 +79,9 @@ run_rust() {
 		failed=$((failed + 1))
 		return
 	fi
-	out=$(cd rust && env "${env[@]}" cargo test --offline --no-fail-fast 2>&1)
+	local which=()
+	[ "$preset" = release ] || which=(--tests)
+	out=$(cd rust && env "${env[@]}" cargo test --offline --no-fail-fast "${which[@]}" 2>&1)
 	status=$?
 	echo "$out" | grep -E '^(test result|error(\[|:)|---- |failures:|race: )' | tail -25
 	np=0

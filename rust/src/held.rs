@@ -31,7 +31,7 @@ struct Held {
 }
 
 thread_local! {
-    static HELD: RefCell<Held> = RefCell::new(Held { locks: Vec::new(), callbacks: 0 });
+    static HELD: RefCell<Held> = const { RefCell::new(Held { locks: Vec::new(), callbacks: 0 }) };
 }
 
 /// The key of an address space in the records: its `vas_mm_id`.

@@ -282,7 +282,7 @@ fn vm_ops_open_and_close_follow_splits_and_teardown() {
     let file = File::create(&machine, Quiet, FMODE_READ, "q").unwrap();
     let a = mm.mmap(0, 4 * PAGE_SIZE, PROT_READ, MAP_SHARED, Some(&file), 0).unwrap();
     mm.munmap(a + PAGE_SIZE, PAGE_SIZE).unwrap();
-    assert_eq!(machine.stat(Stat::VmaSplit) > 0, true);
+    assert!(machine.stat(Stat::VmaSplit) > 0);
 }
 
 #[test]

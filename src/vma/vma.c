@@ -339,7 +339,7 @@ static void vmc_free_spares(struct vmc *c)
 
 int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 {
-	struct vm_area_struct *cur, *t = c->target, *v;
+	struct vm_area_struct *cur, *t = c->target, *v = NULL;
 	unsigned long s = c->start, e = c->end;
 	bool split = false;
 	struct rt_iter it;
@@ -355,17 +355,21 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 		VAS_BUG_ON(t->vm_mm != mm);
 		delta++;
 	}
+	/*
+	 * One pass over what intersects [s, e): the first VMA may reach
+	 * below start (the target, or a VMA, maybe the cut), the last may
+	 * reach past end (the cut: both edges, or the target; or not).
+	 */
 	rt_iter_init(&it, &mm->mm_mt, s, e);
-	while ((cur = rt_iter_next(&it, NULL, NULL)))
+	while ((cur = rt_iter_next(&it, NULL, NULL))) {
+		if (cur->vm_start < s)
+			c->__left = cur;
+		if (cur->vm_end > e)
+			v = cur;
 		if (cur != t && cur->vm_start >= s && cur->vm_end <= e)
 			delta--;
-	/* What reaches below start (the target, or a VMA, maybe the cut)... */
-	v = s ? rt_lookup(&mm->mm_mt, s - 1, NULL, NULL) : NULL;
-	if (v && v->vm_end > s)
-		c->__left = v;
-	/* ...and past end: the cut (both edges, or the target) or not. */
-	v = rt_lookup(&mm->mm_mt, e - 1, NULL, NULL);
-	if (v && v->vm_end > e) {
+	}
+	if (v) {
 		if (v == t || v->vm_start < s)
 			c->__cut = v;
 		else
@@ -442,20 +446,46 @@ static void vmc_init_piece(struct mm_struct *mm, struct vm_area_struct *new,
 }
 
 /*
- * What goes away, in address order, linked on cache_next: the VMAs wholly
- * inside [start, end) but the target, and the straddlers that new objects
- * replace. They stay in the tree, write-locked, until the store; the links
- * are ours while the mmap write lock is held.
+ * Un-account @cur, which the store changes; if the target takes over
+ * memory of it, keep its sticky flags for the target.
  */
-static struct vm_area_struct *vmc_doomed(struct mm_struct *mm,
-					 const struct vmc *c) VAS_REQUIRES(mm)
+static inline void vmc_account_one(struct mm_struct *mm, struct vmc *c,
+				   struct vm_area_struct *cur) VAS_REQUIRES(mm)
 {
-	struct vm_area_struct *cur, *doomed = NULL, **tail = &doomed;
+	vma_account(mm, cur, -1);
+	if (c->target && (cur->vm_start < c->zap_start ||
+			  cur->vm_end > c->zap_end))
+		c->sticky |= cur->vm_flags & VM_STICKY;
+}
+
+/*
+ * The first steps of a commit, done once (by vmc_clean_up() or by
+ * vmc_commit()), in one pass over the range: write-lock every VMA the
+ * change touches and link what goes away on cache_next into c->__doomed,
+ * in address order (the VMAs wholly inside [start, end) but the target,
+ * and the straddlers that new objects replace; they stay in the tree,
+ * write-locked, until the store; the links are ours while the mmap write
+ * lock is held). With @account (vmc_commit() without a clean-up before),
+ * the same pass does vmc_account_one() for each VMA. Then give the parts of cut-off VMAs that stay
+ * their new objects and open those, in address order as Linux's splits do.
+ */
+static void vmc_begin(struct mm_struct *mm, struct vmc *c, bool account)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *cur, **tail = &c->__doomed;
+	struct vm_area_struct *t = c->target;
 	struct rt_iter it;
 
+	mmap_assert_write_locked(mm);
+	c->__doomed = NULL;
+	if (account)
+		c->sticky = 0;
 	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
 	while ((cur = rt_iter_next(&it, NULL, NULL))) {
-		if (cur == c->target)
+		vma_write_lock(mm, cur);
+		if (account)
+			vmc_account_one(mm, c, cur);
+		if (cur == t)
 			continue;
 		if ((cur->vm_start >= c->start && cur->vm_end <= c->end) ||
 		    (cur == c->__left && c->__left_new) ||
@@ -465,25 +495,6 @@ static struct vm_area_struct *vmc_doomed(struct mm_struct *mm,
 			tail = &cur->cache_next;
 		}
 	}
-	return doomed;
-}
-
-/*
- * The first steps of a commit, done once (by vmc_clean_up() or by
- * vmc_commit()): write-lock every VMA the change touches, give the parts
- * of cut-off VMAs that stay their new objects and open those, in address
- * order as Linux's splits do. Return: the doomed list (vmc_doomed()).
- */
-static struct vm_area_struct *vmc_begin(struct mm_struct *mm, struct vmc *c)
-	VAS_REQUIRES(mm)
-{
-	struct vm_area_struct *cur;
-	struct rt_iter it;
-
-	mmap_assert_write_locked(mm);
-	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
-	while ((cur = rt_iter_next(&it, NULL, NULL)))
-		vma_write_lock(mm, cur);
 	if (c->__left_new)
 		vmc_init_piece(mm, c->__left_new, c->__left,
 			       c->__left->vm_start, c->start);
@@ -499,7 +510,20 @@ static struct vm_area_struct *vmc_begin(struct mm_struct *mm, struct vmc *c)
 		vma_open(c->__upper);
 	if (c->__right_new)
 		vma_open(c->__right_new);
-	return vmc_doomed(mm, c);
+}
+
+/* vmc_account_one() for each VMA of the range: the accounting half of
+ * vmc_begin(), for a commit after vmc_clean_up(). */
+static void vmc_account_out(struct mm_struct *mm, struct vmc *c)
+	VAS_REQUIRES(mm)
+{
+	struct vm_area_struct *cur;
+	struct rt_iter it;
+
+	c->sticky = 0;
+	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
+	while ((cur = rt_iter_next(&it, NULL, NULL)))
+		vmc_account_one(mm, c, cur);
 }
 
 /* The closes of what goes away: each VMA's piece inside [start, end). */
@@ -512,14 +536,12 @@ static void vmc_close_doomed(const struct vmc *c, struct vm_area_struct *doomed)
 
 void vmc_clean_up(struct mm_struct *mm, struct vmc *c)
 {
-	struct vm_area_struct *doomed;
-
 	mmap_assert_write_locked(mm);
 	VAS_BUG_ON(c->__cleaned);
-	doomed = vmc_begin(mm, c);
+	vmc_begin(mm, c, false);
 	if (c->zap_start < c->zap_end)
 		zap_range(mm, c->zap_start, c->zap_end, ZAP_GUARDS);
-	vmc_close_doomed(c, doomed);
+	vmc_close_doomed(c, c->__doomed);
 	c->__cleaned = true;
 }
 
@@ -539,21 +561,18 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 	struct vm_area_struct *rnew = c->__right_new;
 	unsigned long s = c->start, e = c->end;
 	bool cleaned = c->__cleaned;
-	struct rt_iter it;
 
 	mmap_assert_write_locked(mm);
-	/* Point of no return. */
-	doomed = cleaned ? vmc_doomed(mm, c) : vmc_begin(mm, c);
-	/* Un-account everything the store changes; sticky flags. */
-	c->sticky = 0;
-	rt_iter_init(&it, &mm->mm_mt, s, e);
-	while ((cur = rt_iter_next(&it, NULL, NULL))) {
-		vma_account(mm, cur, -1);
-		/* memory the target takes over keeps its sticky flags */
-		if (t && (cur->vm_start < c->zap_start ||
-			  cur->vm_end > c->zap_end))
-			c->sticky |= cur->vm_flags & VM_STICKY;
-	}
+	/*
+	 * Point of no return. Un-account everything the store changes and
+	 * gather the sticky flags, in vmc_begin()'s pass if it runs now.
+	 */
+	if (cleaned)
+		vmc_account_out(mm, c);
+	else
+		vmc_begin(mm, c, true);
+	doomed = c->__doomed;
+	c->__doomed = NULL;
 	/* What stays of a straddler in its own object is trimmed. */
 	if (left && left != t && !lnew)
 		left->vm_end = s;

@@ -163,6 +163,7 @@ struct vmc {
 	struct vm_area_struct *__right;	/* a VMA reaching past end, not the cut */
 	struct vm_area_struct *__left_new;	/* new object for __left's part below */
 	struct vm_area_struct *__right_new;	/* new object for __right's part above */
+	struct vm_area_struct *__doomed; /* what goes away (vmc_begin()) */
 	bool __cleaned;			/* vmc_clean_up() ran */
 	struct rt_prealloc __pa;
 	int __delta;			/* change of map_count */

@@ -29,6 +29,13 @@
  *               the child is put outside the region)
  *   forkexit    vas_mm_fork + vas_mm_put of the child (1 a round)
  *   forkN       as fork / forkexit with N VMAs: fork100, forkexit100 ...
+ *   wfault      anonymous write fault, first touch: vas_fill of 1 byte in
+ *               each page of a 256-page region (256 a round; MADV_DONTNEED
+ *               between rounds)
+ *   rfault      read fault mapping the zero page: vas_read of 1 byte a
+ *               page, as wfault (with the zero page off: a fresh page)
+ *   cowfault    copy-on-write fault: vas_fill of 1 byte a page of a
+ *               written region shared with a child forked between rounds
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -74,8 +81,10 @@ static void unmap_n(unsigned long n)
 
 enum row {
 	R_PAIR, R_MAP, R_UNMAP, R_MPROTECT, R_WALK, R_LOOKUP, R_MAPS, R_SMAPS,
-	R_FORK, R_FORKEXIT,
+	R_FORK, R_FORKEXIT, R_WFAULT, R_RFAULT, R_COWFAULT,
 };
+
+#define FAULT_PAGES 256UL
 
 static enum row row;
 static unsigned long nv;
@@ -90,6 +99,22 @@ __attribute__((noinline)) static long work(void)
 	unsigned long s = 0, a;
 
 	switch (row) {
+	case R_WFAULT:
+	case R_COWFAULT:
+		for (unsigned long i = 0; i < FAULT_PAGES; i++)
+			if (vas_fill(mm, W + i * P, 1, 1, NULL))
+				die("vas_fill");
+		return FAULT_PAGES;
+	case R_RFAULT:
+		for (unsigned long i = 0; i < FAULT_PAGES; i++) {
+			char c;
+
+			if (vas_read(mm, W + i * P, &c, 1, NULL))
+				die("vas_read");
+			s += (unsigned char)c;
+		}
+		sink += s;
+		return FAULT_PAGES;
 	case R_PAIR:
 		for (int i = 0; i < 256; i++)
 			if (vas_mmap(mm, W, P, RW, ANON, NULL, 0, &a) ||
@@ -161,6 +186,11 @@ static void between(void)
 	}
 	if (row == R_UNMAP)
 		map_n(nv, 0);
+	if ((row == R_WFAULT || row == R_RFAULT) &&
+	    vas_madvise(mm, W, FAULT_PAGES * P, VAS_MADV_DONTNEED))
+		die("vas_madvise");
+	if (row == R_COWFAULT && vas_mm_fork(mm, &child))
+		die("vas_mm_fork");
 }
 
 int main(int argc, char **argv)
@@ -189,6 +219,12 @@ int main(int argc, char **argv)
 		row = R_MAPS;
 	else if (!strcmp(name, "smaps"))
 		row = R_SMAPS;
+	else if (!strcmp(name, "wfault"))
+		row = R_WFAULT;
+	else if (!strcmp(name, "rfault"))
+		row = R_RFAULT;
+	else if (!strcmp(name, "cowfault"))
+		row = R_COWFAULT;
 	else if (!strncmp(name, "forkexit", 8))
 		row = R_FORKEXIT, nv = name[8] ? strtoul(name + 8, NULL, 10) : nv;
 	else if (!strncmp(name, "fork", 4))
@@ -203,6 +239,16 @@ int main(int argc, char **argv)
 
 		if (vas_mmap(mm, W, 3 * P, RW, ANON | MAP_FIXED, NULL, 0, &a))
 			die("vas_mmap");
+	} else if (row == R_WFAULT || row == R_RFAULT || row == R_COWFAULT) {
+		unsigned long a;
+
+		if (vas_mmap(mm, W, FAULT_PAGES * P, RW, ANON | MAP_FIXED,
+			     NULL, 0, &a))
+			die("vas_mmap");
+		if (row == R_COWFAULT &&
+		    (vas_fill(mm, W, 0x5a, FAULT_PAGES * P, NULL) ||
+		     vas_mm_fork(mm, &child)))
+			die("cow setup");
 	} else if (row != R_PAIR && row != R_MAP && row != R_UNMAP)
 		map_n(nv, row == R_FORK || row == R_FORKEXIT || row == R_SMAPS);
 	for (int i = 0; i < 256; i++)
@@ -220,6 +266,8 @@ int main(int argc, char **argv)
 	}
 	printf("prof_rows %s: %ld rounds, %ld ops (divide Ir by this)\n", name,
 	       rounds, ops);
+	if (child)	/* cowfault's, forked by the last between() */
+		vas_mm_put(child);
 	vas_mm_put(mm);
 	return vas_machine_destroy(m) ? 1 : 0;
 }

@@ -486,6 +486,8 @@ TEST(grow_failure_injected_at_allocation)
  */
 TEST(grow_failure_each_allocation_in_turn)
 {
+	bool grow_failed = false;
+
 	for (unsigned long n = 1;; n++) {
 		struct fx f;
 		struct page **pg;
@@ -501,6 +503,11 @@ TEST(grow_failure_each_allocation_in_turn)
 		vas_fail_reset();
 		if (err)
 			HARNESS_CHECK(0, err == -ENOMEM, "n=%lu: %d", n, err);
+		if (info(f.m).grow_failures) {
+			EXPECT_EQ(err, -ENOMEM);
+			EXPECT_EQ(info(f.m).size, 2 * MiB);
+			grow_failed = true;
+		}
 		EXPECT_EQ(vas_mm_validate(f.mm), 0);
 		EXPECT_EQ(frames_validate(f.m->frames), 0);
 		if (!err) {
@@ -514,6 +521,7 @@ TEST(grow_failure_each_allocation_in_turn)
 			break;
 		HARNESS_CHECK(1, n < 50, "never passed");
 	}
+	EXPECT_TRUE(grow_failed);		/* the growth was one of them */
 }
 
 /* The first growth, at machine creation, fails: -ENOMEM, nothing kept. */

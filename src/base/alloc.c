@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/alloc.h"
+#include "base/lock.h"
 
 static unsigned long fail_at;		/* fail when count reaches this; 0 = off */
 static const void *fail_owner;		/* the armed thread's counter */
@@ -198,9 +199,10 @@ _Static_assert(sizeof(struct node_batch) <= VAS_NODE_SIZE,
 /*
  * The global pool is a stack of batches: a thread pushes or pops one in
  * O(1) under a spinlock held for a few instructions, so the writer and
- * the RCU callback thread never sleep on it.
+ * the RCU callback thread never sleep on it. It takes nothing and may be
+ * taken under any lock: it is ranked last (LOCK_RANK_NODE_POOL).
  */
-static pthread_spinlock_t pool_lock;
+static struct vas_spinlock pool_lock;
 static struct node_batch *pool_batches;	/* (pool_lock) */
 static __vas_tls void *local[NODE_LOCAL_MAX];
 static __vas_tls unsigned int local_nr;
@@ -209,21 +211,21 @@ static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 static void pool_push_batch(struct node_batch *batch)
 {
-	pthread_spin_lock(&pool_lock);
+	vas_spin_lock(&pool_lock);
 	batch->next_batch = pool_batches;
 	pool_batches = batch;
-	pthread_spin_unlock(&pool_lock);
+	vas_spin_unlock(&pool_lock);
 }
 
 static struct node_batch *pool_pop_batch(void)
 {
 	struct node_batch *batch;
 
-	pthread_spin_lock(&pool_lock);
+	vas_spin_lock(&pool_lock);
 	batch = pool_batches;
 	if (batch)
 		pool_batches = batch->next_batch;
-	pthread_spin_unlock(&pool_lock);
+	vas_spin_unlock(&pool_lock);
 	return batch;
 }
 
@@ -249,7 +251,7 @@ static void local_return_all(void *arg)
 
 static void pool_key_init(void)
 {
-	pthread_spin_init(&pool_lock, PTHREAD_PROCESS_PRIVATE);
+	vas_spin_init(&pool_lock, LOCK_RANK_NODE_POOL);
 	pthread_key_create(&pool_key, local_return_all);
 }
 

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lock.h - the one mutex of vas: a pthread mutex that carries its lockdep
- * rank, and a condition variable that knows the mutex it waits with.
+ * lock.h - the ranked locks of vas: a pthread mutex and a pthread spinlock
+ * that carry their lockdep rank, and a condition variable that knows the
+ * mutex it waits with.
  *
- * Every lock in src/ is a struct vas_mutex (or the mmap lock, whose own
- * implementation in mm/mmap_lock.c is the only other user of pthread
- * locks), so every acquisition is checked against the order in
- * base/lockdep.h in debug builds, and Clang's -Wthread-safety sees each
- * lock as a capability ("mutex").
+ * Every pthread lock in src/ outside host/ is a struct vas_mutex or a
+ * struct vas_spinlock (the locks built on atomics, the mmap lock, the VMA,
+ * page and page-table locks, record themselves), so every acquisition is
+ * checked against the order in base/lockdep.h in debug builds, and
+ * Clang's -Wthread-safety sees each lock as a capability ("mutex").
  *
- * The functions are inline: the frame pools take their lock on hot paths.
- * In builds without VAS_DEBUG they are the bare pthread calls.
+ * The functions are inline: the frame pools and the node pool take their
+ * lock on hot paths. In builds without VAS_DEBUG they are the bare pthread
+ * calls (the rank is never read).
  */
 #ifndef VAS_BASE_LOCK_H
 #define VAS_BASE_LOCK_H
@@ -145,6 +147,23 @@ static inline void vas_cond_wait(struct vas_cond *c, struct vas_mutex *m)
 	lockdep_acquire(m, m->rank, LOCK_MODE_WRITE, false, false);
 }
 
+/**
+ * vas_cond_wait_in_lock() - vas_cond_wait() for the wait queue of a
+ * sleeping lock (the mmap lock's, mm/mmap_lock.c): the thread sleeps for
+ * the lock its caller has already recorded, and may hold locks ranked
+ * below that one (fork's nested mmap lock); lockdep checked the order when
+ * the caller recorded it, so no other lock is checked here.
+ * Context: @m held; may block.
+ */
+static inline void vas_cond_wait_in_lock(struct vas_cond *c,
+					 struct vas_mutex *m)
+	VAS_REQUIRES(m) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	lockdep_release(m);
+	pthread_cond_wait(&c->c, &m->m);
+	lockdep_acquire(m, m->rank, LOCK_MODE_WRITE, false, false);
+}
+
 /** vas_cond_signal() - Wake one waiter of @c. Context: any. */
 static inline void vas_cond_signal(struct vas_cond *c)
 {
@@ -155,6 +174,67 @@ static inline void vas_cond_signal(struct vas_cond *c)
 static inline void vas_cond_broadcast(struct vas_cond *c)
 {
 	pthread_cond_broadcast(&c->c);
+}
+
+/*
+ * A spinlock that carries its rank: for a lock held for a few instructions
+ * that takes nothing, on a path that must not sleep (the node pool of
+ * base/alloc.c, which RCU callbacks refill). No condition variable waits
+ * with it.
+ */
+struct VAS_CAPABILITY("mutex") vas_spinlock {
+	pthread_spinlock_t s;
+	enum lock_rank rank;	/* (c) its place in the global order */
+};
+
+/**
+ * vas_spin_init() - Make @l an unlocked spinlock of rank @rank.
+ * Context: @l not yet shared. Lifetime: until vas_spin_destroy().
+ */
+static inline void vas_spin_init(struct vas_spinlock *l, enum lock_rank rank)
+{
+	pthread_spin_init(&l->s, PTHREAD_PROCESS_PRIVATE);
+	l->rank = rank;
+}
+
+/** vas_spin_destroy() - Context: @l unlocked and no longer shared. */
+static inline void vas_spin_destroy(struct vas_spinlock *l)
+{
+	pthread_spin_destroy(&l->s);
+}
+
+/**
+ * vas_spin_lock() - Take @l, spinning while another thread holds it.
+ * Context: the thread holds no lock ranked above @l's rank, nor one of the
+ * same rank (debug builds abort otherwise); hold it for a few instructions
+ * and take nothing under it.
+ */
+static inline void vas_spin_lock(struct vas_spinlock *l)
+	VAS_ACQUIRE(l) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	lockdep_acquire(l, l->rank, LOCK_MODE_WRITE, false, false);
+	pthread_spin_lock(&l->s);
+}
+
+/**
+ * vas_spin_trylock() - Take @l if it is free; true if taken.
+ * Context: any (a trylock cannot deadlock, so the order does not apply).
+ */
+static inline bool vas_spin_trylock(struct vas_spinlock *l)
+	VAS_TRY_ACQUIRE(true, l) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (pthread_spin_trylock(&l->s) != 0)
+		return false;
+	lockdep_acquire(l, l->rank, LOCK_MODE_WRITE, true, false);
+	return true;
+}
+
+/** vas_spin_unlock() - Drop @l. Context: @l held by this thread. */
+static inline void vas_spin_unlock(struct vas_spinlock *l)
+	VAS_RELEASE(l) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	pthread_spin_unlock(&l->s);
+	lockdep_release(l);
 }
 
 #endif /* VAS_BASE_LOCK_H */

@@ -9,9 +9,10 @@
  * how a VMA reference used after its guard was released gets reported.
  *
  * The global lock order is the enum below, top to bottom; docs/locking.md
- * quotes it. Every lock of src/ is a struct vas_mutex (base/lock.h) with
- * one of these ranks, or the mmap lock, the VMA locks, the page locks and
- * the page-table locks, which record themselves.
+ * quotes it. Every lock of src/ is a struct vas_mutex or a struct
+ * vas_spinlock (base/lock.h) with one of these ranks, or the mmap lock,
+ * the VMA locks, the page locks and the page-table locks, which record
+ * themselves.
  *
  * In builds without VAS_DEBUG everything here compiles to nothing and the
  * queries answer "unknown" (LOCKDEP_UNKNOWN), which every assertion accepts.
@@ -28,8 +29,7 @@
  *   -> mm->page_table_lock -> MMU notifier list lock -> page-cache index lock
  *   -> host-inode table lock
  *   -> mm list lock -> worker lock -> VMA cache lock -> frame pools list lock
- *   -> frame pool lock
- * (base/alloc.c's node-pool spinlock is not recorded: it takes nothing.)
+ *   -> frame pool lock -> mmap lock wait queue -> node pool lock
  */
 enum lock_rank {
 	LOCK_RANK_MMAP = 10,		/* mm->mmap_lock */
@@ -45,6 +45,8 @@ enum lock_rank {
 	LOCK_RANK_VMA_CACHE = 70,	/* machine->vma_cache_lock */
 	LOCK_RANK_FRAME_POOLS = 75,	/* pools_lock: the list of pools */
 	LOCK_RANK_FRAME_POOL = 80,	/* one frame pool's lock */
+	LOCK_RANK_MMAP_WAIT = 85,	/* the mmap lock's wait queue (m) */
+	LOCK_RANK_NODE_POOL = 90,	/* base/alloc.c: the node pool */
 };
 
 enum lock_mode {

@@ -9,6 +9,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -19,13 +20,20 @@ static int neg_errno(void)
 	return errno ? -errno : -EIO;
 }
 
-ssize_t host_pread(int fd, void *buf, size_t len, off_t pos)
+/*
+ * Read (@write false) or write @len bytes at @pos, again after EINTR and
+ * short transfers, until done or a transfer of 0 bytes (end of file for a
+ * read). Return: the bytes transferred, or -errno.
+ */
+static ssize_t rw_full(int fd, void *buf, size_t len, off_t pos, bool write)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done,
-				  pos + (off_t)done);
+		char *p = (char *)buf + done;
+		off_t at = pos + (off_t)done;
+		ssize_t n = write ? pwrite(fd, p, len - done, at)
+				  : pread(fd, p, len - done, at);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -39,24 +47,18 @@ ssize_t host_pread(int fd, void *buf, size_t len, off_t pos)
 	return (ssize_t)done;
 }
 
+ssize_t host_pread(int fd, void *buf, size_t len, off_t pos)
+{
+	return rw_full(fd, buf, len, pos, false);
+}
+
 int host_pwrite(int fd, const void *buf, size_t len, off_t pos)
 {
-	size_t done = 0;
+	ssize_t n = rw_full(fd, (void *)buf, len, pos, true);
 
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
-				   pos + (off_t)done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		if (!n)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
+	if (n < 0)
+		return (int)n;
+	return (size_t)n < len ? -EIO : 0;	/* wrote nothing: no space */
 }
 
 int host_fallocate_punch(int fd, off_t pos, off_t len)

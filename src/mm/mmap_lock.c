@@ -15,9 +15,9 @@
 
 void mmap_lock_init(struct mmap_lock *l)
 {
-	pthread_mutex_init(&l->m, NULL);
-	pthread_cond_init(&l->readers_cv, NULL);
-	pthread_cond_init(&l->writers_cv, NULL);
+	vas_mutex_init(&l->m, LOCK_RANK_MMAP_WAIT);
+	vas_cond_init(&l->readers_cv);
+	vas_cond_init(&l->writers_cv);
 	l->word = 0;
 	l->writers_waiting = 0;
 	l->readers_waiting = 0;
@@ -27,22 +27,19 @@ void mmap_lock_init(struct mmap_lock *l)
 void mmap_lock_fini(struct mmap_lock *l)
 {
 	VAS_BUG_ON(l->word || l->writers_waiting || l->readers_waiting);
-	pthread_cond_destroy(&l->writers_cv);
-	pthread_cond_destroy(&l->readers_cv);
-	pthread_mutex_destroy(&l->m);
+	vas_cond_destroy(&l->writers_cv);
+	vas_cond_destroy(&l->readers_cv);
+	vas_mutex_destroy(&l->m);
 }
 
-static void lock_m(struct mmap_lock *l)
+static void lock_m(struct mmap_lock *l) VAS_ACQUIRE(l->m)
 {
-	int err = pthread_mutex_lock(&l->m);
-
-	if (unlikely(err))
-		vas_die("pthread_mutex_lock", err);
+	vas_mutex_lock(&l->m);
 }
 
-static void unlock_m(struct mmap_lock *l)
+static void unlock_m(struct mmap_lock *l) VAS_RELEASE(l->m)
 {
-	pthread_mutex_unlock(&l->m);
+	vas_mutex_unlock(&l->m);
 }
 
 static uint32_t word(const struct mmap_lock *l)
@@ -65,7 +62,7 @@ static void admit_readers(struct mmap_lock *l)
 				   __ATOMIC_ACQ_REL);
 		l->readers_waiting = 0;
 		l->reader_batch++;
-		pthread_cond_broadcast(&l->readers_cv);
+		vas_cond_broadcast(&l->readers_cv);
 	}
 }
 
@@ -108,7 +105,7 @@ static bool __read_lock(struct mmap_lock *l, bool try, bool *contended)
 		if (!(word(l) & MMAP_LOCK_WRITER) && !l->writers_waiting)
 			admit_readers(l);
 		while (l->reader_batch == batch)
-			pthread_cond_wait(&l->readers_cv, &l->m);
+			vas_cond_wait_in_lock(&l->readers_cv, &l->m);
 		maybe_clear_slow(l);
 	}
 	unlock_m(l);
@@ -150,7 +147,7 @@ static bool __write_lock(struct mmap_lock *l, bool try, bool *contended)
 					  __ATOMIC_ACQ_REL);
 			continue;	/* the holder may have just left */
 		}
-		pthread_cond_wait(&l->writers_cv, &l->m);
+		vas_cond_wait_in_lock(&l->writers_cv, &l->m);
 	}
 	if (waited)
 		l->writers_waiting--;
@@ -168,9 +165,9 @@ static void release_slow(struct mmap_lock *l, bool was_writer)
 		if (l->readers_waiting)
 			admit_readers(l);
 		else if (l->writers_waiting)
-			pthread_cond_signal(&l->writers_cv);
+			vas_cond_signal(&l->writers_cv);
 	} else if (!(word(l) & MMAP_LOCK_READERS) && l->writers_waiting) {
-		pthread_cond_signal(&l->writers_cv);
+		vas_cond_signal(&l->writers_cv);
 	}
 	maybe_clear_slow(l);
 	unlock_m(l);

@@ -12,13 +12,15 @@
 #ifndef VAS_MM_MMAP_LOCK_H
 #define VAS_MM_MMAP_LOCK_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "base/lock.h"
 
 /*
  * The lock word holds the state; the mutex and condition variables only
- * queue waiters:
+ * queue waiters (the mutex is ranked LOCK_RANK_MMAP_WAIT, after every
+ * other lock but the node pool's: it is held for a few instructions inside
+ * the lock's own functions, and takes nothing):
  *   bits 0..27  readers holding the lock
  *   MMAP_LOCK_WRITER   a writer holds it
  *   MMAP_LOCK_SLOW     someone waits: every change goes through @m
@@ -34,9 +36,9 @@
 
 struct mmap_lock {
 	uint32_t word;			/* (a) see above */
-	pthread_mutex_t m;
-	pthread_cond_t readers_cv;	/* (m) queued readers wait here */
-	pthread_cond_t writers_cv;	/* (m) waiting writers wait here */
+	struct vas_mutex m;
+	struct vas_cond readers_cv;	/* (m) queued readers wait here */
+	struct vas_cond writers_cv;	/* (m) waiting writers wait here */
 	int writers_waiting;		/* (m) */
 	int readers_waiting;		/* (m) */
 	unsigned long reader_batch;	/* (m) bumped when readers are admitted */

@@ -677,28 +677,33 @@ static int for_each_chunk(struct pgd *src, unsigned long start,
 	return err;
 }
 
-struct move_ctx {
-	struct pgd *pgd;
-	unsigned long delta;
+/* The first pass of a move or a copy: the tables the destination needs. */
+struct count_ctx {
+	struct pgd *pgd;	/* the destination */
+	unsigned long delta;	/* destination address - source address */
 	struct need_state ns;
-	struct pt_prealloc pa;
 };
 
-static int move_count(void *ctx, struct pt_table *st, unsigned long a,
-		      unsigned long b)
+static int count_chunk(void *ctx, struct pt_table *st, unsigned long a,
+		       unsigned long b)
 {
-	struct move_ctx *m = ctx;
+	struct count_ctx *n = ctx;
 
 	(void)st, (void)b;
-	count_need(m->pgd, a + m->delta, &m->ns);
+	count_need(n->pgd, a + n->delta, &n->ns);
 	return 0;
 }
+
+struct move_ctx {
+	struct count_ctx cnt;	/* first pass; .pgd and .delta for both */
+	struct pt_prealloc pa;
+};
 
 static int move_apply(void *ctx, struct pt_table *st, unsigned long a,
 		      unsigned long b)
 {
 	struct move_ctx *m = ctx;
-	pte_t *dp = pt_alloc_walk(m->pgd, a + m->delta, &m->pa);
+	pte_t *dp = pt_alloc_walk(m->cnt.pgd, a + m->cnt.delta, &m->pa);
 	struct pt_table *dt;
 
 	VAS_BUG_ON(!dp);	/* counted in the first pass */
@@ -707,7 +712,7 @@ static int move_apply(void *ctx, struct pt_table *st, unsigned long a,
 	if (dt != st)
 		pt_lock_nested(&dt->ptl);
 	VAS_BUG_ON(st->dead || dt->dead);
-	move_chunk(st, dt, a, b, m->delta);
+	move_chunk(st, dt, a, b, m->cnt.delta);
 	if (dt != st)
 		pt_unlock(&dt->ptl);
 	pt_unlock(&st->ptl);
@@ -717,7 +722,7 @@ static int move_apply(void *ctx, struct pt_table *st, unsigned long a,
 int pt_move_range(struct pgd *pgd, unsigned long old, unsigned long new,
 		  unsigned long len)
 {
-	struct move_ctx m = {.pgd = pgd, .delta = new - old};
+	struct move_ctx m = {.cnt = {.pgd = pgd, .delta = new - old}};
 	int err;
 
 	if (!len)
@@ -728,33 +733,23 @@ int pt_move_range(struct pgd *pgd, unsigned long old, unsigned long new,
 	    ranges_overlap(old, new, len))
 		return -EINVAL;
 	/* Allocate... */
-	(void)for_each_chunk(pgd, old, old + len, m.delta, move_count, &m);
-	err = prealloc_n(&m.pa, m.ns.need);
+	(void)for_each_chunk(pgd, old, old + len, m.cnt.delta, count_chunk,
+			     &m.cnt);
+	err = prealloc_n(&m.pa, m.cnt.ns.need);
 	if (err)
 		return err;
 	/* ...then commit: nothing below can fail. */
-	(void)for_each_chunk(pgd, old, old + len, m.delta, move_apply, &m);
+	(void)for_each_chunk(pgd, old, old + len, m.cnt.delta, move_apply, &m);
 	pt_prealloc_release(&m.pa);
 	return 0;
 }
 
 struct copy_ctx {
-	struct pgd *dst;
+	struct count_ctx cnt;	/* first pass; .pgd is the destination */
 	pt_copy_fn fn;
 	void *arg;
-	struct need_state ns;
 	struct pt_prealloc pa;
 };
-
-static int copy_count(void *ctx, struct pt_table *st, unsigned long a,
-		      unsigned long b)
-{
-	struct copy_ctx *c = ctx;
-
-	(void)st, (void)b;
-	count_need(c->dst, a, &c->ns);
-	return 0;
-}
 
 static int copy_chunk(struct copy_ctx *c, struct pt_table *st,
 		      struct pt_table *dt, unsigned long a, unsigned long b)
@@ -794,7 +789,7 @@ static int copy_apply(void *ctx, struct pt_table *st, unsigned long a,
 		      unsigned long b)
 {
 	struct copy_ctx *c = ctx;
-	pte_t *dp = pt_alloc_walk(c->dst, a, &c->pa);
+	pte_t *dp = pt_alloc_walk(c->cnt.pgd, a, &c->pa);
 	struct pt_table *dt;
 	int err;
 
@@ -812,14 +807,14 @@ static int copy_apply(void *ctx, struct pt_table *st, unsigned long a,
 int pt_copy_range(struct pgd *dst, struct pgd *src, unsigned long start,
 		  unsigned long end, pt_copy_fn fn, void *arg)
 {
-	struct copy_ctx c = {.dst = dst, .fn = fn, .arg = arg};
+	struct copy_ctx c = {.cnt = {.pgd = dst}, .fn = fn, .arg = arg};
 	int err;
 
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start > end ||
 	    end > PT_USER_TOP || dst == src)
 		return -EINVAL;
-	(void)for_each_chunk(src, start, end, 0, copy_count, &c);
-	err = prealloc_n(&c.pa, c.ns.need);
+	(void)for_each_chunk(src, start, end, 0, count_chunk, &c.cnt);
+	err = prealloc_n(&c.pa, c.cnt.ns.need);
 	if (err)
 		return err;
 	err = for_each_chunk(src, start, end, 0, copy_apply, &c);

@@ -271,14 +271,7 @@ void *rt_next(const struct rt_tree *t, unsigned long addr,
 void rt_iter_init(struct rt_iter *it, const struct rt_tree *t,
 		  unsigned long a, unsigned long b)
 {
-	it->tree = t;
-	it->pos = a;
-	it->limit = b;
-	it->__leaf = NULL;
-	it->__parent = NULL;
-	it->__slot = 0;
-	it->__pslot = 0;
-	it->__seq = 0;
+	*it = (struct rt_iter){ .tree = t, .pos = a, .limit = b };
 }
 
 /*
@@ -973,15 +966,7 @@ out:
 
 void rt_init(struct rt_tree *t)
 {
-	t->root = NULL;
-	t->nr_entries = 0;
-	t->nr_nodes = 0;
-	t->height = 0;
-	t->__seq = 0;
-	t->__batch = NULL;
-	t->__gc_head = NULL;
-	t->__gc_tail = NULL;
-	t->__plan = NULL;
+	*t = (struct rt_tree){ .root = NULL };
 }
 
 static void rt_wr_init(struct rt_wr *w, struct rt_tree *t, unsigned long start,

@@ -71,13 +71,7 @@ void vas_vma_iter_init(struct vas_vma_iter *it, struct vas_mm_user *u,
 		       unsigned long start, unsigned long end)
 {
 	mmap_assert_locked(mm_of_user(u));
-	it->pos = start;
-	it->end = end;
-	it->__leaf = NULL;
-	it->__parent = NULL;
-	it->__slot = 0;
-	it->__pslot = 0;
-	it->__seq = 0;
+	*it = (struct vas_vma_iter){ .pos = start, .end = end };
 }
 
 /*

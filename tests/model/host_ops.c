@@ -2,8 +2,9 @@
 /*
  * host_ops.c - the reference operations as real system calls (see
  * host_ops.h). The flag and advice values of include/vas/uapi.h are the
- * Linux values, so they are passed through unchanged. The access loop and
- * the smaps parser are vasctl's kernel runner's (tools/backends).
+ * Linux values, so they are passed through unchanged. The mapping calls,
+ * the access loop and the smaps parser are vasctl's kernel runner's
+ * (tools/backends).
  */
 #define _GNU_SOURCE
 #include "host_ops.h"
@@ -16,7 +17,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,22 +26,11 @@
 #include "host_access.h"
 #include "smaps.h"
 
-#ifndef SYS_mseal
-#define SYS_mseal 462
-#endif
-#ifndef SYS_mlock2
-#define SYS_mlock2 325
-#endif
 
 /* File sizes: id 2 is short, so that its mappings reach past its end. */
 static unsigned long file_pages(uint32_t id)
 {
 	return id == 2 ? HOST_SHORT_FILE_PAGES : (8UL << 20) / REF_PAGE_SIZE;
-}
-
-static int ret_errno(long r)
-{
-	return r < 0 ? -errno : 0;
 }
 
 int host_init(struct host_env *h, struct ref_model *m, unsigned long base,
@@ -138,83 +127,27 @@ static bool in_window(const struct host_env *h, unsigned long a,
 	return a >= h->base && len <= size && a - h->base <= size - len;
 }
 
-int host_mmap(struct host_env *h, unsigned long addr, unsigned long len,
-	      int prot, int flags, uint32_t fileid, unsigned long off,
-	      unsigned long *out)
+int host_call(struct host_env *h, const struct backend_call *c,
+	      uint32_t fileid, unsigned long *out)
 {
-	int fd = -1;
-	void *p;
+	uint64_t addr = 0;
+	int fd = -1, ret;
 
-	if (!(flags & VAS_MAP_ANONYMOUS) && fileid < REF_MAX_FILES)
+	if (c->nr == BACKEND_MMAP && !(c->flags & VAS_MAP_ANONYMOUS) &&
+	    fileid < REF_MAX_FILES)
 		fd = h->fds[fileid];
-	p = mmap((void *)addr, len, prot, flags, fd, (off_t)off);
-	if (p == MAP_FAILED)
-		return settle(h, -errno);
-	if (!in_window(h, (unsigned long)p, len)) {
-		/* placed by the kernel outside the window: undo, report */
-		munmap(p, len);
-		*out = (unsigned long)p;
-		return -EDOM;
+	ret = backend_host_call(c, fd, &addr);
+	if (!ret && (c->nr == BACKEND_MMAP || c->nr == BACKEND_MREMAP)) {
+		unsigned long len = c->nr == BACKEND_MMAP ? c->len : c->len2;
+
+		*out = addr;
+		if (!in_window(h, addr, len)) {
+			/* placed by the kernel outside the window: undo */
+			munmap((void *)addr, len);
+			return -EDOM;
+		}
 	}
-	*out = (unsigned long)p;
-	return settle(h, 0);
-}
-
-int host_munmap(struct host_env *h, unsigned long addr, unsigned long len)
-{
-	return settle(h, ret_errno(munmap((void *)addr, len)));
-}
-
-int host_mprotect(struct host_env *h, unsigned long addr, unsigned long len,
-		  int prot)
-{
-	return settle(h, ret_errno(mprotect((void *)addr, len, prot)));
-}
-
-int host_mlock(struct host_env *h, unsigned long addr, unsigned long len)
-{
-	/* syscall(): sanitizers intercept mlock() and make it a no-op */
-	return settle(h, ret_errno(syscall(SYS_mlock, addr, len)));
-}
-
-int host_mlock2(struct host_env *h, unsigned long addr, unsigned long len,
-		unsigned int flags)
-{
-	return settle(h, ret_errno(syscall(SYS_mlock2, addr, len, flags)));
-}
-
-int host_munlock(struct host_env *h, unsigned long addr, unsigned long len)
-{
-	return settle(h, ret_errno(syscall(SYS_munlock, addr, len)));
-}
-
-int host_madvise(struct host_env *h, unsigned long addr, unsigned long len,
-		 int advice)
-{
-	return settle(h, ret_errno(madvise((void *)addr, len, advice)));
-}
-
-int host_mseal(struct host_env *h, unsigned long addr, unsigned long len,
-	       unsigned long flags)
-{
-	return settle(h, ret_errno(syscall(SYS_mseal, addr, len, flags)));
-}
-
-int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
-		unsigned long new_len, int flags, unsigned long new_addr,
-		unsigned long *out)
-{
-	void *p = mremap((void *)addr, old_len, new_len, flags,
-			 (void *)new_addr);
-
-	if (p == MAP_FAILED)
-		return settle(h, -errno);
-	*out = (unsigned long)p;
-	if (!in_window(h, (unsigned long)p, new_len)) {
-		munmap(p, new_len);
-		return -EDOM;
-	}
-	return settle(h, 0);
+	return settle(h, ret);
 }
 
 /* ---- user access: tools/backends/host_access.h ---------------------------- */

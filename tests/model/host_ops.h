@@ -7,6 +7,7 @@
 #ifndef VAS_TESTS_HOST_OPS_H
 #define VAS_TESTS_HOST_OPS_H
 
+#include "calls.h"	/* tools/backends: the mapping calls */
 #include "refmodel.h"
 #include "scratch.h"	/* tools/vasctl: scratch folders removed on signals */
 
@@ -48,23 +49,15 @@ void host_fini(struct host_env *h);
  */
 int host_probe_zero_page(void);
 
-int host_mmap(struct host_env *h, unsigned long addr, unsigned long len,
-	      int prot, int flags, uint32_t fileid, unsigned long off,
-	      unsigned long *out);
-int host_munmap(struct host_env *h, unsigned long addr, unsigned long len);
-int host_mprotect(struct host_env *h, unsigned long addr, unsigned long len,
-		  int prot);
-int host_mlock(struct host_env *h, unsigned long addr, unsigned long len);
-int host_mlock2(struct host_env *h, unsigned long addr, unsigned long len,
-		unsigned int flags);
-int host_munlock(struct host_env *h, unsigned long addr, unsigned long len);
-int host_madvise(struct host_env *h, unsigned long addr, unsigned long len,
-		 int advice);
-int host_mseal(struct host_env *h, unsigned long addr, unsigned long len,
-	       unsigned long flags);
-int host_mremap(struct host_env *h, unsigned long addr, unsigned long old_len,
-		unsigned long new_len, int flags, unsigned long new_addr,
-		unsigned long *out);
+/*
+ * host_call() - Make call @c (tools/backends/calls.h) on the test process;
+ * mmap maps file @fileid's descriptor, unless MAP_ANONYMOUS. An mmap or a
+ * mremap the kernel placed outside the window is undone and returns -EDOM
+ * (its address in *@out).
+ * Return: 0 with the address of mmap and mremap in *@out, or -errno.
+ */
+int host_call(struct host_env *h, const struct backend_call *c,
+	      uint32_t fileid, unsigned long *out);
 
 /*
  * host_write() - Store @byte into [@addr, @addr + @len) byte by byte;

@@ -34,6 +34,7 @@
 #include "host_ops.h"
 #include "refmodel.h"
 #include "vas_ops.h"
+#include "calls.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -58,8 +59,11 @@
 #define IGNORED_FLAGS REF_FLAGS_IGNORED
 
 /*
- * The operations, one line each: the kind, the name, and the call on each
- * side, the reference model, vas and the host kernel, written with
+ * The operations, one line each. The mapping calls (OP_CALLS) are the rows
+ * of tools/backends/calls.h, whose table has their names and their vas and
+ * host sides; here each gets its call on the reference model. The others
+ * (OP_OTHERS) give the name and the call on each side, the reference
+ * model, vas and the host kernel. Both are written with
  *   o    the struct op (its fields below), out (an address result),
  *        acc (an access result);
  *   M    the model (the child's for a child access);
@@ -69,34 +73,17 @@
  * the table); OP_CWRITE and OP_CREAD are accesses in the child.
  */
 #define RANGE o->addr, o->len
-#define OP_TABLE(X)                                                          \
-	X(MMAP, "mmap",                                                      \
-	  ref_mmap(M, RANGE, o->prot, o->flags, o->fileid, o->off, out),     \
-	  vas_mmap(V->mm, RANGE, o->prot, o->flags,                          \
-		   vas_env_file(V, o->fileid), o->off, out),                 \
-	  host_mmap(H, RANGE, o->prot, o->flags, o->fileid, o->off, out))    \
-	X(MUNMAP, "munmap", ref_munmap(M, RANGE), vas_munmap(V->mm, RANGE),  \
-	  host_munmap(H, RANGE))                                             \
-	X(MPROTECT, "mprotect", ref_mprotect(M, RANGE, o->prot),             \
-	  vas_mprotect(V->mm, RANGE, o->prot),                               \
-	  host_mprotect(H, RANGE, o->prot))                                  \
-	X(MLOCK, "mlock", ref_mlock(M, RANGE), vas_mlock(V->mm, RANGE),      \
-	  host_mlock(H, RANGE))                                              \
-	X(MLOCK2, "mlock2", ref_mlock2(M, RANGE, (unsigned int)o->flags),    \
-	  vas_mlock2(V->mm, RANGE, o->flags),                                \
-	  host_mlock2(H, RANGE, (unsigned int)o->flags))                     \
-	X(MUNLOCK, "munlock", ref_munlock(M, RANGE),                         \
-	  vas_munlock(V->mm, RANGE), host_munlock(H, RANGE))                 \
-	X(MADVISE, "madvise", ref_madvise(M, RANGE, o->flags),               \
-	  vas_madvise(V->mm, RANGE, o->flags),                               \
-	  host_madvise(H, RANGE, o->flags))                                  \
-	X(MSEAL, "mseal", ref_mseal(M, RANGE, (unsigned long)o->flags),      \
-	  vas_mseal(V->mm, RANGE, (unsigned long)o->flags),                  \
-	  host_mseal(H, RANGE, (unsigned long)o->flags))                     \
-	X(MREMAP, "mremap",                                                  \
-	  ref_mremap(M, RANGE, o->len2, o->flags, o->new_addr, out),         \
-	  vas_mremap(V->mm, RANGE, o->len2, o->flags, o->new_addr, out),     \
-	  host_mremap(H, RANGE, o->len2, o->flags, o->new_addr, out))        \
+#define OP_CALLS(X)                                                           \
+	X(MMAP, ref_mmap(M, RANGE, o->prot, o->flags, o->fileid, o->off, out)) \
+	X(MUNMAP, ref_munmap(M, RANGE))                                       \
+	X(MPROTECT, ref_mprotect(M, RANGE, o->prot))                          \
+	X(MLOCK, ref_mlock(M, RANGE))                                         \
+	X(MLOCK2, ref_mlock2(M, RANGE, (unsigned int)o->flags))               \
+	X(MUNLOCK, ref_munlock(M, RANGE))                                     \
+	X(MADVISE, ref_madvise(M, RANGE, o->flags))                           \
+	X(MSEAL, ref_mseal(M, RANGE, (unsigned long)o->flags))                \
+	X(MREMAP, ref_mremap(M, RANGE, o->len2, o->flags, o->new_addr, out))
+#define OP_OTHERS(X)                                                          \
 	X(WRITE, "write", ref_write(M, RANGE, o->flags, acc),                \
 	  vas_env_write(V, RANGE, o->flags, acc),                            \
 	  host_write(H, RANGE, o->flags, acc))                               \
@@ -110,13 +97,30 @@
 	  vas_env_read(V, RANGE, acc),                                       \
 	  host_child_access(HC, false, RANGE, 0, acc))
 
-#define OP_KIND(kind, name, model, vas, kernel) OP_##kind,
-enum op_kind { OP_TABLE(OP_KIND) OP_NR };
-#undef OP_KIND
+#define OP_CALL_KIND(kind, model) OP_##kind,
+#define OP_OTHER_KIND(kind, name, model, vas, kernel) OP_##kind,
+enum op_kind { OP_CALLS(OP_CALL_KIND) OP_OTHERS(OP_OTHER_KIND) OP_NR };
+#undef OP_OTHER_KIND
+#undef OP_CALL_KIND
 
-#define OP_NAME(kind, name, model, vas, kernel) name,
-static const char *const op_names[OP_NR] = { OP_TABLE(OP_NAME) };
-#undef OP_NAME
+/* The kinds below OP_NR_CALLS are calls.h's calls, numbered by op_call_nr. */
+#define OP_COUNT_CALL(kind, model) +1
+#define OP_NR_CALLS (0 OP_CALLS(OP_COUNT_CALL))
+#define OP_CALL_NR(kind, model) [OP_##kind] = BACKEND_##kind,
+static const enum backend_call_nr op_call_nr[OP_NR_CALLS] = {
+	OP_CALLS(OP_CALL_NR)
+};
+#undef OP_CALL_NR
+
+#define OP_OTHER_NAME(kind, name, model, vas, kernel) [OP_##kind] = name,
+static const char *const other_names[OP_NR] = { OP_OTHERS(OP_OTHER_NAME) };
+#undef OP_OTHER_NAME
+
+static const char *op_name(enum op_kind kind)
+{
+	return (int)kind < OP_NR_CALLS ? backend_call_name(op_call_nr[kind])
+				  : other_names[kind];
+}
 
 struct op {
 	enum op_kind kind;
@@ -233,14 +237,14 @@ static void op_str(const struct op *o, char *buf, size_t n)
 		break;
 	case OP_READ:
 	case OP_CREAD:
-		snprintf(buf, n, "%s(%#lx, %#lx)", op_names[o->kind], o->addr,
+		snprintf(buf, n, "%s(%#lx, %#lx)", op_name(o->kind), o->addr,
 			 o->len);
 		break;
 	case OP_FORK:
 		snprintf(buf, n, "fork()");
 		break;
 	default:
-		snprintf(buf, n, "%s(%#lx, %#lx, %#x)", op_names[o->kind],
+		snprintf(buf, n, "%s(%#lx, %#lx, %#x)", op_name(o->kind),
 			 o->addr, o->len, o->kind == OP_MPROTECT ? o->prot :
 								    o->flags);
 		break;
@@ -268,7 +272,10 @@ static bool in_child(const struct op *o)
 	return o->kind == OP_CWRITE || o->kind == OP_CREAD;
 }
 
-/* One side's call of OP_TABLE for @o: the case labels of a switch. */
+/* One side's call for @o: the case labels of a switch. */
+#define OP_CASE_CALL_MODEL(kind, model)                                      \
+	case OP_##kind:                                                      \
+		return model;
 #define OP_CASE_MODEL(kind, name, model, vas, kernel)                        \
 	case OP_##kind:                                                      \
 		return model;
@@ -279,13 +286,24 @@ static bool in_child(const struct op *o)
 	case OP_##kind:                                                      \
 		return kernel;
 
+/* The calls.h call of a mapping operation. */
+static struct backend_call call_of(const struct op *o)
+{
+	return (struct backend_call){
+		.nr = op_call_nr[o->kind], .addr = o->addr, .len = o->len,
+		.len2 = o->len2, .new_addr = o->new_addr, .off = o->off,
+		.prot = (unsigned int)o->prot, .flags = (unsigned int)o->flags,
+	};
+}
+
 static int run_model(struct ctx *c, const struct op *o, unsigned long *out,
 		     struct ref_access *acc)
 {
 	struct ref_model *M = in_child(o) ? &c->cm : &c->m;
 
 	switch (o->kind) {
-	OP_TABLE(OP_CASE_MODEL)
+	OP_CALLS(OP_CASE_CALL_MODEL)
+	OP_OTHERS(OP_CASE_MODEL)
 	case OP_NR:
 		break;
 	}
@@ -297,9 +315,15 @@ static int run_vas(struct ctx *c, const struct op *o, unsigned long *out,
 {
 	struct vas_env *V = in_child(o) ? &c->vc : c->vas;
 
+	if ((int)o->kind < OP_NR_CALLS) {
+		struct backend_call call = call_of(o);
+
+		return backend_vas_call(V->mm, &call, vas_env_file(V, o->fileid),
+					out);
+	}
 	switch (o->kind) {
-	OP_TABLE(OP_CASE_VAS)
-	case OP_NR:
+	OP_OTHERS(OP_CASE_VAS)
+	default:
 		break;
 	}
 	return -ENOSYS;
@@ -311,9 +335,14 @@ static int run_kernel(struct ctx *c, const struct op *o, unsigned long *out,
 	struct host_env *H = &c->h;
 	struct host_child *HC = &c->hc;
 
+	if ((int)o->kind < OP_NR_CALLS) {
+		struct backend_call call = call_of(o);
+
+		return host_call(H, &call, o->fileid, out);
+	}
 	switch (o->kind) {
-	OP_TABLE(OP_CASE_KERNEL)
-	case OP_NR:
+	OP_OTHERS(OP_CASE_KERNEL)
+	default:
 		break;
 	}
 	return -ENOSYS;
@@ -520,7 +549,7 @@ static void print_stats(const struct ctx *c)
 		return;
 	for (int k = 0; k < OP_NR; k++)
 		printf("# %-8s ok %6lu  error %6lu  SIGSEGV %6lu  SIGBUS %6lu\n",
-		       op_names[k], c->nres[k][0], c->nres[k][1],
+		       op_name((enum op_kind)k), c->nres[k][0], c->nres[k][1],
 		       c->nres[k][2], c->nres[k][3]);
 }
 

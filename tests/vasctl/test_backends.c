@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_backends.c - tools/backends: the host access loop (faults caught,
- * hashing, copying) and the smaps parser (window, fields, early stop),
- * on memory this test maps and on smaps text it writes.
+ * test_backends.c - tools/backends: the host side of the table of memory
+ * system calls (results, errnos, the descriptor of mmap), the host access
+ * loop (faults caught, hashing, copying) and the smaps parser (window,
+ * fields, early stop), on memory this test maps and on smaps text it
+ * writes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "host_access.h"
 #include "smaps.h"
 
@@ -45,6 +48,56 @@ static unsigned char *three_pages(void)
 		return NULL;
 	}
 	return p;
+}
+
+/* The calls' names come from the table, in its order. */
+TEST(calls_table_names)
+{
+	EXPECT_TRUE(strcmp(backend_call_name(BACKEND_MMAP), "mmap") == 0);
+	EXPECT_TRUE(strcmp(backend_call_name(BACKEND_MREMAP), "mremap") == 0);
+	EXPECT_TRUE(strcmp(backend_call_name(BACKEND_MSYNC), "msync") == 0);
+	EXPECT_TRUE(strcmp(backend_call_name(BACKEND_NR_CALLS), "?") == 0);
+}
+
+/* Each call reaches the kernel with its arguments; errors are -errno. */
+TEST(calls_host_side)
+{
+	struct backend_call c = {
+		.nr = BACKEND_MMAP, .len = 4 * PG,
+		.prot = PROT_READ | PROT_WRITE,
+		.flags = MAP_PRIVATE | MAP_ANONYMOUS,
+	};
+	uint64_t addr = 1, out = 1;
+	unsigned char *p;
+
+	ASSERT_EQ(backend_host_call(&c, -1, &addr), 0);
+	p = (unsigned char *)(uintptr_t)addr;
+	p[0] = 1;
+	c = (struct backend_call){ .nr = BACKEND_MPROTECT, .addr = addr,
+				   .len = PG, .prot = PROT_READ };
+	EXPECT_EQ(backend_host_call(&c, -1, &out), 0);
+	EXPECT_EQ(out, 0);
+	c.addr = addr + 1;	/* unaligned */
+	out = 7;
+	EXPECT_EQ(backend_host_call(&c, -1, &out), -EINVAL);
+	EXPECT_EQ(out, 7);	/* untouched on failure */
+	c = (struct backend_call){ .nr = BACKEND_MADVISE, .addr = addr,
+				   .len = PG, .flags = 12345 };
+	EXPECT_EQ(backend_host_call(&c, -1, &out), -EINVAL);
+	c = (struct backend_call){ .nr = BACKEND_MREMAP, .addr = addr + PG,
+				   .len = PG, .len2 = 2 * PG,
+				   .flags = MREMAP_MAYMOVE | MREMAP_FIXED,
+				   .new_addr = addr + 2 * PG };
+	EXPECT_EQ(backend_host_call(&c, -1, &out), 0);
+	EXPECT_EQ(out, addr + 2 * PG);
+	c = (struct backend_call){ .nr = BACKEND_MMAP, .len = PG,
+				   .prot = PROT_READ, .flags = MAP_SHARED };
+	EXPECT_EQ(backend_host_call(&c, -1, &out), -EBADF);	/* no file */
+	c = (struct backend_call){ .nr = BACKEND_MUNMAP, .addr = addr,
+				   .len = 4 * PG };
+	EXPECT_EQ(backend_host_call(&c, -1, &out), 0);
+	c.nr = BACKEND_NR_CALLS;
+	EXPECT_EQ(backend_host_call(&c, -1, &out), -ENOSYS);
 }
 
 TEST(access_write_read_copy)

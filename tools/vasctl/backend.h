@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calls.h"
+
 /* A failure of the runner, not of the call it makes. */
 #define VASCTL_EFATAL (-100000)
 
@@ -114,16 +116,9 @@ struct vasctl_access {
  *            after a successful fork().
  * @file:     create or rewrite file @file (id) named @name: @size bytes,
  *            byte i = (i * 131 + @seed) mod 256; read-only with @ro.
- * @mmap:     mmap(2); @file is -1 without NAME. Address in *@addrp.
- * @munmap:   munmap(2).
- * @mprotect: mprotect(2).
- * @mremap:   mremap(2); @newaddr is 0 when the script gave none.
- * @madvise:  madvise(2) with the MADV_* value @advice.
- * @mlock:    mlock(2).
- * @mlock2:   mlock2(2) with MLOCK_* @flags.
- * @munlock:  munlock(2).
- * @mseal:    mseal(2) with flags 0.
- * @msync:    msync(2) with MS_* @flags.
+ * @call:     make the memory system call @c (tools/backends/calls.h);
+ *            @file is the script file id mmap maps, -1 for none. The
+ *            address of mmap and mremap in *@addrp.
  * @write:    store @byte into [@addr, @addr + @len), page by page.
  * @read:     load [@addr, @addr + @len), page by page, hash the bytes.
  * @fread:    pread(2) @len bytes at @offset of @file; hash into *@fnvp.
@@ -139,24 +134,8 @@ struct vasctl_backend {
 	int (*select)(void *ctx, bool child);
 	int (*file)(void *ctx, int file, const char *name, uint64_t size,
 		    uint64_t seed, bool ro);
-	int (*mmap)(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
-		    unsigned int flags, int file, uint64_t offset,
+	int (*call)(void *ctx, const struct backend_call *c, int file,
 		    uint64_t *addrp);
-	int (*munmap)(void *ctx, uint64_t addr, uint64_t len);
-	int (*mprotect)(void *ctx, uint64_t addr, uint64_t len,
-			unsigned int prot);
-	int (*mremap)(void *ctx, uint64_t addr, uint64_t oldlen,
-		      uint64_t newlen, unsigned int flags, uint64_t newaddr,
-		      uint64_t *addrp);
-	int (*madvise)(void *ctx, uint64_t addr, uint64_t len,
-		       unsigned int advice);
-	int (*mlock)(void *ctx, uint64_t addr, uint64_t len);
-	int (*mlock2)(void *ctx, uint64_t addr, uint64_t len,
-		      unsigned int flags);
-	int (*munlock)(void *ctx, uint64_t addr, uint64_t len);
-	int (*mseal)(void *ctx, uint64_t addr, uint64_t len);
-	int (*msync)(void *ctx, uint64_t addr, uint64_t len,
-		     unsigned int flags);
 	int (*write)(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
 		     struct vasctl_access *res);
 	int (*read)(void *ctx, uint64_t addr, uint64_t len,

@@ -106,7 +106,7 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 	struct vasctl_access acc = {0};
 	struct vasctl_maps maps = {0};
 	char buf[32];
-	int ret = 0, x;
+	int ret = 0, x, call;
 
 	if (st->op != VASCTL_OP_FILE && st->op != VASCTL_OP_FREAD &&
 	    st->op != VASCTL_OP_FORK && st->op != VASCTL_OP_MAPS) {
@@ -123,42 +123,19 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 	if (ret == VASCTL_EFATAL)
 		return 1;
 
+	call = vasctl_op_call(st->op);
+	if (call >= 0) {
+		struct backend_call c = {
+		    .nr = (enum backend_call_nr)call, .addr = addr,
+		    .len = st->len, .len2 = st->len2, .new_addr = newaddr,
+		    .off = st->offset, .prot = st->prot, .flags = st->flags};
+
+		ret = b->call(b->ctx, &c, st->file, &res);
+	}
 	switch (st->op) {
 	case VASCTL_OP_FILE:
 		ret = b->file(b->ctx, st->file, s->files[st->file], st->len,
 			      st->seed, st->ro);
-		break;
-	case VASCTL_OP_MMAP:
-		ret = b->mmap(b->ctx, addr, st->len, st->prot, st->flags,
-			      st->file, st->offset, &res);
-		break;
-	case VASCTL_OP_MUNMAP:
-		ret = b->munmap(b->ctx, addr, st->len);
-		break;
-	case VASCTL_OP_MPROTECT:
-		ret = b->mprotect(b->ctx, addr, st->len, st->prot);
-		break;
-	case VASCTL_OP_MREMAP:
-		ret = b->mremap(b->ctx, addr, st->len, st->len2, st->flags,
-				newaddr, &res);
-		break;
-	case VASCTL_OP_MADVISE:
-		ret = b->madvise(b->ctx, addr, st->len, st->flags);
-		break;
-	case VASCTL_OP_MLOCK:
-		ret = b->mlock(b->ctx, addr, st->len);
-		break;
-	case VASCTL_OP_MLOCK2:
-		ret = b->mlock2(b->ctx, addr, st->len, st->flags);
-		break;
-	case VASCTL_OP_MUNLOCK:
-		ret = b->munlock(b->ctx, addr, st->len);
-		break;
-	case VASCTL_OP_MSEAL:
-		ret = b->mseal(b->ctx, addr, st->len);
-		break;
-	case VASCTL_OP_MSYNC:
-		ret = b->msync(b->ctx, addr, st->len, st->flags);
 		break;
 	case VASCTL_OP_WRITE:
 		ret = b->write(b->ctx, addr, st->len, st->byte, &acc);
@@ -178,6 +155,8 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 		if (ret == 0)
 			vasctl_print_maps(out, st->child, &maps);
 		vasctl_maps_free(&maps);
+		break;
+	default:	/* a call, made above */
 		break;
 	}
 	if (ret == VASCTL_EFATAL)

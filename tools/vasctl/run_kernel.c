@@ -10,9 +10,10 @@
  * it passes the descriptor to the child with SCM_RIGHTS, so both use the
  * same open file description as the spec demands.
  *
- * Accesses (write, read) run page by page with SIGSEGV and SIGBUS caught,
- * and maps reads /proc/self/smaps: both with tools/backends (host_access.h,
- * smaps.h), which the property test's host backend uses too.
+ * The memory system calls, accesses (write, read) page by page with
+ * SIGSEGV and SIGBUS caught, and maps from /proc/self/smaps are
+ * tools/backends' (calls.h, host_access.h, smaps.h), which the property
+ * test's host backend uses too.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -25,7 +26,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,9 +38,6 @@
 #include "script.h"
 #include "smaps.h"
 
-#ifndef SYS_mseal
-#define SYS_mseal 462 /* x86-64, arm64 and the generic table */
-#endif
 #ifndef PR_SET_THP_DISABLE
 #define PR_SET_THP_DISABLE 41
 #endif
@@ -62,17 +59,14 @@ struct kctx {
 	int sock;	     /* parent's end, -1 when no child */
 };
 
-/* A statement sent to the child. */
+/*
+ * A statement sent to the child: a memory system call in @c, or an access
+ * (@c.addr, @c.len, @c.flags the byte) or fread (@file, @c.off, @c.len).
+ */
 struct kreq {
 	int op;
 	int file;
-	unsigned int prot;
-	unsigned int flags;
-	uint64_t addr;
-	uint64_t len;
-	uint64_t len2;
-	uint64_t offset;
-	uint64_t newaddr;
+	struct backend_call c;
 };
 
 /* The child's answer, followed by @nmaps messages of struct vasctl_map. */
@@ -188,19 +182,6 @@ static int k_maps(const struct kctx *k, struct vasctl_maps *out)
 
 /* ---- the statements, run in this process ----------------------------- */
 
-static int sysret(long r)
-{
-	return r == -1 ? -errno : 0;
-}
-
-/* The result of a call that returns an address (mmap, mremap). */
-static void addr_result(struct kresp *r, long ret)
-{
-	r->ret = sysret(ret);
-	if (ret != -1)
-		r->addr = (uint64_t)ret;
-}
-
 /**
  * k_exec() - Run one request in the calling process.
  * @k:    runner state.
@@ -213,58 +194,23 @@ static void addr_result(struct kresp *r, long ret)
 static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 		  struct vasctl_maps *maps)
 {
-	long ret;
-
 	memset(r, 0, sizeof(*r));
-	switch (q->op) {
-	case VASCTL_OP_MMAP: {
+	if (vasctl_op_call(q->op) >= 0) {
 		int fd = q->file >= 0 ? k->scratch.files[q->file].fd : -1;
 
-		ret = syscall(SYS_mmap, q->addr, q->len, q->prot, q->flags, fd,
-			      q->offset);
-		addr_result(r, ret);
-		break;
+		r->ret = backend_host_call(&q->c, fd, &r->addr);
+		goto out;
 	}
-	case VASCTL_OP_MREMAP:
-		ret = syscall(SYS_mremap, q->addr, q->len, q->len2, q->flags,
-			      q->newaddr);
-		addr_result(r, ret);
-		break;
-	case VASCTL_OP_MUNMAP:
-		r->ret = sysret(syscall(SYS_munmap, q->addr, q->len));
-		break;
-	case VASCTL_OP_MPROTECT:
-		r->ret =
-		    sysret(syscall(SYS_mprotect, q->addr, q->len, q->prot));
-		break;
-	case VASCTL_OP_MADVISE:
-		r->ret =
-		    sysret(syscall(SYS_madvise, q->addr, q->len, q->flags));
-		break;
-	case VASCTL_OP_MLOCK:
-		r->ret = sysret(syscall(SYS_mlock, q->addr, q->len));
-		break;
-	case VASCTL_OP_MLOCK2:
-		r->ret = sysret(syscall(SYS_mlock2, q->addr, q->len, q->flags));
-		break;
-	case VASCTL_OP_MUNLOCK:
-		r->ret = sysret(syscall(SYS_munlock, q->addr, q->len));
-		break;
-	case VASCTL_OP_MSEAL:
-		r->ret = sysret(syscall(SYS_mseal, q->addr, q->len, 0UL));
-		break;
-	case VASCTL_OP_MSYNC:
-		r->ret = sysret(syscall(SYS_msync, q->addr, q->len, q->flags));
-		break;
+	switch (q->op) {
 	case VASCTL_OP_WRITE:
 	case VASCTL_OP_READ:
-		k_access(q->addr, q->len, q->op == VASCTL_OP_WRITE, q->flags,
-			 &r->acc);
+		k_access(q->c.addr, q->c.len, q->op == VASCTL_OP_WRITE,
+			 q->c.flags, &r->acc);
 		r->ret = 0;
 		break;
 	case VASCTL_OP_FREAD:
-		r->ret = vasctl_scratch_fread(&k->scratch, q->file, q->offset,
-					      q->len, &r->fnv);
+		r->ret = vasctl_scratch_fread(&k->scratch, q->file, q->c.off,
+					      q->c.len, &r->fnv);
 		break;
 	case VASCTL_OP_MAPS:
 		r->ret = k_maps(k, maps);
@@ -275,6 +221,7 @@ static int k_exec(const struct kctx *k, const struct kreq *q, struct kresp *r,
 		r->ret = VASCTL_EFATAL;
 		break;
 	}
+out:
 	if (k->unzero && r->ret != VASCTL_EFATAL) {
 		int err = vasctl_unzero(VASCTL_W, VASCTL_W + VASCTL_WSIZE);
 
@@ -510,106 +457,26 @@ static int kb_file(void *ctx, int id, const char *name, uint64_t size,
 	return 0;
 }
 
-static int kb_mmap(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
-		   unsigned int flags, int file, uint64_t offset,
+/* The memory system calls: tools/backends/calls.h's host column. */
+static int kb_call(void *ctx, const struct backend_call *c, int file,
 		   uint64_t *addrp)
 {
-	struct kreq q = {.op = VASCTL_OP_MMAP,
-			 .addr = addr,
-			 .len = len,
-			 .prot = prot,
-			 .flags = flags,
+	struct kreq q = {.op = vasctl_call_op(c->nr),
 			 .file = file,
-			 .offset = offset};
+			 .c = *c};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
 	*addrp = r.addr;
 	return ret;
-}
-
-static int kb_mremap(void *ctx, uint64_t addr, uint64_t oldlen, uint64_t newlen,
-		     unsigned int flags, uint64_t newaddr, uint64_t *addrp)
-{
-	struct kreq q = {.op = VASCTL_OP_MREMAP,
-			 .addr = addr,
-			 .len = oldlen,
-			 .len2 = newlen,
-			 .flags = flags,
-			 .newaddr = newaddr,
-			 .file = -1};
-	struct kresp r;
-	int ret = dispatch(ctx, &q, &r, NULL);
-
-	*addrp = r.addr;
-	return ret;
-}
-
-/* A request with ADDR, LEN and a flags-like value. */
-static int simple(void *ctx, int op, uint64_t addr, uint64_t len,
-		  unsigned int prot, unsigned int flags)
-{
-	struct kreq q = {.op = op,
-			 .addr = addr,
-			 .len = len,
-			 .prot = prot,
-			 .flags = flags,
-			 .file = -1};
-	struct kresp r;
-
-	return dispatch(ctx, &q, &r, NULL);
-}
-
-static int kb_munmap(void *ctx, uint64_t addr, uint64_t len)
-{
-	return simple(ctx, VASCTL_OP_MUNMAP, addr, len, 0, 0);
-}
-
-static int kb_mprotect(void *ctx, uint64_t addr, uint64_t len,
-		       unsigned int prot)
-{
-	return simple(ctx, VASCTL_OP_MPROTECT, addr, len, prot, 0);
-}
-
-static int kb_madvise(void *ctx, uint64_t addr, uint64_t len,
-		      unsigned int advice)
-{
-	return simple(ctx, VASCTL_OP_MADVISE, addr, len, 0, advice);
-}
-
-static int kb_mlock(void *ctx, uint64_t addr, uint64_t len)
-{
-	return simple(ctx, VASCTL_OP_MLOCK, addr, len, 0, 0);
-}
-
-static int kb_mlock2(void *ctx, uint64_t addr, uint64_t len, unsigned int flags)
-{
-	return simple(ctx, VASCTL_OP_MLOCK2, addr, len, 0, flags);
-}
-
-static int kb_munlock(void *ctx, uint64_t addr, uint64_t len)
-{
-	return simple(ctx, VASCTL_OP_MUNLOCK, addr, len, 0, 0);
-}
-
-static int kb_mseal(void *ctx, uint64_t addr, uint64_t len)
-{
-	return simple(ctx, VASCTL_OP_MSEAL, addr, len, 0, 0);
-}
-
-static int kb_msync(void *ctx, uint64_t addr, uint64_t len, unsigned int flags)
-{
-	return simple(ctx, VASCTL_OP_MSYNC, addr, len, 0, flags);
 }
 
 static int kb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
 		    struct vasctl_access *res)
 {
 	struct kreq q = {.op = VASCTL_OP_WRITE,
-			 .addr = addr,
-			 .len = len,
-			 .flags = byte,
-			 .file = -1};
+			 .file = -1,
+			 .c = {.addr = addr, .len = len, .flags = byte}};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -620,8 +487,9 @@ static int kb_write(void *ctx, uint64_t addr, uint64_t len, unsigned int byte,
 static int kb_read(void *ctx, uint64_t addr, uint64_t len,
 		   struct vasctl_access *res)
 {
-	struct kreq q = {
-	    .op = VASCTL_OP_READ, .addr = addr, .len = len, .file = -1};
+	struct kreq q = {.op = VASCTL_OP_READ,
+			 .file = -1,
+			 .c = {.addr = addr, .len = len}};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -632,8 +500,9 @@ static int kb_read(void *ctx, uint64_t addr, uint64_t len,
 static int kb_fread(void *ctx, int file, uint64_t offset, uint64_t len,
 		    uint64_t *fnvp)
 {
-	struct kreq q = {
-	    .op = VASCTL_OP_FREAD, .file = file, .offset = offset, .len = len};
+	struct kreq q = {.op = VASCTL_OP_FREAD,
+			 .file = file,
+			 .c = {.off = offset, .len = len}};
 	struct kresp r;
 	int ret = dispatch(ctx, &q, &r, NULL);
 
@@ -735,16 +604,7 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 	b->ctx = k;
 	b->select = kb_select;
 	b->file = kb_file;
-	b->mmap = kb_mmap;
-	b->munmap = kb_munmap;
-	b->mprotect = kb_mprotect;
-	b->mremap = kb_mremap;
-	b->madvise = kb_madvise;
-	b->mlock = kb_mlock;
-	b->mlock2 = kb_mlock2;
-	b->munlock = kb_munlock;
-	b->mseal = kb_mseal;
-	b->msync = kb_msync;
+	b->call = kb_call;
 	b->write = kb_write;
 	b->read = kb_read;
 	b->fread = kb_fread;

@@ -100,98 +100,14 @@ static int mb_file(void *ctx, int id, const char *name, uint64_t size,
 	return 0;
 }
 
-static int mb_mmap(void *ctx, uint64_t addr, uint64_t len, unsigned int prot,
-		   unsigned int flags, int file, uint64_t offset,
+/* The memory system calls: tools/backends/calls.h's vas column. */
+static int mb_call(void *ctx, const struct backend_call *c, int file,
 		   uint64_t *addrp)
 {
 	struct mctx *m = ctx;
-	unsigned long out = 0;
-	int ret;
 
-	ret = vas_mmap(m->mm, (unsigned long)addr, (unsigned long)len,
-		       (int)prot, (int)flags, file >= 0 ? m->vfiles[file] : NULL,
-		       (unsigned long)offset, &out);
-	*addrp = out;
-	return ret;
-}
-
-static int mb_munmap(void *ctx, uint64_t addr, uint64_t len)
-{
-	struct mctx *m = ctx;
-
-	return vas_munmap(m->mm, (unsigned long)addr, (unsigned long)len);
-}
-
-static int mb_mprotect(void *ctx, uint64_t addr, uint64_t len,
-		       unsigned int prot)
-{
-	struct mctx *m = ctx;
-
-	return vas_mprotect(m->mm, (unsigned long)addr, (unsigned long)len,
-			    (int)prot);
-}
-
-static int mb_mremap(void *ctx, uint64_t addr, uint64_t oldlen,
-		     uint64_t newlen, unsigned int flags, uint64_t newaddr,
-		     uint64_t *addrp)
-{
-	struct mctx *m = ctx;
-	unsigned long out = 0;
-	int ret;
-
-	ret = vas_mremap(m->mm, (unsigned long)addr, (unsigned long)oldlen,
-			 (unsigned long)newlen, (int)flags,
-			 (unsigned long)newaddr, &out);
-	*addrp = out;
-	return ret;
-}
-
-static int mb_madvise(void *ctx, uint64_t addr, uint64_t len,
-		      unsigned int advice)
-{
-	struct mctx *m = ctx;
-
-	return vas_madvise(m->mm, (unsigned long)addr, (unsigned long)len,
-			   (int)advice);
-}
-
-static int mb_mlock(void *ctx, uint64_t addr, uint64_t len)
-{
-	struct mctx *m = ctx;
-
-	return vas_mlock(m->mm, (unsigned long)addr, (unsigned long)len);
-}
-
-static int mb_mlock2(void *ctx, uint64_t addr, uint64_t len,
-		     unsigned int flags)
-{
-	struct mctx *m = ctx;
-
-	return vas_mlock2(m->mm, (unsigned long)addr, (unsigned long)len,
-			  (int)flags);
-}
-
-static int mb_munlock(void *ctx, uint64_t addr, uint64_t len)
-{
-	struct mctx *m = ctx;
-
-	return vas_munlock(m->mm, (unsigned long)addr, (unsigned long)len);
-}
-
-static int mb_mseal(void *ctx, uint64_t addr, uint64_t len)
-{
-	struct mctx *m = ctx;
-
-	return vas_mseal(m->mm, (unsigned long)addr, (unsigned long)len, 0);
-}
-
-static int mb_msync(void *ctx, uint64_t addr, uint64_t len,
-		    unsigned int flags)
-{
-	struct mctx *m = ctx;
-
-	return vas_msync(m->mm, (unsigned long)addr, (unsigned long)len,
-			 (int)flags);
+	return backend_vas_call(m->mm, c, file >= 0 ? m->vfiles[file] : NULL,
+				addrp);
 }
 
 static void access_result(int ret, const struct vas_fault_info *fi,
@@ -496,16 +412,7 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 	b->ctx = m;
 	b->select = mb_select;
 	b->file = mb_file;
-	b->mmap = mb_mmap;
-	b->munmap = mb_munmap;
-	b->mprotect = mb_mprotect;
-	b->mremap = mb_mremap;
-	b->madvise = mb_madvise;
-	b->mlock = mb_mlock;
-	b->mlock2 = mb_mlock2;
-	b->munlock = mb_munlock;
-	b->mseal = mb_mseal;
-	b->msync = mb_msync;
+	b->call = mb_call;
 	b->write = mb_write;
 	b->read = mb_read;
 	b->fread = mb_fread;

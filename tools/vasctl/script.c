@@ -64,14 +64,13 @@ static const struct name_val advices[] = {
 };
 
 static const char *const op_names[] = {
-    [VASCTL_OP_FILE] = "file",	     [VASCTL_OP_MMAP] = "mmap",
-    [VASCTL_OP_MUNMAP] = "munmap",   [VASCTL_OP_MPROTECT] = "mprotect",
-    [VASCTL_OP_MREMAP] = "mremap",   [VASCTL_OP_MADVISE] = "madvise",
-    [VASCTL_OP_MLOCK] = "mlock",     [VASCTL_OP_MLOCK2] = "mlock2",
-    [VASCTL_OP_MUNLOCK] = "munlock", [VASCTL_OP_MSEAL] = "mseal",
-    [VASCTL_OP_MSYNC] = "msync",     [VASCTL_OP_WRITE] = "write",
-    [VASCTL_OP_READ] = "read",	     [VASCTL_OP_FREAD] = "fread",
-    [VASCTL_OP_FORK] = "fork",	     [VASCTL_OP_MAPS] = "maps",
+    [VASCTL_OP_FILE] = "file",
+#define CALL_NAME(nr, name, vas, host) [VASCTL_OP_##nr] = name,
+    BACKEND_CALLS(CALL_NAME)
+#undef CALL_NAME
+    [VASCTL_OP_WRITE] = "write", [VASCTL_OP_READ] = "read",
+    [VASCTL_OP_FREAD] = "fread", [VASCTL_OP_FORK] = "fork",
+    [VASCTL_OP_MAPS] = "maps",
 };
 
 /* Parser state: the script being built and the error buffer. */

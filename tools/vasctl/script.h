@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calls.h"	/* tools/backends: the memory system calls */
+
 /* The window base W, and the window size (1 TiB). */
 #define VASCTL_W 0x200000000000ULL
 #define VASCTL_WSIZE 0x10000000000ULL
@@ -46,26 +48,34 @@
 #define VASCTL_MLOCK_ONFAULT 1
 
 /**
- * enum vasctl_op - the statements of the language.
+ * enum vasctl_op - the statements of the language. The memory system calls
+ * are the rows of tools/backends/calls.h, in its order (vasctl_op_call()).
  */
 enum vasctl_op {
 	VASCTL_OP_FILE,
-	VASCTL_OP_MMAP,
-	VASCTL_OP_MUNMAP,
-	VASCTL_OP_MPROTECT,
-	VASCTL_OP_MREMAP,
-	VASCTL_OP_MADVISE,
-	VASCTL_OP_MLOCK,
-	VASCTL_OP_MLOCK2,
-	VASCTL_OP_MUNLOCK,
-	VASCTL_OP_MSEAL,
-	VASCTL_OP_MSYNC,
+#define VASCTL__OP_CALL(nr, name, vas, host) VASCTL_OP_##nr,
+	BACKEND_CALLS(VASCTL__OP_CALL)
+#undef VASCTL__OP_CALL
 	VASCTL_OP_WRITE,
 	VASCTL_OP_READ,
 	VASCTL_OP_FREAD,
 	VASCTL_OP_FORK,
 	VASCTL_OP_MAPS,
 };
+
+/* The calls.h number of statement @op, or -1 if it is not a call. */
+static inline int vasctl_op_call(enum vasctl_op op)
+{
+	int nr = (int)op - (int)VASCTL_OP_FILE - 1;
+
+	return nr >= 0 && nr < BACKEND_NR_CALLS ? nr : -1;
+}
+
+/* The statement of call @nr (calls.h). */
+static inline enum vasctl_op vasctl_call_op(enum backend_call_nr nr)
+{
+	return (enum vasctl_op)((int)VASCTL_OP_FILE + 1 + (int)nr);
+}
 
 /**
  * enum vasctl_addr_kind - how an address expression starts.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_base.c - the base layer: allocation hook and failure injection,
- * ERR_PTR, RCU glue, statistics, and (debug builds) lock-rank checking.
+ * ERR_PTR, RCU glue, statistics, the ranked locks, and (debug builds)
+ * lock-rank checking.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/err.h"
+#include "base/lock.h"
 #include "base/lockdep.h"
 #include "base/rcu.h"
 #include "base/stats.h"
@@ -183,8 +185,73 @@ TEST(warn_on_counts_and_returns_condition)
 	EXPECT_EQ(vas_warn_count(), before + 1);
 }
 
+/* The spinlock flavour of base/lock.h (the node pool's lock). */
+TEST(spinlock_locks_and_trylocks)
+{
+	struct vas_spinlock sl;
+
+	vas_spin_init(&sl, LOCK_RANK_NODE_POOL);
+	vas_spin_lock(&sl);
+	EXPECT_FALSE(vas_spin_trylock(&sl));
+#ifdef VAS_DEBUG
+	EXPECT_EQ(lockdep_held_mode(&sl), LOCK_MODE_WRITE);
+#endif
+	vas_spin_unlock(&sl);
+	ASSERT_TRUE(vas_spin_trylock(&sl));
+	vas_spin_unlock(&sl);
+	EXPECT_EQ(lockdep_depth(), 0);
+	vas_spin_destroy(&sl);
+}
+
 #ifdef VAS_DEBUG
 static int la, lb;
+static struct vas_spinlock node_pool_lock;
+static struct vas_mutex frame_pool_lock =
+	VAS_MUTEX_INITIALIZER(LOCK_RANK_FRAME_POOL);
+static struct vas_mutex mmap_wait_lock =
+	VAS_MUTEX_INITIALIZER(LOCK_RANK_MMAP_WAIT);
+
+/* The node pool's lock is last: nothing may be taken under it. */
+static void mutex_under_node_pool_lock(void)
+{
+	vas_spin_init(&node_pool_lock, LOCK_RANK_NODE_POOL);
+	vas_spin_lock(&node_pool_lock);
+	vas_mutex_lock(&frame_pool_lock);
+}
+
+static void mmap_wait_under_node_pool_lock(void)
+{
+	vas_spin_init(&node_pool_lock, LOCK_RANK_NODE_POOL);
+	vas_spin_lock(&node_pool_lock);
+	vas_mutex_lock(&mmap_wait_lock);
+}
+
+static void node_pool_lock_twice(void)
+{
+	vas_spin_init(&node_pool_lock, LOCK_RANK_NODE_POOL);
+	vas_spin_lock(&node_pool_lock);
+	vas_spin_lock(&node_pool_lock);
+}
+
+TEST(lockdep_ranks_the_node_pool_lock_last)
+{
+	EXPECT_ABORTS(mutex_under_node_pool_lock,
+		      "lock order violation: taking a lock ranked below");
+	EXPECT_ABORTS(mmap_wait_under_node_pool_lock,
+		      "lock order violation: taking a lock ranked below");
+	EXPECT_ABORTS(node_pool_lock_twice, "recursive acquisition");
+	/* the right way round: every other lock may be held */
+	vas_spin_init(&node_pool_lock, LOCK_RANK_NODE_POOL);
+	vas_mutex_lock(&frame_pool_lock);
+	vas_mutex_lock(&mmap_wait_lock);
+	vas_spin_lock(&node_pool_lock);
+	EXPECT_EQ(lockdep_depth(), 3);
+	vas_spin_unlock(&node_pool_lock);
+	vas_mutex_unlock(&mmap_wait_lock);
+	vas_mutex_unlock(&frame_pool_lock);
+	EXPECT_EQ(lockdep_depth(), 0);
+	vas_spin_destroy(&node_pool_lock);
+}
 
 static void wrong_order(void)
 {

@@ -91,6 +91,8 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 
 int vas_machine_destroy(struct vas_machine *machine)
 {
+	if (!machine)	/* the NULL rule of vas/defs.h */
+		return 0;
 	vas_machine_flush(machine);
 	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
 		return -EBUSY;

@@ -20,6 +20,10 @@
  * All users together hold one count; the last vas_mm_put() tears the
  * address space down (every VMA removed and freed), the last vas_mm_drop()
  * frees the object.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MM_H
 #define VAS_MM_H
@@ -118,8 +122,8 @@ VAS_API int vas_machine_create(const struct vas_machine_config *cfg,
  * and RCU callbacks to finish first.
  *
  * Context: no address space of @machine may remain (not even a count).
- * May block. Return: 0, or -EBUSY (address spaces or host files of the
- * machine remain; nothing done).
+ * May block. Return: 0 (also for a NULL @machine: nothing done), or -EBUSY
+ * (address spaces or host files of the machine remain; nothing done).
  */
 VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
 
@@ -158,6 +162,7 @@ VAS_API void vas_mm_grab(struct vas_mm *mm);
 
 /**
  * vas_mm_drop() - Drop a count (mmdrop); the last one frees the object.
+ * NULL is a no-op.
  * Context: may free; the caller's pointer is invalid afterwards.
  */
 VAS_API void vas_mm_drop(struct vas_mm *mm);
@@ -178,6 +183,7 @@ VAS_API struct vas_mm_user *vas_mm_get(struct vas_mm_user *mm);
 /**
  * vas_mm_put() - Drop a user (mmput). The last user tears the address space
  * down here, in the caller's thread: every VMA is removed and freed.
+ * NULL is a no-op.
  * Context: the caller holds no lock of @mm; may block.
  */
 VAS_API void vas_mm_put(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
@@ -186,7 +192,7 @@ VAS_API void vas_mm_put(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
  * vas_mm_put_async() - Drop a user; if it is the last, the machine's worker
  * tears the address space down later (mmput_async). Never blocks on the
  * teardown; safe where vas_mm_put() would take a lock the caller orders
- * after the mmap lock.
+ * after the mmap lock. NULL is a no-op.
  * Context: any; may be called with other locks held (not @mm's mmap lock).
  */
 VAS_API void vas_mm_put_async(struct vas_mm_user *mm) VAS_EXCLUDES(mm);

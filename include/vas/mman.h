@@ -9,6 +9,10 @@
  * it: unchanged, except where Linux itself stops part-way (mprotect,
  * madvise and mlock over several VMAs change the VMAs before the one that
  * failed, as documented per call).
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MMAN_H
 #define VAS_MMAN_H

@@ -172,7 +172,8 @@ void vas_mm_grab(struct vas_mm *mm)
 
 void vas_mm_drop(struct vas_mm *mm)
 {
-	mmdrop(mm_of(mm));
+	if (mm)	/* the NULL rule of vas/defs.h */
+		mmdrop(mm_of(mm));
 }
 
 struct vas_mm_user *vas_mm_get_not_zero(struct vas_mm *mm)

@@ -85,12 +85,14 @@ void mmput_async(struct mm_struct *mm)
 
 void vas_mm_put(struct vas_mm_user *mm)
 {
-	mmput(mm_of_user(mm));
+	if (mm)	/* the NULL rule of vas/defs.h */
+		mmput(mm_of_user(mm));
 }
 
 void vas_mm_put_async(struct vas_mm_user *mm)
 {
-	mmput_async(mm_of_user(mm));
+	if (mm)
+		mmput_async(mm_of_user(mm));
 }
 
 void vas__mm_put_cleanup(struct vas_mm_user **mmp)

@@ -177,6 +177,14 @@ VAS_API void vas_mm_set_cap_ipc_lock(struct vas_mm_user *mm, bool capable);
  * Linux's cap_mmap_addr(). A fork's child inherits it. Context: any.
  */
 VAS_API void vas_mm_set_cap_sys_rawio(struct vas_mm_user *mm, bool capable);
+/**
+ * vas_mm_set_cap_sys_admin() - Whether the "process" has CAP_SYS_ADMIN
+ * (default true, as for root). Without it, commit accounting in
+ * VAS_OVERCOMMIT_NEVER mode keeps the machine's admin_reserve_kbytes out of
+ * its reach (struct vas_machine_config). A fork's child inherits it.
+ * Context: any.
+ */
+VAS_API void vas_mm_set_cap_sys_admin(struct vas_mm_user *mm, bool capable);
 
 #ifdef __cplusplus
 }

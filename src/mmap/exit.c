@@ -52,6 +52,7 @@ void exit_mmap(struct mm_struct *mm)
 		vm_area_free(vma);
 	}
 	mm->map_count = 0;
+	vm_acct_memory(mm, -(long)mm->committed_vm);	/* vm_unacct_memory */
 	mm->total_vm = mm->locked_vm = mm->data_vm = 0;
 	mm->exec_vm = mm->stack_vm = 0;
 	/* No VMA is left, so no walker: every table goes at once. */

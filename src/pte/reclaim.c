@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * reclaim.c - MADV_FREE (lazily freeable anonymous pages) and MADV_PAGEOUT
- * without swap (what can go: lazily freed clean anonymous pages, folios of
- * host files mapped only here, written back first when dirty).
+ * without swap (what can go: lazily freed clean anonymous pages, the pages
+ * of MAP_DROPPABLE memory, folios of host files mapped only here, written
+ * back first when dirty).
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,8 +32,13 @@ void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
 	walk_ptes_locked(vma->vm_mm, start, end, lazyfree_one, NULL);
 }
 
-/* Drop the clean lazily freed anonymous page mapped at @addr, if any. */
-static void pageout_anon(struct mm_struct *mm, unsigned long addr)
+/*
+ * Drop the clean lazily freed anonymous page mapped at @addr, if any; in a
+ * VM_DROPPABLE VMA (@droppable) any anonymous page, clean or dirty, as
+ * Linux's reclaim discards them.
+ */
+static void pageout_anon(struct mm_struct *mm, unsigned long addr,
+			 bool droppable)
 {
 	struct pt_lock *ptl;
 	pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl), pte;
@@ -44,7 +50,8 @@ static void pageout_anon(struct mm_struct *mm, unsigned long addr)
 	page = pte_present(pte) && !pte_special(pte)
 		       ? pfn_to_page(mm->machine->frames, pte_pfn(pte))
 		       : NULL;
-	if (page && PageAnon(page) && PageLazyfree(page) && !pte_dirty(pte) &&
+	if (page && PageAnon(page) &&
+	    (droppable || (PageLazyfree(page) && !pte_dirty(pte))) &&
 	    page_mapcount(page) == 1 && page_ref_count(page) == 1) {
 		(void)ptep_get_and_clear(ptep);
 		page_remove_map(page);
@@ -124,7 +131,8 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
 	mmap_assert_locked(vma->vm_mm);
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
 		if (!file) {
-			pageout_anon(vma->vm_mm, addr);
+			pageout_anon(vma->vm_mm, addr,
+				     vma->vm_flags & VAS_VM_DROPPABLE);
 		} else if (file->kind == VAS_FILE_HOST) {
 			pte_t pte = pte_at(vma->vm_mm, addr);
 			struct page *page = pte_present(pte) && !pte_special(pte)

@@ -34,6 +34,8 @@ static const struct name_val mmap_flags[] = {
     {"locked", VASCTL_MAP_LOCKED},
     {"growsdown", VASCTL_MAP_GROWSDOWN},
     {"stack", VASCTL_MAP_STACK},
+    {"droppable", VASCTL_MAP_DROPPABLE},
+    {"hugetlb", VASCTL_MAP_HUGETLB},
     {NULL, 0},
 };
 

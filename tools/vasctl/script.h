@@ -142,6 +142,9 @@ struct vasctl_stmt {
  * @nfiles: their number.
  * @vars:   variable names (without '$'), indexed by variable id.
  * @nvars:  their number.
+ * @name_probes: names compared while looking names up during the parse
+ *          (a hash index: about one per lookup, whatever the number of
+ *          names; tests check the parse stays linear with it).
  */
 struct vasctl_script {
 	struct vasctl_stmt *stmts;
@@ -150,6 +153,7 @@ struct vasctl_script {
 	size_t nfiles;
 	char **vars;
 	size_t nvars;
+	size_t name_probes;
 };
 
 /**

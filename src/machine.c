@@ -24,6 +24,34 @@ void vas_machine_config_init(struct vas_machine_config *cfg)
 	cfg->fault_mmap_lock_only = false;
 	cfg->zero_page = true;
 	cfg->file_folio_max = PAGE_SIZE;
+	cfg->overcommit_memory = VAS_OVERCOMMIT_GUESS;
+	cfg->overcommit_ratio = 50;
+	cfg->overcommit_kbytes = 0;
+	cfg->admin_reserve_kbytes = VAS_RESERVE_DEFAULT;
+	cfg->user_reserve_kbytes = VAS_RESERVE_DEFAULT;
+	cfg->commit_ram_bytes = 0;
+	cfg->commit_swap_bytes = 0;
+}
+
+/*
+ * The defaults that depend on the RAM: commit_ram_bytes is frames_bytes,
+ * and the reserves are Linux's init_admin_reserve() and
+ * init_user_reserve(): 1/32 of the free memory at boot (all of the RAM
+ * here), at most 8 MiB and 128 MiB.
+ */
+static void config_resolve(struct vas_machine_config *cfg)
+{
+	unsigned long ram_kb;
+
+	if (!cfg->commit_ram_bytes)
+		cfg->commit_ram_bytes = cfg->frames_bytes;
+	ram_kb = cfg->commit_ram_bytes >> 10;
+	if (cfg->admin_reserve_kbytes == VAS_RESERVE_DEFAULT)
+		cfg->admin_reserve_kbytes = min_t(unsigned long, ram_kb / 32,
+						  8192);
+	if (cfg->user_reserve_kbytes == VAS_RESERVE_DEFAULT)
+		cfg->user_reserve_kbytes = min_t(unsigned long, ram_kb / 32,
+						 1UL << 17);
 }
 
 /* A tunable out of range (vas_machine_create() refuses it: -EINVAL)? */
@@ -36,7 +64,9 @@ static bool config_bad(const struct vas_machine_config *cfg)
 	       (cfg->lsm_mmap_min_addr & (PAGE_SIZE - 1)) ||
 	       (cfg->stack_guard_gap & (PAGE_SIZE - 1)) ||
 	       folio < PAGE_SIZE || folio > VAS_FILE_FOLIO_MAX ||
-	       (folio & (folio - 1));
+	       (folio & (folio - 1)) ||
+	       cfg->overcommit_memory < VAS_OVERCOMMIT_GUESS ||
+	       cfg->overcommit_memory > VAS_OVERCOMMIT_NEVER;
 }
 
 /* Undo what vas_machine_create() set up, the worker thread aside. */
@@ -76,6 +106,7 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		vas_free(machine);
 		return err;
 	}
+	config_resolve(&machine->cfg);
 	vas_mutex_init(&machine->vma_cache_lock, LOCK_RANK_VMA_CACHE);
 	vas_mutex_init(&machine->worker_lock, LOCK_RANK_WORKER);
 	vas_mutex_init(&machine->mm_list_lock, LOCK_RANK_MM_LIST);
@@ -92,6 +123,8 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 
 int vas_machine_destroy(struct vas_machine *machine)
 {
+	if (!machine)	/* the NULL rule of vas/defs.h */
+		return 0;
 	vas_machine_flush(machine);
 	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
 		return -EBUSY;
@@ -111,6 +144,13 @@ int vas_machine_destroy(struct vas_machine *machine)
 	vma_cache_drain(machine);
 	machine_free(machine);
 	return 0;
+}
+
+unsigned long vas_machine_committed(const struct vas_machine *machine)
+{
+	long n = __atomic_load_n(&machine->committed, __ATOMIC_RELAXED);
+
+	return n > 0 ? (unsigned long)n : 0;
 }
 
 const struct vas_machine_config *

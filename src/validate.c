@@ -130,7 +130,7 @@ static int validate_ptes(struct mm_struct *mm, bool quiet)
 
 int validate_mm(struct mm_struct *mm)
 {
-	unsigned long prev_end = 0, total = 0, locked = 0, s, e;
+	unsigned long prev_end = 0, total = 0, locked = 0, committed = 0, s, e;
 	unsigned long mayflags, access;
 	struct vm_area_struct *vma;
 	struct rt_iter it;
@@ -182,6 +182,13 @@ int validate_mm(struct mm_struct *mm)
 		total += vma_pages(vma);
 		if (vma->vm_flags & VAS_VM_LOCKED)
 			locked += vma_pages(vma);
+		if (vma->vm_flags & VAS_VM_ACCOUNT)
+			committed += vma_pages(vma);
+		if ((vma->vm_flags & VAS_VM_ACCOUNT) &&
+		    (vma->vm_flags & (VAS_VM_SHARED | VAS_VM_DROPPABLE)))
+			BAD("VMA [%#lx, %#lx) flags %#lx: VM_ACCOUNT on a shared "
+			    "or droppable mapping", vma->vm_start, vma->vm_end,
+			    vma->vm_flags);
 		if (!vma_is_write_locked(vma))
 			quiet = false;
 	}
@@ -196,6 +203,9 @@ int validate_mm(struct mm_struct *mm)
 	if (locked != mm->locked_vm)
 		BAD("locked_vm %lu but VM_LOCKED VMAs span %lu pages",
 		    mm->locked_vm, locked);
+	if (committed != mm->committed_vm)
+		BAD("committed_vm %lu but VM_ACCOUNT VMAs span %lu pages",
+		    mm->committed_vm, committed);
 	if (mm->data_vm + mm->exec_vm + mm->stack_vm > mm->total_vm)
 		BAD("data_vm %lu + exec_vm %lu + stack_vm %lu > total_vm %lu",
 		    mm->data_vm, mm->exec_vm, mm->stack_vm, mm->total_vm);

@@ -1,7 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * defs.h - what every public header of vas shares: the export macro, the
- * version, and the lock annotations. It includes only libc headers.
+ * version, the lock annotations, and the NULL rule. It includes only libc
+ * headers.
+ *
+ * The NULL rule, for every function of every public header of vas:
+ *  - A function that gives up a reference or destroys an object accepts
+ *    NULL and does nothing, as free(3) does: vas_mm_put(),
+ *    vas_mm_put_async(), vas_mm_drop(), vas_machine_destroy() (returns
+ *    0), vas_file_put(), vas_page_put(), vas_unpin_user_pages() (for NULL
+ *    entries of its array), vas_mmu_notifier_unregister(),
+ *    vas_mirror_destroy(), and the cleanup of VAS_MM_USER_SCOPED.
+ *  - Every other pointer argument must point to a valid object (and a
+ *    pointer to a result must point to writable storage), unless its
+ *    comment says it may be NULL and what NULL means there. A NULL where
+ *    none is allowed is a programming error: nothing checks it and the
+ *    behaviour is undefined, as for a dangling pointer.
+ *  - Ending a lock is not a destructor: vas_mmap_read_unlock(),
+ *    vas_mmap_write_unlock() and vas_vma_end_read() need the lock held, so
+ *    a NULL there is an error (Clang's -Wthread-safety reports ending a
+ *    guard that vas_lock_vma_under_rcu() did not give).
+ * docs/design.md ("Pointer arguments and NULL") says why.
  */
 #ifndef VAS_DEFS_H
 #define VAS_DEFS_H

@@ -6,6 +6,10 @@
  * A struct vas_file is reference counted; each VMA that maps it holds a
  * reference. It stands for an open file description: its mode (read,
  * write) is fixed at creation, like the f_mode of an open file.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_FILE_H
 #define VAS_FILE_H
@@ -143,7 +147,8 @@ struct vas_file_ops {
 	 * after every allocation the mmap needs has succeeded, so nothing
 	 * fails after it; it is not called when the new range merges with a
 	 * neighbour (Linux merges before it would call the hook).
-	 * Context: mmap lock held for write.
+	 * Context: mmap lock held for write. May be NULL: the file cannot
+	 * be mapped (mmap fails with -ENODEV, as without f_op->mmap).
 	 */
 	int (*mmap)(struct vas_file *file, struct vas_vma_new *vma);
 	/* The last reference went away. May be NULL. */
@@ -156,7 +161,8 @@ struct vas_file_ops {
  * @mode: VAS_FMODE_READ and/or VAS_FMODE_WRITE: what the file may do (its
  *        mappings, fread, writeback); @fd must allow it (O_RDWR allows
  *        either, O_RDONLY only reading, O_WRONLY only writing).
- * @name: the name maps and smaps print for its mappings; copied.
+ * @name: the name maps and smaps print for its mappings; copied. May be
+ *        NULL: the empty name.
  * Context: any; may allocate. Lifetime: the file holds one reference for
  * the caller (vas_file_put()); @fd stays the caller's.
  * Return: 0; -EINVAL for an empty or unknown @mode; -EBADF when @fd is
@@ -170,6 +176,11 @@ VAS_API int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 
 /**
  * vas_file_create() - A driver file with @ops and private data @priv.
+ * @ops:  the file's operations; must stay valid as long as the file.
+ *        NULL is refused with -EINVAL.
+ * @priv: any value, NULL included; vas only hands it back
+ *        (vas_file_private()).
+ * @name: as for vas_file_open_host(): may be NULL, the empty name.
  * Context: any; may allocate. Return: 0, -EINVAL (@ops NULL, or @mode
  * with bits other than VAS_FMODE_*), or -ENOMEM.
  */
@@ -180,7 +191,11 @@ VAS_API int vas_file_create(struct vas_machine *machine,
 
 /** vas_file_get() - Take a reference. Context: caller holds one. */
 VAS_API struct vas_file *vas_file_get(struct vas_file *file);
-/** vas_file_put() - Drop a reference; the last one releases the file. */
+/**
+ * vas_file_put() - Drop a reference; the last one releases the file.
+ * NULL is a no-op. Context: no mmap lock held (the last put writes dirty
+ * pages back and calls ops->release).
+ */
 VAS_API void vas_file_put(struct vas_file *file);
 /** vas_file_private() - The driver's @priv. Lifetime: that of @file. */
 VAS_API void *vas_file_private(const struct vas_file *file);
@@ -209,7 +224,8 @@ VAS_API int vas_file_truncate(struct vas_file *file, off_t size)
 VAS_API int vas_file_set_size(struct vas_file *file, off_t size) VAS_MUST_CHECK;
 
 /**
- * vas_vma_new_set_ops() - Install @ops on a VMA in its mmap hook.
+ * vas_vma_new_set_ops() - Install @ops on a VMA in its mmap hook. @ops
+ * must stay valid as long as the VMA; NULL removes them (no ops).
  * Context: inside the mmap hook that received @vma.
  */
 VAS_API void vas_vma_new_set_ops(struct vas_vma_new *vma,

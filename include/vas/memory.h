@@ -8,6 +8,10 @@
  * faulted in as the hardware would make the kernel do it. The first page
  * that cannot be accessed stops the access with the signal the kernel
  * would send; the pages before it were accessed.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MEMORY_H
 #define VAS_MEMORY_H

@@ -22,6 +22,10 @@
  * Built only on the public API (physmem.h, mmu_notifier.h, vma.h).
  * docs/host-memory.md has the design and the host limits (the host's
  * vm.max_map_count).
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MIRROR_H
 #define VAS_MIRROR_H

@@ -20,6 +20,10 @@
  * All users together hold one count; the last vas_mm_put() tears the
  * address space down (every VMA removed and freed), the last vas_mm_drop()
  * frees the object.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MM_H
 #define VAS_MM_H
@@ -97,7 +101,52 @@ struct vas_machine_config {
 	 * Default 4 KiB: single pages, as a file system without large folios.
 	 */
 	size_t file_folio_max;
+	/*
+	 * Commit accounting (Linux's vm.overcommit_* sysctls and
+	 * __vm_enough_memory()). Memory a private writable mapping may come
+	 * to need is committed when it is mapped (VM_ACCOUNT: mmap, brk,
+	 * mremap growing or moving it, mprotect making it writable, stack
+	 * growth, fork copying it) and shared anonymous memory when it is
+	 * created, unless MAP_NORESERVE; each such request is checked:
+	 *  VAS_OVERCOMMIT_GUESS (0, Linux's default): refused (-ENOMEM) if
+	 *    the request alone is larger than commit_ram_bytes +
+	 *    commit_swap_bytes;
+	 *  VAS_OVERCOMMIT_ALWAYS (1): never refused;
+	 *  VAS_OVERCOMMIT_NEVER (2): refused unless the machine's committed
+	 *    total with the request stays below the commit limit: RAM *
+	 *    overcommit_ratio / 100 (or overcommit_kbytes if not 0) + swap,
+	 *    less admin_reserve_kbytes for an address space without
+	 *    CAP_SYS_ADMIN (vas_mm_set_cap_sys_admin()) and less the smaller
+	 *    of user_reserve_kbytes and total_vm / 32 of the one asking;
+	 *    MAP_NORESERVE is ignored in this mode, as in Linux.
+	 * The committed total counts what this machine committed, not the
+	 * host's (vas_machine_committed()).
+	 */
+	int overcommit_memory;		/* vm.overcommit_memory: 0 */
+	unsigned int overcommit_ratio;	/* vm.overcommit_ratio: 50 */
+	unsigned long overcommit_kbytes; /* vm.overcommit_kbytes: 0 */
+	/*
+	 * vm.admin_reserve_kbytes and vm.user_reserve_kbytes.
+	 * VAS_RESERVE_DEFAULT: Linux's boot-time values from the RAM,
+	 * min(RAM / 32, 8 MiB) and min(RAM / 32, 128 MiB).
+	 */
+	unsigned long admin_reserve_kbytes;
+	unsigned long user_reserve_kbytes;
+	/*
+	 * The RAM and swap the accounting counts (Linux's totalram_pages()
+	 * and total_swap_pages), in bytes. 0 RAM: frames_bytes, the memory
+	 * the machine can have. Default 0 and 0 (no swap).
+	 */
+	size_t commit_ram_bytes;
+	size_t commit_swap_bytes;
 };
+
+/* Values of vas_machine_config.overcommit_memory (Linux's OVERCOMMIT_*). */
+#define VAS_OVERCOMMIT_GUESS 0
+#define VAS_OVERCOMMIT_ALWAYS 1
+#define VAS_OVERCOMMIT_NEVER 2
+/* admin_reserve_kbytes or user_reserve_kbytes: Linux's default. */
+#define VAS_RESERVE_DEFAULT (~0UL)
 
 /* The largest file_folio_max: one page table's span (PMD order), 2 MiB. */
 #define VAS_FILE_FOLIO_MAX (2UL << 20)
@@ -124,15 +173,24 @@ VAS_API int vas_machine_create(const struct vas_machine_config *cfg,
  * and RCU callbacks to finish first.
  *
  * Context: no address space of @machine may remain (not even a count).
- * May block. Return: 0, or -EBUSY (address spaces or host files of the
- * machine remain, or pins taken by vas_pin_user_pages() are not yet
- * released; nothing done). References (vas_get_user_pages(), driver
- * pages) are not checked: frames still referenced are reported and lost.
+ * May block. Return: 0 (also for a NULL @machine: nothing done), or -EBUSY
+ * (address spaces or host files of the machine remain, or pins taken by
+ * vas_pin_user_pages() are not yet released; nothing done). References
+ * (vas_get_user_pages(), driver pages) are not checked: frames still
+ * referenced are reported and lost.
  */
 VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
 
 /**
- * vas_machine_config() - The tunables of @machine.
+ * vas_machine_committed() - Pages the address spaces of @machine have
+ * committed now (Linux's Committed_AS, counted for this machine only).
+ * Context: any; racy. Return: the number of pages.
+ */
+VAS_API unsigned long vas_machine_committed(const struct vas_machine *machine);
+
+/**
+ * vas_machine_config() - The tunables of @machine, with the defaults that
+ * depend on others resolved (frames_bytes, commit_ram_bytes, the reserves).
  * Context: any. Lifetime: as long as @machine.
  */
 VAS_API const struct vas_machine_config *
@@ -166,6 +224,7 @@ VAS_API void vas_mm_grab(struct vas_mm *mm);
 
 /**
  * vas_mm_drop() - Drop a count (mmdrop); the last one frees the object.
+ * NULL is a no-op.
  * Context: may free; the caller's pointer is invalid afterwards.
  */
 VAS_API void vas_mm_drop(struct vas_mm *mm);
@@ -186,6 +245,7 @@ VAS_API struct vas_mm_user *vas_mm_get(struct vas_mm_user *mm);
 /**
  * vas_mm_put() - Drop a user (mmput). The last user tears the address space
  * down here, in the caller's thread: every VMA is removed and freed.
+ * NULL is a no-op.
  * Context: the caller holds no lock of @mm; may block.
  */
 VAS_API void vas_mm_put(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
@@ -194,7 +254,7 @@ VAS_API void vas_mm_put(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
  * vas_mm_put_async() - Drop a user; if it is the last, the machine's worker
  * tears the address space down later (mmput_async). Never blocks on the
  * teardown; safe where vas_mm_put() would take a lock the caller orders
- * after the mmap lock.
+ * after the mmap lock. NULL is a no-op.
  * Context: any; may be called with other locks held (not @mm's mmap lock).
  */
 VAS_API void vas_mm_put_async(struct vas_mm_user *mm) VAS_EXCLUDES(mm);

@@ -9,6 +9,10 @@
  * it: unchanged, except where Linux itself stops part-way (mprotect,
  * madvise and mlock over several VMAs change the VMAs before the one that
  * failed, as documented per call).
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MMAN_H
 #define VAS_MMAN_H
@@ -173,6 +177,14 @@ VAS_API void vas_mm_set_cap_ipc_lock(struct vas_mm_user *mm, bool capable);
  * Linux's cap_mmap_addr(). A fork's child inherits it. Context: any.
  */
 VAS_API void vas_mm_set_cap_sys_rawio(struct vas_mm_user *mm, bool capable);
+/**
+ * vas_mm_set_cap_sys_admin() - Whether the "process" has CAP_SYS_ADMIN
+ * (default true, as for root). Without it, commit accounting in
+ * VAS_OVERCOMMIT_NEVER mode keeps the machine's admin_reserve_kbytes out of
+ * its reach (struct vas_machine_config). A fork's child inherits it.
+ * Context: any.
+ */
+VAS_API void vas_mm_set_cap_sys_admin(struct vas_mm_user *mm, bool capable);
 
 #ifdef __cplusplus
 }

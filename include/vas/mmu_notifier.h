@@ -24,6 +24,10 @@
  * write-protecting shared file pages (PROTECTION_PAGE); mremap moving
  * entries (UNMAP, on the old range, as Linux's move_page_tables() reports
  * it); the address space's teardown (release(), then no more calls).
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_MMU_NOTIFIER_H
 #define VAS_MMU_NOTIFIER_H

@@ -12,6 +12,10 @@
  * vas_page_offset(). The library itself reaches the frames through one
  * shared mapping of the file (the "direct map"); vas_page_address() is a
  * pointer into it. docs/host-memory.md has the design.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_PHYSMEM_H
 #define VAS_PHYSMEM_H

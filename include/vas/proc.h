@@ -22,6 +22,10 @@
  *    lines, Swap and SwapPss are always 0 (vas has no KSM, no huge pages,
  *    no swap); so is LazyFree, where Linux counts the clean anonymous pages
  *    that MADV_FREE marked.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_PROC_H
 #define VAS_PROC_H

@@ -5,6 +5,10 @@
  * The list is one X-macro, so names, enum values and the printer never drift
  * apart. Counters are sharded per thread inside the library and summed when
  * read, so counting costs no shared cache line on hot paths.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_STATS_H
 #define VAS_STATS_H

@@ -36,6 +36,11 @@
 #define VAS_MAP_SYNC 0x80000
 #define VAS_MAP_FIXED_NOREPLACE 0x100000
 #define VAS_MAP_UNINITIALIZED 0x4000000
+/* MAP_HUGETLB's page size: log2 of it in these bits (0: the default). */
+#define VAS_MAP_HUGE_SHIFT 26
+#define VAS_MAP_HUGE_MASK 0x3f
+#define VAS_MAP_HUGE_2MB (21 << VAS_MAP_HUGE_SHIFT)
+#define VAS_MAP_HUGE_1GB (30 << VAS_MAP_HUGE_SHIFT)
 
 /* mremap flags */
 #define VAS_MREMAP_MAYMOVE 1

@@ -3,6 +3,10 @@
  * vas.h - umbrella header of the vas library: the Linux 6.18 virtual-memory
  * core (address spaces, VMAs, the mmap lock and per-VMA locks) in user space.
  * Include this one header; it includes only libc headers besides its own.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_VAS_H
 #define VAS_VAS_H

@@ -23,6 +23,10 @@
  *
  * The VMA read lock itself is a separate type, struct vas_vma_read_guard
  * (below): a VMA reference cannot be mistaken for a lock to release.
+ *
+ * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
+ * destroys accept NULL; any other pointer may be NULL only where its
+ * comment says so.
  */
 #ifndef VAS_VMA_H
 #define VAS_VMA_H
@@ -238,7 +242,8 @@ vas_vma_read_guard_vma(struct vas_vma_read_guard *guard)
 /**
  * vas_vma_end_read() - Release the VMA read lock @guard (dropping the
  * VmaReadGuard). @guard and every reference it handed out are invalid
- * afterwards.
+ * afterwards. Not a destructor: @guard must not be NULL (the NULL that a
+ * failed vas_lock_vma_under_rcu() leaves holds no lock to end).
  * Context: @guard held by the calling thread (debug builds abort with a
  * report otherwise).
  */
@@ -295,7 +300,7 @@ VAS_API void vas_vma_new_set_dontexpand(struct vas_vma_new *vma);
 VAS_API void vas_vma_new_set_dontcopy(struct vas_vma_new *vma);
 VAS_API void vas_vma_new_set_dontdump(struct vas_vma_new *vma);
 VAS_API void vas_vma_new_set_mixedmap(struct vas_vma_new *vma);
-/** vas_vma_new_set_private() - Attach the driver's private data. */
+/** vas_vma_new_set_private() - Attach the driver's private data (any value, NULL too). */
 VAS_API void vas_vma_new_set_private(struct vas_vma_new *vma, void *data);
 /**
  * vas_vma_new_try_clear_mayread() (and _maywrite, _mayexec) - Clear

@@ -51,6 +51,13 @@ pub struct vas_machine_config {
     pub fault_mmap_lock_only: bool,
     pub zero_page: bool,
     pub file_folio_max: usize,
+    pub overcommit_memory: c_int,
+    pub overcommit_ratio: c_uint,
+    pub overcommit_kbytes: c_ulong,
+    pub admin_reserve_kbytes: c_ulong,
+    pub user_reserve_kbytes: c_ulong,
+    pub commit_ram_bytes: usize,
+    pub commit_swap_bytes: usize,
 }
 
 /// `struct vas_fault_info` (memory.h).

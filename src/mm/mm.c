@@ -71,6 +71,7 @@ int vas_mm_create(struct vas_machine *machine, struct vas_mm_user **out)
 	mm->rlimit[VAS_RLIMIT_STACK] = 8UL << 20;
 	mm->cap_ipc_lock = true;
 	mm->cap_sys_rawio = false;
+	mm->cap_sys_admin = true;
 	__atomic_add_fetch(&machine->nr_mms, 1, __ATOMIC_RELAXED);
 	stats_add(&machine->stats, VAS_STAT_MM_CREATE, 1);
 	*out = mm_user(mm);
@@ -154,6 +155,12 @@ void vas_mm_set_cap_ipc_lock(struct vas_mm_user *u, bool capable)
 			 __ATOMIC_RELAXED);
 }
 
+void vas_mm_set_cap_sys_admin(struct vas_mm_user *u, bool capable)
+{
+	__atomic_store_n(&mm_of_user(u)->cap_sys_admin, capable,
+			 __ATOMIC_RELAXED);
+}
+
 void vas_mm_set_cap_sys_rawio(struct vas_mm_user *u, bool capable)
 {
 	__atomic_store_n(&mm_of_user(u)->cap_sys_rawio, capable,
@@ -174,7 +181,8 @@ void vas_mm_grab(struct vas_mm *mm)
 
 void vas_mm_drop(struct vas_mm *mm)
 {
-	mmdrop(mm_of(mm));
+	if (mm)	/* the NULL rule of vas/defs.h */
+		mmdrop(mm_of(mm));
 }
 
 struct vas_mm_user *vas_mm_get_not_zero(struct vas_mm *mm)

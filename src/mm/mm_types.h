@@ -42,6 +42,7 @@ struct vas_machine {
 	struct frames *frames;			/* (c) physical memory: page/page.c */
 	struct vas_stats stats;			/* (a) */
 	long nr_mms __attribute__((aligned(64))); /* (a) address spaces alive */
+	long committed;				/* (a) vm_committed_as, pages */
 
 	/* The VMA cache: see vma/vma.c. (L: vma_cache_lock) */
 	struct vas_mutex vma_cache_lock __attribute__((aligned(64)));
@@ -98,6 +99,7 @@ struct mm_struct {
 	unsigned long data_vm;			/* (M) */
 	unsigned long exec_vm;			/* (M) */
 	unsigned long stack_vm;			/* (M) */
+	unsigned long committed_vm;		/* (M) VM_ACCOUNT pages */
 	unsigned long mmap_base;		/* (M) top-down search start */
 	unsigned long start_brk, brk;		/* (M) the heap; 0: none */
 	unsigned long def_flags;		/* (M) mlockall(MCL_FUTURE) */
@@ -105,6 +107,7 @@ struct mm_struct {
 	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */
 	bool cap_sys_rawio;			/* (a) map below vm.mmap_min_addr */
 	unsigned long flags;			/* (a) 1 << MMF_* */
+	bool cap_sys_admin;			/* (a) the admin reserve */
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
 	/*
 	 * page_table_lock serialises giving VMAs their anon_vma under the

@@ -41,6 +41,8 @@ static int do_brk_flags(struct mm_struct *mm, struct vm_area_struct *brkvma,
 		return -ENOMEM;
 	if (!may_expand_vm(mm, flags, len >> PAGE_SHIFT))
 		return -ENOMEM;
+	if (vm_enough_memory(mm, len >> PAGE_SHIFT))	/* commit accounting */
+		return -ENOMEM;
 	if (brkvma && brkvma->vm_end == addr && !brkvma->anon_vma_forked &&
 	    (brkvma->vm_flags & ~VAS_VM_SOFTDIRTY) == flags && !brkvma->vm_file) {
 		t = brkvma;	/* expand the existing heap VMA */

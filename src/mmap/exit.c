@@ -55,6 +55,7 @@ void exit_mmap(struct mm_struct *mm)
 		vm_area_free(vma);
 	}
 	mm->map_count = 0;
+	vm_acct_memory(mm, -(long)mm->committed_vm);	/* vm_unacct_memory */
 	mm->total_vm = mm->locked_vm = mm->data_vm = 0;
 	mm->exec_vm = mm->stack_vm = 0;
 	/* No VMA is left, so no walker: every table goes at once. */
@@ -88,12 +89,14 @@ void mmput_async(struct mm_struct *mm)
 
 void vas_mm_put(struct vas_mm_user *mm)
 {
-	mmput(mm_of_user(mm));
+	if (mm)	/* the NULL rule of vas/defs.h */
+		mmput(mm_of_user(mm));
 }
 
 void vas_mm_put_async(struct vas_mm_user *mm)
 {
-	mmput_async(mm_of_user(mm));
+	if (mm)
+		mmput_async(mm_of_user(mm));
 }
 
 void vas__mm_put_cleanup(struct vas_mm_user **mmp)

@@ -78,6 +78,8 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 					      __ATOMIC_RELAXED);
 	child->cap_sys_rawio = __atomic_load_n(&parent->cap_sys_rawio,
 					       __ATOMIC_RELAXED);
+	child->cap_sys_admin = __atomic_load_n(&parent->cap_sys_admin,
+					       __ATOMIC_RELAXED);
 	err = rt_dup(&child->mm_mt, &parent->mm_mt);
 	if (err)
 		return err;
@@ -95,6 +97,12 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 				 src->vm_end, NULL);
 			rt_prealloc_release(&pa);
 			continue;
+		}
+		/* the copy of private writable memory is committed too */
+		if ((src->vm_flags & VAS_VM_ACCOUNT) &&
+		    vm_enough_memory(parent, vma_pages(src))) {
+			err = -ENOMEM;
+			goto cut;
 		}
 		v = dup_vma(child, src);
 		if (!v) {

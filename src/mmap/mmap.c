@@ -14,6 +14,10 @@
 #include "mmap/mmap_internal.h"
 #include "vma/access.h"
 
+/* The huge page size of MAP_HUGETLB (x86-64's default hstate: PMD). */
+#define HUGE_SHIFT 21
+#define HUGE_SIZE (1UL << HUGE_SHIFT)
+
 /* Flags that MAP_SHARED accepts without validation (LEGACY_MAP_MASK). */
 #define LEGACY_MAP_MASK                                                       \
 	(VAS_MAP_SHARED | VAS_MAP_PRIVATE | VAS_MAP_FIXED | VAS_MAP_ANONYMOUS | \
@@ -187,6 +191,7 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	VAS_REQUIRES(mm)
 {
 	unsigned long end = addr + len, pglen = len >> PAGE_SHIFT;
+	unsigned long charged;
 	unsigned long nr_pages, nr_accounted, te = end;
 	struct vm_area_struct *vma;
 	bool sealed;
@@ -199,10 +204,27 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 		return munmap_check_sealed(mm, addr, end);
 	if (!may_expand_vm(mm, vm_flags, pglen - nr_pages))
 		return -ENOMEM;
-	/* accountable_mapping(): private writable memory is committed */
+	/*
+	 * accountable_mapping(): private writable memory is committed; what
+	 * it replaces was, in so far as it was accounted (the charge passes
+	 * to the new mapping).
+	 */
 	if ((vm_flags & (VAS_VM_NORESERVE | VAS_VM_SHARED | VAS_VM_WRITE)) ==
-	    VAS_VM_WRITE)
+	    VAS_VM_WRITE) {
+		charged = pglen - nr_accounted;
+		if (charged && vm_enough_memory(mm, charged))
+			return -ENOMEM;
 		vm_flags |= VAS_VM_ACCOUNT;
+	}
+	/*
+	 * shmem_zero_setup(): the shmem object of shared anonymous memory
+	 * is committed whole unless VM_NORESERVE (shmem_acct_size). Checked
+	 * only: the object does not hold the charge (vas_machine_committed()
+	 * leaves shared anonymous memory out).
+	 */
+	if (file && file->kind == VAS_FILE_SHMEM &&
+	    !(vm_flags & VAS_VM_NORESERVE) && vm_enough_memory(mm, pglen))
+		return -ENOMEM;
 
 	/*
 	 * The neighbours as they will be once [addr, end) is unmapped. A
@@ -239,6 +261,9 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	vma->vm_start = addr;
 	vma->vm_end = end;
 	vma->vm_flags = vm_flags;
+	/* mlockall(MCL_FUTURE) does not lock droppable memory */
+	if (vm_flags & VAS_VM_DROPPABLE)
+		vma->vm_flags &= ~(VAS_VM_LOCKED | VAS_VM_LOCKONFAULT);
 	vma->vm_pgoff = pgoff;
 	if (file)
 		vma->vm_file = vma_file_get(file);
@@ -304,6 +329,8 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 		    unsigned long len, int prot, int flags, unsigned long pgoff)
 	VAS_REQUIRES(mm)
 {
+	const struct vas_machine_config *cfg = &mm->machine->cfg;
+	bool hugetlb = !file && (flags & VAS_MAP_HUGETLB);
 	unsigned long vm_flags;
 	long found;
 
@@ -333,6 +360,9 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	if (found < 0)
 		return found;
 	addr = (unsigned long)found;
+	/* hugetlb_get_unmapped_area(): a fixed address must be aligned */
+	if (hugetlb && (flags & VAS_MAP_FIXED) && (addr & (HUGE_SIZE - 1)))
+		return -EINVAL;
 	if (flags & VAS_MAP_FIXED_NOREPLACE) {
 		unsigned long s;
 
@@ -345,6 +375,33 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 		return -EPERM;
 	if (!mlock_future_ok(mm, vm_flags, len))
 		return -EAGAIN;
+	if (hugetlb) {
+		/*
+		 * Anonymous MAP_HUGETLB maps a hugetlbfs file in Linux, so
+		 * the checks are a file's (MAP_SHARED_VALIDATE accepts
+		 * MAP_HUGETLB; MAP_DROPPABLE is refused).
+		 */
+		switch (flags & VAS_MAP_TYPE) {
+		case VAS_MAP_SHARED:
+		case VAS_MAP_PRIVATE:
+			break;
+		case VAS_MAP_SHARED_VALIDATE:
+			if (flags & ~LEGACY_MAP_MASK)
+				return -EOPNOTSUPP;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (vm_flags & VAS_VM_GROWSDOWN)
+			return -EINVAL;
+		/*
+		 * hugetlbfs_file_mmap(): the machine has no huge pages to
+		 * reserve (nr_hugepages 0). Linux maps the range when
+		 * MAP_NORESERVE skips the reservation (and every access
+		 * then gets SIGBUS); the model refuses that too.
+		 */
+		return -ENOMEM;
+	}
 	if (file) {
 		/* file_mmap_ok(): offsets up to MAX_LFS_FILESIZE for regular
 		 * files and shmem, ULONG_MAX for drivers */
@@ -386,6 +443,19 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 			pgoff = 0;
 			vm_flags |= VAS_VM_SHARED | VAS_VM_MAYSHARE;
 			break;
+		case VAS_MAP_DROPPABLE:
+			/*
+			 * Linux 6.11: memory the kernel may drop under
+			 * pressure; never locked, never a stack, not copied on
+			 * fork nor dumped, and not committed.
+			 */
+			if (flags & (VAS_MAP_LOCKED | VAS_MAP_HUGETLB))
+				return -EINVAL;
+			if (vm_flags & VAS_VM_GROWSDOWN)
+				return -EINVAL;
+			vm_flags |= VAS_VM_DROPPABLE | VAS_VM_NORESERVE |
+				    VAS_VM_WIPEONFORK | VAS_VM_DONTDUMP;
+			/* fall through */
 		case VAS_MAP_PRIVATE:
 			pgoff = addr >> PAGE_SHIFT;
 			break;
@@ -393,8 +463,10 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 			return -EINVAL;
 		}
 	}
-	if (flags & VAS_MAP_NORESERVE)
-		vm_flags |= VAS_VM_NORESERVE;	/* overcommit heuristic */
+	/* honoured only where overcommit is allowed */
+	if ((flags & VAS_MAP_NORESERVE) &&
+	    cfg->overcommit_memory != VAS_OVERCOMMIT_NEVER)
+		vm_flags |= VAS_VM_NORESERVE;
 	return mmap_region(mm, file ? file : shmem, addr, len, vm_flags, pgoff);
 }
 
@@ -408,10 +480,27 @@ int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,
 
 	if (off & ~PAGE_MASK)
 		return -EINVAL;
-	if (flags & VAS_MAP_ANONYMOUS)
+	if (flags & VAS_MAP_ANONYMOUS) {
 		file = NULL;
-	else if (!file)
+		if (flags & VAS_MAP_HUGETLB) {
+			/*
+			 * ksys_mmap_pgoff(): the huge page size must be one
+			 * the machine knows (the default, 2 MiB, is the only
+			 * one), and the length is rounded up to it.
+			 */
+			unsigned int log = ((unsigned int)flags >>
+					    VAS_MAP_HUGE_SHIFT) &
+					   VAS_MAP_HUGE_MASK;
+
+			if (log && log != HUGE_SHIFT)
+				return -EINVAL;
+			len = (len + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+		}
+	} else if (!file) {
 		return -EBADF;
+	} else if (flags & VAS_MAP_HUGETLB) {
+		return -EINVAL;	/* not a hugetlbfs file */
+	}
 	flags &= ~(VAS_MAP_EXECUTABLE | VAS_MAP_DENYWRITE);
 	if (!file && (flags & VAS_MAP_TYPE) == VAS_MAP_SHARED) {
 		/* shared anonymous memory lives in a shmem object */
@@ -428,6 +517,10 @@ int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,
 						     NULL, NULL);
 
 		if (v && ((v->vm_flags & VAS_VM_LOCKED) ||
+			  /* do_mmap() decides on the flags before
+			   * droppable memory sheds VM_LOCKED */
+			  ((v->vm_flags & VAS_VM_DROPPABLE) &&
+			   (mm->def_flags & VAS_VM_LOCKED)) ||
 			  (flags & (VAS_MAP_POPULATE | VAS_MAP_NONBLOCK)) ==
 				  VAS_MAP_POPULATE))
 			mm_populate(mm, (unsigned long)ret,

@@ -37,8 +37,12 @@ static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 		    may_expand_vm(mm, oldflags, nrpages))
 			return -ENOMEM;
 		if (!(oldflags & (VAS_VM_ACCOUNT | VAS_VM_WRITE | VAS_VM_HUGETLB |
-				  VAS_VM_SHARED | VAS_VM_NORESERVE)))
+				  VAS_VM_SHARED | VAS_VM_NORESERVE))) {
+			/* private memory turns writable: it is committed */
+			if (vm_enough_memory(mm, nrpages))
+				return -ENOMEM;
 			newflags |= VAS_VM_ACCOUNT;
+		}
 	} else if ((oldflags & VAS_VM_ACCOUNT) && vma_is_anonymous(vma) &&
 		   !vma->anon_vma) {
 		newflags &= ~VAS_VM_ACCOUNT;

@@ -185,8 +185,29 @@ static void unmap_source(struct mm_struct *mm, const struct vrm *r)
 	if (vma && (vma->vm_flags & VAS_VM_ACCOUNT)) {
 		mmap_assert_write_locked(vma->vm_mm);
 		vma_start_write(vma);
+		vma_account(mm, vma, -1);
 		vma->vm_flags &= ~VAS_VM_ACCOUNT;
+		vma_account(mm, vma, 1);
 	}
+}
+
+/*
+ * vrm_charge_ok() - Commit accounting of a move or an expansion
+ * (vrm_calc_charge): committed memory commits its growth, or all of the
+ * new range when MREMAP_DONTUNMAP keeps the old one.
+ */
+static bool vrm_charge_ok(struct mm_struct *mm, const struct vrm *r)
+	VAS_REQUIRES(mm)
+{
+	unsigned long charged;
+
+	if (!(r->vma->vm_flags & VAS_VM_ACCOUNT))
+		return true;
+	if (r->flags & VAS_MREMAP_DONTUNMAP)
+		charged = r->new_len >> PAGE_SHIFT;
+	else
+		charged = r->delta >> PAGE_SHIFT;
+	return !vm_enough_memory(mm, charged);
 }
 
 /*
@@ -201,6 +222,8 @@ static long move_vma(struct mm_struct *mm, struct vrm *r) VAS_REQUIRES(mm)
 	int err;
 
 	if ((unsigned long)mm->map_count >= mm->machine->cfg.max_map_count - 3)
+		return -ENOMEM;
+	if (!vrm_charge_ok(mm, r))
 		return -ENOMEM;
 	pgoff = vma->vm_pgoff + ((r->addr - vma->vm_start) >> PAGE_SHIFT);
 	/*
@@ -290,6 +313,8 @@ static long expand_in_place(struct mm_struct *mm, struct vrm *r)
 		  vma->vm_pgoff + vma_pages(vma));
 
 	mmap_assert_write_locked(mm);
+	if (!vrm_charge_ok(mm, r))
+		return -ENOMEM;
 	if (vma->vm_flags & VAS_VM_SPECIAL)
 		return -ENOMEM;	/* vma_merge_new_range() refuses */
 	vmg.file = vma->vm_file;

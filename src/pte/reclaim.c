@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * reclaim.c - MADV_FREE (lazily freeable anonymous pages) and MADV_PAGEOUT
- * without swap (what can go: lazily freed clean anonymous pages, folios of
- * host files mapped only here, written back first when dirty).
+ * without swap (what can go: lazily freed clean anonymous pages, the pages
+ * of MAP_DROPPABLE memory, folios of host files mapped only here, written
+ * back first when dirty).
  */
 #include <errno.h>
 #include <limits.h>
@@ -42,31 +43,37 @@ void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
 
 static pte_t pte_at(struct mm_struct *mm, unsigned long addr);
 
-/* Whether @pte maps a lazily freed anonymous page that may be dropped. */
-static bool lazyfree_droppable(struct mm_struct *mm, pte_t pte)
+/*
+ * Whether @pte maps an anonymous page reclaim may drop: a clean lazily
+ * freed one, or in a VM_DROPPABLE VMA (@droppable) any, clean or dirty, as
+ * Linux's reclaim discards them; mapped only there and not referenced
+ * elsewhere.
+ */
+static bool lazyfree_droppable(struct mm_struct *mm, pte_t pte, bool droppable)
 {
 	struct page *page = pte_present(pte) && !pte_special(pte)
 		? pfn_to_page(mm->machine->frames, pte_pfn(pte))
 		: NULL;
 
-	return page && PageAnon(page) && PageLazyfree(page) &&
-	       !pte_dirty(pte) && page_mapcount(page) == 1 &&
-	       page_ref_count(page) == 1;
+	return page && PageAnon(page) &&
+	       (droppable || (PageLazyfree(page) && !pte_dirty(pte))) &&
+	       page_mapcount(page) == 1 && page_ref_count(page) == 1;
 }
 
 /*
- * Drop the clean lazily freed anonymous page mapped at @addr, if any
- * (try_to_unmap() of a lazyfree folio: CLEAR over its page, around the
+ * Drop the droppable anonymous page mapped at @addr, if any
+ * (lazyfree_droppable(); try_to_unmap(): CLEAR over its page, around the
  * change; a page that changed meanwhile stays).
  */
-static void pageout_anon(struct mm_struct *mm, unsigned long addr)
+static void pageout_anon(struct mm_struct *mm, unsigned long addr,
+			 bool droppable)
 {
 	struct vas_mmu_notifier_range range;
 	struct pt_lock *ptl;
 	struct page *page;
 	pte_t *ptep, pte;
 
-	if (!lazyfree_droppable(mm, pte_at(mm, addr)))
+	if (!lazyfree_droppable(mm, pte_at(mm, addr), droppable))
 		return;
 	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, addr,
 				addr + PAGE_SIZE);
@@ -74,7 +81,7 @@ static void pageout_anon(struct mm_struct *mm, unsigned long addr)
 	ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
 	if (ptep) {
 		pte = ptep_get(ptep);
-		if (lazyfree_droppable(mm, pte)) {
+		if (lazyfree_droppable(mm, pte, droppable)) {
 			page = pfn_to_page(mm->machine->frames, pte_pfn(pte));
 			(void)ptep_get_and_clear(ptep);
 			page_remove_map(page);
@@ -156,7 +163,8 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
 	mmap_assert_locked(vma->vm_mm);
 	for (addr = start; addr < end; addr += PAGE_SIZE) {
 		if (!file) {
-			pageout_anon(vma->vm_mm, addr);
+			pageout_anon(vma->vm_mm, addr,
+				     vma->vm_flags & VAS_VM_DROPPABLE);
 		} else if (file->kind == VAS_FILE_HOST) {
 			pte_t pte = pte_at(vma->vm_mm, addr);
 			struct page *page = pte_present(pte) && !pte_special(pte)

@@ -22,6 +22,40 @@ bool may_expand_vm(struct mm_struct *mm, unsigned long flags,
 	return true;
 }
 
+int vm_enough_memory(struct mm_struct *mm, unsigned long pages)
+{
+	const struct vas_machine_config *cfg = &mm->machine->cfg;
+	unsigned long ram = cfg->commit_ram_bytes >> PAGE_SHIFT;
+	unsigned long swap = cfg->commit_swap_bytes >> PAGE_SHIFT;
+	unsigned long reserve, committed;
+	long allowed, c;
+
+	switch (cfg->overcommit_memory) {
+	case VAS_OVERCOMMIT_ALWAYS:
+		return 0;
+	case VAS_OVERCOMMIT_GUESS:
+		return pages > ram + swap ? -ENOMEM : 0;
+	}
+	/* vm_commit_limit(); no huge pages to take off the RAM */
+	if (cfg->overcommit_kbytes)
+		allowed = (long)(cfg->overcommit_kbytes >> (PAGE_SHIFT - 10));
+	else
+		allowed = (long)(ram / 100 * cfg->overcommit_ratio +
+				 ram % 100 * cfg->overcommit_ratio / 100);
+	allowed += (long)swap;
+	if (!__atomic_load_n(&mm->cap_sys_admin, __ATOMIC_RELAXED))
+		allowed -= (long)(cfg->admin_reserve_kbytes >>
+				  (PAGE_SHIFT - 10));
+	/* don't let a single process grow so big a user can't recover */
+	reserve = cfg->user_reserve_kbytes >> (PAGE_SHIFT - 10);
+	allowed -= (long)min_t(unsigned long, mm->total_vm / 32, reserve);
+	c = __atomic_load_n(&mm->machine->committed, __ATOMIC_RELAXED);
+	committed = (c > 0 ? (unsigned long)c : 0) + pages;
+	if (allowed > 0 && committed < (unsigned long)allowed)
+		return 0;
+	return -ENOMEM;
+}
+
 bool mlock_future_ok(struct mm_struct *mm, unsigned long flags,
 		     unsigned long bytes)
 {
@@ -64,6 +98,13 @@ int expand_stack_locked(struct mm_struct *mm, struct vm_area_struct *vma,
 				   __ATOMIC_RELAXED))
 		return -ENOMEM;
 	if (!mlock_future_ok(mm, vma->vm_flags, grow << PAGE_SHIFT))
+		return -ENOMEM;
+	/*
+	 * Overcommit, the last test. (Linux charges the growth even for a
+	 * stack without VM_ACCOUNT and never gives it back; the model
+	 * commits VM_ACCOUNT memory only.)
+	 */
+	if (vm_enough_memory(mm, grow))
 		return -ENOMEM;
 	/* expand_downwards() prepares the anon_vma first */
 	err = anon_vma_prepare(mm, vma);

@@ -112,6 +112,12 @@ void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)
 		mm->data_vm += (unsigned long)npages;
 }
 
+void vm_acct_memory(struct mm_struct *mm, long pages)
+{
+	mm->committed_vm += (unsigned long)pages;
+	__atomic_add_fetch(&mm->machine->committed, pages, __ATOMIC_RELAXED);
+}
+
 void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 		 int sign)
 {
@@ -120,6 +126,8 @@ void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 	vm_stat_account(mm, vma->vm_flags, pages);
 	if (vma->vm_flags & VAS_VM_LOCKED)
 		mm->locked_vm += (unsigned long)pages;
+	if (vma->vm_flags & VAS_VM_ACCOUNT)
+		vm_acct_memory(mm, pages);
 }
 
 bool vma_has_open_close(const struct vm_area_struct *vma)

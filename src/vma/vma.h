@@ -255,6 +255,22 @@ static inline bool is_data_mapping(unsigned long flags)
 	       VAS_VM_WRITE;
 }
 
+/*
+ * vm_acct_memory() - Add @pages (negative: take them off) to what @mm and
+ * its machine have committed (vm_acct_memory / vm_unacct_memory). Called
+ * by vma_account() for VM_ACCOUNT VMAs, so the committed total is always
+ * the VM_ACCOUNT pages of every address space. Context: M (write).
+ */
+void vm_acct_memory(struct mm_struct *mm, long pages);
+
+/*
+ * vm_enough_memory() - May @mm commit @pages more (__vm_enough_memory
+ * with the machine's overcommit tunables)? Nothing is charged: the VMAs
+ * are, when they are committed (vma_account()).
+ * Context: M. Return: 0 or -ENOMEM.
+ */
+int vm_enough_memory(struct mm_struct *mm, unsigned long pages);
+
 /* may_expand_vm(): RLIMIT_AS and RLIMIT_DATA. Context: M. */
 bool may_expand_vm(struct mm_struct *mm, unsigned long flags,
 		   unsigned long npages) VAS_REQUIRES(mm);

@@ -273,7 +273,15 @@ TEST(print_set)
 	    "rlimit_stack: 8388608\n"
 	    "rlimit_memlock: 8388608\n"
 	    "rlimit_as: unlimited\n"
-	    "rlimit_data: unlimited\n";
+	    "rlimit_data: unlimited\n"
+	    "mem_total_kb: 24683744\n"
+	    "swap_total_kb: 0\n"
+	    "overcommit_memory: 0\n"
+	    "overcommit_ratio: 50\n"
+	    "overcommit_kbytes: 0\n"
+	    "admin_reserve_kbytes: 8192\n"
+	    "user_reserve_kbytes: 131072\n"
+	    "nr_hugepages: 0\n";
 	struct vasctl_host h = vasctl_reference;
 	char *text = NULL;
 	size_t len = 0;
@@ -324,9 +332,9 @@ static unsigned int needs_of(const char *src)
 TEST(needs)
 {
 	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous\n") ==
-	       VASCTL_NEED_ALWAYS);
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
 	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous\nread W 4K\nmaps\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_RSS));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_RSS));
 	EXPECT_TRUE(needs_of("madvise W 4K hugepage\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_THP));
 	EXPECT_TRUE(needs_of("madvise W 4K nohugepage\n") ==
@@ -337,27 +345,86 @@ TEST(needs)
 	EXPECT_TRUE(needs_of("mlock2 W 4K onfault\n") ==
 	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_MLOCK));
 	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous|locked\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_MLOCK));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_MLOCK));
 	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous|growsdown\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_STACK));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_STACK));
 	/* low addresses: fixed at 0, any hint below 1 MiB, mremap there */
 	EXPECT_TRUE(needs_of("mmap 0 4K rw- private|anonymous|fixed\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_LOW));
 	EXPECT_TRUE(needs_of("mmap 0 4K rw- private|anonymous|fixed_noreplace\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_LOW));
 	EXPECT_TRUE(needs_of("mmap 0x1000 4K rw- private|anonymous\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_LOW));
 	EXPECT_TRUE(needs_of("mmap 0 4K rw- private|anonymous -> a\n") ==
-	       VASCTL_NEED_ALWAYS);
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
 	EXPECT_TRUE(needs_of("mmap 0x200000000000 4K rw- private|anonymous|fixed\n") ==
-	       VASCTL_NEED_ALWAYS);
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
 	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous -> a\n"
 			"mremap $a 4K 4K maymove|fixed 0\n") ==
-	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_LOW));
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_LOW));
 	EXPECT_TRUE(needs_of("mmap W 4K rw- private|anonymous -> a\n"
 			"mremap $a 4K 4K maymove|fixed W+0x10000\n") ==
-	       VASCTL_NEED_ALWAYS);
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
 	EXPECT_TRUE(needs_of("read 0x1000 1\n") == VASCTL_NEED_ALWAYS);
+	/* what commits memory; huge pages */
+	EXPECT_TRUE(needs_of("mprotect W 4K rw-\n") ==
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
+	EXPECT_TRUE(needs_of("fork\n") ==
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
+	EXPECT_TRUE(needs_of("mremap W 4K 8K maymove\n") ==
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT));
+	EXPECT_TRUE(needs_of("mmap W 2M rw- private|anonymous|hugetlb\n") ==
+	       (VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT | VASCTL_NEED_HUGETLB));
+}
+
+/* /proc/meminfo figures. */
+TEST(meminfo)
+{
+	static const char mi[] =
+	    "MemTotal:       24683744 kB\n"
+	    "MemFree:        20000000 kB\n"
+	    "SwapTotal:             0 kB\n"
+	    "Odd:            12\n";
+	uint64_t kb = 1;
+
+	EXPECT_TRUE(!vasctl_meminfo_kb(mi, "MemTotal:", &kb));
+	EXPECT_EQ(kb, 24683744);
+	EXPECT_TRUE(!vasctl_meminfo_kb(mi, "SwapTotal:", &kb));
+	EXPECT_EQ(kb, 0);
+	EXPECT_TRUE(vasctl_meminfo_kb(mi, "Odd:", &kb) == -1);
+	EXPECT_TRUE(vasctl_meminfo_kb(mi, "Missing:", &kb) == -1);
+	EXPECT_TRUE(vasctl_meminfo_kb("", "MemTotal:", &kb) == -1);
+}
+
+/* The commit facts compare for scripts that commit memory; the mode 2
+ * sysctls only when one side is in mode 2; nr_hugepages for hugetlb. */
+TEST(compare_commit)
+{
+	struct vasctl_host h = vasctl_reference;
+	char buf[512];
+
+	h.overcommit_ratio = 80;
+	h.user_reserve_kbytes = 1;
+	EXPECT_EQ(vasctl_host_compare(&vasctl_reference, &h, VASCTL_NEED_ALL,
+				      buf, sizeof(buf)), 0);
+	h.mem_total_kb = 1024;
+	EXPECT_EQ(vasctl_host_compare(&vasctl_reference, &h,
+				      VASCTL_NEED_ALWAYS, buf, sizeof(buf)), 0);
+	EXPECT_EQ(vasctl_host_compare(&vasctl_reference, &h,
+				      VASCTL_NEED_ALWAYS | VASCTL_NEED_COMMIT,
+				      buf, sizeof(buf)), 1);
+	EXPECT_TRUE(strstr(buf, "mem_total_kb: 1024 (reference: 24683744)"));
+	h.overcommit_memory = 2;
+	EXPECT_EQ(vasctl_host_compare(&vasctl_reference, &h,
+				      VASCTL_NEED_COMMIT, buf, sizeof(buf)), 4);
+	h = vasctl_reference;
+	h.nr_hugepages = 16;
+	EXPECT_EQ(vasctl_host_compare(&vasctl_reference, &h,
+				      VASCTL_NEED_ALL & ~VASCTL_NEED_HUGETLB,
+				      buf, sizeof(buf)), 0);
+	EXPECT_EQ(vasctl_host_compare(&vasctl_reference, &h,
+				      VASCTL_NEED_HUGETLB, buf, sizeof(buf)),
+		  1);
 }
 
 /*

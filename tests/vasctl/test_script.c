@@ -277,3 +277,44 @@ TEST(maps_format)
 	free(text);
 	vasctl_maps_free(&m);
 }
+
+/*
+ * Parsing is linear in the number of distinct names. Regression (issue 12,
+ * weak spot 3): names were looked up by comparing with every name so far,
+ * so 100,000 variables took about 5 * 10^9 comparisons (20 s). The parser
+ * counts the names it compares (name_probes); with the hash index it is
+ * about one per lookup, whatever the number of names.
+ */
+TEST(many_names_linear)
+{
+	enum { N = 100000 };
+	size_t cap = (size_t)N * 64, len = 0, lookups;
+	char *src = malloc(cap);
+	struct vasctl_script s;
+	char err[256];
+	int i;
+
+	ASSERT_TRUE(src != NULL);
+	/* each variable bound once and used once; a few files too */
+	for (i = 0; i < N; i++)
+		len += (size_t)snprintf(src + len, cap - len,
+					"mmap W 4K rw- private|anonymous -> v%d\n",
+					i);
+	for (i = 0; i < N; i++)
+		len += (size_t)snprintf(src + len, cap - len, "munmap $v%d 4K\n",
+					i);
+	for (i = 0; i < 1000; i++)
+		len += (size_t)snprintf(src + len, cap - len,
+					"file f%d 4K\nfread f%d 0 1\n", i, i);
+	ASSERT_EQ(vasctl_script_parse(src, len, &s, err, sizeof(err)), 0);
+	EXPECT_EQ(s.nvars, N);
+	EXPECT_EQ(s.nfiles, 1000);
+	EXPECT_EQ(s.nstmts, 2 * N + 2000);
+	EXPECT_TRUE(!strcmp(s.vars[N - 1], "v99999"));
+	EXPECT_EQ(s.stmts[2 * N - 1].addr.var, N - 1);
+	/* 2N variable lookups and 2000 file lookups: a few probes each */
+	lookups = 2 * (size_t)N + 2000;
+	EXPECT_LE(s.name_probes, 2 * lookups);
+	vasctl_script_free(&s);
+	free(src);
+}

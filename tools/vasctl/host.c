@@ -52,6 +52,16 @@ const struct vasctl_host vasctl_reference = {
 	.rlimit_memlock = 8ULL << 20,
 	.rlimit_as = VASCTL_UNLIMITED,
 	.rlimit_data = VASCTL_UNLIMITED,
+	/* the recording host's RAM, no swap; Linux's overcommit defaults
+	 * (the reserves as Linux sets them at boot with that much RAM) */
+	.mem_total_kb = 24683744,
+	.swap_total_kb = 0,
+	.overcommit_memory = 0,
+	.overcommit_ratio = 50,
+	.overcommit_kbytes = 0,
+	.admin_reserve_kbytes = 8192,
+	.user_reserve_kbytes = 131072,
+	.nr_hugepages = 0,
 };
 
 /* ---- parsing (pure) --------------------------------------------------- */
@@ -211,6 +221,9 @@ unsigned int vasctl_script_needs(const struct vasctl_script *s)
 			needs |= VASCTL_NEED_MLOCK;
 			break;
 		case VASCTL_OP_MMAP:
+			needs |= VASCTL_NEED_COMMIT;
+			if (st->flags & VASCTL_MAP_HUGETLB)
+				needs |= VASCTL_NEED_HUGETLB;
 			if (st->flags & VASCTL_MAP_LOCKED)
 				needs |= VASCTL_NEED_MLOCK;
 			if (st->flags & VASCTL_MAP_GROWSDOWN)
@@ -220,7 +233,12 @@ unsigned int vasctl_script_needs(const struct vasctl_script *s)
 						 VASCTL_MAP_FIXED_NOREPLACE)))
 				needs |= VASCTL_NEED_LOW;
 			break;
+		case VASCTL_OP_MPROTECT:
+		case VASCTL_OP_FORK:
+			needs |= VASCTL_NEED_COMMIT;
+			break;
 		case VASCTL_OP_MREMAP:
+			needs |= VASCTL_NEED_COMMIT;
 			if (st->has_newaddr &&
 			    low_abs(&st->newaddr,
 				    st->flags & VASCTL_MREMAP_FIXED))
@@ -231,6 +249,32 @@ unsigned int vasctl_script_needs(const struct vasctl_script *s)
 		}
 	}
 	return needs;
+}
+
+int vasctl_meminfo_kb(const char *meminfo, const char *field, uint64_t *kb)
+{
+	size_t n = strlen(field);
+	const char *line = meminfo;
+
+	while (line && *line) {
+		if (!strncmp(line, field, n)) {
+			const char *v = line + n;
+			unsigned long long x;
+			char *end;
+
+			v += strspn(v, " \t");
+			errno = 0;
+			x = strtoull(v, &end, 10);
+			if (end == v || errno || strncmp(end, " kB", 3))
+				return -1;
+			*kb = x;
+			return 0;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -1;
 }
 
 /* ---- printing and comparing ------------------------------------------ */
@@ -276,6 +320,14 @@ static const struct {
 	NUM("rlimit_memlock", rlimit_memlock),
 	NUM("rlimit_as", rlimit_as),
 	NUM("rlimit_data", rlimit_data),
+	NUM("mem_total_kb", mem_total_kb),
+	NUM("swap_total_kb", swap_total_kb),
+	NUM("overcommit_memory", overcommit_memory),
+	NUM("overcommit_ratio", overcommit_ratio),
+	NUM("overcommit_kbytes", overcommit_kbytes),
+	NUM("admin_reserve_kbytes", admin_reserve_kbytes),
+	NUM("user_reserve_kbytes", user_reserve_kbytes),
+	NUM("nr_hugepages", nr_hugepages),
 #undef STR
 #undef TRI
 #undef NUM
@@ -464,6 +516,28 @@ int vasctl_host_compare(const struct vasctl_host *ref,
 	}
 	if (needs & VASCTL_NEED_STACK)
 		cmp_num(&b, "rlimit_stack", ref->rlimit_stack, h->rlimit_stack);
+	if (needs & VASCTL_NEED_COMMIT) {
+		cmp_num(&b, "mem_total_kb", ref->mem_total_kb, h->mem_total_kb);
+		cmp_num(&b, "swap_total_kb", ref->swap_total_kb,
+			h->swap_total_kb);
+		cmp_num(&b, "overcommit_memory", ref->overcommit_memory,
+			h->overcommit_memory);
+		/* the rest counts in mode 2 only */
+		if (h->overcommit_memory == 2 || ref->overcommit_memory == 2) {
+			cmp_num(&b, "overcommit_ratio", ref->overcommit_ratio,
+				h->overcommit_ratio);
+			cmp_num(&b, "overcommit_kbytes", ref->overcommit_kbytes,
+				h->overcommit_kbytes);
+			cmp_num(&b, "admin_reserve_kbytes",
+				ref->admin_reserve_kbytes,
+				h->admin_reserve_kbytes);
+			cmp_num(&b, "user_reserve_kbytes",
+				ref->user_reserve_kbytes,
+				h->user_reserve_kbytes);
+		}
+	}
+	if (needs & VASCTL_NEED_HUGETLB)
+		cmp_num(&b, "nr_hugepages", ref->nr_hugepages, h->nr_hugepages);
 	return b.n;
 }
 
@@ -696,6 +770,23 @@ int vasctl_host_probe(struct vasctl_host *h)
 	h->rlimit_memlock = limit_of(RLIMIT_MEMLOCK);
 	h->rlimit_as = limit_of(RLIMIT_AS);
 	h->rlimit_data = limit_of(RLIMIT_DATA);
+
+	h->mem_total_kb = h->swap_total_kb = VASCTL_UNKNOWN;
+	t = read_text("/proc/meminfo");
+	if (t) {
+		if (vasctl_meminfo_kb(t, "MemTotal:", &h->mem_total_kb))
+			h->mem_total_kb = VASCTL_UNKNOWN;
+		if (vasctl_meminfo_kb(t, "SwapTotal:", &h->swap_total_kb))
+			h->swap_total_kb = VASCTL_UNKNOWN;
+	}
+	free(t);
+	h->overcommit_memory = read_number("/proc/sys/vm/overcommit_memory");
+	h->overcommit_ratio = read_number("/proc/sys/vm/overcommit_ratio");
+	h->overcommit_kbytes = read_number("/proc/sys/vm/overcommit_kbytes");
+	h->admin_reserve_kbytes =
+	    read_number("/proc/sys/vm/admin_reserve_kbytes");
+	h->user_reserve_kbytes = read_number("/proc/sys/vm/user_reserve_kbytes");
+	h->nr_hugepages = read_number("/proc/sys/vm/nr_hugepages");
 
 	t = getenv("VAS_TEST_HOST");
 	if (t && vasctl_host_set(h, t)) {

@@ -67,6 +67,15 @@ struct vasctl_script;
  * @rlimit_memlock: soft RLIMIT_MEMLOCK in bytes.
  * @rlimit_as:      soft RLIMIT_AS in bytes.
  * @rlimit_data:    soft RLIMIT_DATA in bytes.
+ * @mem_total_kb:   MemTotal of /proc/meminfo: the RAM commit accounting
+ *                  counts (a private writable mapping larger than RAM +
+ *                  swap is refused with vm.overcommit_memory 0).
+ * @swap_total_kb:  SwapTotal of /proc/meminfo.
+ * @overcommit_memory, @overcommit_ratio, @overcommit_kbytes,
+ * @admin_reserve_kbytes, @user_reserve_kbytes: the vm.* sysctls of commit
+ *                  accounting (/proc/sys/vm).
+ * @nr_hugepages:   vm.nr_hugepages: huge pages reserved for MAP_HUGETLB
+ *                  (the model has none).
  */
 struct vasctl_host {
 	char release[65];
@@ -83,6 +92,14 @@ struct vasctl_host {
 	uint64_t rlimit_memlock;
 	uint64_t rlimit_as;
 	uint64_t rlimit_data;
+	uint64_t mem_total_kb;
+	uint64_t swap_total_kb;
+	uint64_t overcommit_memory;
+	uint64_t overcommit_ratio;
+	uint64_t overcommit_kbytes;
+	uint64_t admin_reserve_kbytes;
+	uint64_t user_reserve_kbytes;
+	uint64_t nr_hugepages;
 };
 
 /*
@@ -110,6 +127,13 @@ int vasctl_host_probe(struct vasctl_host *h);
  * Return: 1, 0, or -1 if it cannot tell (vasctl_zero_page_of()).
  */
 int vasctl_probe_zero_page(void);
+
+/**
+ * vasctl_meminfo_kb() - The figure of the line @field ("MemTotal:") of
+ * /proc/meminfo text @meminfo, in kB.
+ * Return: 0 with *@kb set, or -1 if the line is missing or malformed.
+ */
+int vasctl_meminfo_kb(const char *meminfo, const char *field, uint64_t *kb);
 
 /**
  * vasctl_host_print() - Print @h as `vasctl host` does: one "name: value"
@@ -146,7 +170,12 @@ int vasctl_host_set(struct vasctl_host *h, const char *spec);
 #define VASCTL_NEED_LOW 0x10u
 /* MAP_GROWSDOWN: stacks grow up to RLIMIT_STACK. */
 #define VASCTL_NEED_STACK 0x20u
-#define VASCTL_NEED_ALL 0x3fu
+/* mmap, mremap, mprotect, fork, brk can commit memory: MemTotal,
+ * SwapTotal and the vm.overcommit_* sysctls. */
+#define VASCTL_NEED_COMMIT 0x40u
+/* MAP_HUGETLB: the huge pages reserved (vm.nr_hugepages). */
+#define VASCTL_NEED_HUGETLB 0x80u
+#define VASCTL_NEED_ALL 0xffu
 
 /**
  * vasctl_script_needs() - Which groups of facts can change what @s prints

@@ -517,7 +517,18 @@ static bool same_output_on_model(const char *src, size_t len,
 	    h->max_map_count == VASCTL_UNKNOWN ||
 	    h->rlimit_stack == VASCTL_UNKNOWN ||
 	    h->rlimit_memlock == VASCTL_UNKNOWN ||
-	    h->rlimit_as == VASCTL_UNKNOWN || h->rlimit_data == VASCTL_UNKNOWN)
+	    h->rlimit_as == VASCTL_UNKNOWN || h->rlimit_data == VASCTL_UNKNOWN ||
+	    h->mem_total_kb == VASCTL_UNKNOWN ||
+	    h->swap_total_kb == VASCTL_UNKNOWN ||
+	    h->overcommit_memory == VASCTL_UNKNOWN ||
+	    h->overcommit_ratio == VASCTL_UNKNOWN ||
+	    h->overcommit_kbytes == VASCTL_UNKNOWN ||
+	    h->admin_reserve_kbytes == VASCTL_UNKNOWN ||
+	    h->user_reserve_kbytes == VASCTL_UNKNOWN ||
+	    /* strict overcommit counts what the whole host committed */
+	    h->overcommit_memory == 2 ||
+	    /* the model has no huge pages to reserve */
+	    ((needs & VASCTL_NEED_HUGETLB) && h->nr_hugepages != 0))
 		return false;
 	a = model_output(src, len, ref, &sa);
 	b = model_output(src, len, h, &sb);

@@ -338,6 +338,14 @@ static void machine_config(const struct vasctl_host *h,
 	    floor > cfg->mmap_min_addr ? (unsigned long)floor : 0;
 	cfg->zero_page = TRI(h, zero_page);
 	cfg->frames_bytes = (size_t)vasctl_model_mem;
+	/* commit accounting with the host's RAM, swap and sysctls */
+	cfg->commit_ram_bytes = (size_t)FACT(h, mem_total_kb) << 10;
+	cfg->commit_swap_bytes = (size_t)FACT(h, swap_total_kb) << 10;
+	cfg->overcommit_memory = (int)FACT(h, overcommit_memory);
+	cfg->overcommit_ratio = (unsigned int)FACT(h, overcommit_ratio);
+	cfg->overcommit_kbytes = (unsigned long)FACT(h, overcommit_kbytes);
+	cfg->admin_reserve_kbytes = (unsigned long)FACT(h, admin_reserve_kbytes);
+	cfg->user_reserve_kbytes = (unsigned long)FACT(h, user_reserve_kbytes);
 	/* the folio if it is known, else what a fault maps */
 	if (h->file_folio != VASCTL_UNKNOWN)
 		cfg->file_folio_max = folio_bytes(h->file_folio);

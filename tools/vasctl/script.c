@@ -9,6 +9,7 @@
 #include "script.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ static const struct name_val mmap_flags[] = {
     {"locked", VASCTL_MAP_LOCKED},
     {"growsdown", VASCTL_MAP_GROWSDOWN},
     {"stack", VASCTL_MAP_STACK},
+    {"droppable", VASCTL_MAP_DROPPABLE},
+    {"hugetlb", VASCTL_MAP_HUGETLB},
     {NULL, 0},
 };
 
@@ -73,6 +76,18 @@ static const char *const op_names[] = {
     [VASCTL_OP_MAPS] = "maps",
 };
 
+/*
+ * A hash index over a string table (the file names, the variable names):
+ * open addressing with linear probing; a slot holds id + 1, 0 is empty.
+ * Kept at most half full, so a lookup compares O(1) names on average and
+ * a script with N distinct names parses in time linear in N.
+ */
+struct name_index {
+	unsigned int *slots;
+	size_t mask;		/* slots - 1; 0 while there are none */
+	size_t cap;		/* room in the string table */
+};
+
 /* Parser state: the script being built and the error buffer. */
 struct parser {
 	struct vasctl_script *s;
@@ -83,6 +98,7 @@ struct parser {
 	size_t var_cap;
 	bool forked; /* an earlier line is a (parent) fork */
 	bool nomem;
+	struct name_index file_ix, var_ix;
 };
 
 #if defined(__GNUC__)
@@ -188,26 +204,86 @@ static bool valid_var(const char *s, size_t n)
 	return true;
 }
 
-/* Find or add a name in a string table; returns its id or -1 (no memory). */
-static int intern(struct parser *p, char ***tab, size_t *n, const char *name,
-		  size_t len, bool add)
+/* FNV-1a of a name, for the index. */
+static size_t name_hash(const char *name, size_t len)
 {
+	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
-	char **nt, *copy;
 
-	for (i = 0; i < *n; i++)
-		if (strlen((*tab)[i]) == len && !memcmp((*tab)[i], name, len))
-			return (int)i;
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* Rebuild @ix with @nslots slots (a power of two) over @tab[0, @n). */
+static bool index_resize(struct name_index *ix, char **tab, size_t n,
+			 size_t nslots)
+{
+	unsigned int *slots = calloc(nslots, sizeof(*slots));
+	size_t i, j;
+
+	if (!slots)
+		return false;
+	for (i = 0; i < n; i++) {
+		j = name_hash(tab[i], strlen(tab[i])) & (nslots - 1);
+		while (slots[j])
+			j = (j + 1) & (nslots - 1);
+		slots[j] = (unsigned int)i + 1;
+	}
+	free(ix->slots);
+	ix->slots = slots;
+	ix->mask = nslots - 1;
+	return true;
+}
+
+/*
+ * Find or add a name in a string table indexed by @ix; returns its id, or
+ * -1 (not found and not @add, or no memory: p->nomem). Each name compared
+ * counts in p->s->name_probes.
+ */
+static int intern(struct parser *p, struct name_index *ix, char ***tab,
+		  size_t *n, const char *name, size_t len, bool add)
+{
+	size_t j;
+	char *copy;
+
+	if (ix->slots) {
+		for (j = name_hash(name, len) & ix->mask; ix->slots[j];
+		     j = (j + 1) & ix->mask) {
+			const char *s = (*tab)[ix->slots[j] - 1];
+
+			p->s->name_probes++;
+			if (!strncmp(s, name, len) && s[len] == '\0')
+				return (int)ix->slots[j] - 1;
+		}
+	}
 	if (!add)
 		return -1;
-	nt = realloc(*tab, (*n + 1) * sizeof(**tab));
-	if (!nt)
+	if (*n >= INT_MAX - 1)
 		goto nomem;
-	*tab = nt;
+	if (*n == ix->cap) {	/* the table doubles */
+		size_t ncap = ix->cap ? ix->cap * 2 : 16;
+		char **nt = realloc(*tab, ncap * sizeof(**tab));
+
+		if (!nt)
+			goto nomem;
+		*tab = nt;
+		ix->cap = ncap;
+	}
+	/* the index stays at most half full */
+	if ((*n + 1) * 2 > (ix->slots ? ix->mask + 1 : 0) &&
+	    !index_resize(ix, *tab, *n, ix->slots ? (ix->mask + 1) * 2 : 32))
+		goto nomem;
 	copy = strndup(name, len);
 	if (!copy)
 		goto nomem;
-	nt[*n] = copy;
+	(*tab)[*n] = copy;
+	for (j = name_hash(name, len) & ix->mask; ix->slots[j];
+	     j = (j + 1) & ix->mask)
+		;
+	ix->slots[j] = (unsigned int)*n + 1;
 	return (int)(*n)++;
 nomem:
 	p->nomem = true;
@@ -216,7 +292,8 @@ nomem:
 
 static int var_id(struct parser *p, const char *name, size_t len)
 {
-	int id = intern(p, &p->s->vars, &p->s->nvars, name, len, true);
+	int id = intern(p, &p->var_ix, &p->s->vars, &p->s->nvars, name, len,
+			true);
 
 	if (id >= 0 && (size_t)id >= p->var_cap) {
 		size_t cap = p->var_cap ? p->var_cap * 2 : 16;
@@ -357,7 +434,8 @@ static int file_ref(struct parser *p, const char *tok, int *out)
 
 	if (!valid_name(tok))
 		return fail(p, "bad file name '%s'", tok);
-	id = intern(p, &p->s->files, &p->s->nfiles, tok, strlen(tok), false);
+	id = intern(p, &p->file_ix, &p->s->files, &p->s->nfiles, tok,
+		    strlen(tok), false);
 	if (id < 0)
 		return fail(p, "unknown file '%s'", tok);
 	*out = id;
@@ -444,7 +522,7 @@ static int parse_stmt(struct parser *p, char **tok, int n,
 			ret = parse_num_arg(p, arg[2], "SEED", &st->seed);
 		if (ret)
 			return ret;
-		id = intern(p, &p->s->files, &p->s->nfiles, arg[0],
+		id = intern(p, &p->file_ix, &p->s->files, &p->s->nfiles, arg[0],
 			    strlen(arg[0]), true);
 		if (id < 0)
 			return -ENOMEM;
@@ -670,6 +748,8 @@ int vasctl_script_parse(const char *src, size_t len,
 	if (p.nomem)
 		ret = -ENOMEM;
 	free(p.var_bound);
+	free(p.file_ix.slots);
+	free(p.var_ix.slots);
 	if (ret)
 		vasctl_script_free(script);
 	return ret;

@@ -36,6 +36,8 @@
 #define VASCTL_MAP_POPULATE 0x8000
 #define VASCTL_MAP_STACK 0x20000
 #define VASCTL_MAP_FIXED_NOREPLACE 0x100000
+#define VASCTL_MAP_DROPPABLE 0x08
+#define VASCTL_MAP_HUGETLB 0x40000
 
 #define VASCTL_MREMAP_MAYMOVE 1
 #define VASCTL_MREMAP_FIXED 2
@@ -150,6 +152,9 @@ struct vasctl_stmt {
  * @nfiles: their number.
  * @vars:   variable names (without '$'), indexed by variable id.
  * @nvars:  their number.
+ * @name_probes: names compared while looking names up during the parse
+ *          (a hash index: about one per lookup, whatever the number of
+ *          names; tests check the parse stays linear with it).
  */
 struct vasctl_script {
 	struct vasctl_stmt *stmts;
@@ -158,6 +163,7 @@ struct vasctl_script {
 	size_t nfiles;
 	char **vars;
 	size_t nvars;
+	size_t name_probes;
 };
 
 /**

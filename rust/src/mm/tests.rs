@@ -294,6 +294,8 @@ fn machine_config_round_trips_every_field() {
     assert!(d.zero_page);
     assert!(!d.fault_mmap_lock_only);
     assert_eq!(d.file_folio_max, 4096);
+    assert_eq!(d.overcommit_memory, 0);
+    assert_eq!(d.overcommit_ratio, 50);
     let cfg = MachineConfig {
         max_map_count: 1234,
         mmap_min_addr: 8192,
@@ -304,6 +306,13 @@ fn machine_config_round_trips_every_field() {
         fault_mmap_lock_only: true,
         zero_page: false,
         file_folio_max: 16384,
+        overcommit_memory: 2,
+        overcommit_ratio: 60,
+        overcommit_kbytes: 0,
+        admin_reserve_kbytes: 100,
+        user_reserve_kbytes: 200,
+        commit_ram_bytes: 1 << 30,
+        commit_swap_bytes: 4096,
     };
     let machine = Machine::with_config(&cfg).unwrap();
     assert_eq!(machine.config(), cfg);

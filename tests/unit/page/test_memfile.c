@@ -365,13 +365,18 @@ static void fx_fini(struct fx *f)
 	finish(f->m);
 }
 
-/* Map @len bytes of private anonymous memory at W. */
+/*
+ * Map @len bytes of private anonymous memory at W, MAP_NORESERVE: the
+ * tests map more than the machine's memory, which commit accounting
+ * (overcommit_memory 0, as Linux's heuristic) refuses otherwise.
+ */
 static void map_anon(struct fx *f, unsigned long len)
 {
 	unsigned long got;
 
 	ASSERT_EQ(vas_mmap(f->mm, W, len, RW,
-			   VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS | VAS_MAP_FIXED,
+			   VAS_MAP_PRIVATE | VAS_MAP_ANONYMOUS | VAS_MAP_FIXED |
+				   VAS_MAP_NORESERVE,
 			   NULL, 0, &got), 0);
 }
 

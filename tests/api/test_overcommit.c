@@ -279,6 +279,7 @@ TEST(never_kbytes_and_reserves)
 /* MAP_HUGETLB: no huge pages, and only the 2M size. */
 TEST(hugetlb_has_no_pages)
 {
+	static const struct vas_file_ops no_ops;
 	struct vas_file *f = NULL;
 	unsigned long got = 0;
 
@@ -299,7 +300,7 @@ TEST(hugetlb_has_no_pages)
 	EXPECT_EQ(mm_map(W, 0, RW, ANON | VAS_MAP_HUGETLB), -EINVAL);
 	EXPECT_EQ(mm_map(W, PG, RW, VAS_MAP_ANONYMOUS | VAS_MAP_HUGETLB),
 		  -EINVAL);
-	ASSERT_EQ(vas_file_create(m, &(const struct vas_file_ops){ 0 }, NULL,
+	ASSERT_EQ(vas_file_create(m, &no_ops, NULL,
 				  VAS_FMODE_READ | VAS_FMODE_WRITE, "drv", &f),
 		  0);
 	EXPECT_EQ(vas_mmap(mm, W, PG, RW, VAS_MAP_PRIVATE | VAS_MAP_HUGETLB,

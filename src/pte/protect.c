@@ -25,6 +25,8 @@ void change_protection(struct vm_area_struct *vma, unsigned long start,
 	unsigned long addr, next, a;
 
 	vma_assert_stable(vma);
+	if (!mm_has_notifiers(mm))	/* nothing to tell: skip the walk */
+		return;
 	/*
 	 * change_protection_range(): per pgd entry that links a table,
 	 * change_pud_range() starts the notifiers at the first pud entry

@@ -5,6 +5,8 @@
 #   clang-tsa  clang -Wthread-safety -Werror          all tests + compile-fail
 #   debug      gcc ASan+UBSan, VAS_DEBUG              all tests
 #   tsan       clang ThreadSanitizer                  all tests
+#   fuzz       clang libFuzzer, ASan+UBSan, VAS_DEBUG  the fuzzers' bounded
+#              runs from their seed corpora (RELIABILITY.md, "Fuzzing")
 #   rust       the crate in rust/ (cargo test, the binder example) against
 #              the release build, and against the debug build (ASan+UBSan,
 #              VAS_DEBUG) without the doc tests
@@ -118,6 +120,7 @@ run_preset clang-tsa 2
 run_preset debug 5
 run_rust debug 2
 run_preset tsan 5
+run_preset fuzz 2
 rm -f build-*.log
 
 echo "=== benchmark smoke run (release) ==="

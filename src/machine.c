@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <vas/physmem.h>
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "host/host.h"
@@ -119,6 +120,17 @@ uint64_t vas_stat_read(const struct vas_machine *machine, enum vas_stat stat)
 	if (!machine)
 		return 0;
 	return stats_sum(&machine->stats, stat);
+}
+
+void vas_machine_mem_info(const struct vas_machine *machine,
+			  struct vas_mem_info *out)
+{
+	frames_mem_info(machine->frames, out);
+}
+
+int vas_machine_memfd(const struct vas_machine *machine)
+{
+	return frames_memfd(machine->frames);
 }
 
 void vas_stats_print(const struct vas_machine *machine, FILE *out)

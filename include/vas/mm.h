@@ -63,7 +63,12 @@ struct vas_machine_config {
 	unsigned long lsm_mmap_min_addr;
 	unsigned long stack_guard_gap;	/* 256 pages: 1 MiB */
 	unsigned int vma_cache_max;	/* freed VMAs kept for reuse: 16384 */
-	size_t frames_bytes;		/* physical memory: 256 MiB; 0: default */
+	/*
+	 * Physical memory: the most the frame pool may hold (its memory
+	 * file grows on demand up to it; vas_machine_mem_info()). A
+	 * multiple of 4096, two frames to 64 TiB. 256 MiB; 0: default.
+	 */
+	size_t frames_bytes;
 	/*
 	 * User access and faults skip the per-VMA read lock and always take
 	 * the mmap read lock, as a kernel without CONFIG_PER_VMA_LOCK
@@ -107,8 +112,9 @@ VAS_API void vas_machine_config_init(struct vas_machine_config *cfg);
  * @out: receives the machine.
  *
  * Context: any thread; may block, may allocate.
- * Return: 0, -ENOMEM, -EINVAL (a tunable out of range), or -EAGAIN (the
- * worker thread could not be started).
+ * Return: 0, -ENOMEM, -EINVAL (a tunable out of range), -EAGAIN (the
+ * worker thread could not be started), or -EMFILE / -ENFILE (no file
+ * descriptor for the memory file of the frames, vas/physmem.h).
  */
 VAS_API int vas_machine_create(const struct vas_machine_config *cfg,
 			       struct vas_machine **out) VAS_MUST_CHECK;

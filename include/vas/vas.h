@@ -16,5 +16,6 @@
 #include <vas/mman.h>
 #include <vas/proc.h>
 #include <vas/memory.h>
+#include <vas/physmem.h>
 
 #endif /* VAS_VAS_H */

@@ -25,6 +25,7 @@
 	X(STATS)                                                              \
 	X(LOCKDEP)                                                            \
 	X(FRAME)                                                              \
+	X(FRAMES_GROW)                                                        \
 	X(PGTABLE)                                                            \
 	X(MISC)
 

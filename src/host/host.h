@@ -10,6 +10,7 @@
 #define VAS_HOST_HOST_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -63,6 +64,42 @@ void host_mem_release(void *addr, size_t bytes);
  * Return: 0 or a negative errno.
  */
 int host_mem_protect_ro(void *addr, size_t bytes);
+
+/**
+ * struct host_memfile - the memory file that holds a machine's frames.
+ * @fd:      the memfd (close-on-exec, sealed F_SEAL_SHRINK | F_SEAL_SEAL).
+ * @map:     the direct map: the file's first `limit` bytes, MAP_SHARED,
+ *           read-write; the part past the file's size faults (SIGBUS).
+ * @exec_ok: whether a PROT_EXEC mapping of the file works on this host
+ *           (vm.memfd_noexec, a security module may forbid it).
+ */
+struct host_memfile {
+	int fd;
+	void *map;
+	bool exec_ok;
+};
+
+/**
+ * host_memfile_create() - Create a memory file of @size bytes (page
+ * aligned, <= @limit), asking for MFD_EXEC where the host knows it and
+ * falling back to a plain memfd where it refuses it; seal it against
+ * shrinking, and map its first @limit bytes shared into *@mf.
+ * Context: any; may block.
+ * Return: 0, or a negative errno of the host (-EMFILE, -ENFILE, -ENOMEM...).
+ * Lifetime: until host_memfile_destroy().
+ */
+int host_memfile_create(size_t limit, size_t size, struct host_memfile *mf);
+
+/**
+ * host_memfile_grow() - Make @mf's file @size bytes (larger than now:
+ * the seal refuses smaller, -EPERM). The new bytes read as zero and take
+ * no host memory until written.
+ * Context: any; may block. Return: 0 or a negative errno.
+ */
+int host_memfile_grow(const struct host_memfile *mf, size_t size);
+
+/** host_memfile_destroy() - Unmap @mf's direct map of @limit bytes, close. */
+void host_memfile_destroy(struct host_memfile *mf, size_t limit);
 
 /* ---- host files (file.c); each restarts on EINTR ---------------------- */
 

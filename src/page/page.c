@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * page.c - the frame pool: one reservation of host memory cut into 4 KiB
- * frames, a struct page for each, a global free list under a mutex, small
- * per-thread caches in front of it, and the zero page.
+ * page.c - the frame pool: a host memory file (memfd) cut into 4 KiB
+ * frames and mapped once as the direct map, a struct page for each, a
+ * global free list under a mutex, small per-thread caches in front of it,
+ * and the zero page.
  *
  * Where a free frame is:
  *
@@ -10,8 +11,20 @@
  *   [1, bump)        handed out at least once: each is in use (refcount
  *                    > 0), on the global free list, or in one thread's
  *                    cache (PG_free set for the last two)
- *   [bump, nr)       never handed out: host memory untouched (zero), struct
- *                    page untouched (zero); taken in batches by moving bump
+ *   [bump, size_nr)  never handed out, inside the file: host memory
+ *                    untouched (zero), struct page untouched (zero); taken
+ *                    in batches by moving bump
+ *   [size_nr, nr)    past the file's end (nr: the limit): the direct map
+ *                    covers them, but they are never handed out before
+ *                    the file grows over them (frames_grow())
+ *
+ * The file grows when bump reaches its end: to twice its size, by at
+ * least FRAMES_GROW_MIN and at most FRAMES_GROW_MAX, never past the limit.
+ * Growing is one ftruncate() under the pool lock and costs no host memory
+ * (a shmem page is allocated when first written), so the steps only bound
+ * how far the file's size runs ahead of the frames in use: few growths
+ * for a large pool (eight from 2 MiB to the default 256 MiB), and the
+ * size never more than 64 MiB or twice the high-water mark ahead.
  *
  * Thread caches (the pattern of vas_node_alloc in base/alloc.c, per pool):
  * a thread keeps up to tcache_max free frames of one pool in initial-exec
@@ -42,11 +55,13 @@
 #include "base/stats.h"
 #include "host/host.h"
 #include "page/page.h"
-#include "base/stats.h"
+#include <vas/physmem.h>
 
 #define FRAMES_DEFAULT_BYTES (256UL << 20)
 #define FRAMES_MAX_BYTES (1UL << 46)
 #define TCACHE_MAX 64
+#define FRAMES_GROW_MIN (2UL << 20)	/* the first size, and the least step */
+#define FRAMES_GROW_MAX (64UL << 20)	/* the largest step */
 
 struct frames_shard {
 	long in_use;			/* (a) allocs - frees by this shard */
@@ -57,9 +72,11 @@ struct frames_shard {
  * (L) the pool lock, (G) pools_lock.
  */
 struct frames {
-	char *base;			/* (c) frame 0's host memory */
+	char *base;			/* (c) frame 0's host memory: the
+					 * direct map, mem.map */
+	struct host_memfile mem;	/* (c) the memory file */
 	struct page *pages;		/* (c) nr descriptors, host memory */
-	unsigned long nr;		/* (c) frames */
+	unsigned long nr;		/* (c) frames: the limit */
 	size_t pages_bytes;		/* (c) */
 	uint64_t id;			/* (c) unique among pools, never 0 */
 	struct vas_stats *stats;	/* (c) the machine's */
@@ -77,6 +94,11 @@ struct frames {
 	struct page *free_list;		/* (L) linked by free_next */
 	unsigned long nr_free_list;	/* (L) */
 	unsigned long bump;		/* (L) first never-used frame */
+	unsigned long size_nr;		/* (L, a) frames the file holds */
+	unsigned long out_peak;		/* (L, a) most frames ever taken out
+					 * of the global list at once */
+	unsigned long grows;		/* (L, a) */
+	unsigned long grow_failures;	/* (L, a) */
 
 	struct frames_shard shard[VAS_STAT_SHARDS];
 };
@@ -199,6 +221,40 @@ void frames_drain_local(void)
 	tcache_flush();
 }
 
+/* ---- growth ---------------------------------------------------------------- */
+
+/* The file's next size, in frames, from @cur frames (0: the first). */
+static unsigned long grow_target(const struct frames *f, unsigned long cur)
+{
+	size_t bytes = cur << PAGE_SHIFT, step;
+
+	step = min_t(size_t, max_t(size_t, bytes, FRAMES_GROW_MIN),
+		     FRAMES_GROW_MAX);
+	bytes = (bytes + step) & ~(FRAMES_GROW_MIN - 1);
+	return min_t(unsigned long, bytes >> PAGE_SHIFT, f->nr);
+}
+
+/*
+ * Grow the file by one step (the file is full: bump == size_nr < nr).
+ * A failure (the host's, or injected at VAS_FP_FRAMES_GROW) leaves the
+ * pool as it was: the allocation that asked fails as at the limit.
+ * Return: whether the file grew. (L)
+ */
+static bool frames_grow(struct frames *f)
+{
+	unsigned long want = grow_target(f, f->size_nr);
+
+	if (!vas_alloc_check(VAS_FP_FRAMES_GROW) ||
+	    host_memfile_grow(&f->mem, want << PAGE_SHIFT)) {
+		__atomic_store_n(&f->grow_failures, f->grow_failures + 1,
+				 __ATOMIC_RELAXED);
+		return false;
+	}
+	__atomic_store_n(&f->size_nr, want, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->grows, f->grows + 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 /* ---- allocation ------------------------------------------------------------ */
 
 /* A frame leaves bump: its descriptor is set up on first use. */
@@ -229,11 +285,18 @@ static struct page *pool_take(struct frames *f, unsigned int want,
 		got++;
 	}
 	f->nr_free_list -= got;
-	if (got < want && f->bump < f->nr) {
+	/* Frames past the file's end only after it grew over them. */
+	if (got == 0 && f->bump == f->size_nr && f->size_nr < f->nr)
+		(void)frames_grow(f);
+	if (got < want && f->bump < f->size_nr) {
 		first = f->bump;
-		fresh = min_t(unsigned long, want - got, f->nr - f->bump);
+		fresh = min_t(unsigned long, want - got,
+			      f->size_nr - f->bump);
 		f->bump += fresh;
 	}
+	if (f->bump - f->nr_free_list > f->out_peak)
+		__atomic_store_n(&f->out_peak, f->bump - f->nr_free_list,
+				 __ATOMIC_RELAXED);
 	vas_mutex_unlock(&f->lock);
 
 	/* The fresh frames are ours alone now. */
@@ -446,6 +509,36 @@ struct page *frames_zero_page(const struct frames *f)
 	return f->zero_page;
 }
 
+int frames_memfd(const struct frames *f)
+{
+	return f->mem.fd;
+}
+
+bool frames_exec_ok(const struct frames *f)
+{
+	return f->mem.exec_ok;
+}
+
+void frames_mem_info(const struct frames *f, struct vas_mem_info *out)
+{
+	long used = in_use(f) + 1;	/* the zero page */
+
+	out->limit = f->nr << PAGE_SHIFT;
+	out->size = __atomic_load_n(&f->size_nr, __ATOMIC_RELAXED)
+		    << PAGE_SHIFT;
+	out->used = used > 0 ? (size_t)used << PAGE_SHIFT : 0;
+	out->peak = __atomic_load_n(&f->out_peak, __ATOMIC_RELAXED)
+		    << PAGE_SHIFT;
+	out->grows = __atomic_load_n(&f->grows, __ATOMIC_RELAXED);
+	out->grow_failures =
+		__atomic_load_n(&f->grow_failures, __ATOMIC_RELAXED);
+}
+
+off_t vas_page_offset(const struct vas_page *page)
+{
+	return (off_t)page_to_pfn((const struct page *)page) << PAGE_SHIFT;
+}
+
 /* ---- the page lock --------------------------------------------------------- */
 
 bool trylock_page(struct page *page)
@@ -504,6 +597,7 @@ int frames_create(size_t *bytesp, unsigned long file_folio_max,
 	size_t bytes = *bytesp;
 	struct frames *f;
 	struct page *zp;
+	int err;
 
 	if (!bytes)
 		bytes = FRAMES_DEFAULT_BYTES;
@@ -517,14 +611,23 @@ int frames_create(size_t *bytesp, unsigned long file_folio_max,
 	f->nr = bytes >> PAGE_SHIFT;
 	f->pages_bytes = (f->nr * sizeof(struct page) + PAGE_SIZE - 1) &
 			 PAGE_MASK;
-	f->base = host_mem_reserve(bytes);
+	f->mem.fd = -1;
 	f->pages = host_mem_reserve(f->pages_bytes);
-	if (!f->base || !f->pages) {
-		host_mem_release(f->pages, f->pages_bytes);
-		host_mem_release(f->base, bytes);
-		vas_free(f);
-		return -ENOMEM;
+	if (!f->pages) {
+		err = -ENOMEM;
+		goto fail;
 	}
+	/* The file's first size: a growth, with its failure injection. */
+	f->size_nr = grow_target(f, 0);
+	if (!vas_alloc_check(VAS_FP_FRAMES_GROW)) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = host_memfile_create(bytes, f->size_nr << PAGE_SHIFT, &f->mem);
+	if (err)
+		goto fail;
+	f->base = f->mem.map;
+	f->grows = 1;
 	f->stats = stats;
 	f->file_folio_max = file_folio_max;
 	vas_mutex_init(&f->inode_lock, LOCK_RANK_INODES);
@@ -542,6 +645,7 @@ int frames_create(size_t *bytesp, unsigned long file_folio_max,
 		    (1u << PG_uptodate);
 	f->zero_page = zp;
 	f->bump = 1;
+	f->out_peak = 1;
 	(void)host_mem_protect_ro(f->base, PAGE_SIZE);
 
 	vas_mutex_lock(&pools_lock);
@@ -553,6 +657,10 @@ int frames_create(size_t *bytesp, unsigned long file_folio_max,
 	*bytesp = bytes;
 	*out = f;
 	return 0;
+fail:
+	host_mem_release(f->pages, f->pages_bytes);
+	vas_free(f);
+	return err;
 }
 
 void frames_destroy(struct frames *f)
@@ -576,9 +684,9 @@ void frames_destroy(struct frames *f)
 			"destruction\n", used);
 	vas_mutex_destroy(&f->lock);
 	host_mem_release(f->pages, f->pages_bytes);
-	host_mem_release(f->base, f->nr << PAGE_SHIFT);
-	vas_free(f);
+	host_memfile_destroy(&f->mem, f->nr << PAGE_SHIFT);
 	vas_mutex_destroy(&f->inode_lock);
+	vas_free(f);
 }
 
 /* The figures, from the counters. (L) */
@@ -622,6 +730,7 @@ int frames_validate(struct frames *f)
 	const unsigned char *z = (const unsigned char *)f->base;
 	unsigned long listed = 0, nr_free = 0, pfn;
 	struct frames_stats st;
+	struct host_stat hst;
 	struct page *page;
 	long used;
 	int bad = 0;
@@ -643,6 +752,16 @@ int frames_validate(struct frames *f)
 			BAD("zero page byte %zu is 0x%02x", i, z[i]);
 			break;
 		}
+
+	/* The memory file: as big as counted, over every frame handed out. */
+	if (f->size_nr < f->bump || f->size_nr > f->nr)
+		BAD("file of %lu frames, %lu handed out, limit %lu",
+		    f->size_nr, f->bump, f->nr);
+	if (host_fstat(f->mem.fd, &hst))
+		BAD("the memory file cannot be stat'ed");
+	else if ((size_t)hst.size != f->size_nr << PAGE_SHIFT)
+		BAD("the memory file holds %lld bytes, counted %lu frames",
+		    (long long)hst.size, f->size_nr);
 
 	/* The global free list. */
 	for (page = f->free_list; page; page = page->free_next) {

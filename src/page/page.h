@@ -155,12 +155,14 @@ PAGEFLAG(Lazyfree, PG_lazyfree)
  * @gfp: GFP_KERNEL / __GFP_ZERO (zeroed), or __GFP_NOZERO.
  *
  * Context: any thread; takes and releases the pool lock (a leaf) when this
- * thread's cache is empty. Never blocks on anything but that lock.
+ * thread's cache is empty, and under it may grow the memory file (one
+ * ftruncate(2)). Never blocks on anything but that lock and that call.
  * Return: the page, refcount 1, mapcount 0, flags, mapping, index and
- * private clear; or NULL when the pool is exhausted (counted as
- * VAS_STAT_OOM) or the allocation was failed by injection
- * (vas_fail_site(VAS_FP_FRAME)). Callers turn NULL into -ENOMEM or
- * VAS_FAULT_OOM.
+ * private clear; or NULL when the pool is exhausted (the limit reached,
+ * or the file could not grow: the host refused, or injection at
+ * VAS_FP_FRAMES_GROW; counted as VAS_STAT_OOM) or the allocation was
+ * failed by injection (vas_fail_site(VAS_FP_FRAME)). Callers turn NULL
+ * into -ENOMEM or VAS_FAULT_OOM.
  */
 struct page *alloc_page(struct frames *f, unsigned int gfp)
 	VAS_MUST_CHECK;
@@ -316,15 +318,19 @@ void unlock_page(struct page *page);
 /* ---- the pool ------------------------------------------------------------ */
 
 /**
- * frames_create() - Create a machine's frame pool of *@bytesp bytes (0:
- * the default, 256 MiB, written back into *@bytesp) in *@out, counting
- * into @stats; @file_folio_max is the machine's tunable for the page
- * cache (frames_file_folio_max()). Frame 0 becomes the zero page.
+ * frames_create() - Create a machine's frame pool of at most *@bytesp
+ * bytes (the limit; 0: the default, 256 MiB, written back into *@bytesp)
+ * in *@out, counting into @stats; @file_folio_max is the machine's
+ * tunable for the page cache (frames_file_folio_max()). The frames live
+ * in a memory file that starts at 2 MiB (or the limit if smaller) and
+ * grows on demand up to the limit. Frame 0 becomes the zero page.
  *
  * Context: machine creation; may allocate, may block.
  * Return: 0, -EINVAL (the size is not a multiple of PAGE_SIZE, is below
- * two frames or above 64 TiB) or -ENOMEM (host memory could not be
- * reserved).
+ * two frames or above 64 TiB), -ENOMEM (host memory could not be
+ * reserved, or the file's first growth failed: the host's error or
+ * injection at VAS_FP_FRAMES_GROW), or the host's error creating the
+ * memory file (-EMFILE, -ENFILE).
  */
 int frames_create(size_t *bytesp, unsigned long file_folio_max,
 		  struct vas_stats *stats, struct frames **out) VAS_MUST_CHECK;
@@ -348,10 +354,29 @@ unsigned long frames_file_folio_max(const struct frames *f);
 struct vas_mutex *frames_inode_lock(struct frames *f);
 struct vas_file **frames_inodes(struct frames *f);
 
+struct vas_mem_info;
+
+/** frames_memfd() - The memory file's descriptor (vas_machine_memfd()). */
+int frames_memfd(const struct frames *f);
+
+/**
+ * frames_exec_ok() - Whether the memory file can be mapped PROT_EXEC on
+ * this host (probed at creation: vm.memfd_noexec, security modules).
+ */
+bool frames_exec_ok(const struct frames *f);
+
+/**
+ * frames_mem_info() - The figures of vas_machine_mem_info().
+ * Context: any; a racy snapshot, no lock taken.
+ */
+void frames_mem_info(const struct frames *f, struct vas_mem_info *out);
+
 /* Figures of the pool. Not a snapshot while other threads allocate. */
 struct frames_stats {
-	unsigned long total;	/* frames, the zero page included */
-	unsigned long free;	/* frames alloc_page() can still hand out */
+	unsigned long total;	/* frames, the zero page included: the
+				 * limit */
+	unsigned long free;	/* frames alloc_page() can still hand out
+				 * (growing the file where needed) */
 	unsigned long cached;	/*  of which in threads' caches */
 	unsigned long untouched; /* of which never handed out yet */
 };
@@ -371,7 +396,8 @@ void frames_drain_local(void);
  * count), every frame handed out so far (a free frame has refcount 0,
  * mapcount 0, no mapping, PG_free; a frame in use has refcount > 0,
  * mapcount <= refcount, no PG_free), the free count against the frames
- * counted free, and the zero page (reserved, referenced, all zero).
+ * counted free, the zero page (reserved, referenced, all zero), and the
+ * memory file (its size as counted, never below the frames handed out).
  * Prints what is wrong to stderr.
  * Context: takes the pool lock; exact only while no other thread
  * allocates or frees frames of @m.

@@ -39,8 +39,12 @@ struct vas_mem_info {
 				 * has grown to (<= limit) */
 	size_t used;		/* bytes of frames allocated now (the zero
 				 * page included) */
-	size_t peak;		/* the most bytes ever allocated at once */
-	unsigned long grows;	/* times the file grew */
+	size_t peak;		/* the most bytes ever taken from the pool
+				 * at once: allocated, or kept in a
+				 * thread's cache of free frames (at most
+				 * 64 frames a thread); >= used */
+	unsigned long grows;	/* times the file grew (its first sizing,
+				 * at machine creation, included) */
 	unsigned long grow_failures; /* times growing failed (host out of
 				      * memory, or injection) */
 };

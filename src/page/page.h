@@ -162,7 +162,7 @@ PAGEFLAG(Lazyfree, PG_lazyfree)
  * or the file could not grow: the host refused, or injection at
  * VAS_FP_FRAMES_GROW; counted as VAS_STAT_OOM) or the allocation was
  * failed by injection (vas_fail_site(VAS_FP_FRAME)). Callers turn NULL
- * into -ENOMEM or VAS_FAULT_OOM.
+ * into -ENOMEM or VM_FAULT_OOM.
  */
 struct page *alloc_page(struct frames *f, unsigned int gfp)
 	VAS_MUST_CHECK;

@@ -182,6 +182,13 @@ struct vasctl_backend {
  */
 struct vasctl_script;
 struct vasctl_host;
+
+/*
+ * The model's physical memory (--mem SIZE): the machine's frames_bytes,
+ * 0 for the library's default. Set by main() before the runners start.
+ */
+extern uint64_t vasctl_model_mem;
+
 int vasctl_kernel_backend_init(struct vasctl_backend *b,
 			       const struct vasctl_script *script, bool unzero);
 

@@ -38,8 +38,8 @@ static void usage(FILE *f)
 	fputs(
 	    "usage: vasctl kernel [--zero-page=on|off] FILE|-\n"
 	    "       vasctl run [--host-config] [--zero-page=on|off]\n"
-	    "                  [--file-folio=SIZE] FILE|-\n"
-	    "       vasctl diff [--zero-page=on|off] FILE...\n"
+	    "                  [--file-folio=SIZE] [--mem SIZE] FILE|-\n"
+	    "       vasctl diff [--zero-page=on|off] [--mem SIZE] FILE...\n"
 	    "       vasctl host [--check [--zero-page=off] [FILE|-]]\n"
 	    "\n"
 	    "Runs a .vas script and prints one line per statement. FILE '-' "
@@ -82,6 +82,14 @@ static void usage(FILE *f)
 	    "  --file-folio=SIZE run: the largest page-cache folio of the "
 	    "script's files,\n"
 	    "                    4K to 2M, a power of two (reference: 16K)\n"
+	    "  --mem SIZE        run, diff: the model's physical memory "
+	    "(also --mem=SIZE):\n"
+	    "                    a multiple of 4K from 8K, K, M or G suffix "
+	    "as in scripts\n"
+	    "                    (default 256M); a script that needs more "
+	    "stops with\n"
+	    "                    \"vasctl: the model ran out of memory\" "
+	    "(status 1)\n"
 	    "  --check [FILE|-]  host: print the facts in which this host "
 	    "differs from\n"
 	    "                    the reference, those FILE's output can "
@@ -117,6 +125,8 @@ static struct {
 	struct vasctl_host facts;
 	bool unzero;
 } setup;
+
+uint64_t vasctl_model_mem;
 
 /*
  * Read a whole stream into a buffer, NUL-terminated for convenience; its
@@ -597,12 +607,17 @@ static uint64_t parse_size(const char *s)
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return 0;
-	if (*end == 'K')
+	if (*end == 'K' && v < (1ULL << 54))
 		v <<= 10, end++;
-	else if (*end == 'M')
+	else if (*end == 'M' && v < (1ULL << 44))
 		v <<= 20, end++;
+	else if (*end == 'G' && v < (1ULL << 34))
+		v <<= 30, end++;
 	return *end ? 0 : v;
 }
+
+/* The most --mem may ask: the library's limit of frames_bytes, 64 TiB. */
+#define MEM_MAX (1ULL << 46)
 
 /**
  * parse_options() - Take the options of kernel, run and diff from @argv.
@@ -616,6 +631,7 @@ static uint64_t parse_size(const char *s)
 static int parse_options(const char *cmd, int argc, char **argv)
 {
 	bool host_config = false, is_run = !strcmp(cmd, "run");
+	bool has_model = is_run || !strcmp(cmd, "diff");
 	int zero_page = -1, n = 0, i;
 	uint64_t folio = 0;
 
@@ -634,6 +650,22 @@ static int parse_options(const char *cmd, int argc, char **argv)
 			    (folio & (folio - 1))) {
 				fprintf(stderr, "vasctl: %s: a power of two "
 					"from 4K to 2M\n", a);
+				return -1;
+			}
+		} else if ((!strcmp(a, "--mem") || !strncmp(a, "--mem=", 6)) &&
+			   has_model) {
+			const char *v = a[5] ? a + 6
+					    : i + 1 < argc ? argv[++i] : NULL;
+
+			if (!v) {
+				fputs("vasctl: --mem: missing SIZE\n", stderr);
+				return -1;
+			}
+			vasctl_model_mem = parse_size(v);
+			if (vasctl_model_mem < 8192 || vasctl_model_mem > MEM_MAX ||
+			    (vasctl_model_mem & 4095)) {
+				fprintf(stderr, "vasctl: --mem %s: a size of "
+					"8K to 64 TiB, a multiple of 4K\n", v);
 				return -1;
 			}
 		} else if (!strncmp(a, "--", 2) && a[2]) {

@@ -421,6 +421,7 @@ static void machine_config(const struct vasctl_host *h,
 	cfg->lsm_mmap_min_addr =
 	    floor > cfg->mmap_min_addr ? (unsigned long)floor : 0;
 	cfg->zero_page = TRI(h, zero_page);
+	cfg->frames_bytes = (size_t)vasctl_model_mem;
 	/* the folio if it is known, else what a fault maps */
 	if (h->file_folio != VASCTL_UNKNOWN)
 		cfg->file_folio_max = folio_bytes(h->file_folio);

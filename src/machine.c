@@ -95,6 +95,10 @@ int vas_machine_destroy(struct vas_machine *machine)
 	vas_machine_flush(machine);
 	if (__atomic_load_n(&machine->nr_mms, __ATOMIC_ACQUIRE) != 0)
 		return -EBUSY;
+	/* pinned pages not yet unpinned (vas_unpin_user_pages) */
+	if (stats_sum(&machine->stats, VAS_STAT_FOLL_PIN_ACQUIRED) !=
+	    stats_sum(&machine->stats, VAS_STAT_FOLL_PIN_RELEASED))
+		return -EBUSY;
 	vas_mutex_lock(frames_inode_lock(machine->frames));
 	if (*frames_inodes(machine->frames)) {	/* a host file is open */
 		vas_mutex_unlock(frames_inode_lock(machine->frames));

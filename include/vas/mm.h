@@ -125,7 +125,9 @@ VAS_API int vas_machine_create(const struct vas_machine_config *cfg,
  *
  * Context: no address space of @machine may remain (not even a count).
  * May block. Return: 0, or -EBUSY (address spaces or host files of the
- * machine remain; nothing done).
+ * machine remain, or pins taken by vas_pin_user_pages() are not yet
+ * released; nothing done). References (vas_get_user_pages(), driver
+ * pages) are not checked: frames still referenced are reported and lost.
  */
 VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
 

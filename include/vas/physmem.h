@@ -78,15 +78,22 @@ VAS_API off_t vas_page_offset(const struct vas_page *page);
 
 /* ---- get_user_pages and pin_user_pages ------------------------------------ */
 
-/* gup_flags (Linux's FOLL_*). */
-#define VAS_FOLL_WRITE 0x01u	/* the pages will be written: break COW,
-				 * fault in for write, need VM_WRITE */
-#define VAS_FOLL_LONGTERM 0x02u	/* pins held indefinitely (RDMA, a guest's
-				 * memory): refused for writable mappings
-				 * of host files (Linux: -EFAULT) */
-#define VAS_FOLL_NOFAULT 0x04u	/* take only pages mapped now with the
-				 * rights asked (get_user_pages_fast_only):
-				 * stop at the first that would fault */
+/*
+ * gup_flags (Linux's FOLL_*):
+ *  VAS_FOLL_WRITE     the pages will be written: break COW, fault in for
+ *                     write, need VM_WRITE;
+ *  VAS_FOLL_LONGTERM  pins held indefinitely, as RDMA or a guest's memory
+ *                     holds them: refused for shared writable mappings of
+ *                     host files (Linux: -EFAULT); a read pin of a private
+ *                     writable mapping unshares even a file page or the
+ *                     zero page; only with vas_pin_user_pages();
+ *  VAS_FOLL_NOFAULT   take only pages mapped now with the rights asked
+ *                     (get_user_pages_fast_only): stop at the first that
+ *                     would fault.
+ */
+#define VAS_FOLL_WRITE 0x01u
+#define VAS_FOLL_LONGTERM 0x02u
+#define VAS_FOLL_NOFAULT 0x04u
 
 /**
  * vas_get_user_pages() - Take references on the pages that map
@@ -94,18 +101,26 @@ VAS_API off_t vas_page_offset(const struct vas_page *page);
  * each page is faulted in first as a user access would be (a read, or a
  * write with VAS_FOLL_WRITE, which breaks COW), unless VAS_FOLL_NOFAULT.
  * @pages: receives the pages, in order; release each with vas_page_put().
- * @fi: where the first page that could not be taken faulted (may be NULL).
+ * @fi: where the first page that could not be taken faulted (may be NULL):
+ *      its address, and the signal the access raised (VAS_SIGSEGV: no VMA,
+ *      or the VMA does not allow the access; VAS_SIGBUS: past the end of a
+ *      file), or 0 where VAS_FOLL_NOFAULT stopped.
  *
  * A reference keeps the frame (and its vas_page_offset()) but not the
  * mapping: the address space may unmap or replace the page at any time
- * (an MMU notifier tells when). VM_IO and VM_PFNMAP areas give -EFAULT.
+ * (an MMU notifier tells when). As Linux's check_vma_flags(): VM_IO and
+ * VM_PFNMAP areas give -EFAULT, a write needs VM_WRITE and a read VM_READ
+ * (a write-only or exec-only area refuses a read), and a stack below its
+ * VMA is not grown. The zero page is returned for a read of an untouched
+ * private page.
  *
  * Context: the caller holds a user of @mm and no mmap lock or VMA lock of
  * it; takes the mmap read lock. May allocate.
  * Return: the number of pages taken (the first ones; fewer than @nr_pages
- * when a later page failed), or -errno when none was: -EFAULT (no VMA, or
- * the VMA does not allow the access; *@fi set), -ENOMEM, -EINVAL (@addr
- * not page aligned, @nr_pages 0 or the range wraps).
+ * when a later page failed), or -errno when none was: -EFAULT (*@fi set),
+ * -ENOMEM, -EINVAL (@addr not page aligned, @nr_pages 0, the range wraps,
+ * @pages NULL, an unknown flag, or VAS_FOLL_LONGTERM, which only pinning
+ * takes).
  */
 VAS_API long vas_get_user_pages(struct vas_mm_user *mm, unsigned long addr,
 				unsigned long nr_pages, unsigned int gup_flags,
@@ -127,7 +142,9 @@ VAS_API long vas_get_user_pages(struct vas_mm_user *mm, unsigned long addr,
  *    of sharing it copy-on-write (folio_needs_cow_for_dma), so the parent
  *    keeps writing the pinned page and the child never sees those writes;
  *  - the zero page can be pinned (a read pin of an untouched private
- *    page); such pins are not counted.
+ *    page, not VAS_FOLL_LONGTERM); such pins are not counted;
+ *  - vas_machine_destroy() refuses (-EBUSY) while pins are held.
+ * A pin is counted exactly in the page (and each holds a reference);
  * vas_page_address() gives the bytes of any pinned page.
  *
  * Context, Return: as vas_get_user_pages(); also -EFAULT for

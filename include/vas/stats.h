@@ -34,7 +34,9 @@
 	X(PGALLOC, "pgalloc")                                                 \
 	X(PGFREE, "pgfree")                                                   \
 	X(OOM, "oom")                                                         \
-	X(WRITEBACK_ERROR, "writeback_error")
+	X(WRITEBACK_ERROR, "writeback_error")                                 \
+	X(FOLL_PIN_ACQUIRED, "nr_foll_pin_acquired")                          \
+	X(FOLL_PIN_RELEASED, "nr_foll_pin_released")
 
 enum vas_stat {
 #define VAS__STAT_ENUM(name, str) VAS_STAT_##name,

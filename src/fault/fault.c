@@ -172,7 +172,10 @@ static struct page *vm_normal_page(struct mm_struct *mm, pte_t pte)
 }
 
 /*
- * do_wp_page(): a write to a present, write-protected entry. Entered with
+ * do_wp_page(): a write to a present, write-protected entry, or an unshare
+ * (FAULT_FLAG_UNSHARE: a read pin of a page this entry does not own
+ * alone), which copies as a write does but leaves the copy read-only and
+ * clean, as Linux's wp_page_copy maps it with vm_page_prot. Entered with
  * the slot locked; returns with it unlocked.
  */
 static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
@@ -181,8 +184,13 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *old = vm_normal_page(mm, pte), *new;
+	bool unshare = flags & FAULT_FLAG_UNSHARE;
 	vm_fault_t ret;
 
+	if (unshare && (vma->vm_flags & VAS_VM_SHARED)) {
+		pte_unmap_unlock(ptep, ptl);	/* nothing to unshare */
+		return 0;
+	}
 	if (vma->vm_flags & VAS_VM_SHARED) {
 		/* wp_page_shared(): make it writable and dirty the file page */
 		set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
@@ -192,9 +200,9 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		return 0;
 	}
 	/* wp_can_reuse_anon_folio(): our own anonymous page, no other user */
-	if (old && PageAnon(old) && page_mapcount(old) == 1 &&
-	    page_ref_count(old) == 1) {
-		set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+	if (old && anon_page_exclusive(old)) {
+		if (!unshare)
+			set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
 		pte_unmap_unlock(ptep, ptl);
 		return 0;
 	}
@@ -221,8 +229,9 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		put_page(new);
 		goto out;
 	}
-	set_pte(ptep, pte_mkpresent(page_to_pfn(new), PTE_USER | PTE_WRITE |
-					 PTE_DIRTY | PTE_ACCESSED));
+	set_pte(ptep, pte_mkpresent(page_to_pfn(new),
+				    PTE_USER | PTE_ACCESSED |
+					    (unshare ? 0 : PTE_WRITE | PTE_DIRTY)));
 	page_add_map(new);
 	add_mm_counter(mm, MM_ANONPAGES, 1);
 	if (old) {
@@ -613,7 +622,7 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 		return VM_FAULT_SIGSEGV;
 	}
 	if (pte_present(pte)) {
-		if (write && !pte_write(pte))
+		if ((write || (flags & FAULT_FLAG_UNSHARE)) && !pte_write(pte))
 			return do_wp_page(vma, addr, flags, ptep, ptl, pte);
 		/* spurious: just make it young (and dirty) */
 		if (pte != pte_mkyoung(write ? pte_mkdirty(pte) : pte))

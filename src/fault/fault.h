@@ -16,12 +16,19 @@
 #ifndef VAS_FAULT_FAULT_H
 #define VAS_FAULT_FAULT_H
 
+#include "page/page.h"
 #include "pte/pte.h"
 
 /* ---- faults -------------------------------------------------------------- */
 
 #define FAULT_FLAG_WRITE 0x1u	  /* a store */
 #define FAULT_FLAG_VMA_LOCK 0x2u  /* under the VMA's read lock only */
+/*
+ * FAULT_FLAG_UNSHARE: a read pin (fault/gup.c) of a write-protected private
+ * page that is not exclusive to this mapping: copy it (do_wp_page), but map
+ * the copy read-only as the entry was. Never with FAULT_FLAG_WRITE.
+ */
+#define FAULT_FLAG_UNSHARE 0x4u
 
 /* vm_fault_t: 0 or one of these. */
 #define VM_FAULT_SIGSEGV 0x1u
@@ -37,12 +44,36 @@ typedef unsigned int vm_fault_t;
  * (vm_ops->fault), or copy on write.
  * Checks @vma's permissions first (x86: any of read/write/exec allows a
  * read; a write needs VM_WRITE) and guard markers (SIGSEGV).
+ * With FAULT_FLAG_UNSHARE, a present read-only entry of a private VMA
+ * whose page is not exclusive (anon_page_exclusive()) gets a private copy,
+ * read-only.
  * Context: @vma held as @flags says (see above); takes PTLs; may block
  * (file reads) and allocate. Return: 0 (the caller retries the access;
  * the entry may have changed again meanwhile) or VM_FAULT_*.
  */
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 			   unsigned int flags) VAS_MUST_CHECK;
+
+/**
+ * anon_page_exclusive() - Whether the anonymous @page, mapped, belongs to
+ * one entry alone (Linux's PageAnonExclusive, which vas does not keep):
+ * mapped once, and either referenced by that mapping alone or pinned. A
+ * pinned page mapped once is exclusive: gup pins an anonymous page only
+ * when it is (unsharing it first), and fork copies pinned pages instead
+ * of sharing them, so the pins' references (and any reference taken
+ * while it is pinned) do not make it shared. Other references (a
+ * get_user_pages reference, a fault in flight) make an unpinned page
+ * look shared, so it is copied where Linux, which keeps the exclusive
+ * bit, would reuse it.
+ * Context: the page-table lock of the entry mapping @page (pins of a
+ * mapped page are taken under it; an unpin racing the check can only
+ * make the page look shared as its last pin goes).
+ */
+static inline bool anon_page_exclusive(const struct page *page)
+{
+	return PageAnon(page) && page_mapcount(page) == 1 &&
+	       (page_maybe_dma_pinned(page) || page_ref_count(page) == 1);
+}
 
 /**
  * vma_access_ok() - Whether @vma allows the access (the x86 rule above).

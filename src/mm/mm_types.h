@@ -96,6 +96,7 @@ struct mm_struct {
 	unsigned long rlimit[VAS_NR_RLIMITS];	/* (M,a) soft limits, bytes */
 	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */
 	bool cap_sys_rawio;			/* (a) map below vm.mmap_min_addr */
+	unsigned long flags;			/* (a) 1 << MMF_* */
 	struct mm_struct *async_next;		/* (L: machine worker_lock) */
 	/*
 	 * page_table_lock serialises giving VMAs their anon_vma under the
@@ -108,6 +109,23 @@ struct mm_struct {
 	struct mm_struct *mm_list_next;		/* (L: machine mm_list_lock) */
 	struct mm_struct **mm_list_pprev;	/* (L) */
 } __attribute__((aligned(64)));
+
+/* Bits of mm->flags (Linux's MMF_*). */
+enum {
+	MMF_HAS_PINNED,	/* pages of it were ever pinned (FOLL_PIN); fork
+			 * then copies pinned anonymous pages at once */
+};
+
+static inline bool mm_flag_test(const struct mm_struct *mm, int bit)
+{
+	return __atomic_load_n(&mm->flags, __ATOMIC_ACQUIRE) & (1UL << bit);
+}
+
+static inline void mm_flag_set(struct mm_struct *mm, int bit)
+{
+	if (!mm_flag_test(mm, bit))
+		__atomic_fetch_or(&mm->flags, 1UL << bit, __ATOMIC_ACQ_REL);
+}
 
 /* vm_refcnt values (Linux 6.18 scheme). */
 #define VMA_LOCK_OFFSET 0x40000000u

@@ -23,6 +23,10 @@
  *    page_mapcount() returns the 0-based count. The zero page is never
  *    counted: it is mapped by "special" entries, as Linux maps it, and
  *    callers need not take references on it either.
+ *  - pincount: pins taken by pin_user_pages (fault/gup.c), exact (Linux
+ *    biases the refcount instead); each pin also holds a reference, so
+ *    page_mapcount() + page_pincount() <= page_ref_count(). The zero page
+ *    is never counted.
  */
 #ifndef VAS_MEM_PAGE_H
 #define VAS_MEM_PAGE_H
@@ -68,7 +72,8 @@ struct page {
 					 * lock_page() */
 	int _refcount;			/* (a) 0: free */
 	int _mapcount;			/* (a) -1 based */
-	uint32_t __reserved;
+	int _pincount;			/* (a) pins (FOLL_PIN) held; each
+					 * also holds a reference */
 	void *mapping;			/* (o) vas_file or anon_vma; NULL */
 	unsigned long index;		/* (o) page offset in ->mapping */
 	union {
@@ -209,6 +214,7 @@ static inline void put_page(struct page *page)
 	if (likely(now > 0))
 		return;
 	VAS_BUG_ON(now < 0);
+	VAS_BUG_ON(__atomic_load_n(&page->_pincount, __ATOMIC_RELAXED));
 	__free_page_frame(page);
 }
 
@@ -263,6 +269,25 @@ static inline bool page_remove_map(struct page *page)
 	now = __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL);
 	VAS_BUG_ON(now < -1);
 	return now == -1;
+}
+
+/* ---- pins --------------------------------------------------------------- */
+
+/** page_pincount() - The pins held on @page (racy unless pinning is
+ * excluded). */
+static inline int page_pincount(const struct page *page)
+{
+	return __atomic_load_n(&page->_pincount, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * page_maybe_dma_pinned() - Whether @page is pinned (folio_maybe_dma_pinned;
+ * exact in vas). Stable while the caller excludes new pins: pins of a
+ * mapped page are taken under its page-table lock.
+ */
+static inline bool page_maybe_dma_pinned(const struct page *page)
+{
+	return page_pincount(page) > 0;
 }
 
 /* ---- addresses and frame numbers --------------------------------------- */

@@ -2,17 +2,60 @@
 /*
  * copy.c - fork's copy of a VMA's page-table entries (Linux's
  * copy_page_range): private pages shared copy-on-write, shared pages
- * shared, guard markers kept.
+ * shared, guard markers kept; pinned anonymous pages copied at once.
  */
+#include <errno.h>
+#include <string.h>
 #include <vas/memory.h>
 #include "page/page.h"
 #include "pte/pte.h"
 
 struct copy_ctx {
 	struct mm_struct *dst_mm;
+	struct vm_area_struct *dst;
 	unsigned long flags;	/* the VMA's vm_flags */
+	bool has_pinned;	/* the parent's MMF_HAS_PINNED */
 	long rss[NR_MM_COUNTERS];
 };
+
+/*
+ * folio_needs_cow_for_dma(): an anonymous page of a private writable
+ * mapping that may be pinned, in an address space that pinned pages, is
+ * not shared with the child: the parent's pin must keep seeing what the
+ * parent maps, and a shared page would be write-protected and copied on
+ * the parent's next write.
+ */
+static bool needs_cow_for_dma(const struct copy_ctx *c, const struct page *page)
+{
+	return (c->flags & (VAS_VM_SHARED | VAS_VM_MAYWRITE)) ==
+		       VAS_VM_MAYWRITE &&
+	       c->has_pinned && PageAnon(page) && page_maybe_dma_pinned(page);
+}
+
+/*
+ * copy_present_page(): the child gets its own copy of @page, dirty, young,
+ * writable if its VMA is; the parent's entry stays as it is.
+ * Return: PT_COPY_SET, or -ENOMEM (nothing taken).
+ */
+static int copy_present_page(struct copy_ctx *c, pte_t src, pte_t *dst,
+			     struct page *page)
+{
+	struct page *new = alloc_page(c->dst_mm->machine->frames, __GFP_NOZERO);
+
+	if (!new)
+		return -ENOMEM;
+	memcpy(page_address(new), page_address(page), PAGE_SIZE);
+	new->mapping = c->dst->anon_vma;
+	new->index = page->index;	/* the child's VMA has the same pgoff */
+	SetPageAnon(new);
+	page_add_map(new);
+	c->rss[MM_ANONPAGES]++;
+	*dst = pte_mkpresent(page_to_pfn(new),
+			     PTE_USER | PTE_ACCESSED | PTE_DIRTY |
+				     (c->flags & VAS_VM_WRITE ? PTE_WRITE : 0));
+	(void)src;
+	return PT_COPY_SET;
+}
 
 /* copy_present_pte(): both leaf locks held. */
 static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
@@ -27,6 +70,8 @@ static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 	page = pfn_to_page(c->dst_mm->machine->frames, pte_pfn(src));
 	if (!page)
 		return PT_COPY_SET;
+	if (unlikely(needs_cow_for_dma(c, page)))
+		return copy_present_page(c, src, dst, page);
 	get_page(page);
 	page_add_map(page);
 	c->rss[mm_counter_of(page)]++;
@@ -39,7 +84,12 @@ static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
-	struct copy_ctx c = { .dst_mm = dst->vm_mm, .flags = src->vm_flags };
+	struct copy_ctx c = {
+		.dst_mm = dst->vm_mm,
+		.dst = dst,
+		.flags = src->vm_flags,
+		.has_pinned = mm_flag_test(src->vm_mm, MMF_HAS_PINNED),
+	};
 	int err, i;
 
 	if (!(src->vm_flags & (VAS_VM_PFNMAP | VAS_VM_MIXEDMAP |

@@ -144,9 +144,14 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
 
 /**
  * copy_page_range() - Fork's copy of @src's entries into @dst: private
- * pages shared copy-on-write, shared pages shared, guard markers kept.
+ * pages shared copy-on-write, shared pages shared, guard markers kept; an
+ * anonymous page of a private writable mapping that is pinned, in an
+ * address space with MMF_HAS_PINNED, is copied for the child at once
+ * (folio_needs_cow_for_dma), the parent's entry left as it is.
  * Context: both mmap locks held for write, @src write-locked.
- * Return: 0 or -ENOMEM (@dst holds what was copied; tear it down).
+ * Return: 0 or -ENOMEM (@dst holds what was copied; tear it down; the
+ * parent's entries already copied stay write-protected, as Linux leaves
+ * them).
  */
 int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 	VAS_MUST_CHECK;

@@ -235,6 +235,21 @@ static unsigned long mirror_check(struct env *e)
 	return mapped;
 }
 
+/*
+ * A host range of @len bytes that is free and likely to stay free: near
+ * the bottom of a 256 MiB hole, while the host's top-down allocator puts
+ * new small mappings (the mirror's own page-state array) at its top.
+ */
+static void *free_host_range(unsigned long len)
+{
+	char *hole = mmap(NULL, 256UL << 20, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	ASSERT_TRUE(hole != MAP_FAILED && len <= (128UL << 20));
+	munmap(hole, 256UL << 20);
+	return hole + (16UL << 20);
+}
+
 /* ---- cases ----------------------------------------------------------------- */
 
 TEST(create_rejects_bad_arguments)
@@ -257,8 +272,8 @@ TEST(create_rejects_bad_arguments)
 	EXPECT_EQ(vas_mirror_create(mm, GBASE, P, (void *)(P + 8), 0, &mi),
 		  -EINVAL);
 	/* FIXED over a host mapping: -EEXIST, the mapping untouched. */
-	busy = mmap(NULL, 4 * P, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	busy = mmap(free_host_range(4 * P), 4 * P, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	ASSERT_TRUE(busy != MAP_FAILED);
 	memset(busy, 0x5a, 4 * P);
 	EXPECT_EQ(vas_mirror_create(mm, GBASE, 2 * P, (char *)busy + P,
@@ -517,9 +532,7 @@ TEST(create_fails_cleanly_at_every_step)
 	ASSERT_EQ(vas_machine_create(NULL, &machine), 0);
 	ASSERT_EQ(vas_mm_create(machine, &mm), 0);
 	/* A free host range, to see that a failed FIXED create leaves it free. */
-	base = mmap(NULL, 8 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(base != MAP_FAILED);
-	munmap(base, 8 * P);
+	base = free_host_range(8 * P);
 	users = vas_mm_users(vas_mm_from_user(mm));
 	live = vas_alloc_live();
 	fired = mirror_fail_fired();

@@ -22,8 +22,8 @@
  * replacing one page (CLEAR); mprotect removing rights (PROTECTION_VMA);
  * fork write-protecting the parent's private pages and msync/writeback
  * write-protecting shared file pages (PROTECTION_PAGE); mremap moving
- * entries (CLEAR, on the old range); the address space's teardown
- * (release(), then no more calls).
+ * entries (UNMAP, on the old range, as Linux's move_page_tables() reports
+ * it); the address space's teardown (release(), then no more calls).
  */
 #ifndef VAS_MMU_NOTIFIER_H
 #define VAS_MMU_NOTIFIER_H

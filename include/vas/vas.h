@@ -17,5 +17,6 @@
 #include <vas/proc.h>
 #include <vas/memory.h>
 #include <vas/physmem.h>
+#include <vas/mmu_notifier.h>
 
 #endif /* VAS_VAS_H */

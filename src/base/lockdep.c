@@ -109,6 +109,16 @@ unsigned int lockdep_depth(void)
 	return nr_held;
 }
 
+int lockdep_highest_rank(void)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < nr_held; i++)
+		if ((int)held[i].rank > r)
+			r = (int)held[i].rank;
+	return r;
+}
+
 #else
 /* Keep the translation unit non-empty in release builds. */
 extern int vas_lockdep_unused;

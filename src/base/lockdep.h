@@ -25,7 +25,8 @@
 /*
  * The order (docs/locking.md "Order:" quotes it, same names):
  *   mmap lock -> VMA lock -> page lock -> page-table lock (PTL)
- *   -> mm->page_table_lock -> page-cache index lock -> host-inode table lock
+ *   -> mm->page_table_lock -> MMU notifier list lock -> page-cache index lock
+ *   -> host-inode table lock
  *   -> mm list lock -> worker lock -> VMA cache lock -> frame pools list lock
  *   -> frame pool lock
  * (base/alloc.c's node-pool spinlock is not recorded: it takes nothing.)
@@ -36,6 +37,7 @@ enum lock_rank {
 	LOCK_RANK_PAGE = 30,		/* page (folio) locks */
 	LOCK_RANK_PTL = 40,		/* page-table locks */
 	LOCK_RANK_MM_PAGE_TABLE = 45,	/* mm->page_table_lock */
+	LOCK_RANK_MMU_NOTIFIER = 47,	/* an mm's MMU notifier list */
 	LOCK_RANK_PAGECACHE = 50,	/* address_space i_lock */
 	LOCK_RANK_INODES = 55,		/* the frames' host-inode table */
 	LOCK_RANK_MM_LIST = 60,		/* machine->mm_list_lock */
@@ -62,6 +64,8 @@ void lockdep_release(const void *lock);
 void lockdep_set_mode(const void *lock, enum lock_mode mode);
 enum lock_mode lockdep_held_mode(const void *lock);
 unsigned int lockdep_depth(void);
+/* The highest rank among the locks this thread holds; 0 if none. */
+int lockdep_highest_rank(void);
 /* Abort with @what and the thread's held locks. */
 void lockdep_report(const char *what, const void *obj)
 	__attribute__((noreturn));
@@ -88,6 +92,10 @@ static inline enum lock_mode lockdep_held_mode(const void *lock)
 static inline unsigned int lockdep_depth(void)
 {
 	return 0;
+}
+static inline int lockdep_highest_rank(void)
+{
+	return LOCKDEP_UNKNOWN;
 }
 #endif
 

@@ -20,6 +20,7 @@
 #include "page/filemap.h"
 #include "page/page.h"
 #include "fault/fault.h"
+#include "mm/mmu_notifier.h"
 #include "vma/access.h"
 
 /* Linux's default fault_around_bytes, in pages. */
@@ -185,6 +186,7 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *old = vm_normal_page(mm, pte), *new;
 	bool unshare = flags & FAULT_FLAG_UNSHARE;
+	struct vas_mmu_notifier_range range;
 	vm_fault_t ret;
 
 	if (unshare && (vma->vm_flags & VAS_VM_SHARED)) {
@@ -222,10 +224,15 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	if (old)
 		memcpy(page_address(new), page_address(old), PAGE_SIZE);
 	page_set_anon(new, vma, addr);
+	/* the page is replaced: CLEAR over it, before the pte changes */
+	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, addr,
+				addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
 	ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
 	if (!ptep || ptep_get(ptep) != pte) {
 		if (ptep)
 			pte_unmap_unlock(ptep, ptl);
+		mmu_notifier_invalidate_range_end(&range);
 		put_page(new);
 		goto out;
 	}
@@ -240,6 +247,7 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		put_page(old);	/* the mapping's reference */
 	}
 	pte_unmap_unlock(ptep, ptl);
+	mmu_notifier_invalidate_range_end(&range);
 out:
 	if (old)
 		put_page(old);	/* ours */

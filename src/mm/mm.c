@@ -16,6 +16,7 @@
 #include "base/bug.h"
 #include "base/lockdep.h"
 #include "mm/mm.h"
+#include "mm/mmu_notifier.h"
 #include "pgtable/pgtable.h"
 
 static unsigned long next_mm_id;
@@ -90,6 +91,7 @@ static void mm_free(struct mm_struct *mm)
 	VAS_BUG_ON(mm->mm_mt.root != NULL);
 	VAS_BUG_ON(__atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) != 0);
 	mm_list_del(machine, mm);
+	mmu_notifier_subscriptions_destroy(mm);
 	mmap_lock_fini(&mm->mmap_lock);
 	vas_mutex_destroy(&mm->page_table_lock);
 	vas_free(mm);

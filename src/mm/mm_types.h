@@ -34,6 +34,7 @@
 
 /* The mmap lock is a capability named by its address space. */
 struct VAS_CAPABILITY("mmap_lock") mm_struct;
+struct mmu_notifier_subscriptions;
 
 struct vas_machine {
 	/* Read-mostly: every fault reads these. */
@@ -73,6 +74,13 @@ struct mm_struct {
 	struct pgd *pgd;			/* (c) page tables: pgtable/pgtable.h */
 	struct vas_machine *machine;		/* (c) */
 	unsigned long id;			/* (c) for reports */
+	/*
+	 * The MMU notifiers (mm/mmu_notifier.c): NULL until the first
+	 * registration, then set once (under the mmap write lock) and kept
+	 * until the object is freed. Every invalidation loads it: it sits
+	 * on the read-mostly line. (M to set, a)
+	 */
+	struct mmu_notifier_subscriptions *notifier_subscriptions;
 	struct rt_tree mm_mt __attribute__((aligned(64))); /* (M,R) the VMAs */
 	/*
 	 * mm_lock_seq: odd while the mmap lock is held for write. A VMA whose

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include "base/bug.h"
+#include "mm/mmu_notifier.h"
 #include "mmap/mmap_internal.h"
 
 static void machine_queue_teardown(struct vas_machine *machine,
@@ -24,6 +25,8 @@ void exit_mmap(struct mm_struct *mm)
 	struct vm_area_struct *vma, *freelist = NULL, **tail = &freelist;
 	struct rt_iter it;
 
+	/* the last user is gone: notifiers first, then nothing calls them */
+	mmu_notifier_release(mm);
 	mmap_write_lock(mm);
 	rt_iter_init(&it, &mm->mm_mt, 0, ULONG_MAX);
 	while ((vma = rt_iter_next(&it, NULL, NULL))) {

@@ -46,6 +46,8 @@ static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 	got = vma_modify_flags(mm, vma, start, end, newflags);
 	if (IS_ERR(got))
 		return (int)PTR_ERR(got);
+	/* any change of flags, as Linux: its MMU notifier call */
+	change_protection(got, start, end);
 	/*
 	 * A locked private VMA that becomes writable is faulted in for write:
 	 * the range changed only, even when it merged into a larger VMA

@@ -264,6 +264,22 @@ pte_t *pt_walk(struct pgd *pgd, unsigned long addr)
 	return &t->e[pt_index(addr, PT_LEVEL_PTE)];
 }
 
+bool pt_entry_present(struct pgd *pgd, unsigned long addr,
+		      enum pt_level level)
+{
+	struct pt_table *t = &pgd->table;
+
+	if (unlikely(addr >= PT_USER_TOP))
+		return false;
+	for (int l = PT_LEVEL_PGD;; l--) {
+		uint64_t v = entry_load(&t->e[pt_index(addr, l)]);
+
+		if (!v || l == (int)level)
+			return v != 0;
+		t = entry_table(v);
+	}
+}
+
 /*
  * Link a table from @pa below @parent for @addr unless one is there.
  * Return the child; NULL with *@dead set if @parent was unlinked meanwhile

@@ -282,6 +282,17 @@ void pt_prealloc_release(struct pt_prealloc *pa);
 pte_t *pt_walk(struct pgd *pgd, unsigned long addr);
 
 /**
+ * pt_entry_present() - Whether the entry of the @level table that covers
+ * @addr is not empty: for PT_LEVEL_PGD .. PT_LEVEL_PMD, whether it links a
+ * child table (Linux's !pgd_none(), !pud_none(), !pmd_none()); for
+ * PT_LEVEL_PTE, whether the pte is not none. False when a table above it
+ * is missing.
+ * Context: as pt_walk(). Racy unless the caller excludes changes.
+ */
+bool pt_entry_present(struct pgd *pgd, unsigned long addr,
+		      enum pt_level level);
+
+/**
  * pt_alloc_walk() - The leaf slot of @addr, installing missing tables from
  * @pa; takes and releases each parent's lock to install a child.
  * Context: inside an RCU read section or holding a lock covering @addr.

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <vas/memory.h>
 #include "page/page.h"
+#include "mm/mmu_notifier.h"
 #include "pte/pte.h"
 
 struct copy_ctx {
@@ -90,13 +91,28 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		.flags = src->vm_flags,
 		.has_pinned = mm_flag_test(src->vm_mm, MMF_HAS_PINNED),
 	};
+	struct vas_mmu_notifier_range range;
+	bool is_cow;
 	int err, i;
 
 	if (!(src->vm_flags & (VAS_VM_PFNMAP | VAS_VM_MIXEDMAP |
 			       VAS_VM_MAYBE_GUARD)) && !src->anon_vma)
 		return 0;
+	/*
+	 * The parent's entries may lose write access only in a COW mapping
+	 * (is_cow_mapping): its secondary translations hear of it first.
+	 */
+	is_cow = (src->vm_flags & (VAS_VM_SHARED | VAS_VM_MAYWRITE)) ==
+		 VAS_VM_MAYWRITE;
+	if (is_cow) {
+		mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_PROTECTION_PAGE,
+					src->vm_mm, src->vm_start, src->vm_end);
+		mmu_notifier_invalidate_range_start(&range);
+	}
 	err = pt_copy_range(dst->vm_mm->pgd, src->vm_mm->pgd, src->vm_start,
 			    src->vm_end, copy_one, &c);
+	if (is_cow)
+		mmu_notifier_invalidate_range_end(&range);
 	for (i = 0; i < NR_MM_COUNTERS; i++)
 		if (c.rss[i])
 			add_mm_counter(dst->vm_mm, (enum mm_counter)i, c.rss[i]);

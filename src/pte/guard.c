@@ -24,9 +24,13 @@ int install_guards(struct mm_struct *mm, unsigned long start,
 		if (!ptep)
 			return -ENOMEM;
 		if (pte_present(ptep_get(ptep))) {
-			/* a page is there: zap it first, then the marker */
+			/*
+			 * A page is there: as madvise_guard_install(), zap
+			 * the whole range (markers set so far stay), then go
+			 * on from here.
+			 */
 			pte_unmap_unlock(ptep, ptl);
-			zap_range(mm, addr, addr + PAGE_SIZE, 0);
+			zap_range(mm, start, end, 0);
 			addr -= PAGE_SIZE;
 			continue;
 		}

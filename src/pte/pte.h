@@ -62,14 +62,22 @@ void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
 
 /* ---- zap and teardown ------------------------------------------------------ */
 
-#define ZAP_GUARDS 0x1u		/* remove guard markers too (munmap) */
+/*
+ * ZAP_GUARDS: munmap's zap (Linux's unmap_vmas, ZAP_FLAG_DROP_MARKER |
+ * ZAP_FLAG_UNMAP): guard markers go too, and MMU notifiers see
+ * VAS_MMU_NOTIFY_UNMAP. Without it the zap is zap_page_range_single()'s
+ * (VAS_MMU_NOTIFY_CLEAR).
+ */
+#define ZAP_GUARDS 0x1u
 
 /**
  * zap_range() - Clear the leaf entries of [@start, @end) of @mm: pages
  * lose the mapping's reference and mapcount, a dirty pte dirties its
  * page-cache page, RSS counters drop. Guard markers stay unless
- * ZAP_GUARDS. Frees no table.
- * Context: mmap lock held, or a VMA read lock covering the range.
+ * ZAP_GUARDS. Frees no table. MMU notifiers are told of [@start, @end)
+ * around the change (UNMAP with ZAP_GUARDS, else CLEAR).
+ * Context: mmap lock held, or a VMA read lock covering the range; no
+ * page-table lock (the notifiers may sleep).
  * Return: pages unmapped.
  */
 unsigned long zap_range(struct mm_struct *mm, unsigned long start,
@@ -79,6 +87,7 @@ unsigned long zap_range(struct mm_struct *mm, unsigned long start,
  * zap_range_keep_cows() - zap_range() of the entries that map page-cache
  * pages only: private copies (anonymous pages) in the range stay, as a
  * hole punch leaves them (Linux's unmap_mapping_range without even_cows).
+ * MMU notifiers see CLEAR over [@start, @end).
  * Context: as zap_range().
  */
 void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
@@ -94,8 +103,9 @@ void unmap_region(struct mm_struct *mm, unsigned long start,
 
 /**
  * move_page_tables() - mremap's move of the entries of [@old, @old + @len)
- * to @new (pt_move_range). Context: mmap lock held for write, the source
- * VMA write-locked, no VMA at the destination yet.
+ * to @new (pt_move_range). MMU notifiers see UNMAP over the old range,
+ * as Linux's move_page_tables() reports it. Context: mmap lock held for
+ * write, the source VMA write-locked, no VMA at the destination yet.
  * Return: 0 or -ENOMEM (nothing moved).
  */
 int move_page_tables(struct mm_struct *mm, unsigned long old,
@@ -106,14 +116,17 @@ int move_page_tables(struct mm_struct *mm, unsigned long old,
  * wrprotect_shared_range() - Before writeback (msync): move the dirty bit of
  * each pte of [@start, @end) of @vma to its page and write-protect the pte,
  * so the next store dirties the page again (Linux's page_mkclean, for this
- * address space). Context: mmap lock held.
+ * address space). MMU notifiers see PROTECTION_PAGE over [@start, @end).
+ * Context: mmap lock held.
  */
 void wrprotect_shared_range(struct vm_area_struct *vma, unsigned long start,
 			    unsigned long end);
 
 /**
  * install_guards() - Put a guard marker in each entry of [@start, @end),
- * zapping pages that are there (MADV_GUARD_INSTALL).
+ * zapping pages that are there (MADV_GUARD_INSTALL): the first page
+ * found makes it zap the whole range, as Linux does (one CLEAR over
+ * [@start, @end) for MMU notifiers), and go on.
  * Context: mmap lock held. Return: 0 or -ENOMEM (markers before stay).
  */
 int install_guards(struct mm_struct *mm, unsigned long start,
@@ -125,7 +138,8 @@ void remove_guards(struct mm_struct *mm, unsigned long start,
 /**
  * madvise_free_range() - MADV_FREE: the anonymous pages of [@start, @end)
  * of @vma that only this entry maps become lazily freeable: clean, old,
- * marked; a later store dirties them again. Context: mmap lock held.
+ * marked; a later store dirties them again. MMU notifiers see CLEAR over
+ * [@start, @end) (madvise_free_single_vma). Context: mmap lock held.
  */
 void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end);
@@ -135,10 +149,25 @@ void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
  * it — lazily freed anonymous pages still clean, and folios of host files
  * mapped only here (unmapped, written back if dirty, evicted from the
  * cache; a folio whose writeback fails stays cached). Other anonymous
- * pages and shmem stay. Context: mmap lock held; may block (host I/O).
+ * pages and shmem stay. MMU notifiers see CLEAR over each page or folio
+ * reclaimed (try_to_unmap). Context: mmap lock held; may block (host I/O).
  */
 void pageout_range(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long end);
+
+/* ---- mprotect ------------------------------------------------------------ */
+
+/**
+ * change_protection() - mprotect changed the rights of [@start, @end) of
+ * @vma (its flags are already the new ones). The ptes keep their bits
+ * (rights live in the VMA), so this only tells the MMU notifiers, as
+ * Linux's change_protection() does: PROTECTION_VMA over [the first 1 GiB
+ * span of the range that has page tables, the end of its 512 GiB span),
+ * once per such 512 GiB span; nothing where there are no page tables.
+ * Context: mmap lock held for write; no page-table lock.
+ */
+void change_protection(struct vm_area_struct *vma, unsigned long start,
+		       unsigned long end);
 
 /* ---- fork ---------------------------------------------------------------- */
 
@@ -148,6 +177,8 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
  * anonymous page of a private writable mapping that is pinned, in an
  * address space with MMF_HAS_PINNED, is copied for the child at once
  * (folio_needs_cow_for_dma), the parent's entry left as it is.
+ * For a COW mapping (private, may write) whose entries are copied, MMU
+ * notifiers of @src's address space see PROTECTION_PAGE over all of @src.
  * Context: both mmap locks held for write, @src write-locked.
  * Return: 0 or -ENOMEM (@dst holds what was copied; tear it down; the
  * parent's entries already copied stay write-protected, as Linux leaves

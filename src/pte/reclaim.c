@@ -12,6 +12,7 @@
 #include "page/page.h"
 #include "pte/pte.h"
 #include "mm/mm.h"
+#include "mm/mmu_notifier.h"
 
 /* A page another entry maps is left alone. */
 static void lazyfree_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
@@ -28,30 +29,61 @@ static void lazyfree_one(struct mm_struct *mm, pte_t *ptep, pte_t pte,
 void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end)
 {
+	struct vas_mmu_notifier_range range;
+
+	if (start >= end)
+		return;
+	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, vma->vm_mm,
+				start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	walk_ptes_locked(vma->vm_mm, start, end, lazyfree_one, NULL);
+	mmu_notifier_invalidate_range_end(&range);
 }
 
-/* Drop the clean lazily freed anonymous page mapped at @addr, if any. */
+static pte_t pte_at(struct mm_struct *mm, unsigned long addr);
+
+/* Whether @pte maps a lazily freed anonymous page that may be dropped. */
+static bool lazyfree_droppable(struct mm_struct *mm, pte_t pte)
+{
+	struct page *page = pte_present(pte) && !pte_special(pte)
+		? pfn_to_page(mm->machine->frames, pte_pfn(pte))
+		: NULL;
+
+	return page && PageAnon(page) && PageLazyfree(page) &&
+	       !pte_dirty(pte) && page_mapcount(page) == 1 &&
+	       page_ref_count(page) == 1;
+}
+
+/*
+ * Drop the clean lazily freed anonymous page mapped at @addr, if any
+ * (try_to_unmap() of a lazyfree folio: CLEAR over its page, around the
+ * change; a page that changed meanwhile stays).
+ */
 static void pageout_anon(struct mm_struct *mm, unsigned long addr)
 {
+	struct vas_mmu_notifier_range range;
 	struct pt_lock *ptl;
-	pte_t *ptep = pte_offset_map_lock(mm->pgd, addr, &ptl), pte;
 	struct page *page;
+	pte_t *ptep, pte;
 
-	if (!ptep)
+	if (!lazyfree_droppable(mm, pte_at(mm, addr)))
 		return;
-	pte = ptep_get(ptep);
-	page = pte_present(pte) && !pte_special(pte)
-		       ? pfn_to_page(mm->machine->frames, pte_pfn(pte))
-		       : NULL;
-	if (page && PageAnon(page) && PageLazyfree(page) && !pte_dirty(pte) &&
-	    page_mapcount(page) == 1 && page_ref_count(page) == 1) {
-		(void)ptep_get_and_clear(ptep);
-		page_remove_map(page);
-		add_mm_counter(mm, MM_ANONPAGES, -1);
-		put_page(page);
+	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, addr,
+				addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
+	ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+	if (ptep) {
+		pte = ptep_get(ptep);
+		if (lazyfree_droppable(mm, pte)) {
+			page = pfn_to_page(mm->machine->frames, pte_pfn(pte));
+			(void)ptep_get_and_clear(ptep);
+			page_remove_map(page);
+			add_mm_counter(mm, MM_ANONPAGES, -1);
+			put_page(page);
+		}
+		pte_unmap_unlock(ptep, ptl);
 	}
-	pte_unmap_unlock(ptep, ptl);
+	mmu_notifier_invalidate_range_end(&range);
 }
 
 /* The entry at @addr, read under RCU (the caller holds the mmap lock). */

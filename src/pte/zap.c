@@ -12,6 +12,7 @@
 #include "page/page.h"
 #include "pte/pte.h"
 #include "mm/mm.h"
+#include "mm/mmu_notifier.h"
 
 struct zap_ctx {
 	struct mm_struct *mm;
@@ -41,16 +42,23 @@ unsigned long zap_range(struct mm_struct *mm, unsigned long start,
 			unsigned long end, unsigned int flags)
 {
 	struct zap_ctx z = { .mm = mm };
+	struct vas_mmu_notifier_range range;
 	unsigned long n;
 	int i;
 
 	if (start >= end || !mm->pgd)
 		return 0;
+	/* unmap_vmas() (UNMAP) or zap_page_range_single() (CLEAR) */
+	mmu_notifier_range_init(&range, flags & ZAP_GUARDS ?
+				VAS_MMU_NOTIFY_UNMAP : VAS_MMU_NOTIFY_CLEAR,
+				mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	n = pt_zap_range(mm->pgd, start, end,
 			 flags & ZAP_GUARDS ? PT_ZAP_GUARDS : 0, zap_one, &z);
 	for (i = 0; i < NR_MM_COUNTERS; i++)
 		if (z.rss[i])
 			add_mm_counter(mm, (enum mm_counter)i, z.rss[i]);
+	mmu_notifier_invalidate_range_end(&range);
 	return n;
 }
 
@@ -71,12 +79,18 @@ void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
 				unsigned long end)
 {
 	struct zap_ctx z = { .mm = mm };
+	struct vas_mmu_notifier_range range;
 	int i;
 
+	if (start >= end)
+		return;
+	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, start, end);
+	mmu_notifier_invalidate_range_start(&range);
 	walk_ptes_locked(mm, start, end, keep_cows_one, &z);
 	for (i = 0; i < NR_MM_COUNTERS; i++)
 		if (z.rss[i])
 			add_mm_counter(mm, (enum mm_counter)i, z.rss[i]);
+	mmu_notifier_invalidate_range_end(&range);
 }
 
 void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)

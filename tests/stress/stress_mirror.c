@@ -16,8 +16,12 @@
  *    recorded. A stale host mapping (of the frame before the change) shows
  *    an older stamp, or zero.
  *  - A writer stores a value through the mirror and reads it back through
- *    vas_read(), the same way: a store that went to a stale frame (one
- *    the parent gave to its child at fork, say) is not there.
+ *    vas_read(), the same way: a store that went to a stale frame is not
+ *    there.
+ *  - After a fork, the child's copies of the writers' words must not
+ *    change while the writers keep storing through the parent's mirror:
+ *    a host mapping that fork did not write-protect would store into the
+ *    frames the child shares.
  * Accesses vas refuses (in a munmap or mprotect window) are skipped.
  *
  * Time-boxed ($VAS_STRESS_SECONDS, default 3). Runs under ASan and TSan.
@@ -28,6 +32,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <vas/physmem.h>
 
 #include "harness.h"
@@ -142,8 +147,19 @@ static void change_end(unsigned long i, unsigned long n)
 	}
 }
 
+/* The writers' words of every page of @child. */
+static void child_words(struct vas_mm_user *child, uint64_t *w)
+{
+	for (unsigned long j = 0; j < NPAGES; j++)
+		for (unsigned long t = 0; t < NWRITERS; t++)
+			ASSERT_EQ(vas_read(child, GBASE + j * P + 64 + 8 * t,
+					   &w[j * NWRITERS + t], 8, NULL),
+				  0);
+}
+
 TEST(stress_mirror_no_stale_frames)
 {
+	static uint64_t before[NPAGES * NWRITERS], after[NPAGES * NWRITERS];
 	struct vas_machine *machine;
 	struct vas_mirror_stats st;
 	pthread_t th[NREADERS + NWRITERS];
@@ -213,6 +229,7 @@ TEST(stress_mirror_no_stale_frames)
 			 * mapping left on them shows an old stamp or junk.
 			 */
 			ASSERT_EQ(vas_mm_fork(mm, &child), 0);
+			child_words(child, before);
 			change_end(i, n);
 			for (unsigned long j = i; j < i + n; j++) {
 				uint64_t junk = 0xdead0000 + j;
@@ -221,7 +238,22 @@ TEST(stress_mirror_no_stale_frames)
 						    8, NULL),
 					  0);
 			}
-			sched_yield();
+			/*
+			 * The writers keep storing through the parent's
+			 * mirror meanwhile; none of it may reach the child
+			 * (a host mapping left writable by fork would store
+			 * into the frames the child shares).
+			 */
+			usleep(1000);
+			child_words(child, after);
+			for (unsigned long k = 0; k < NPAGES * NWRITERS; k++) {
+				if (before[k] != after[k] &&
+				    __atomic_fetch_add(&stale, 1, __ATOMIC_RELAXED) < 5)
+					fprintf(stderr, "fork: the child's word "
+						"%lu changed: %#lx -> %#lx\n",
+						k, (unsigned long)before[k],
+						(unsigned long)after[k]);
+			}
 			vas_mm_put(child);
 			continue;
 		}

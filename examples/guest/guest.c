@@ -331,6 +331,9 @@ int main(void)
 	vas_mm_put(mm);
 	CHECK_OK(vas_machine_destroy(machine));
 	close(fd);
+	ss.ss_flags = SS_DISABLE;
+	CHECK(sigaltstack(&ss, NULL) == 0);
+	free(ss.ss_sp);
 	printf("ok\n");
 	return 0;
 }

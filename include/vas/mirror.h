@@ -39,10 +39,12 @@ extern "C" {
 
 struct vas_mirror;
 
-/* Flags of vas_mirror_create(). */
-#define VAS_MIRROR_FIXED 0x1u	/* place the mirror exactly at @base
-				 * (which must be free in the host: no
-				 * replacing), else -EEXIST */
+/*
+ * Flags of vas_mirror_create(). VAS_MIRROR_FIXED: place the mirror exactly
+ * at @base, which must be free in the host (nothing is replaced), else
+ * -EEXIST.
+ */
+#define VAS_MIRROR_FIXED 0x1u
 
 /**
  * vas_mirror_create() - Mirror guest [@start, @start + @len) of @mm.

@@ -700,7 +700,8 @@ bool vas_mirror_handle_signal(siginfo_t *si, void *ucontext,
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
 
-	if (si->si_signo != SIGSEGV)
+	/* A fault's SIGSEGV, not one sent by kill() (si_code <= 0). */
+	if (si->si_signo != SIGSEGV || si->si_code <= 0)
 		return false;
 	for (unsigned int i = 0; i < MIRROR_SLOTS; i++) {
 		struct mirror_slot *s = &mirror_slots[i];

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <vas/physmem.h>
 
@@ -514,6 +515,49 @@ TEST(a_fault_maps_a_run_of_contiguous_frames)
 	EXPECT_EQ(st.pages_mapped, run);
 	EXPECT_EQ(mirror_check(&e), run);
 	printf("  frames contiguous over %lu pages: one host mmap\n", run);
+	env_fini(&e);
+}
+
+TEST(handle_signal_decodes_the_access)
+{
+	struct env e;
+	struct vas_mirror_stats st;
+	struct vas_fault_info fi = { 0, 0 };
+	siginfo_t si;
+	ucontext_t uc;
+	uint64_t v;
+
+	env_init(&e, 8);
+	mmap_anon(&e, GBASE, 2 * P, PROT_RW);
+	ASSERT_EQ(getcontext(&uc), 0);
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGSEGV;
+	si.si_addr = host(&e, GBASE + 8);
+	/* Sent by kill(): not a fault, nothing done. */
+	si.si_code = SI_USER;
+	EXPECT_FALSE(vas_mirror_handle_signal(&si, &uc, &fi));
+	vas_mirror_stats(e.mi, &st);
+	EXPECT_EQ(st.faults, 0);
+	/* Outside every mirror. */
+	si.si_code = SEGV_MAPERR;
+	si.si_addr = &v;
+	EXPECT_FALSE(vas_mirror_handle_signal(&si, &uc, &fi));
+	si.si_addr = host(&e, GBASE + 8);
+#if defined(__x86_64__)
+	/* Error code 6 (user write): the page is mapped writable. */
+	uc.uc_mcontext.gregs[REG_ERR] = 6;
+	EXPECT_TRUE(vas_mirror_handle_signal(&si, &uc, &fi));
+	EXPECT_EQ(mirror_check(&e), 1);
+	EXPECT_EQ(probe_store64(host(&e, GBASE + 8), 5), 0);
+	vas_mirror_stats(e.mi, &st);
+	EXPECT_EQ(st.faults, 1);	/* the store did not fault again */
+	/* Error code 0x14 (instruction fetch) from a VMA without VM_EXEC. */
+	uc.uc_mcontext.gregs[REG_ERR] = 0x14;
+	si.si_addr = host(&e, GBASE + P);
+	EXPECT_FALSE(vas_mirror_handle_signal(&si, &uc, &fi));
+	EXPECT_EQ(fi.signo, VAS_SIGSEGV);
+	EXPECT_EQ(fi.addr, GBASE + P);
+#endif
 	env_fini(&e);
 }
 

@@ -50,12 +50,14 @@ int host_mem_protect_ro(void *addr, size_t bytes)
 }
 
 /*
- * A memfd whose pages may be mapped executable. Linux 6.3 added MFD_EXEC
- * and MFD_NOEXEC_SEAL, and the sysctl vm.memfd_noexec: at 1 a memfd
- * created without MFD_EXEC is created as MFD_NOEXEC_SEAL, at 2 MFD_EXEC is
- * refused (EACCES). So: ask for MFD_EXEC; a kernel that does not know the
- * flag says EINVAL, one that forbids it EACCES (or EPERM); then create the
- * file without it. Whether a PROT_EXEC mapping works is probed afterwards
+ * A memfd whose pages may be mapped executable (the mirror maps guest text
+ * from it). Linux 6.3 added MFD_EXEC and MFD_NOEXEC_SEAL, and the sysctl
+ * vm.memfd_noexec: at 1 a memfd created without MFD_EXEC is created as
+ * MFD_NOEXEC_SEAL, at 2 MFD_EXEC is refused (EACCES). So: ask for
+ * MFD_EXEC; a kernel that does not know the flag says EINVAL, one that
+ * forbids it EACCES (or EPERM); then create the file without it. On Linux
+ * 6.18 the noexec seal only concerns execve(2): PROT_EXEC mappings work
+ * either way. A security module may still refuse them: probed afterwards
  * (host_memfile_create()).
  */
 static int memfd_open(void)

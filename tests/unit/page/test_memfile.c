@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,6 +487,8 @@ TEST(grow_failure_injected_at_allocation)
  */
 TEST(grow_failure_each_allocation_in_turn)
 {
+	bool grow_failed = false;
+
 	for (unsigned long n = 1;; n++) {
 		struct fx f;
 		struct page **pg;
@@ -501,6 +504,11 @@ TEST(grow_failure_each_allocation_in_turn)
 		vas_fail_reset();
 		if (err)
 			HARNESS_CHECK(0, err == -ENOMEM, "n=%lu: %d", n, err);
+		if (info(f.m).grow_failures) {
+			EXPECT_EQ(err, -ENOMEM);
+			EXPECT_EQ(info(f.m).size, 2 * MiB);
+			grow_failed = true;
+		}
 		EXPECT_EQ(vas_mm_validate(f.mm), 0);
 		EXPECT_EQ(frames_validate(f.m->frames), 0);
 		if (!err) {
@@ -514,6 +522,7 @@ TEST(grow_failure_each_allocation_in_turn)
 			break;
 		HARNESS_CHECK(1, n < 50, "never passed");
 	}
+	EXPECT_TRUE(grow_failed);		/* the growth was one of them */
 }
 
 /* The first growth, at machine creation, fails: -ENOMEM, nothing kept. */
@@ -578,4 +587,74 @@ TEST(grow_failure_from_the_host)
 	put_page(p);
 	put_all(pg);
 	fx_fini(&f);
+}
+
+/* ---- threads growing the file together ---------------------------------- */
+
+#define GROW_THREADS 4
+#define GROW_EACH 1000
+
+struct grow_arg {
+	struct vas_machine *m;
+	struct page *pg[GROW_EACH];
+};
+
+static void *grow_thread(void *p)
+{
+	struct grow_arg *a = p;
+
+	for (int i = 0; i < GROW_EACH; i++) {
+		a->pg[i] = alloc_page(a->m->frames, GFP_KERNEL);
+		if (!a->pg[i])
+			break;
+		/* each frame is writable at once: inside the file */
+		*(volatile unsigned long *)page_address(a->pg[i]) =
+			(unsigned long)a->pg[i];
+	}
+	frames_drain_local();
+	return NULL;
+}
+
+/* Four threads take 4000 of the 4095 frames of a 16 MiB pool at once: the
+ * file grows 2 -> 16 MiB under them, each frame given once, all inside. */
+TEST(threads_grow_the_file_together)
+{
+	struct vas_machine *m = machine_with(16 * MiB);
+	struct grow_arg *a = calloc(GROW_THREADS, sizeof(*a));
+	pthread_t t[GROW_THREADS];
+	unsigned char *seen = calloc(16 * MiB / P, 1);
+	struct vas_mem_info mi;
+
+	ASSERT_TRUE(a && seen);
+	for (int i = 0; i < GROW_THREADS; i++) {
+		a[i].m = m;
+		ASSERT_EQ(pthread_create(&t[i], NULL, grow_thread, &a[i]), 0);
+	}
+	for (int i = 0; i < GROW_THREADS; i++)
+		ASSERT_EQ(pthread_join(t[i], NULL), 0);
+	mi = info(m);
+	EXPECT_EQ(mi.used, (GROW_THREADS * GROW_EACH + 1) * P);
+	EXPECT_EQ(mi.size, 16 * MiB);
+	EXPECT_EQ(mi.grows, 4);
+	EXPECT_EQ(mi.grow_failures, 0);
+	for (int i = 0; i < GROW_THREADS; i++)
+		for (int j = 0; j < GROW_EACH; j++) {
+			struct page *pg = a[i].pg[j];
+			off_t off;
+
+			ASSERT_NOT_NULL(pg);
+			off = vas_page_offset(vp(pg));
+			EXPECT_TRUE(off > 0 && off < (off_t)mi.size);
+			EXPECT_EQ(seen[off / P], 0);
+			seen[off / P] = 1;
+			EXPECT_EQ(*(unsigned long *)page_address(pg),
+				  (unsigned long)pg);
+		}
+	EXPECT_EQ(frames_validate(m->frames), 0);
+	for (int i = 0; i < GROW_THREADS; i++)
+		for (int j = 0; j < GROW_EACH; j++)
+			put_page(a[i].pg[j]);
+	free(seen);
+	free(a);
+	finish(m);
 }

@@ -42,7 +42,7 @@ static int check_pte(void *arg, unsigned long addr, pte_t pte)
 	struct mm_struct *mm = pc->mm;
 	struct vm_area_struct *vma = rt_lookup(&mm->mm_mt, addr, NULL, NULL);
 	struct page *page;
-	int ref, map;
+	int ref, map, pin;
 
 	if (!vma) {
 		fprintf(stderr, "vas: validate_mm(mm %lu): entry %#llx at %#lx "
@@ -77,6 +77,19 @@ static int check_pte(void *arg, unsigned long addr, pte_t pte)
 			(unsigned long long)pte, addr, ref, map);
 		pc->bad++;
 		return 0;
+	}
+	/*
+	 * Each pin holds a reference of its own, and a pinned anonymous page
+	 * is exclusive (gup unshares first, fork copies it). Pins cannot be
+	 * taken meanwhile (that needs the mmap lock); an unpin drops the pin
+	 * before its reference, so reading it last never sees too many.
+	 */
+	pin = page_pincount(page);
+	if (pin < 0 || map + pin > ref || (pin && PageAnon(page) && map != 1)) {
+		fprintf(stderr, "vas: validate_mm(mm %lu): entry %#llx at %#lx: "
+			"bad pinned frame (ref %d, map %d, pin %d)\n", mm->id,
+			(unsigned long long)pte, addr, ref, map, pin);
+		pc->bad++;
 	}
 	if (pte_write(pte) && !(vma->vm_flags & VAS_VM_SHARED) &&
 	    !PageAnon(page)) {

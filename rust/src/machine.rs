@@ -114,11 +114,13 @@ pub enum Stat {
     Pgfree,
     Oom,
     WritebackError,
+    FollPinAcquired,
+    FollPinReleased,
 }
 
 impl Stat {
     /// Every counter, in list order.
-    pub const ALL: [Stat; 20] = [
+    pub const ALL: [Stat; 22] = [
         Stat::VmaLockSuccess,
         Stat::VmaLockAbort,
         Stat::VmaLockRetry,
@@ -139,6 +141,8 @@ impl Stat {
         Stat::Pgfree,
         Stat::Oom,
         Stat::WritebackError,
+        Stat::FollPinAcquired,
+        Stat::FollPinReleased,
     ];
 
     /// The printed name (`vas_stat_name`: "vma_lock_success").

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,8 +175,14 @@ TEST(pin_counts_and_unpin_releases)
 	EXPECT_PTR_EQ(again, pg[0]);
 	EXPECT_EQ(page_pincount((struct page *)pg[0]), 2);
 	EXPECT_EQ(pins_out(f.m), 3);
-	/* destroying the machine is refused while pins are held */
+	/* the validator checks that each pin holds a reference */
 	EXPECT_EQ(vas_mm_validate(f.mm), 0);
+	__atomic_add_fetch(&((struct page *)pg[0])->_pincount, 1,
+			   __ATOMIC_RELAXED);
+	fprintf(stderr, "# a bad pinned frame is expected:\n");
+	EXPECT_EQ(vas_mm_validate(f.mm), -EUCLEAN);
+	__atomic_sub_fetch(&((struct page *)pg[0])->_pincount, 1,
+			   __ATOMIC_RELAXED);
 	vas_unpin_user_pages(&again, 1, false);
 	EXPECT_EQ(page_pincount((struct page *)pg[0]), 1);
 	vas_unpin_user_pages(pg, 2, false);

@@ -94,8 +94,10 @@ struct vas_mmu_notifier_ops {
  * entries; pages @mm maps now are not reported.
  * @out: receives the notifier.
  * Context: the caller holds a user of @mm and no lock of it; takes the
- * mmap write lock. Lifetime: the notifier holds a count on @mm (the
- * object, not a user) until unregistered.
+ * mmap write lock and write-locks every VMA (so it waits for faults in
+ * progress: no invalidation is between its start and its end while the
+ * notifier is added). May allocate. Lifetime: the notifier holds a count
+ * on @mm (the object, not a user) until unregistered.
  * Return: 0 or -ENOMEM.
  */
 VAS_API int vas_mmu_notifier_register(struct vas_mm_user *mm,

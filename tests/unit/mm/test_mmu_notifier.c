@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -559,7 +561,7 @@ TEST(release_at_exit_then_nothing)
 	ASSERT_EQ(f.rec.n, 1);
 	EXPECT_EQ(f.rec.r[0].kind, 'R');
 	EXPECT_TRUE(pte_present(f.rec.r[0].probe));	/* before the zap */
-	EXPECT_LT(f.rec.r[0].rank, LOCK_RANK_PTL);
+	EXPECT_TRUE(f.rec.r[0].rank < LOCK_RANK_PTL);	/* -1: no records */
 	/* the object stays (the notifier's count) until unregistered */
 	fx_fini(&f);
 	EXPECT_EQ(f.rec.n, 1);
@@ -610,6 +612,59 @@ TEST(unregister_stops_calls_and_others_go_on)
 	ASSERT_EQ(vas_mmu_notifier_register(f.mm, NULL, NULL, &mn2), 0);
 	EXPECT_EQ(vas_munmap(f.mm, W, P), 0);
 	vas_mmu_notifier_unregister(mn2);
+	fx_fini(&f);
+}
+
+/* unregister() waits for a callback that is running in another thread. */
+struct slow {
+	int in_cb, unregistering, cb_done;	/* (a) */
+	struct vas_mm_user *mm;
+};
+
+static void slow_start(struct vas_mmu_notifier *mn,
+		       const struct vas_mmu_notifier_range *range)
+{
+	struct slow *s = vas_mmu_notifier_private(mn);
+
+	(void)range;
+	__atomic_store_n(&s->in_cb, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&s->unregistering, __ATOMIC_ACQUIRE))
+		sched_yield();
+	usleep(20000);	/* an unregister that does not wait returns meanwhile */
+	__atomic_store_n(&s->cb_done, 1, __ATOMIC_RELEASE);
+}
+
+static const struct vas_mmu_notifier_ops slow_ops = {
+	.invalidate_range_start = slow_start,
+};
+
+static void *slow_zapper(void *arg)
+{
+	struct slow *s = arg;
+
+	EXPECT_EQ(vas_madvise(s->mm, W, P, VAS_MADV_DONTNEED), 0);
+	return NULL;
+}
+
+TEST(unregister_waits_for_a_running_callback)
+{
+	struct fx f;
+	struct slow s = { 0 };
+	struct vas_mmu_notifier *mn;
+	pthread_t t;
+
+	fx_init(&f);
+	map(f.mm, W, P, RW, PRIV, NULL, 0);
+	touch(f.mm, W, P, 1);
+	s.mm = f.mm;
+	ASSERT_EQ(vas_mmu_notifier_register(f.mm, &slow_ops, &s, &mn), 0);
+	ASSERT_EQ(pthread_create(&t, NULL, slow_zapper, &s), 0);
+	while (!__atomic_load_n(&s.in_cb, __ATOMIC_ACQUIRE))
+		sched_yield();
+	__atomic_store_n(&s.unregistering, 1, __ATOMIC_RELEASE);
+	vas_mmu_notifier_unregister(mn);
+	EXPECT_EQ(__atomic_load_n(&s.cb_done, __ATOMIC_ACQUIRE), 1);
+	pthread_join(t, NULL);
 	fx_fini(&f);
 }
 
@@ -931,7 +986,7 @@ TEST(software_tlb_never_stale)
 	printf("  %lu invalidations, %lu fills, %lu entries checked\n",
 	       t.invalidations, t.fills, t.checked);
 	EXPECT_GT(t.invalidations, steps / 4);
-	EXPECT_GT(t.fills, steps / 8);
+	EXPECT_GT(t.fills, steps / 20);
 	if (child)
 		vas_mm_put(child);
 	vas_mm_put(u);

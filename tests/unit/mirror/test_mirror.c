@@ -498,6 +498,13 @@ TEST(a_fault_maps_a_run_of_contiguous_frames)
 	uint64_t v;
 
 	env_init(&e, 32);
+	/*
+	 * A thread gets fresh frames in descending order, and freed ones
+	 * back last-freed first: a range filled, unmapped (its pages freed
+	 * in address order) and filled again has ascending frames.
+	 */
+	mmap_anon(&e, GBASE, 32 * P, PROT_RW);
+	ASSERT_EQ(vas_fill(e.mm, GBASE, 3, 32 * P, NULL), 0);
 	mmap_anon(&e, GBASE, 32 * P, PROT_RW);
 	ASSERT_EQ(vas_fill(e.mm, GBASE, 3, 32 * P, NULL), 0);
 	ASSERT_EQ(vas_get_user_pages(e.mm, GBASE, 32, VAS_FOLL_NOFAULT, pg,

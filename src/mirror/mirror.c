@@ -640,10 +640,12 @@ static int mirror_do_fault(struct vas_mirror *mi, void *host_addr,
 				p = MAP_FAILED;
 				errno = ENOMEM;
 			} else {
+				/* MAP_POPULATE: the retried access and
+				 * the run's next ones take no host fault */
 				p = mmap((void *)(mi->base + idx * MIRROR_PAGE),
 					 run * MIRROR_PAGE, prot,
-					 MAP_SHARED | MAP_FIXED, mi->memfd,
-					 off0);
+					 MAP_SHARED | MAP_FIXED | MAP_POPULATE,
+					 mi->memfd, off0);
 			}
 			if (p != MAP_FAILED) {
 				err = 0;

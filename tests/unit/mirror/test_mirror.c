@@ -669,6 +669,34 @@ TEST(fault_fails_cleanly_when_vas_runs_out)
 	env_fini(&e);
 }
 
+TEST(fault_fails_cleanly_when_the_memory_file_cannot_grow)
+{
+	struct env e;
+	unsigned long i, n = 1024;	/* 4 MiB: past the file's first size */
+	int err = 0;
+	uint64_t v;
+
+	env_init(&e, n);
+	mmap_anon(&e, GBASE, n * P, PROT_RW);
+	vas_fail_site(VAS_FP_FRAMES_GROW, true);
+	for (i = 0; i < n; i++) {
+		err = vas_mirror_fault(e.mi, host(&e, GBASE + i * P),
+				       VAS_FAULT_WRITE, NULL);
+		if (err)
+			break;
+	}
+	vas_fail_site(VAS_FP_FRAMES_GROW, false);
+	EXPECT_EQ(err, -ENOMEM);
+	EXPECT_LT(i, n);
+	/* Nothing mapped for the page that failed; it works once it can grow. */
+	EXPECT_EQ(mirror_check(&e), i);
+	EXPECT_EQ(probe_store64(host(&e, GBASE + i * P), 77), 0);
+	ASSERT_EQ(vas_read(e.mm, GBASE + i * P, &v, 8, NULL), 0);
+	EXPECT_EQ(v, 77);
+	mirror_check(&e);
+	env_fini(&e);
+}
+
 TEST(host_refusing_a_mapping_flushes_the_mirror)
 {
 	struct env e;

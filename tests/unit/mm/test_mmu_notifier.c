@@ -413,6 +413,45 @@ TEST(truncation_clears_mappings_past_the_end)
 	fx_fini(&f);
 }
 
+/* A hole punch (MADV_REMOVE) clears each mapping of the hole once. */
+TEST(hole_punch_clears_each_mapping)
+{
+	struct fx f;
+	struct vas_file *file;
+	int fd;
+
+	fx_init(&f);
+	file = host_file(f.m, 4, &fd);
+	map(f.mm, W, 4 * P, RW, VAS_MAP_SHARED, file, 0);
+	map(f.mm, W + 8 * P, 4 * P, RW, VAS_MAP_PRIVATE, file, 0);
+	touch(f.mm, W, 4 * P, 2);
+	touch(f.mm, W + 8 * P, P, 3);	/* a private copy: it stays */
+	fx_register(&f);
+	ASSERT_EQ(vas_madvise(f.mm, W + P, 2 * P, VAS_MADV_REMOVE), 0);
+	EXPECT_CALLS(&f.rec, { CLEAR, W + P, W + 3 * P },
+		     { CLEAR, W + 9 * P, W + 11 * P });
+	vas_file_put(file);
+	close(fd);
+	fx_fini(&f);
+}
+
+/* MREMAP_DONTUNMAP moves the entries (UNMAP on the old range) only. */
+TEST(mremap_dontunmap_moves_entries)
+{
+	struct fx f;
+	unsigned long got;
+
+	fx_init(&f);
+	map(f.mm, W, 2 * P, RW, PRIV, NULL, 0);
+	touch(f.mm, W, 2 * P, 1);
+	fx_register(&f);
+	ASSERT_EQ(vas_mremap(f.mm, W, 2 * P, 2 * P,
+			     VAS_MREMAP_MAYMOVE | VAS_MREMAP_FIXED |
+			     VAS_MREMAP_DONTUNMAP, W + 32 * P, &got), 0);
+	EXPECT_CALLS(&f.rec, { UNMAP, W, W + 2 * P });
+	fx_fini(&f);
+}
+
 /* COW break: CLEAR over the page; start sees the old page, end the new. */
 TEST(cow_break_clears_one_page)
 {

@@ -7,7 +7,10 @@
 #
 # The layer list is read from docs/design.md (the block after the line
 # "<!-- layers -->"): one layer a line, bottom first, each a list of
-# folders under src/; "." is src/ itself (the composition root).
+# folders under src/; "." is src/ itself (the composition root). A folder
+# written "name:public" is a client of the public API (src/mirror): it may
+# include only its own folder's headers (and <vas/...>), and use only
+# exported vas_* symbols of other folders.
 #
 # Two checks:
 #  1. includes: every '#include "DIR/..."' in src/ names a header of the
@@ -23,11 +26,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A layer_of
+declare -A layer_of public_only
 n=0
 while read -r line; do
 	[ -n "$line" ] || continue
 	for d in $line; do
+		case $d in
+		*:public)
+			d=${d%:public}
+			public_only[$d]=1
+			;;
+		esac
 		layer_of[$d]=$n
 	done
 	n=$((n + 1))
@@ -65,7 +74,15 @@ while IFS= read -r f; do
 	while IFS=: read -r lno inc; do
 		to=${inc%%/*}
 		[ "$to" != "$inc" ] || to=.
-		if ! may_use "$from" "$to"; then
+		# "name.h" next to the including file is its own folder's
+		if [ "$to" = . ] && [ "$from" != . ] &&
+		   [ -e "$(dirname "$f")/$inc" ]; then
+			to=$from
+		fi
+		if [ -n "${public_only[$from]-}" ] && [ "$to" != "$from" ]; then
+			echo "$f:$lno: includes \"$inc\": $from is a client of the public API (<vas/...> and its own folder only)"
+			bad=1
+		elif ! may_use "$from" "$to"; then
 			echo "$f:$lno: includes \"$inc\": $to (layer ${layer_of[$to]-?}) is not below $from (layer ${layer_of[$from]})"
 			bad=1
 		fi
@@ -102,7 +119,11 @@ if [ $# -ge 1 ]; then
 		rel=${rel#./}
 		from=$(folder_of "src/${rel%.o}")
 		to=${def_in[$sym]}
-		if ! may_use "$from" "$to"; then
+		if [ -n "${public_only[$from]-}" ] && [ "$to" != "$from" ] &&
+		   [[ $sym != vas_* ]]; then
+			echo "src/${rel%.c.o}.c: uses $sym of $to: $from is a client of the public API (exported vas_* only)"
+			bad=1
+		elif ! may_use "$from" "$to"; then
 			echo "src/${rel%.c.o}.c: uses $sym, defined in $to (layer ${layer_of[$to]-?}), not below $from (layer ${layer_of[$from]-?})"
 			bad=1
 		fi

@@ -43,10 +43,12 @@ extern "C" {
 
 struct vas_mirror;
 
-/* Flags of vas_mirror_create(). */
-#define VAS_MIRROR_FIXED 0x1u	/* place the mirror exactly at @base
-				 * (which must be free in the host: no
-				 * replacing), else -EEXIST */
+/*
+ * Flags of vas_mirror_create(). VAS_MIRROR_FIXED: place the mirror exactly
+ * at @base, which must be free in the host (nothing is replaced), else
+ * -EEXIST.
+ */
+#define VAS_MIRROR_FIXED 0x1u
 
 /**
  * vas_mirror_create() - Mirror guest [@start, @start + @len) of @mm.
@@ -55,9 +57,15 @@ struct vas_mirror;
  *        are host pointers (a 1:1 mirror).
  * @out:  receives the mirror; it holds a user of @mm (vas_mm_get) until
  *        destroyed.
+ * Without VAS_MIRROR_FIXED a non-NULL @base is a hint (vas_mirror_base()
+ * tells where the mirror went). The mirror keeps one byte per page of the
+ * range (MAP_NORESERVE memory, touched only where pages get mapped), and
+ * at most 64 mirrors live at once.
  * Context: no lock of @mm held; registers an MMU notifier (takes the mmap
- * write lock). Return: 0; -EINVAL (unaligned, empty or wrapping range);
- * -EEXIST (VAS_MIRROR_FIXED and the host range is in use); -ENOMEM.
+ * write lock). Return: 0; -EINVAL (unaligned, empty or wrapping range,
+ * unknown @flags, VAS_MIRROR_FIXED without @base); -EEXIST
+ * (VAS_MIRROR_FIXED and the host range is in use); -ENOMEM (also: 64
+ * mirrors live). Nothing is left behind on failure.
  */
 VAS_API int vas_mirror_create(struct vas_mm_user *mm, unsigned long start,
 			      unsigned long len, void *base,
@@ -90,8 +98,12 @@ VAS_API void *vas_mirror_host_addr(const struct vas_mirror *mi,
  * (typically a SIGSEGV handler of the thread that faulted; safe there
  * because that thread was running guest code, not vas). May block.
  * Return: 0 (retry the access); -EFAULT with *@fi set (may be NULL) when
- * the guest access raises a signal (deliver it to the guest); -ENOMEM;
- * -ERANGE when @host_addr is not in the mirror.
+ * the guest access raises a signal (deliver it to the guest; SIGBUS also
+ * for a VM_IO or VM_PFNMAP area, whose pages the mirror cannot map);
+ * -ENOMEM (vas or the host out of memory); -ERANGE when @host_addr is not
+ * in the mirror; another -errno of the host's mmap(2) refusing the
+ * mapping (-EPERM or -EACCES for an executable mapping of a memory file
+ * the host made non-executable: vm.memfd_noexec = 2).
  */
 VAS_API int vas_mirror_fault(struct vas_mirror *mi, void *host_addr,
 			     unsigned int flags, struct vas_fault_info *fi);
@@ -102,8 +114,15 @@ VAS_API int vas_mirror_fault(struct vas_mirror *mi, void *host_addr,
  * kind read from @ucontext where the host architecture tells it) and
  * return true; false when the address is in no mirror or the guest
  * access is refused (*@fi set then, if @fi is not NULL).
+ * The access kind comes from the page-fault error code on x86-64 (write,
+ * instruction fetch); elsewhere a fault on a page the mirror mapped
+ * read-only is taken for a write, any other for a read (an instruction
+ * fetch from a page vas maps without VM_EXEC then faults for ever there).
+ * When the fault cannot be resolved for want of memory, *@fi says SIGBUS.
  * Context: a SIGSEGV handler (SA_SIGINFO), on an alternate signal stack
- * if the faulting code may run on mirrored stack pages.
+ * if the faulting code may run on mirrored stack pages. Takes the
+ * mirror's lock and vas's locks: the interrupted code must hold none of
+ * them and must not be inside malloc (it was running guest code).
  */
 VAS_API bool vas_mirror_handle_signal(siginfo_t *si, void *ucontext,
 				      struct vas_fault_info *fi);

@@ -299,8 +299,13 @@ static struct page *pool_take(struct frames *f, unsigned int want,
 				 __ATOMIC_RELAXED);
 	vas_mutex_unlock(&f->lock);
 
-	/* The fresh frames are ours alone now. */
-	for (unsigned long i = 0; i < fresh; i++) {
+	/*
+	 * The fresh frames are ours alone now. Chained lowest first, so that
+	 * frames taken one after another have ascending offsets in the
+	 * memory file: a run of pages faulted in order is then one run of
+	 * the file, which a host mapping of it (the mirror) maps in one call.
+	 */
+	for (unsigned long i = fresh; i-- > 0;) {
 		page = &f->pages[first + i];
 		init_fresh(f, page);
 		page->free_next = head;

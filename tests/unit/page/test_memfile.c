@@ -254,6 +254,27 @@ static void take(struct vas_machine *m, struct page **pg, unsigned long n)
 	}
 }
 
+/*
+ * Fresh frames come in ascending order: pages allocated one after another
+ * are one run of the memory file (what lets a host mapping of the file,
+ * as the mirror's, cover many pages with one mmap). Across the refills of
+ * this thread's cache too.
+ */
+TEST(fresh_frames_ascend_in_the_file)
+{
+	enum { N = 200 };
+	struct vas_machine *m = machine_with(16 * MiB);
+	struct page *pg[N];
+
+	take(m, pg, N);
+	for (unsigned long i = 1; i < N; i++)
+		EXPECT_EQ(vas_page_offset(vp(pg[i])),
+			  vas_page_offset(vp(pg[i - 1])) + (off_t)P);
+	for (unsigned long i = 0; i < N; i++)
+		put_page(pg[i]);
+	finish(m);
+}
+
 TEST(file_grows_in_steps_to_the_limit_and_never_shrinks)
 {
 	const unsigned long nr = 16 * MiB / P;

@@ -531,12 +531,20 @@ mod tests {
         assert_eq!(Error::from(AccessError::Errno(ENOMEM)), ENOMEM);
         mm.write(a, b"ok").unwrap();
         mm.fault(a, true).unwrap();
-        // Out of memory: the machine's frames run out.
+        // Out of memory: the machine's frames run out. MAP_NORESERVE: commit
+        // accounting (overcommit_memory 0) refuses a private writable
+        // mapping larger than the machine's memory.
         let mut cfg = crate::MachineConfig::default();
         cfg.frames_bytes = 32 * PAGE_SIZE;
         let small = Machine::with_config(&cfg).unwrap();
         let mm = small.mm_create().unwrap();
-        let a = mm.mmap(0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, None, 0).unwrap();
+        assert_eq!(
+            mm.mmap(0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, None, 0),
+            Err(ENOMEM)
+        );
+        let a = mm
+            .mmap(0, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, None, 0)
+            .unwrap();
         assert_eq!(mm.fill(a, 1, 64 * PAGE_SIZE), Err(AccessError::Errno(ENOMEM)));
         assert!(mm.rss(Rss::Anon) > 0);
     }

@@ -114,6 +114,15 @@ unsigned long mirror_fail_fired(void)
 	return fail_fired;
 }
 
+static _Thread_local void (*between_fn)(void *);
+static _Thread_local void *between_arg;
+
+void mirror_test_between(void (*fn)(void *arg), void *arg)
+{
+	between_fn = fn;
+	between_arg = arg;
+}
+
 /* Whether the next fallible step must fail (injection). */
 static bool mirror_should_fail(void)
 {
@@ -563,6 +572,13 @@ static int mirror_do_fault(struct vas_mirror *mi, void *host_addr,
 		if ((want & MF_EXEC) && has_vma && !(vflags & VAS_VM_EXEC))
 			return mirror_refuse(mi, addr, VAS_SIGSEGV, fi);
 
+		if (between_fn) {
+			void (*fn)(void *) = between_fn;
+
+			between_fn = NULL;
+			fn(between_arg);
+		}
+
 		/* 3. vas faults the page in, as the guest's access would. */
 		n = has_vma ? vas_get_user_pages(mi->mm, addr, 1, gup, pages, fi)
 			    : -EFAULT;
@@ -592,6 +608,22 @@ static int mirror_do_fault(struct vas_mirror *mi, void *host_addr,
 		}
 		if (n < 0)
 			return (int)n;
+		/*
+		 * The rights again, now that the page's tables exist: an
+		 * mprotect from here on invalidates (the sequence count),
+		 * but one between step 2 and now may have found no tables
+		 * to report (vas, as Linux, tells notifiers only where
+		 * tables exist), and the exec right comes from the VMA.
+		 */
+		{
+			unsigned long f2 = 0, e2 = 0;
+
+			if (!mirror_vma_flags(mi->mm, addr, &f2, &e2) ||
+			    f2 != vflags || e2 != vend) {
+				mirror_put_pages(pages, 1);
+				continue;
+			}
+		}
 
 		/* Neighbours vas maps already, for one host call. */
 		if (has_vma) {

@@ -24,4 +24,12 @@ void mirror_fail_nth(unsigned long n);
 /* mirror_fail_fired() - Steps failed by injection in this thread. */
 unsigned long mirror_fail_fired(void);
 
+/*
+ * mirror_test_between() - Call @fn(@arg) once, in the calling thread, in
+ * the fault path's next round between reading the VMA's rights and
+ * faulting the page in through vas (no lock held there), so a test can
+ * change the address space at that point; NULL disarms.
+ */
+void mirror_test_between(void (*fn)(void *arg), void *arg);
+
 #endif /* VAS_MIRROR_MIRROR_TEST_H */

@@ -418,6 +418,30 @@ TEST(text_is_mapped_executable)
 	env_fini(&e);
 }
 
+static void take_exec_away(void *arg)
+{
+	struct env *e = arg;
+
+	ASSERT_EQ(vas_mprotect(e->mm, GBASE, 2 * P, VAS_PROT_READ), 0);
+}
+
+/*
+ * An mprotect that takes exec away between the fault path's look at the
+ * VMA and vas's fault finds no page tables to report to the notifiers;
+ * the mirror must not map the page with the old rights (it did: r-x).
+ */
+TEST(rights_change_before_the_page_exists)
+{
+	struct env e;
+
+	env_init(&e, 8);
+	mmap_anon(&e, GBASE, 2 * P, VAS_PROT_READ | VAS_PROT_EXEC);
+	mirror_test_between(take_exec_away, &e);
+	EXPECT_EQ(vas_mirror_fault(e.mi, host(&e, GBASE), 0, NULL), 0);
+	EXPECT_EQ(mirror_check(&e), 1);
+	env_fini(&e);
+}
+
 TEST(unmap_and_dontneed_take_pages_away)
 {
 	struct env e;

@@ -41,8 +41,9 @@
  * the hot paths write no shared line: free = nr - 1 - in_use.
  *
  * Lock order: pools_lock (LOCK_RANK_FRAME_POOLS) -> pool lock
- * (LOCK_RANK_FRAME_POOL), the last two of the global order: nothing else is
- * taken under them.
+ * (LOCK_RANK_FRAME_POOL); nothing else is taken under them (the ranks
+ * after them, the mmap lock's wait queue and the node pool, are never
+ * taken with them held).
  */
 #include <errno.h>
 #include <pthread.h>

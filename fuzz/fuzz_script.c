@@ -25,6 +25,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* vasctl's --mem (main.c, not linked here): 0, the model's default. */
+uint64_t vasctl_model_mem;
+
 static bool too_costly(const struct vasctl_script *s)
 {
 	size_t i;

@@ -134,8 +134,9 @@ static void check_range(const struct vas_mmu_notifier_range *range)
 	assert_may_call(range->mm);
 }
 
-void __mmu_notifier_invalidate_range_start(
-	const struct vas_mmu_notifier_range *range)
+/* Call each notifier's start (@end false) or end (@end true) for @range. */
+static void invalidate_range(const struct vas_mmu_notifier_range *range,
+			     bool end)
 {
 	struct mmu_notifier_subscriptions *s = subs_of(mm_of(range->mm));
 	struct vas_mmu_notifier *mn;
@@ -144,26 +145,28 @@ void __mmu_notifier_invalidate_range_start(
 	check_range(range);
 	i = srcu_read_lock(s);
 	for (mn = __atomic_load_n(&s->list, __ATOMIC_ACQUIRE); mn;
-	     mn = __atomic_load_n(&mn->next, __ATOMIC_ACQUIRE))
-		if (mn->ops->invalidate_range_start)
-			mn->ops->invalidate_range_start(mn, range);
+	     mn = __atomic_load_n(&mn->next, __ATOMIC_ACQUIRE)) {
+		void (*fn)(struct vas_mmu_notifier *,
+			   const struct vas_mmu_notifier_range *) =
+			end ? mn->ops->invalidate_range_end
+			    : mn->ops->invalidate_range_start;
+
+		if (fn)
+			fn(mn, range);
+	}
 	srcu_read_unlock(s, i);
+}
+
+void __mmu_notifier_invalidate_range_start(
+	const struct vas_mmu_notifier_range *range)
+{
+	invalidate_range(range, false);
 }
 
 void __mmu_notifier_invalidate_range_end(
 	const struct vas_mmu_notifier_range *range)
 {
-	struct mmu_notifier_subscriptions *s = subs_of(mm_of(range->mm));
-	struct vas_mmu_notifier *mn;
-	unsigned int i;
-
-	check_range(range);
-	i = srcu_read_lock(s);
-	for (mn = __atomic_load_n(&s->list, __ATOMIC_ACQUIRE); mn;
-	     mn = __atomic_load_n(&mn->next, __ATOMIC_ACQUIRE))
-		if (mn->ops->invalidate_range_end)
-			mn->ops->invalidate_range_end(mn, range);
-	srcu_read_unlock(s, i);
+	invalidate_range(range, true);
 }
 
 void __mmu_notifier_release(struct mm_struct *mm)

@@ -232,20 +232,43 @@ static int memfd_file(struct fstate *st, uint32_t id, unsigned long pages,
 	return err;
 }
 
+/*
+ * The machine lives for MACHINE_INPUTS inputs (creating one costs more
+ * than most inputs): each input ends with what it had at its start (no
+ * frame in use but the zero page's, nothing committed), and every
+ * MACHINE_INPUTS-th input destroys it (which must succeed). With
+ * $VAS_FUZZ_FRESH set, each input gets a new machine (to replay a crash
+ * exactly as found). After the machine's destruction, every allocation
+ * of vas since its creation must be freed (a leak check that needs no
+ * LeakSanitizer pass per input: the smoke run turns those off).
+ */
+#define MACHINE_INPUTS 64
+static struct vas_machine *machine;
+static unsigned long machine_inputs, machine_used;
+static long machine_live;	/* vas_alloc_live() before its creation */
+
 static void setup(struct fstate *st, const uint8_t *data, size_t size)
 {
 	struct vas_machine_config cfg;
 	struct fmm *f = &st->mm[0];
+	struct vas_mem_info mi;
 
 	memset(st, 0, offsetof(struct fstate, buf));
 	st->p = data;
 	st->end = data + size;
 	st->opname = "setup";
-	vas_machine_config_init(&cfg);
-	cfg.zero_page = true;		/* as the model's default */
-	cfg.frames_bytes = 16UL << 20;
-	if (vas_machine_create(&cfg, &st->machine))
-		abort();
+	if (!machine) {
+		machine_live = vas_alloc_live();
+		vas_machine_config_init(&cfg);
+		cfg.zero_page = true;		/* as the model's default */
+		cfg.frames_bytes = 16UL << 20;
+		if (vas_machine_create(&cfg, &machine))
+			abort();
+		vas_machine_mem_info(machine, &mi);
+		machine_used = mi.used;
+		machine_inputs = 0;
+	}
+	st->machine = machine;
 	if (memfd_file(st, 1, FILE_PAGES, false) ||
 	    memfd_file(st, 2, SHORT_FILE_PAGES, false) ||
 	    memfd_file(st, 3, FILE_PAGES, true))
@@ -275,6 +298,7 @@ static void setup(struct fstate *st, const uint8_t *data, size_t size)
 
 static void teardown(struct fstate *st)
 {
+	struct vas_mem_info mi;
 	int err;
 
 	st->opname = "teardown";
@@ -291,16 +315,30 @@ static void teardown(struct fstate *st)
 	for (int id = 0; id < REF_MAX_FILES; id++)
 		vas_file_put(st->files[id]);
 	vas_file_put(st->drv);
-	err = vas_machine_destroy(st->machine);
+	vas_machine_flush(machine);
+	vas_machine_mem_info(machine, &mi);
+	if (mi.used != machine_used)
+		FAIL(st, "%zu bytes of frames in use after the input, %lu before",
+		     mi.used, machine_used);
+	if (vas_machine_committed(machine))
+		FAIL(st, "%lu pages committed after the input",
+		     vas_machine_committed(machine));
+	if (++machine_inputs < MACHINE_INPUTS && !getenv("VAS_FUZZ_FRESH"))
+		return;
+	err = vas_machine_destroy(machine);
 	if (err)
 		FAIL(st, "vas_machine_destroy: %d", err);
+	machine = NULL;
+	if (vas_alloc_live() != machine_live)
+		FAIL(st, "%ld allocations of vas not freed after the machine",
+		     vas_alloc_live() - machine_live);
 }
 
 /* ---- checks ------------------------------------------------------------ */
 
 /* The errnos each call may return, 0-terminated. */
 static const int legal_mmap[] = { EINVAL, ENOMEM, EACCES, EPERM, EEXIST,
-	ENODEV, EBADF, EOVERFLOW, EAGAIN, EIO, 0 };
+	ENODEV, EBADF, EOVERFLOW, EAGAIN, EIO, EOPNOTSUPP, 0 };
 static const int legal_munmap[] = { EINVAL, ENOMEM, EPERM, 0 };
 static const int legal_mprotect[] = { EINVAL, ENOMEM, EACCES, EPERM, 0 };
 static const int legal_mremap[] = { EINVAL, ENOMEM, EFAULT, EPERM, EAGAIN,
@@ -571,6 +609,18 @@ static const int advices[] = {
 	VAS_MADV_UNMERGEABLE, VAS_MADV_COLLAPSE, 200,
 };
 
+/*
+ * The advices the model knows (the first 16 of advices[]) and an invalid
+ * one; it refuses the others as invalid, where Linux takes them.
+ */
+static bool advice_modelled(int adv)
+{
+	for (int i = 0; i < 16; i++)
+		if (advices[i] == adv)
+			return true;
+	return adv == 200;
+}
+
 /* Advices that change nothing on -ENOMEM (no VMA flag, no contents). */
 static bool advice_strict(int adv)
 {
@@ -755,6 +805,8 @@ static int run_model(struct fstate *st, const struct call *c,
 		return ref_mremap(f->m, c->addr, c->len, c->len2, c->flags,
 				  c->new_addr, out);
 	case OP_MADVISE:
+		if (!advice_modelled(c->arg))
+			return -REF_EUNMODELLED;
 		return ref_madvise(f->m, c->addr, c->len, c->arg);
 	case OP_MLOCK:
 		switch (c->arg) {

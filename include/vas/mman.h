@@ -92,8 +92,10 @@ VAS_API int vas_munlockall(struct vas_mm_user *mm)
  * VM_MAYBE_GUARD ("gu"). The advices on resident pages: dontneed and
  * dontneed_locked zap them; free cleans the anonymous pages mapped only
  * there and marks them lazily freed; pageout drops those still clean and
- * the clean, singly mapped folios of host files; guard_remove removes the
- * guard markers; willneed and cold change nothing vas shows. Unmapped
+ * the clean, singly mapped folios of host files, and unmaps the singly
+ * mapped pages of shared anonymous memory (they stay in it: no swap);
+ * guard_remove removes the guard markers; willneed and cold change
+ * nothing vas shows. Unmapped
  * parts of the range are skipped and reported as -ENOMEM at the end, as in
  * Linux.
  * remove punches a hole in the file behind each shared writable file VMA

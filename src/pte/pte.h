@@ -148,9 +148,10 @@ void madvise_free_range(struct vm_area_struct *vma, unsigned long start,
  * pageout_range() - MADV_PAGEOUT without swap: reclaim what can go without
  * it — lazily freed anonymous pages still clean, and folios of host files
  * mapped only here (unmapped, written back if dirty, evicted from the
- * cache; a folio whose writeback fails stays cached). Other anonymous
- * pages and shmem stay. MMU notifiers see CLEAR over each page or folio
- * reclaimed (try_to_unmap). Context: mmap lock held; may block (host I/O).
+ * cache; a folio whose writeback fails stays cached), and shmem pages
+ * mapped only here (unmapped; they stay in the object: no swap to write
+ * them to). Other anonymous pages stay. MMU notifiers see CLEAR over each
+ * page or folio reclaimed (try_to_unmap). Context: mmap lock held; may block (host I/O).
  */
 void pageout_range(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long end);

@@ -3,7 +3,8 @@
  * reclaim.c - MADV_FREE (lazily freeable anonymous pages) and MADV_PAGEOUT
  * without swap (what can go: lazily freed clean anonymous pages, the pages
  * of MAP_DROPPABLE memory, folios of host files mapped only here, written
- * back first when dirty).
+ * back first when dirty; shmem pages mapped only here lose that mapping
+ * but stay in the object, as no swap takes them).
  */
 #include <errno.h>
 #include <limits.h>
@@ -154,6 +155,24 @@ static void pageout_file_folio(struct vm_area_struct *vma,
 		(void)filemap_evict(file, first + i);
 }
 
+/*
+ * A shmem page mapped at @addr of @vma and nowhere else: unmapped, as
+ * Linux's reclaim does (try_to_unmap() before the write-out), but kept in
+ * the object, since the write-out needs swap (shmem_writeout() gives it
+ * back, dirty); the next access faults it back, bytes unchanged.
+ */
+static void pageout_shmem(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t pte = pte_at(mm, addr);
+	struct page *page = pte_present(pte) && !pte_special(pte)
+		? pfn_to_page(mm->machine->frames, pte_pfn(pte))
+		: NULL;
+
+	if (page && !PageAnon(page) && page_mapcount(page) == 1)
+		zap_range(mm, addr, addr + PAGE_SIZE, 0);
+}
+
 void pageout_range(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long end)
 {
@@ -178,7 +197,9 @@ void pageout_range(struct vm_area_struct *vma, unsigned long start,
 					vma->vm_pgoff +
 					((addr - vma->vm_start) >> PAGE_SHIFT),
 					start, end);
+		} else if (file->kind == VAS_FILE_SHMEM) {
+			pageout_shmem(vma, addr);
 		}
-		/* shmem and driver pages stay: no swap, not on an LRU */
+		/* driver pages stay: not on an LRU */
 	}
 }

@@ -28,9 +28,14 @@
  * chooses, an injected failure) ends the model's part for the rest of the
  * input; the other checks go on. Addresses stay in a window of NPG pages.
  *
- * The input format (little by design: any bytes decode): a byte picks
- * the call, the next the address space, the following ones the arguments;
- * see decode_op(). fuzz/gen_ops_corpus.py writes seeds in this format.
+ * The input format (little by design: any bytes decode): the first byte
+ * chooses the mode: odd, the calls keep to what the model follows (no
+ * driver, gup, pin, brk, mlockall, injection, address hints or advices
+ * outside its subset, and mapping calls go to the address space it
+ * follows in full); even, anything goes. Then, for each call, a byte
+ * picks the call, the next the address space, the following ones the
+ * arguments; see decode(). fuzz/gen_ops_corpus.py writes seeds in this
+ * format.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,6 +96,7 @@ struct fstate {
 	struct driver d;
 	struct fmm mm[NMM];
 	bool modelled;		/* the model still follows */
+	bool model_mode;	/* the input keeps to what the model follows */
 	struct ref_model *owner;	/* the model owning the objects */
 	struct vas_page *pins[MAXPINS];
 	unsigned long npins;
@@ -257,6 +263,7 @@ static void setup(struct fstate *st, const uint8_t *data, size_t size)
 	st->p = data;
 	st->end = data + size;
 	st->opname = "setup";
+	st->model_mode = u8(st) & 1;
 	if (!machine) {
 		machine_live = vas_alloc_live();
 		vas_machine_config_init(&cfg);
@@ -571,8 +578,8 @@ static unsigned long len_of(struct fstate *st)
 {
 	unsigned int b = u8(st);
 
-	if (b < 0xf0)
-		return (b % 12 + 1) * P;
+	if (b < 0xf0 || (st->model_mode && b >= 0xf3))
+		return (b % 12 + 1) * P;	/* the model: inside the window */
 	switch (b) {
 	case 0xf0: return 0;
 	case 0xf1: return 1;
@@ -669,8 +676,17 @@ static void decode(struct fstate *st, struct call *c)
 {
 	unsigned int b;
 
+	static const enum op_kind modelled_kinds[] = {
+		OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_MLOCK,
+		OP_MSEAL, OP_MSYNC, OP_WRITE, OP_READ, OP_FORK, OP_EXIT, OP_ZAP,
+		OP_WRITE, OP_READ, OP_MMAP,
+	};
+
 	memset(c, 0, sizeof(*c));
-	c->kind = (enum op_kind)(u8(st) % OP_NR);
+	b = u8(st);
+	c->kind = st->model_mode ?
+		modelled_kinds[b % (sizeof(modelled_kinds) / sizeof(modelled_kinds[0]))] :
+		(enum op_kind)(b % OP_NR);
 	c->k = (int)(u8(st) % NMM);
 	switch (c->kind) {
 	case OP_MMAP:
@@ -684,7 +700,7 @@ static void decode(struct fstate *st, struct call *c)
 			c->flags |= VAS_MAP_ANONYMOUS;
 		if (b & 8)
 			c->flags |= VAS_MAP_FIXED_NOREPLACE;
-		else if (!(b & 0x80) || (b & 0x40))
+		else if (!(b & 0x80) || (b & 0x40) || st->model_mode)
 			c->flags |= VAS_MAP_FIXED;	/* else a hint */
 		if ((b & 0x30) == 0x10)
 			c->flags |= VAS_MAP_POPULATE;
@@ -720,7 +736,8 @@ static void decode(struct fstate *st, struct call *c)
 	case OP_MADVISE:
 		c->addr = addr_of(st);
 		c->len = len_of(st);
-		c->arg = advices[u8(st) % (sizeof(advices) / sizeof(advices[0]))];
+		c->arg = advices[u8(st) % (st->model_mode ? 16 :
+					   sizeof(advices) / sizeof(advices[0]))];
 		break;
 	case OP_MLOCK:
 		c->addr = addr_of(st);
@@ -1148,6 +1165,15 @@ static void run_one(struct fstate *st, struct call *c)
 	if (!f->alive) {	/* the call goes to a live one */
 		for (c->k = 0; !st->mm[c->k].alive; c->k++)
 			;
+		f = &st->mm[c->k];
+	}
+	if (st->model_mode && !f->full && c->kind != OP_READ &&
+	    c->kind != OP_WRITE && c->kind != OP_ZAP && c->kind != OP_FORK &&
+	    c->kind != OP_EXIT) {
+		/* mapping calls go to the address space the model follows */
+		for (int k = 0; k < NMM; k++)
+			if (st->mm[k].alive && st->mm[k].full)
+				c->k = k;
 		f = &st->mm[c->k];
 	}
 	if (c->kind == OP_DRIVER) {

@@ -28,9 +28,15 @@ end=$(($(date +%s) + secs))
 n=0
 bad=0
 first=$seed
+batch=20
 while [ "$(date +%s)" -lt "$end" ]; do
-	python3 "$here/gen_diff_script.py" "$seed" "$len" > "$tmp/s.vas" || exit 2
-	"$vasctl" diff "$tmp/s.vas" > "$tmp/out" 2>&1
+	if [ ! -f "$tmp/s-$seed.vas" ]; then	# the next batch of scripts
+		rm -f "$tmp"/s-*.vas
+		python3 "$here/gen_diff_script.py" --batch "$tmp" "$seed" \
+			"$batch" "$len" || exit 2
+	fi
+	s="$tmp/s-$seed.vas"
+	"$vasctl" diff "$s" > "$tmp/out" 2>&1
 	rc=$?
 	n=$((n + 1))
 	# vasctl diff: 0 same; 1 different, or an error in the script
@@ -38,13 +44,13 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	if [ $rc -eq 0 ]; then
 		:
 	elif grep -q "error: line" "$tmp/out"; then
-		cp "$tmp/s.vas" "$out/error-$seed.vas"
+		cp "$s" "$out/error-$seed.vas"
 		cp "$tmp/out" "$out/error-$seed.out"
 		echo "seed $seed: a script error ($out/error-$seed.vas)"
 		bad=$((bad + 1))
 	else
 		bad=$((bad + 1))
-		cp "$tmp/s.vas" "$out/diff-$seed.vas"
+		cp "$s" "$out/diff-$seed.vas"
 		cp "$tmp/out" "$out/diff-$seed.diff"
 		echo "seed $seed: the kernel and the model differ ($out/diff-$seed.vas)"
 		python3 "$here/min_diff.py" "$vasctl" "$out/diff-$seed.vas" \

@@ -7,6 +7,7 @@ WINDOW_PAGES pages of the window W, and the script ends with `maps` of both
 address spaces.
 
     gen_diff_script.py SEED [STATEMENTS] > x.vas
+    gen_diff_script.py --batch DIR FIRST N [STATEMENTS]   # DIR/s-SEED.vas
 
 The same SEED gives the same script (Python's random.Random).
 """
@@ -138,21 +139,34 @@ class Gen:
         return "mseal %s %s" % (addr, length)
 
 
+def script(seed, count):
+    g = Gen(seed)
+    lines = ["# fuzz/gen_diff_script.py %d %d" % (seed, count)]
+    for name, pages, fseed, ro in FILES:
+        lines.append("file %s %dK %d%s" % (name, pages * 4, fseed,
+                                           " ro" if ro else ""))
+    for _ in range(6):  # something to work on
+        lines.append(g.mmap())
+    for _ in range(count):
+        lines.append(g.statement())
+    lines.append("maps")
+    if g.forked:
+        lines.append("@child maps")
+    return "\n".join(lines) + "\n"
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--batch":
+        # --batch DIR FIRST N [STATEMENTS]: DIR/s-SEED.vas for N seeds
+        folder, first, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        count = int(sys.argv[5]) if len(sys.argv) > 5 else 60
+        for seed in range(first, first + n):
+            with open("%s/s-%d.vas" % (folder, seed), "w") as f:
+                f.write(script(seed, count))
+        return
     seed = int(sys.argv[1])
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 60
-    g = Gen(seed)
-    print("# fuzz/gen_diff_script.py %d %d" % (seed, count))
-    for name, pages, fseed, ro in FILES:
-        print("file %s %dK %d%s" % (name, pages * 4, fseed,
-                                    " ro" if ro else ""))
-    for _ in range(6):  # something to work on
-        print(g.mmap())
-    for _ in range(count):
-        print(g.statement())
-    print("maps")
-    if g.forked:
-        print("@child maps")
+    sys.stdout.write(script(seed, count))
 
 
 if __name__ == "__main__":

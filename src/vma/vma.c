@@ -455,14 +455,18 @@ static void vmc_init_piece(struct mm_struct *mm, struct vm_area_struct *new,
 
 /*
  * Un-account @cur, which the store changes; if the target takes over
- * memory of it, keep its sticky flags for the target.
+ * memory of it (a part of it inside [start, end) that is not zapped),
+ * keep its sticky flags for the target. A straddler cut by MAP_FIXED
+ * keeps its memory outside the range: the new VMA takes none of it.
  */
 static inline void vmc_account_one(struct mm_struct *mm, struct vmc *c,
 				   struct vm_area_struct *cur) VAS_REQUIRES(mm)
 {
+	unsigned long s = max_t(unsigned long, cur->vm_start, c->start);
+	unsigned long e = min_t(unsigned long, cur->vm_end, c->end);
+
 	vma_account(mm, cur, -1);
-	if (c->target && (cur->vm_start < c->zap_start ||
-			  cur->vm_end > c->zap_end))
+	if (c->target && (s < c->zap_start || e > c->zap_end))
 		c->sticky |= cur->vm_flags & VM_STICKY;
 }
 

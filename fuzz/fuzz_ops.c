@@ -999,7 +999,6 @@ static bool strict_on_enomem(struct fstate *st, const struct call *c)
 	case OP_MMAP:
 	case OP_MUNMAP:
 	case OP_MREMAP:
-	case OP_MSEAL:
 	case OP_FORK:
 	case OP_READ:
 	case OP_MSYNC:
@@ -1007,6 +1006,7 @@ static bool strict_on_enomem(struct fstate *st, const struct call *c)
 	case OP_GUP:
 		return true;
 	case OP_MPROTECT:
+	case OP_MSEAL:
 		return in_one_vma(st, c->k, c->addr, c->len);
 	case OP_MADVISE:
 		return advice_strict(c->arg) ||

@@ -166,6 +166,112 @@ TEST(errors)
 	EXPECT_STR(err, "line 1: bad variable name '1a-'");
 }
 
+/* Parse @src for its located error into @d; returns the parse's result. */
+static int parse_diag(const char *src, struct vasctl_diag *d)
+{
+	struct vasctl_script s;
+	int ret = vasctl_script_parse_diag(src, strlen(src), &s, d);
+
+	if (ret == 0)
+		vasctl_script_free(&s);
+	return ret;
+}
+
+/*
+ * Issue 13: an error points at the text at fault (line, 1-based byte
+ * column, width) and its notes name the nearest accepted word, when one is
+ * near enough (a third of the length, after case and a C prefix; or the
+ * start of exactly one word).
+ */
+TEST(diagnostics)
+{
+	struct vasctl_diag d;
+	char big[200];
+
+	/* the word of FLAGS at fault, not the whole token */
+	EXPECT_TRUE(parse_diag("maps\nmmap W 4K rw- private|anon|fixed\n", &d) ==
+		    -EINVAL);
+	EXPECT_EQ(d.line, 2);
+	EXPECT_EQ(d.col, 23);
+	EXPECT_EQ(d.width, 4);
+	EXPECT_STR(d.what, "bad mmap flag 'anon'");
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'anonymous'?\naccepted: "
+				     "private shared ", 51));
+	/* an empty word between '|': where it would be */
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- private||anonymous\n", &d) ==
+		    -EINVAL);
+	EXPECT_EQ(d.col, 23);
+	EXPECT_EQ(d.width, 1);
+	/* too few: just past the last word; too many: the extra words */
+	EXPECT_TRUE(parse_diag("munmap  W\n", &d) == -EINVAL);
+	EXPECT_EQ(d.col, 10);
+	EXPECT_STR(d.note, "usage: munmap ADDR LEN\n");
+	EXPECT_TRUE(parse_diag("\tmaps a  b # c\n", &d) == -EINVAL);
+	EXPECT_EQ(d.col, 7);
+	EXPECT_EQ(d.width, 4);
+	/* a transposition is one edit; case and the MADV_ prefix are none */
+	EXPECT_TRUE(parse_diag("madvise W 4K dontnede\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'dontneed'?\n", 25));
+	EXPECT_TRUE(parse_diag("madvise W 4K MADV_DONTNEED\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'dontneed'?\n", 25));
+	/* too far (4 edits of 8 letters), or the start of two words: none */
+	EXPECT_TRUE(parse_diag("madvise W 4K dontxxxx\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "accepted: ", 10));
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- fix\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "accepted: ", 10));
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- anon\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'anonymous'?\n", 26));
+	/* one or two letters are near nothing */
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- private|anonymous -> a\n"
+			       "munmap $b 4K\n", &d) == -EINVAL);
+	EXPECT_EQ(d.col, 8);
+	EXPECT_EQ(d.width, 2);
+	EXPECT_TRUE(!strncmp(d.note, "a variable is bound", 19));
+	/* a word too long to compare is near nothing, and does not overflow */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "madvise W 4K ", 13);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	EXPECT_TRUE(parse_diag(big, &d) == -EINVAL);
+	EXPECT_EQ(d.col, 14);
+	EXPECT_TRUE(!strncmp(d.note, "accepted: ", 10));
+	/* the NUL byte itself */
+	EXPECT_TRUE(vasctl_script_parse_diag("maps\nmunmap W\0 4K\n", 17,
+					     &(struct vasctl_script){0},
+					     &d) == -EINVAL);
+	EXPECT_EQ(d.line, 2);
+	EXPECT_EQ(d.col, 9);
+}
+
+/* The printed form: the spec's line first, then the compiler's. */
+TEST(diag_print)
+{
+	static const char src[] = "maps\n\tmunmap\t$x 4K # \xc3\xa9\r\n";
+	struct vasctl_diag d = {.line = 2, .col = 9, .width = 2};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_TRUE(f != NULL);
+	snprintf(d.what, sizeof(d.what), "unknown variable '$x'");
+	snprintf(d.note, sizeof(d.note), "one\ntwo\n");
+	vasctl_diag_print(f, "x.vas", src, sizeof(src) - 1, &d);
+	vasctl_diag_print(f, NULL, NULL, 0, &d);
+	fclose(f);
+	/* tabs to the next multiple of 8, so the caret stands under $x */
+	EXPECT_STR(buf, "error: line 2: unknown variable '$x'\n"
+			"x.vas:2:9: error: unknown variable '$x'\n"
+			"    2 |         munmap  $x 4K # \xc3\xa9\n"
+			"      |                 ^~\n"
+			"note: one\n"
+			"note: two\n"
+			"error: line 2: unknown variable '$x'\n"
+			"<script>:2:9: error: unknown variable '$x'\n"
+			"note: one\n"
+			"note: two\n");
+	free(buf);
+}
+
 /*
  * Regression (issue 8, defect 10): a NUL byte ended the script silently, so
  * "maps\n\0frob" ran "maps" and exited 0. A NUL byte is not text: it is a

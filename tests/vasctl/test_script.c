@@ -273,6 +273,96 @@ TEST(diag_print)
 }
 
 /*
+ * Random scripts of words from the language, near misses and odd bytes:
+ * every error is located inside its line (the caret at most one past its
+ * end), prints the spec's line first, and vasctl_script_parse() still
+ * gives "line N: WHAT". Under the debug preset ASan checks the rest.
+ */
+TEST(diag_random)
+{
+	static const char *const words[] = {
+	    "mmap", "mmapp", "munmap", "mprotect", "madvise", "mremap", "msync",
+	    "mlock2", "write", "read", "fread", "file", "fork", "maps", "@child",
+	    "@x", "W", "W+4K", "W-", "$a", "$a+1", "$", "$zz", "4K", "4k", "0x",
+	    "0X10", "256", "rw-", "wr-", "RW", "private|anonymous", "private||",
+	    "anon", "MAP_SHARED", "fixed", "maymove|fxied", "0", "dontneeed",
+	    "onfault", "sync|now", "data", "dat", "Data", "->", "a", "a-b",
+	    "#", "\t", "\r", "\xc3\xa9", "\x01", "0xffffffffffffffffG"};
+	enum { NW = sizeof(words) / sizeof(words[0]) };
+	unsigned int seed = 12345, round;
+	char src[512], err[512];
+
+	for (round = 0; round < 20000; round++) {
+		struct vasctl_script sc;
+		struct vasctl_diag d;
+		size_t len = 0, i, nlines = 0, ll;
+		const char *line;
+		char *out = NULL;
+		size_t outlen = 0;
+		FILE *f;
+		int ret, k;
+
+		while (len < 400) {
+			seed = seed * 1103515245u + 12345u;
+			k = (int)((seed >> 16) % (NW + 4));
+			if (k >= NW) {
+				src[len++] = k == NW ? ' ' : '\n';
+				continue;
+			}
+			len += (size_t)snprintf(src + len, sizeof(src) - len,
+						"%s ", words[k]);
+			if ((seed >> 8) % 7 == 0)
+				break;
+		}
+		src[len] = '\0';
+		ret = vasctl_script_parse_diag(src, len, &sc, &d);
+		if (ret == 0) {
+			vasctl_script_free(&sc);
+			continue;
+		}
+		ASSERT_EQ(ret, -EINVAL);
+		/* the line d.line and its length */
+		line = src;
+		for (i = 1; i < (size_t)d.line; i++) {
+			line = strchr(line, '\n');
+			ASSERT_TRUE(line != NULL);
+			line++;
+		}
+		ll = strcspn(line, "\n");
+		for (i = 0; i < len; i++)
+			nlines += src[i] == '\n';
+		ASSERT_TRUE(d.line >= 1 && (size_t)d.line <= nlines + 1);
+		ASSERT_TRUE(d.col >= 1 && (size_t)d.col <= ll + 1);
+		ASSERT_TRUE(d.width >= 1 &&
+			    (size_t)(d.col - 1 + d.width) <= ll + 1);
+		/* the text at fault is (part of) the word the message quotes */
+		if (strchr(d.what, '\'') && !strstr(d.what, "after '->'")) {
+			const char *q = strchr(d.what, '\'') + 1;
+			char at[256];
+
+			snprintf(at, sizeof(at), "%.*s", d.width,
+				 line + d.col - 1);
+			ASSERT_TRUE(strchr(q, '\'') != NULL);
+			ASSERT_TRUE(strstr(q, at) != NULL &&
+				    strstr(q, at) + strlen(at) <=
+					strrchr(q, '\''));
+		}
+		f = open_memstream(&out, &outlen);
+		ASSERT_TRUE(f != NULL);
+		vasctl_diag_print(f, "r.vas", src, len, &d);
+		fclose(f);
+		snprintf(err, sizeof(err), "error: line %d: %s\nr.vas:%d:%d: ",
+			 d.line, d.what, d.line, d.col);
+		ASSERT_TRUE(!strncmp(out, err, strlen(err)));
+		free(out);
+		ASSERT_TRUE(vasctl_script_parse(src, len, &sc, err,
+						sizeof(err)) == -EINVAL);
+		ASSERT_TRUE(!strncmp(err, "line ", 5) &&
+			    strstr(err, d.what) != NULL);
+	}
+}
+
+/*
  * Regression (issue 8, defect 10): a NUL byte ended the script silently, so
  * "maps\n\0frob" ran "maps" and exited 0. A NUL byte is not text: it is a
  * script error of its line, wherever it stands, and the first error in line

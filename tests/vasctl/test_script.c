@@ -290,7 +290,7 @@ TEST(diag_random)
 	    "#", "\t", "\r", "\xc3\xa9", "\x01", "0xffffffffffffffffG"};
 	enum { NW = sizeof(words) / sizeof(words[0]) };
 	unsigned int seed = 12345, round;
-	char src[512], err[512];
+	char src[512], err[1100];
 
 	for (round = 0; round < 20000; round++) {
 		struct vasctl_script sc;

@@ -156,26 +156,27 @@ note(struct parser *p, const char *fmt, ...)
  */
 static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
 {
-	size_t d[64][64], i, j;
+	unsigned char d[64][64];	/* each at most 63 */
+	size_t i, j;
 
 	if (n >= 64 || m >= 64)
 		return SIZE_MAX;
 	for (i = 0; i <= n; i++)
-		d[i][0] = i;
+		d[i][0] = (unsigned char)i;
 	for (j = 0; j <= m; j++)
-		d[0][j] = j;
+		d[0][j] = (unsigned char)j;
 	for (i = 1; i <= n; i++) {
 		for (j = 1; j <= m; j++) {
-			size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			unsigned int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 
-			if (d[i - 1][j] + 1 < c)
-				c = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < c)
-				c = d[i][j - 1] + 1;
+			if (d[i - 1][j] + 1u < c)
+				c = d[i - 1][j] + 1u;
+			if (d[i][j - 1] + 1u < c)
+				c = d[i][j - 1] + 1u;
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
-				c = d[i - 2][j - 2] + 1;
-			d[i][j] = c;
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1u < c)
+				c = d[i - 2][j - 2] + 1u;
+			d[i][j] = (unsigned char)c;
 		}
 	}
 	return d[n][m];
@@ -185,10 +186,11 @@ static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
  * The word of @words[0, @n) nearest to @w (@len bytes), or NULL when none
  * is near: at most a third of @w's length away (rounded down), after lower
  * case and without a C prefix such as "MAP_" or "MADV_"; or @w is the
- * start (3 bytes or more) of exactly one word.
+ * start (3 bytes or more) of exactly one word. With @ok, only the words
+ * @i with @ok[@i] count.
  */
 static const char *nearest(const char *w, size_t len, const char *const *words,
-			   size_t n)
+			   size_t n, const bool *ok)
 {
 	static const char *const prefixes[] = {"mremap_", "madv_", "mlock_",
 					       "map_", "ms_", "prot_"};
@@ -214,7 +216,11 @@ static const char *nearest(const char *w, size_t len, const char *const *words,
 	}
 	limit = len / 3;	/* none for one or two letters */
 	for (i = 0; i < n; i++) {
-		size_t d = edit_distance(w, len, words[i], strlen(words[i]));
+		size_t d;
+
+		if (ok && !ok[i])
+			continue;
+		d = edit_distance(w, len, words[i], strlen(words[i]));
 
 		if (d < best) {
 			best = d;
@@ -239,7 +245,7 @@ static int suggest(struct parser *p, const char *w, size_t len,
 		   const char *const *words, size_t n, bool list,
 		   const char *tail)
 {
-	const char *near = nearest(w, len, words, n);
+	const char *near = nearest(w, len, words, n, NULL);
 	char all[768];
 	size_t i, used = 0;
 
@@ -472,22 +478,13 @@ static int addr_note(struct parser *p)
  */
 static int unknown_var(struct parser *p, const char *tok, size_t len)
 {
-	const char **words = NULL;
-	size_t i, n = 0;
+	const char *near = nearest(tok + 1, len,
+				   (const char *const *)p->s->vars,
+				   p->s->nvars, p->var_bound);
 
 	fail_at(p, tok, len + 1, "unknown variable '$%.*s'", (int)len, tok + 1);
-	if (p->s->nvars)
-		words = malloc(p->s->nvars * sizeof(*words));
-	for (i = 0; words && i < p->s->nvars; i++)
-		if (p->var_bound[i])
-			words[n++] = p->s->vars[i];
-	if (words) {
-		const char *near = nearest(tok + 1, len, words, n);
-
-		if (near)
-			note(p, "did you mean '$%s'?", near);
-	}
-	free(words);
+	if (near)
+		note(p, "did you mean '$%s'?", near);
 	return note(p, "a variable is bound by an earlier mmap or mremap "
 		       "line ending in '-> %.*s'", (int)len, tok + 1);
 }
@@ -704,7 +701,7 @@ static int file_ref(struct parser *p, const char *tok, int *out)
 	if (id < 0) {
 		const char *near = nearest(tok, strlen(tok),
 					   (const char *const *)p->s->files,
-					   p->s->nfiles);
+					   p->s->nfiles, NULL);
 
 		fail_tok(p, tok, "unknown file '%s'", tok);
 		if (near)
@@ -783,6 +780,7 @@ static int arity(struct parser *p, char **arg, int n, int min, int max,
 		 const char *kw, enum vasctl_op op)
 {
 	const char *use = usage_of(op);
+	/* just past the last word: the last argument, or the keyword arg[-1] */
 	const char *end = n ? arg[n - 1] + strlen(arg[n - 1])
 			    : arg[-1] + strlen(arg[-1]);
 

@@ -198,7 +198,7 @@ struct vasctl_diag {
 	int line;
 	int col;
 	int width;
-	char what[256];
+	char what[512];
 	char note[1024];
 };
 
@@ -226,9 +226,10 @@ int vasctl_script_parse(const char *src, size_t len,
  *          script borrows it (@script->src) for run-time diagnostics.
  * @len:    its length in bytes.
  * @script: filled on success; release with vasctl_script_free().
- * @diag:   on a script error, where and what it is.
+ * @diag:   on a script error, where and what it is (WHAT and the notes
+ *          are cut to fit their arrays).
  *
- * Context: may allocate.
+ * Context: may allocate; no locks (vasctl is single-threaded).
  * Return: as vasctl_script_parse().
  */
 int vasctl_script_parse_diag(const char *src, size_t len,
@@ -248,6 +249,8 @@ int vasctl_script_parse_diag(const char *src, size_t len,
  * (tabs shown as spaces, other control bytes as '?') under a gutter with
  * its number, a caret line under the text at fault, and @d->note's lines,
  * each prefixed "note: ".
+ *
+ * Context: writes to @f only; does not allocate.
  */
 void vasctl_diag_print(FILE *f, const char *name, const char *src,
 		       size_t len, const struct vasctl_diag *d);

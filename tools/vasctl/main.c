@@ -6,6 +6,11 @@
  *   vasctl run FILE|-        run it on the vas model
  *   vasctl diff FILE...      run each on both, compare, print the diffs
  *   vasctl host              print the facts of the host that matter
+ *   vasctl help [CMD]        the help (also --help, -h; CMD --help, -h)
+ *   vasctl --version         vas's version (also -V)
+ *
+ * A script error prints the spec's "error: line N: WHAT", then the same
+ * error located as compilers do (vasctl_diag_print(), script.h).
  *
  * `run` gives the model the reference configuration (host.c), the one the
  * recordings were made with; `diff` gives it the facts of the host it

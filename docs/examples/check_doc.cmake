@@ -11,8 +11,9 @@
 # 2. Every row of the table between "<!-- errors -->" and "<!-- /errors -->"
 #    reads "| `MESSAGE` | ... | `LINE`<br>`LINE` |": the script made of the
 #    LINEs ("\|" for "|") must make `vasctl run` exit 2, print nothing on
-#    standard output and "error: line N: MESSAGE" on standard error, N being
-#    the number of its last line.
+#    standard output, and on standard error "error: line N: MESSAGE", N
+#    being the number of its last line, then "FILE:N:COL: error: MESSAGE"
+#    (the rest of the diagnostic is checked by tests/vasctl/errors).
 cmake_minimum_required(VERSION 3.25)
 set(fail "")
 
@@ -146,11 +147,15 @@ else()
     file(WRITE ${WORK}/row${rows}.vas "${script}\n")
     execute_process(COMMAND ${VASCTL} run ${WORK}/row${rows}.vas
       RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    set(want "error: line ${n}: ${message}\n")
-    if(NOT rc EQUAL 2 OR NOT out STREQUAL "" OR NOT err STREQUAL want)
+    set(want "error: line ${n}: ${message}\n${WORK}/row${rows}.vas:${n}:")
+    string(LENGTH "${want}" wantlen)
+    string(SUBSTRING "${err}" 0 ${wantlen} errhead)
+    string(FIND "${err}" ": error: ${message}\n" again)
+    if(NOT rc EQUAL 2 OR NOT out STREQUAL "" OR NOT errhead STREQUAL want OR
+       again EQUAL -1)
       string(APPEND fail "error table: the script\n${script}\n--- gave exit "
              "status ${rc}, stdout '${out}', stderr\n${err}--- expected 2, "
-             "nothing, and\n${want}---\n")
+             "nothing, and\n${want}COL: error: ${message}\n...\n---\n")
     endif()
   endwhile()
   if(rows EQUAL 0)

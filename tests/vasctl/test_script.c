@@ -166,6 +166,202 @@ TEST(errors)
 	EXPECT_STR(err, "line 1: bad variable name '1a-'");
 }
 
+/* Parse @src for its located error into @d; returns the parse's result. */
+static int parse_diag(const char *src, struct vasctl_diag *d)
+{
+	struct vasctl_script s;
+	int ret = vasctl_script_parse_diag(src, strlen(src), &s, d);
+
+	if (ret == 0)
+		vasctl_script_free(&s);
+	return ret;
+}
+
+/*
+ * Issue 13: an error points at the text at fault (line, 1-based byte
+ * column, width) and its notes name the nearest accepted word, when one is
+ * near enough (a third of the length, after case and a C prefix; or the
+ * start of exactly one word).
+ */
+TEST(diagnostics)
+{
+	struct vasctl_diag d;
+	char big[200];
+
+	/* the word of FLAGS at fault, not the whole token */
+	EXPECT_TRUE(parse_diag("maps\nmmap W 4K rw- private|anon|fixed\n", &d) ==
+		    -EINVAL);
+	EXPECT_EQ(d.line, 2);
+	EXPECT_EQ(d.col, 23);
+	EXPECT_EQ(d.width, 4);
+	EXPECT_STR(d.what, "bad mmap flag 'anon'");
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'anonymous'?\naccepted: "
+				     "private shared ", 51));
+	/* an empty word between '|': where it would be */
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- private||anonymous\n", &d) ==
+		    -EINVAL);
+	EXPECT_EQ(d.col, 23);
+	EXPECT_EQ(d.width, 1);
+	/* too few: just past the last word; too many: the extra words */
+	EXPECT_TRUE(parse_diag("munmap  W\n", &d) == -EINVAL);
+	EXPECT_EQ(d.col, 10);
+	EXPECT_STR(d.note, "usage: munmap ADDR LEN\n");
+	EXPECT_TRUE(parse_diag("\tmaps a  b # c\n", &d) == -EINVAL);
+	EXPECT_EQ(d.col, 7);
+	EXPECT_EQ(d.width, 4);
+	/* a transposition is one edit; case and the MADV_ prefix are none */
+	EXPECT_TRUE(parse_diag("madvise W 4K dontnede\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'dontneed'?\n", 25));
+	EXPECT_TRUE(parse_diag("madvise W 4K MADV_DONTNEED\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'dontneed'?\n", 25));
+	/* too far (4 edits of 8 letters), or the start of two words: none */
+	EXPECT_TRUE(parse_diag("madvise W 4K dontxxxx\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "accepted: ", 10));
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- fix\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "accepted: ", 10));
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- anon\n", &d) == -EINVAL);
+	EXPECT_TRUE(!strncmp(d.note, "did you mean 'anonymous'?\n", 26));
+	/* one or two letters are near nothing */
+	EXPECT_TRUE(parse_diag("mmap W 4K rw- private|anonymous -> a\n"
+			       "munmap $b 4K\n", &d) == -EINVAL);
+	EXPECT_EQ(d.col, 8);
+	EXPECT_EQ(d.width, 2);
+	EXPECT_TRUE(!strncmp(d.note, "a variable is bound", 19));
+	/* a word too long to compare is near nothing, and does not overflow */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "madvise W 4K ", 13);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	EXPECT_TRUE(parse_diag(big, &d) == -EINVAL);
+	EXPECT_EQ(d.col, 14);
+	EXPECT_TRUE(!strncmp(d.note, "accepted: ", 10));
+	/* the NUL byte itself */
+	EXPECT_TRUE(vasctl_script_parse_diag("maps\nmunmap W\0 4K\n", 17,
+					     &(struct vasctl_script){0},
+					     &d) == -EINVAL);
+	EXPECT_EQ(d.line, 2);
+	EXPECT_EQ(d.col, 9);
+}
+
+/* The printed form: the spec's line first, then the compiler's. */
+TEST(diag_print)
+{
+	static const char src[] = "maps\n\tmunmap\t$x 4K # \xc3\xa9\r\n";
+	struct vasctl_diag d = {.line = 2, .col = 9, .width = 2};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_TRUE(f != NULL);
+	snprintf(d.what, sizeof(d.what), "unknown variable '$x'");
+	snprintf(d.note, sizeof(d.note), "one\ntwo\n");
+	vasctl_diag_print(f, "x.vas", src, sizeof(src) - 1, &d);
+	vasctl_diag_print(f, NULL, NULL, 0, &d);
+	fclose(f);
+	/* tabs to the next multiple of 8, so the caret stands under $x */
+	EXPECT_STR(buf, "error: line 2: unknown variable '$x'\n"
+			"x.vas:2:9: error: unknown variable '$x'\n"
+			"    2 |         munmap  $x 4K # \xc3\xa9\n"
+			"      |                 ^~\n"
+			"note: one\n"
+			"note: two\n"
+			"error: line 2: unknown variable '$x'\n"
+			"<script>:2:9: error: unknown variable '$x'\n"
+			"note: one\n"
+			"note: two\n");
+	free(buf);
+}
+
+/*
+ * Random scripts of words from the language, near misses and odd bytes:
+ * every error is located inside its line (the caret at most one past its
+ * end), prints the spec's line first, and vasctl_script_parse() still
+ * gives "line N: WHAT". Under the debug preset ASan checks the rest.
+ */
+TEST(diag_random)
+{
+	static const char *const words[] = {
+	    "mmap", "mmapp", "munmap", "mprotect", "madvise", "mremap", "msync",
+	    "mlock2", "write", "read", "fread", "file", "fork", "maps", "@child",
+	    "@x", "W", "W+4K", "W-", "$a", "$a+1", "$", "$zz", "4K", "4k", "0x",
+	    "0X10", "256", "rw-", "wr-", "RW", "private|anonymous", "private||",
+	    "anon", "MAP_SHARED", "fixed", "maymove|fxied", "0", "dontneeed",
+	    "onfault", "sync|now", "data", "dat", "Data", "->", "a", "a-b",
+	    "#", "\t", "\r", "\xc3\xa9", "\x01", "0xffffffffffffffffG"};
+	enum { NW = sizeof(words) / sizeof(words[0]) };
+	unsigned int seed = 12345, round;
+	char src[512], err[1100];
+
+	for (round = 0; round < 20000; round++) {
+		struct vasctl_script sc;
+		struct vasctl_diag d;
+		size_t len = 0, i, nlines = 0, ll;
+		const char *line;
+		char *out = NULL;
+		size_t outlen = 0;
+		FILE *f;
+		int ret, k;
+
+		while (len < 400) {
+			seed = seed * 1103515245u + 12345u;
+			k = (int)((seed >> 16) % (NW + 4));
+			if (k >= NW) {
+				src[len++] = k == NW ? ' ' : '\n';
+				continue;
+			}
+			len += (size_t)snprintf(src + len, sizeof(src) - len,
+						"%s ", words[k]);
+			if ((seed >> 8) % 7 == 0)
+				break;
+		}
+		src[len] = '\0';
+		ret = vasctl_script_parse_diag(src, len, &sc, &d);
+		if (ret == 0) {
+			vasctl_script_free(&sc);
+			continue;
+		}
+		ASSERT_EQ(ret, -EINVAL);
+		/* the line d.line and its length */
+		line = src;
+		for (i = 1; i < (size_t)d.line; i++) {
+			line = strchr(line, '\n');
+			ASSERT_TRUE(line != NULL);
+			line++;
+		}
+		ll = strcspn(line, "\n");
+		for (i = 0; i < len; i++)
+			nlines += src[i] == '\n';
+		ASSERT_TRUE(d.line >= 1 && (size_t)d.line <= nlines + 1);
+		ASSERT_TRUE(d.col >= 1 && (size_t)d.col <= ll + 1);
+		ASSERT_TRUE(d.width >= 1 &&
+			    (size_t)(d.col - 1 + d.width) <= ll + 1);
+		/* the text at fault is (part of) the word the message quotes */
+		if (strchr(d.what, '\'') && !strstr(d.what, "after '->'")) {
+			const char *q = strchr(d.what, '\'') + 1;
+			char at[256];
+
+			snprintf(at, sizeof(at), "%.*s", d.width,
+				 line + d.col - 1);
+			ASSERT_TRUE(strchr(q, '\'') != NULL);
+			ASSERT_TRUE(strstr(q, at) != NULL &&
+				    strstr(q, at) + strlen(at) <=
+					strrchr(q, '\''));
+		}
+		f = open_memstream(&out, &outlen);
+		ASSERT_TRUE(f != NULL);
+		vasctl_diag_print(f, "r.vas", src, len, &d);
+		fclose(f);
+		snprintf(err, sizeof(err), "error: line %d: %s\nr.vas:%d:%d: ",
+			 d.line, d.what, d.line, d.col);
+		ASSERT_TRUE(!strncmp(out, err, strlen(err)));
+		free(out);
+		ASSERT_TRUE(vasctl_script_parse(src, len, &sc, err,
+						sizeof(err)) == -EINVAL);
+		ASSERT_TRUE(!strncmp(err, "line ", 5) &&
+			    strstr(err, d.what) != NULL);
+	}
+}
+
 /*
  * Regression (issue 8, defect 10): a NUL byte ended the script silently, so
  * "maps\n\0frob" ran "maps" and exited 0. A NUL byte is not text: it is a

@@ -7,6 +7,8 @@
  * one line per statement (several for maps) through report.c.
  */
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,10 +44,20 @@ static int resolve(const struct vasctl_script *s, const struct vasctl_stmt *st,
 		return 0;
 	case VASCTL_ADDR_VAR:
 		if (!v->bound[a->var]) {
-			fprintf(stderr,
-				"error: line %d: variable '$%s' is not bound: "
-				"its binding failed\n",
-				st->line, s->vars[a->var]);
+			struct vasctl_diag d = {.line = st->line};
+			bool second = a == &st->newaddr;
+
+			d.col = second ? st->newaddr_col : st->addr_col;
+			d.width = second ? st->newaddr_width : st->addr_width;
+			snprintf(d.what, sizeof(d.what),
+				 "variable '$%s' is not bound: its binding "
+				 "failed", s->vars[a->var]);
+			snprintf(d.note, sizeof(d.note),
+				 "each earlier line that binds it ('-> %s') "
+				 "returned an errno, so '$%s' has no value\n",
+				 s->vars[a->var], s->vars[a->var]);
+			vasctl_diag_print(stderr, s->name, s->src, s->srclen,
+					  &d);
 			return 2;
 		}
 		*out = v->val[a->var] + a->delta;

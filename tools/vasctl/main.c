@@ -6,6 +6,11 @@
  *   vasctl run FILE|-        run it on the vas model
  *   vasctl diff FILE...      run each on both, compare, print the diffs
  *   vasctl host              print the facts of the host that matter
+ *   vasctl help [CMD]        the help (also --help, -h; CMD --help, -h)
+ *   vasctl --version         vas's version (also -V)
+ *
+ * A script error prints the spec's "error: line N: WHAT", then the same
+ * error located as compilers do (vasctl_diag_print(), script.h).
  *
  * `run` gives the model the reference configuration (host.c), the one the
  * recordings were made with; `diff` gives it the facts of the host it
@@ -33,6 +38,134 @@ enum runner {
 	RUNNER_MODEL,
 };
 
+#ifndef VASCTL_VERSION
+#define VASCTL_VERSION "unknown"
+#endif
+
+/* Pieces of the help texts, shared by the commands that take them. */
+#define HELP_ZERO_PAGE                                                       \
+	"  --zero-page=off    a read fault on anonymous memory allocates a "   \
+	"page, as on\n"                                                       \
+	"                     a kernel without the zero page; the host is "   \
+	"made to\n"                                                           \
+	"                     behave so (each page that maps the zero page "  \
+	"after a\n"                                                           \
+	"                     statement gets its own)\n"                      \
+	"  --zero-page=on     a read fault maps the zero page (only on a "    \
+	"host that does)\n"
+#define HELP_ZERO_PAGE_MODEL                                                 \
+	"  --zero-page=off    a read fault on anonymous memory allocates a "   \
+	"page, as on\n"                                                       \
+	"                     a kernel without the zero page\n"              \
+	"  --zero-page=on     a read fault maps the zero page (the "          \
+	"reference)\n"
+#define HELP_ENV                                                             \
+	"environment: VAS_SCRATCH_DIR, where the folder for the script's "    \
+	"files is made\n"                                                     \
+	"(default /var/tmp, on a disk file system); it is removed at the "    \
+	"end.\n"
+#define HELP_MEM                                                             \
+	"  --mem SIZE         the model's physical memory (also --mem=SIZE): " \
+	"a multiple\n"                                                        \
+	"                     of 4K from 8K, K, M or G suffix as in scripts " \
+	"(default\n"                                                          \
+	"                     256M); a script that needs more stops with\n"   \
+	"                     \"vasctl: the model ran out of memory\" "       \
+	"(status 1)\n"
+#define HELP_HELP "  -h, --help         print this help and exit\n"
+#define HELP_SCRIPT_STATUS                                                   \
+	"exit status: 0 the script ran, whatever errnos and signals its "     \
+	"statements\n"                                                        \
+	"met; 1 a failure of vasctl itself, or a wrong command line; 2 an error "  \
+	"in the\n"                                                            \
+	"script. A script error prints \"error: line N: WHAT\" on standard "  \
+	"error, then\n"                                                       \
+	"the same as compilers do, \"FILE:N:COL: error: WHAT\" (FILE "       \
+	"'<stdin>' for\n"                                                     \
+	"'-'), the line with a caret under the word at fault, and notes: "    \
+	"the words\n"                                                         \
+	"accepted there and the nearest one (\"did you mean\").\n"
+
+/* The help of each command (`vasctl CMD --help`, `vasctl help CMD`). */
+static const struct {
+	const char *cmd;
+	const char *text;
+} helps[] = {
+    {"kernel",
+     "usage: vasctl kernel [--zero-page=on|off] FILE|-\n"
+     "\n"
+     "Runs the .vas script FILE ('-': standard input) on the host kernel: "
+     "each\n"
+     "statement is the system call itself, made by vasctl's own process. "
+     "Prints\n"
+     "one line per statement (docs/script-language.md).\n"
+     "\n"
+     "options:\n" HELP_ZERO_PAGE HELP_HELP "\n" HELP_ENV "\n"
+	 HELP_SCRIPT_STATUS},
+    {"run",
+     "usage: vasctl run [--host-config] [--zero-page=on|off] "
+     "[--file-folio=SIZE]\n"
+     "                  [--mem SIZE] FILE|-\n"
+     "\n"
+     "Runs the .vas script FILE ('-': standard input) on the vas model, "
+     "configured\n"
+     "as the reference host the recordings were made on, and prints one "
+     "line per\n"
+     "statement, as `vasctl kernel` does on the host.\n"
+     "\n"
+     "options:\n"
+     "  --host-config      configure the model with the facts of this "
+     "host\n" HELP_ZERO_PAGE_MODEL
+     "  --file-folio=SIZE  the largest page-cache folio of the script's "
+     "files, 4K to\n"
+     "                     2M, a power of two (reference: 16K)\n" HELP_MEM
+	 HELP_HELP "\n" HELP_ENV "\n" HELP_SCRIPT_STATUS},
+    {"diff",
+     "usage: vasctl diff [--zero-page=on|off] [--mem SIZE] FILE...\n"
+     "\n"
+     "Runs each script on the host kernel and on the model, configured "
+     "with the\n"
+     "facts of this host, each in a child process, and compares their "
+     "standard\n"
+     "output and exit status. Prints \"ok FILE\", or \"FAIL FILE: WHY\" "
+     "and a\n"
+     "unified diff (--- kernel, +++ model); for a script error, \"FAIL "
+     "FILE: error:\n"
+     "line N: WHAT\" and the error's other lines, indented. Then \"N "
+     "passed, N\n"
+     "failed\".\n"
+     "\n"
+     "options:\n" HELP_ZERO_PAGE HELP_MEM HELP_HELP "\n" HELP_ENV
+     "\n"
+     "exit status: 0 every script passed (both runners exit 0 with the "
+     "same\n"
+     "output); 1 otherwise (a script error fails its script), or a wrong\n"
+     "command line.\n"},
+    {"host",
+     "usage: vasctl host [--check [--zero-page=off] [FILE|-]]\n"
+     "\n"
+     "Prints the facts of this host that change what a script prints, "
+     "one\n"
+     "\"name: value\" a line (docs/machine.md).\n"
+     "\n"
+     "options:\n"
+     "  --check [FILE|-]   print the facts in which this host differs "
+     "from the\n"
+     "                     reference configuration; with FILE, only those "
+     "FILE's\n"
+     "                     output can depend on\n"
+     "  --zero-page=off    with --check: the script is to run without the "
+     "zero page,\n"
+     "                     which any host can do; the zero page is not "
+     "compared\n" HELP_HELP
+     "\n"
+     "exit status: 0 the facts were printed, or --check: the host is the "
+     "reference\n"
+     "(for FILE); 3 --check: it differs; 2 an error in FILE; 1 a failure "
+     "of vasctl\n"
+     "itself, or a wrong command line.\n"},
+};
+
 static void usage(FILE *f)
 {
 	fputs(
@@ -41,6 +174,8 @@ static void usage(FILE *f)
 	    "                  [--file-folio=SIZE] [--mem SIZE] FILE|-\n"
 	    "       vasctl diff [--zero-page=on|off] [--mem SIZE] FILE...\n"
 	    "       vasctl host [--check [--zero-page=off] [FILE|-]]\n"
+	    "       vasctl help [COMMAND]\n"
+	    "       vasctl --version\n"
 	    "\n"
 	    "Runs a .vas script and prints one line per statement. FILE '-' "
 	    "reads the\n"
@@ -49,52 +184,25 @@ static void usage(FILE *f)
 	    "in docs/script-language.md (installed in share/doc/vas/docs/).\n"
 	    "\n"
 	    "commands:\n"
-	    "  kernel FILE   run the script on the host kernel with real "
+	    "  kernel FILE     run the script on the host kernel with real "
 	    "system calls\n"
-	    "  run FILE      run the script on the vas model, configured as "
+	    "  run FILE        run the script on the vas model, configured as "
 	    "the\n"
-	    "                reference host the recordings were made on\n"
-	    "  diff FILE...  run each script on both, the model configured "
+	    "                  reference host the recordings were made on\n"
+	    "  diff FILE...    run each script on both, the model configured "
 	    "with the\n"
-	    "                facts of this host, and compare stdout and exit "
-	    "status;\n"
-	    "                print a unified diff (--- kernel, +++ model) per "
+	    "                  facts of this host, and compare stdout and exit "
+	    "status\n"
+	    "  host            print the facts of this host that change what a "
 	    "script\n"
-	    "                that differs, then \"N passed, N failed\"\n"
-	    "  host          print the facts of this host that change what a "
-	    "script\n"
-	    "                prints, one \"name: value\" a line\n"
-	    "  --help, -h    print this help\n"
+	    "                  prints, one \"name: value\" a line\n"
+	    "  help [COMMAND]  print this help, or COMMAND's: its options and "
+	    "exit status\n"
+	    "                  (also vasctl COMMAND --help)\n"
 	    "\n"
 	    "options:\n"
-	    "  --host-config     run: configure the model with the facts of "
-	    "this host\n"
-	    "  --zero-page=off   a read fault on anonymous memory allocates a "
-	    "page, as\n"
-	    "                    on a kernel without the zero page; for kernel "
-	    "and diff\n"
-	    "                    the host is made to behave so (each page that "
-	    "maps the\n"
-	    "                    zero page after a statement gets its own)\n"
-	    "  --zero-page=on    a read fault maps the zero page (kernel: only "
-	    "on a host\n"
-	    "                    that does)\n"
-	    "  --file-folio=SIZE run: the largest page-cache folio of the "
-	    "script's files,\n"
-	    "                    4K to 2M, a power of two (reference: 16K)\n"
-	    "  --mem SIZE        run, diff: the model's physical memory "
-	    "(also --mem=SIZE):\n"
-	    "                    a multiple of 4K from 8K, K, M or G suffix "
-	    "as in scripts\n"
-	    "                    (default 256M); a script that needs more "
-	    "stops with\n"
-	    "                    \"vasctl: the model ran out of memory\" "
-	    "(status 1)\n"
-	    "  --check [FILE|-]  host: print the facts in which this host "
-	    "differs from\n"
-	    "                    the reference, those FILE's output can "
-	    "depend on\n"
-	    "                    (with --zero-page=off: but the zero page)\n"
+	    "  -h, --help      print this help and exit\n"
+	    "  -V, --version   print vasctl's version and exit\n"
 	    "\n"
 	    "environment:\n"
 	    "  VAS_SCRATCH_DIR   where the folder for a script's files is made "
@@ -106,14 +214,38 @@ static void usage(FILE *f)
 	    "\n"
 	    "exit status: 0 the script ran; 1 a failure of vasctl itself; 2 "
 	    "an error\n"
-	    "in the script (\"error: line N: WHAT\" on stderr). diff: 0 when "
-	    "every\n"
-	    "script passed (both runners exit 0 with the same output), 1 "
-	    "otherwise:\n"
-	    "a script error fails its script. host --check: 0 when the host is "
-	    "the\n"
-	    "reference (for FILE), 3 when it differs.\n",
+	    "in the script (\"error: line N: WHAT\" on stderr, then the error "
+	    "as\n"
+	    "FILE:N:COL with the line and a caret). diff: 0 when every script "
+	    "passed,\n"
+	    "1 otherwise. host --check: 0 when the host is the reference (for "
+	    "FILE),\n"
+	    "3 when it differs.\n",
 	    f);
+}
+
+/* Print @cmd's help on standard output. Return: the exit status. */
+static int help(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
+		if (!strcmp(cmd, helps[i].cmd)) {
+			fputs(helps[i].text, stdout);
+			return fflush(stdout) ? 1 : 0;
+		}
+	}
+	fprintf(stderr, "vasctl: help: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 1;
+}
+
+/* A wrong command line for @cmd: @why, and where to read more. Return: 1. */
+static int usage_error(const char *cmd, const char *why)
+{
+	fprintf(stderr, "vasctl: %s\nTry 'vasctl %s%s--help'.\n", why,
+		cmd ? cmd : "", cmd ? " " : "");
+	return 1;
 }
 
 /*
@@ -181,31 +313,64 @@ static char *load_script(const char *path, size_t *lenp)
 }
 
 /**
- * run_source() - Parse and run a script on one runner.
- * @src:   the script text.
- * @len:   its length in bytes.
- * @which: the runner.
- * @out:   where the results go.
+ * script_name() - The name of script @path in diagnostics.
+ * @path: the command line's FILE.
  *
- * Return: the exit status (0, 1 or 2); diagnostics went to stderr.
+ * Return: @path, or "<stdin>" for "-".
  */
-static int run_source(const char *src, size_t len, enum runner which,
-		      FILE *out)
+static const char *script_name(const char *path)
 {
-	struct vasctl_script script;
-	struct vasctl_backend b;
-	char err[512];
-	int ret;
+	return strcmp(path, "-") ? path : "<stdin>";
+}
 
-	ret = vasctl_script_parse(src, len, &script, err, sizeof(err));
+/**
+ * parse_source() - Parse a script, printing its error if it has one.
+ * @src:    the script text.
+ * @len:    its length in bytes.
+ * @name:   its name in diagnostics (script_name()).
+ * @script: filled on success; it borrows @src and @name.
+ *
+ * Return: 0, or the exit status after printing why not (2 a script error,
+ * 1 out of memory).
+ */
+static int parse_source(const char *src, size_t len, const char *name,
+			struct vasctl_script *script)
+{
+	struct vasctl_diag d;
+	int ret = vasctl_script_parse_diag(src, len, script, &d);
+
 	if (ret == -EINVAL) {
-		fprintf(stderr, "error: %s\n", err);
+		vasctl_diag_print(stderr, name, src, len, &d);
 		return 2;
 	}
 	if (ret) {
 		fprintf(stderr, "vasctl: out of memory\n");
 		return 1;
 	}
+	script->name = name;
+	return 0;
+}
+
+/**
+ * run_source() - Parse and run a script on one runner.
+ * @src:   the script text.
+ * @len:   its length in bytes.
+ * @name:  its name in diagnostics (script_name()).
+ * @which: the runner.
+ * @out:   where the results go.
+ *
+ * Return: the exit status (0, 1 or 2); diagnostics went to stderr.
+ */
+static int run_source(const char *src, size_t len, const char *name,
+		      enum runner which, FILE *out)
+{
+	struct vasctl_script script;
+	struct vasctl_backend b;
+	int ret;
+
+	ret = parse_source(src, len, name, &script);
+	if (ret)
+		return ret;
 	if (which == RUNNER_KERNEL)
 		ret = vasctl_kernel_backend_init(&b, &script, setup.unzero);
 #ifdef VASCTL_NO_MODEL
@@ -241,7 +406,7 @@ static int cmd_run(const char *path, enum runner which)
 			errno ? strerror(errno) : "cannot read");
 		return 1;
 	}
-	ret = run_source(src, len, which, stdout);
+	ret = run_source(src, len, script_name(path), which, stdout);
 	free(src);
 	if (fflush(stdout) && ret == 0) {
 		fprintf(stderr, "vasctl: writing the output: %s\n",
@@ -275,6 +440,7 @@ static char *read_back(FILE *f, size_t *lenp)
  * capture() - Run a script on one runner in a child process.
  * @src:   the script text.
  * @len:   its length in bytes.
+ * @name:  its name in diagnostics.
  * @which: the runner.
  * @res:   receives status, stdout and stderr; free out and err.
  *
@@ -282,8 +448,8 @@ static char *read_back(FILE *f, size_t *lenp)
  * process's own window, and neither can disturb the other or diff itself.
  * Return: 0, or -1 after printing why the child could not be run.
  */
-static int capture(const char *src, size_t len, enum runner which,
-		   struct outcome *res)
+static int capture(const char *src, size_t len, const char *name,
+		   enum runner which, struct outcome *res)
 {
 	FILE *o = tmpfile(), *e = tmpfile();
 	int status, ret = -1;
@@ -305,7 +471,7 @@ static int capture(const char *src, size_t len, enum runner which,
 		if (dup2(fileno(o), STDOUT_FILENO) < 0 ||
 		    dup2(fileno(e), STDERR_FILENO) < 0)
 			_exit(1);
-		status = run_source(src, len, which, stdout);
+		status = run_source(src, len, name, which, stdout);
 		if (fflush(stdout) && status == 0)
 			status = 1;
 		fflush(stderr);
@@ -354,12 +520,10 @@ static void put_stderr(const char *name, const struct outcome *r)
 	}
 }
 
-/* One line of text with no newline: a runner's whole standard error. */
-static bool one_line(const char *s)
+/* A script error's diagnostic (vasctl_diag_print()): "error: line ". */
+static bool script_error(const char *s)
 {
-	size_t n = strcspn(s, "\n");
-
-	return n > 0 && (s[n] == '\0' || (s[n] == '\n' && s[n + 1] == '\0'));
+	return !strncmp(s, "error: line ", 12) && strchr(s, '\n');
 }
 
 /**
@@ -369,7 +533,9 @@ static bool one_line(const char *s)
  * A script passes when both runners exit 0 and print the same standard
  * output. A script error (exit status 2) fails the script even when both
  * runners found it: when they report the same error after the same output,
- * the FAIL line quotes it ("FAIL path: error: line N: WHAT").
+ * the FAIL line quotes its first line ("FAIL path: error: line N: WHAT")
+ * and its other lines follow, indented by two spaces (they name the
+ * script: "path:N:COL: error: WHAT", the line, the caret, the notes).
  * Return: 0 passed, 1 failed, -1 could not be run.
  */
 static int diff_one(const char *path)
@@ -387,11 +553,11 @@ static int diff_one(const char *path)
 		       errno ? strerror(errno) : "cannot read");
 		return 1;
 	}
-	if (capture(src, len, RUNNER_KERNEL, &k)) {
+	if (capture(src, len, script_name(path), RUNNER_KERNEL, &k)) {
 		free(src);
 		return -1;
 	}
-	if (capture(src, len, RUNNER_MODEL, &m)) {
+	if (capture(src, len, script_name(path), RUNNER_MODEL, &m)) {
 		free(k.out);
 		free(k.err);
 		free(src);
@@ -405,9 +571,15 @@ static int diff_one(const char *path)
 		goto out;
 	}
 	if (k.status == 2 && m.status == 2 && same_out &&
-	    !strcmp(k.err, m.err) && one_line(k.err)) {
-		printf("FAIL %s: %.*s\n", path, (int)strcspn(k.err, "\n"),
-		       k.err);
+	    !strcmp(k.err, m.err) && script_error(k.err)) {
+		const char *p = k.err;
+		size_t n = strcspn(p, "\n");
+
+		printf("FAIL %s: %.*s\n", path, (int)n, p);
+		for (p += n + 1; *p; p += n + (p[n] == '\n')) {
+			n = strcspn(p, "\n");
+			printf("  %.*s\n", (int)n, p);
+		}
 		ret = 1;
 		goto out;
 	}
@@ -470,7 +642,7 @@ static char *model_output(const char *src, size_t srclen,
 		return NULL;
 	setup.facts = *facts;
 	setup.unzero = false;
-	*status = run_source(src, srclen, RUNNER_MODEL, f);
+	*status = run_source(src, srclen, NULL, RUNNER_MODEL, f);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;
@@ -564,7 +736,6 @@ static int cmd_host(bool check, bool unzero, const char *path)
 
 	if (check && path) {
 		struct vasctl_script script;
-		char err[512];
 
 		errno = 0;
 		src = load_script(path, &len);
@@ -573,16 +744,10 @@ static int cmd_host(bool check, bool unzero, const char *path)
 				errno ? strerror(errno) : "cannot read");
 			return 1;
 		}
-		ret = vasctl_script_parse(src, len, &script, err, sizeof(err));
-		if (ret == -EINVAL) {
-			fprintf(stderr, "error: %s\n", err);
-			free(src);
-			return 2;
-		}
+		ret = parse_source(src, len, script_name(path), &script);
 		if (ret) {
-			fprintf(stderr, "vasctl: out of memory\n");
 			free(src);
-			return 1;
+			return ret;
 		}
 		needs = vasctl_script_needs(&script);
 		vasctl_script_free(&script);
@@ -636,8 +801,8 @@ static uint64_t parse_size(const char *s)
  * @argc: arguments after the command.
  * @argv: them; options are removed.
  *
- * Fills setup. Return: the number of arguments left, or -1 after printing
- * why an option is wrong.
+ * Fills setup. Return: the number of arguments left; -1 after printing
+ * why an option is wrong; -2 after printing the help (--help, -h).
  */
 static int parse_options(const char *cmd, int argc, char **argv)
 {
@@ -649,7 +814,9 @@ static int parse_options(const char *cmd, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--host-config") && is_run) {
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			return help(cmd) ? -1 : -2;
+		} else if (!strcmp(a, "--host-config") && is_run) {
 			host_config = true;
 		} else if (!strcmp(a, "--zero-page=on")) {
 			zero_page = 1;
@@ -679,9 +846,10 @@ static int parse_options(const char *cmd, int argc, char **argv)
 					"8K to 64 TiB, a multiple of 4K\n", v);
 				return -1;
 			}
-		} else if (!strncmp(a, "--", 2) && a[2]) {
+		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "vasctl: %s: unknown option of %s\n",
 				a, cmd);
+			fprintf(stderr, "Try 'vasctl %s --help'.\n", cmd);
 			return -1;
 		} else {
 			argv[n++] = argv[i];
@@ -719,7 +887,16 @@ int main(int argc, char **argv)
 	if (argc == 2 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
-		return 0;
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+#ifdef VASCTL_NO_MODEL
+		puts("vasctl (vas) " VASCTL_VERSION ", without the model");
+#else
+		puts("vasctl (vas) " VASCTL_VERSION);
+#endif
+		return fflush(stdout) ? 1 : 0;
 	}
 	if (argc < 2) {
 		fputs("vasctl: missing command\n", stderr);
@@ -727,19 +904,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[1];
+	if (!strcmp(cmd, "help")) {
+		if (argc == 2) {
+			usage(stdout);
+			return fflush(stdout) ? 1 : 0;
+		}
+		if (argc == 3)
+			return help(argv[2]);
+		return usage_error(NULL, "help takes one COMMAND or nothing");
+	}
 	if (!strcmp(cmd, "host")) {
 		bool unzero = argc > 3 && !strcmp(argv[3], "--zero-page=off");
 
 		if (argc == 2)
 			return cmd_host(false, false, NULL);
+		for (n = 2; n < argc; n++)
+			if (!strcmp(argv[n], "--help") || !strcmp(argv[n], "-h"))
+				return help(cmd);
 		if (!strcmp(argv[2], "--check") && argc <= 4 + unzero)
 			return cmd_host(true, unzero,
 					argc == 4 + unzero ? argv[3 + unzero]
 							   : NULL);
-		fputs("vasctl: host takes --check [--zero-page=off] [FILE] or "
-		      "nothing\n", stderr);
-		usage(stderr);
-		return 1;
+		return usage_error(cmd, "host takes --check [--zero-page=off] "
+				   "[FILE] or nothing");
 	}
 	if (strcmp(cmd, "kernel") && strcmp(cmd, "run") &&
 	    strcmp(cmd, "diff")) {
@@ -749,19 +936,16 @@ int main(int argc, char **argv)
 	}
 	n = parse_options(cmd, argc - 2, argv + 2);
 	if (n < 0)
-		return 1;
+		return n == -2 ? 0 : 1;
 	if (!strcmp(cmd, "diff")) {
-		if (n < 1) {
-			fputs("vasctl: diff takes one FILE or more\n", stderr);
-			usage(stderr);
-			return 1;
-		}
+		if (n < 1)
+			return usage_error(cmd, "diff takes one FILE or more");
 		return cmd_diff(n, argv + 2);
 	}
 	if (n != 1) {
 		fprintf(stderr, "vasctl: %s takes exactly one FILE (or '-')\n",
 			cmd);
-		usage(stderr);
+		fprintf(stderr, "Try 'vasctl %s --help'.\n", cmd);
 		return 1;
 	}
 	return cmd_run(argv[2],

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "calls.h"	/* tools/backends: the memory system calls */
 
@@ -123,6 +124,9 @@ struct vasctl_addr {
  * @ro:     file ... ro.
  * @file:   file id (file, fread, file-backed mmap), -1 otherwise.
  * @bind:   variable id bound by "-> VAR", -1 when none.
+ * @addr_col: 1-based byte column of the ADDR token in the line (for the
+ *          run-time error of an unbound variable); @addr_width its length.
+ * @newaddr_col: the same for NEWADDR; @newaddr_width its length.
  */
 struct vasctl_stmt {
 	int line;
@@ -142,6 +146,10 @@ struct vasctl_stmt {
 	bool ro;
 	int file;
 	int bind;
+	int addr_col;
+	int addr_width;
+	int newaddr_col;
+	int newaddr_width;
 };
 
 /**
@@ -155,6 +163,13 @@ struct vasctl_stmt {
  * @name_probes: names compared while looking names up during the parse
  *          (a hash index: about one per lookup, whatever the number of
  *          names; tests check the parse stays linear with it).
+ * @src:    the script text the parse was given, borrowed (not copied, not
+ *          freed): it must outlive the script. Used only to echo a line in
+ *          the diagnostic of a run-time script error (interp.c).
+ * @srclen: its length.
+ * @name:   the script's name for diagnostics ("x.vas", "<stdin>"), set
+ *          by the caller after the parse, borrowed; NULL prints
+ *          "<script>".
  */
 struct vasctl_script {
 	struct vasctl_stmt *stmts;
@@ -164,6 +179,27 @@ struct vasctl_script {
 	char **vars;
 	size_t nvars;
 	size_t name_probes;
+	const char *src;
+	size_t srclen;
+	const char *name;
+};
+
+/**
+ * struct vasctl_diag - a script error, located.
+ * @line:  1-based line number.
+ * @col:   1-based byte column of the text at fault in the line (for a
+ *         missing argument: just past the line's last word).
+ * @width: the length of the text at fault in bytes, at least 1.
+ * @what:  the message, as in "error: line N: WHAT".
+ * @note:  more help, "" or lines each ending in '\n' (for instance
+ *         "did you mean 'dontneed'?\n" and "accepted: normal random ...\n").
+ */
+struct vasctl_diag {
+	int line;
+	int col;
+	int width;
+	char what[512];
+	char note[1024];
 };
 
 /**
@@ -183,6 +219,41 @@ struct vasctl_script {
  */
 int vasctl_script_parse(const char *src, size_t len,
 			struct vasctl_script *script, char *err, size_t errlen);
+
+/**
+ * vasctl_script_parse_diag() - vasctl_script_parse(), with a located error.
+ * @src:    script text: @len bytes, not necessarily NUL-terminated; the
+ *          script borrows it (@script->src) for run-time diagnostics.
+ * @len:    its length in bytes.
+ * @script: filled on success; release with vasctl_script_free().
+ * @diag:   on a script error, where and what it is (WHAT and the notes
+ *          are cut to fit their arrays).
+ *
+ * Context: may allocate; no locks (vasctl is single-threaded).
+ * Return: as vasctl_script_parse().
+ */
+int vasctl_script_parse_diag(const char *src, size_t len,
+			     struct vasctl_script *script,
+			     struct vasctl_diag *diag);
+
+/**
+ * vasctl_diag_print() - Print a script error.
+ * @f:    where to (standard error).
+ * @name: the script's name ("x.vas", "<stdin>"); NULL prints "<script>".
+ * @src:  the script text (to echo the line), or NULL.
+ * @len:  its length.
+ * @d:    the error.
+ *
+ * Prints the spec's line "error: line N: WHAT" first, unchanged, then the
+ * same error as compilers give it: "NAME:N:COL: error: WHAT", the line
+ * (tabs shown as spaces, other control bytes as '?') under a gutter with
+ * its number, a caret line under the text at fault, and @d->note's lines,
+ * each prefixed "note: ".
+ *
+ * Context: writes to @f only; does not allocate.
+ */
+void vasctl_diag_print(FILE *f, const char *name, const char *src,
+		       size_t len, const struct vasctl_diag *d);
 
 /**
  * vasctl_script_free() - Release what vasctl_script_parse() allocated.

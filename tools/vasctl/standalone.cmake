@@ -17,3 +17,8 @@ if(VAS_SANITIZE)
   add_compile_options(-fsanitize=${VAS_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${VAS_SANITIZE})
 endif()
+# vasctl --version: the version of vas, read from its top CMakeLists.txt.
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/../../CMakeLists.txt vas_project
+     REGEX "^project\\(vas VERSION [0-9.]+")
+string(REGEX REPLACE "^project\\(vas VERSION ([0-9.]+).*" "\\1" vas_VERSION
+       "${vas_project}")

@@ -865,9 +865,9 @@ static void *drv_reader_main(void *arg)
 
 /* ---- main ------------------------------------------------------------------- */
 
-static void print_counts(FILE *out, double elapsed)
+static void print_counts(FILE *out, const char *what, double elapsed)
 {
-	fprintf(out, "# after %.0f s:\n", elapsed);
+	fprintf(out, "# %s after %.0f s:\n", what, elapsed);
 	for (int k = 0; k < K_NR; k++)
 		fprintf(out, "#   %-36s %lu\n", kind_name[k],
 			__atomic_load_n(&S.count[k], __ATOMIC_RELAXED));
@@ -977,7 +977,7 @@ int main(int argc, char **argv)
 			bad("validator failed");
 		inc(K_VALIDATE);
 		if (now() >= next_print) {
-			print_counts(stdout, now() - start);
+			print_counts(stdout, "operations so far", now() - start);
 			next_print += 60;
 		}
 		if (__atomic_load_n(&S.bad, __ATOMIC_RELAXED) > 100)
@@ -1008,7 +1008,7 @@ int main(int argc, char **argv)
 		    vas_alloc_live(), live0);
 	pthread_mutex_destroy(&S.slot_lock);
 
-	print_counts(stdout, now() - start);
+	print_counts(stdout, "operations", now() - start);
 	printf("# %lu errors\n", S.bad);
 	printf("%s\n", S.bad ? "soak: FAILED" : "soak: ok");
 	return S.bad ? 1 : 0;

@@ -23,8 +23,9 @@
  *    vas_mm_put() or vas_mm_put_async();
  *  - a lifecycle thread creates short-lived address spaces, publishes a
  *    count of each, and ends them with vas_mm_put_async() while two
- *    getters take users with vas_mm_get_not_zero() and use them (their put
- *    may be the last: teardown in the getter's thread);
+ *    getters take users with vas_mm_get_not_zero(), read, map and unmap
+ *    in them (their put may be the last: teardown in the getter's
+ *    thread);
  *  - a recycler maps and unmaps the same range in two address spaces X and
  *    Y in turn, so that the VMA cache hands a VMA freed in one to the
  *    other while a checker reads X (and the VMA readers look it up);
@@ -41,12 +42,15 @@
  * its address space's bytes; driver pages hold the driver's bytes; every
  * call returns 0 or an errno that is legal for it there; the validator
  * passes; the driver's VMA count (hooks + opens - closes) ends at 0;
- * the machine is destroyed cleanly and every allocation is freed
- * (vas_alloc_live() back to where it was). Exit status 0 if all held.
+ * the machine's counters balance at the end (address spaces created and
+ * torn down, VMAs allocated and freed, pages, pins); the machine is
+ * destroyed cleanly and every allocation is freed (vas_alloc_live() back
+ * to where it was). Exit status 0 if all held.
  *
  * Public API only, except vas_alloc_live() for the leak check.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -87,7 +91,8 @@ enum kind {
 	K_WRITE, K_READ, K_FAULT, K_PIN, K_DONTNEED,
 	K_MMAP, K_MUNMAP, K_MPROTECT, K_MREMAP, K_MADVISE, K_SPLIT,
 	K_MOVE_CHECK, K_RCU_LOCKED, K_RCU_FALLBACK, K_FORK, K_FORK_ASYNC,
-	K_LIFE, K_GET_OK, K_GET_ZERO, K_GETTER_LAST_PUT, K_RECYCLE,
+	K_LIFE, K_GET_OK, K_GET_ZERO, K_GETTER_CHANGE, K_GETTER_LAST_PUT,
+	K_RECYCLE,
 	K_REC_READ, K_DRV_MAP, K_DRV_READ, K_DRV_OVERMAP, K_VALIDATE,
 	K_NR
 };
@@ -112,7 +117,8 @@ static const char *const kind_name[K_NR] = {
 	[K_LIFE] = "short-lived address spaces",
 	[K_GET_OK] = "get_not_zero got a user",
 	[K_GET_ZERO] = "get_not_zero found it gone",
-	[K_GETTER_LAST_PUT] = "getter's put was the last",
+	[K_GETTER_CHANGE] = "getter mmap/munmap in it",
+	[K_GETTER_LAST_PUT] = "getter held the last user (racy)",
 	[K_RECYCLE] = "X/Y recycle rounds",
 	[K_REC_READ] = "X reads (checked)",
 	[K_DRV_MAP] = "driver mmaps (pages inserted)",
@@ -628,6 +634,33 @@ static void *life_main(void *arg)
 	return NULL;
 }
 
+/* A got user maps, checks and unmaps a range, and locks a VMA of it. */
+static void getter_change(struct vas_mm_user *mm, unsigned char tag)
+{
+	unsigned long a = LIFE + (LIFE_PAGES + 4) * P, got;
+	struct vas_vma_read_guard *g;
+	unsigned char b = 0;
+	int err;
+
+	if (vas_lock_vma_under_rcu(mm, LIFE, &g)) {
+		check_vma(vas_vma_read_guard_vma(g), mm, LIFE, "getter");
+		vas_vma_end_read(g);
+	}
+	/* the other getter may be here too: its munmap is legal */
+	err = vas_mmap(mm, a, P, RW, PRIV, NULL, 0, &got);
+	legal("getter mmap", err, 0, 0, 0);
+	if (!err) {
+		err = vas_fill(mm, a, tag, P, NULL);
+		legal("getter fill", err, -EFAULT, 0, 0);
+		err = vas_read(mm, a, &b, 1, NULL);
+		legal("getter read", err, -EFAULT, 0, 0);
+		if (!err && b != tag && b != 0)
+			bad("getter: its page holds %#x, wrote %#x", b, tag);
+	}
+	legal("getter munmap", vas_munmap(mm, a, P), 0, 0, 0);
+	inc(K_GETTER_CHANGE);
+}
+
 static void *getter_main(void *arg)
 {
 	int id = (int)(uintptr_t)arg;
@@ -665,6 +698,9 @@ static void *getter_main(void *arg)
 			else if (!all(buf, sizeof(buf), tag))
 				bad("getter: read %#x, the space holds %#x",
 				    buf[0], tag);
+			/* change it too: teardown waits for this user */
+			if (rnd(&seed) % 4 == 0)
+				getter_change(mm, tag);
 			inc(K_GET_OK);
 			if (vas_mm_users(count) == 1)
 				inc(K_GETTER_LAST_PUT);	/* racy: a hint */
@@ -873,6 +909,31 @@ static void print_counts(FILE *out, const char *what, double elapsed)
 			__atomic_load_n(&S.count[k], __ATOMIC_RELAXED));
 }
 
+/* The machine's counters: printed, and the pairs that must balance. */
+static void check_machine_counters(void)
+{
+	static const enum vas_stat pairs[][2] = {
+		{ VAS_STAT_MM_CREATE, VAS_STAT_MM_TEARDOWN },
+		{ VAS_STAT_VMA_ALLOC, VAS_STAT_VMA_FREE },
+		{ VAS_STAT_PGALLOC, VAS_STAT_PGFREE },
+		{ VAS_STAT_FOLL_PIN_ACQUIRED, VAS_STAT_FOLL_PIN_RELEASED },
+	};
+
+	printf("# machine counters:\n");
+	for (int i = 0; vas_stat_name((enum vas_stat)i); i++)
+		printf("#   %-36s %" PRIu64 "\n", vas_stat_name((enum vas_stat)i),
+		       vas_stat_read(S.m, (enum vas_stat)i));
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		uint64_t a = vas_stat_read(S.m, pairs[i][0]);
+		uint64_t b = vas_stat_read(S.m, pairs[i][1]);
+
+		if (a != b)
+			bad("%s %" PRIu64 " but %s %" PRIu64 " at the end",
+			    vas_stat_name(pairs[i][0]), a,
+			    vas_stat_name(pairs[i][1]), b);
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: soak [--seconds N] [--seed S]\n"
@@ -1000,6 +1061,7 @@ int main(int argc, char **argv)
 	vas_file_put(S.drv);
 	for (unsigned long i = 0; i < DRV_PAGES; i++)
 		vas_page_put(S.drv_pages[i]);
+	check_machine_counters();
 	err = vas_machine_destroy(S.m);
 	if (err)
 		bad("vas_machine_destroy: %s", vas_strerror(err));

@@ -7,7 +7,8 @@
  * before using vma", and a time-boxed race of user readers, the
  * allocator, the shrinker and unmap-and-remap of the buffer.
  *
- * Time box of the race: $VAS_STRESS_SECONDS (default 2) seconds.
+ * Time box of the race: $VAS_STRESS_SECONDS (default 2) seconds, however
+ * many remaps that is (procs are released as new ones replace them).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -660,26 +661,40 @@ TEST(binder_regression_check_ownership_before_using_vma)
 /* ---- the race ------------------------------------------------------------ */
 
 #define NPG 32UL		/* buffer pages */
-#define MAXP 400		/* procs: one per remap */
+#define WINDOW 32		/* procs the test holds: the newest ones */
 #define KEEP_OPEN 2		/* replaced procs whose file stays open */
+#define OWNERS 64		/* epochs whose owner is remembered */
 #define RING 16			/* buffers in use by the allocator */
 #define NREADERS 2
 
 struct race {
 	struct fixture f;
 	struct insert_rec rec;
-	struct binder_proc *procs[MAXP];	/* [i] has id i + 1 */
-	unsigned int nprocs;			/* (a) published: release */
+	/*
+	 * One proc per remap, for as long as the race runs: the test holds a
+	 * reference on the newest WINDOW of them, proc id i + 1 at
+	 * procs[i % WINDOW]; opening a new one releases the oldest (its file
+	 * was closed long before). The allocator takes its own reference on
+	 * the proc it uses, under procs_lock; a reader that finds a page of a
+	 * released proc can check all but its generation.
+	 */
+	pthread_mutex_t procs_lock;
+	struct binder_proc *procs[WINDOW];	/* (procs_lock) */
+	unsigned int nprocs;	/* (a) opened so far; written under procs_lock */
+	unsigned long released;	/* procs released during the race */
 	/*
 	 * (a) Odd while the mapping at W changes. For an even value e,
-	 * owner[e / 2] is the index of the proc mapped at W, or -1 for the
-	 * anonymous replacement; written before e is published.
+	 * owner[e / 2 % OWNERS] is the index of the proc mapped at W, or -1
+	 * for the anonymous replacement; written before e is published. A
+	 * reader checks the epoch again after reading the owner (a seqlock):
+	 * the slot is reused OWNERS epochs later.
 	 */
 	unsigned long epoch;
-	int owner[2 * MAXP + 4];
+	int owner[OWNERS];	/* (a) */
 	int stop_readers, stop;			/* (a) */
 	/* (a) results */
-	unsigned long reads_ok, reads_absent, reads_anon, reads_changing;
+	unsigned long reads_ok, reads_released, reads_absent, reads_anon;
+	unsigned long reads_changing;
 	unsigned long uses_ok, uses_refused, bad;
 };
 
@@ -712,7 +727,8 @@ static void race_check_read(struct race *r, unsigned long idx, int err,
 			    const struct vas_fault_info *fi,
 			    const unsigned char *buf, int owner)
 {
-	unsigned int pid, pgen, nprocs;
+	unsigned int pid, pgen, nprocs, gen = 0;
+	struct binder_proc *proc;
 	unsigned long pidx;
 
 	if (err == -EFAULT && fi->signo == VAS_SIGBUS) {
@@ -744,7 +760,12 @@ static void race_check_read(struct race *r, unsigned long idx, int err,
 		race_bad(r, "bytes the driver never wrote", idx, buf[0], buf[8]);
 		return;
 	}
-	nprocs = __atomic_load_n(&r->nprocs, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&r->procs_lock);
+	nprocs = r->nprocs;
+	proc = pid ? r->procs[(pid - 1) % WINDOW] : NULL;
+	if (proc && binder_proc_id(proc) == pid)
+		gen = binder_proc_page_gen(proc, idx);
+	pthread_mutex_unlock(&r->procs_lock);
 	if (pidx != idx || pid == 0 || pid > nprocs) {
 		race_bad(r, "a page of another index or proc", idx, pidx, pid);
 		return;
@@ -754,7 +775,14 @@ static void race_check_read(struct race *r, unsigned long idx, int err,
 	else if (owner >= 0 && pid != (unsigned int)owner + 1)
 		race_bad(r, "a proc's page in another proc's mapping", idx, pid,
 			 (unsigned long)owner + 1);
-	if (pgen == 0 || pgen > binder_proc_page_gen(r->procs[pid - 1], idx))
+	if (!gen) {
+		/* released since the read: its generations are gone */
+		if (pgen == 0)
+			race_bad(r, "generation 0", idx, pid, 0);
+		race_inc(&r->reads_released);
+		return;
+	}
+	if (pgen == 0 || pgen > gen)
 		race_bad(r, "a generation the driver has not written", idx, pgen,
 			 0);
 	race_inc(&r->reads_ok);
@@ -777,8 +805,15 @@ static void *race_reader(void *arg)
 		e1 = __atomic_load_n(&r->epoch, __ATOMIC_ACQUIRE);
 		err = vas_read(r->f.mm, W + idx * P, buf, P, &fi);
 		e2 = __atomic_load_n(&r->epoch, __ATOMIC_ACQUIRE);
-		if (e1 == e2 && !(e1 & 1))
-			owner = r->owner[e1 / 2];
+		if (e1 == e2 && !(e1 & 1)) {
+			int o = __atomic_load_n(&r->owner[e1 / 2 % OWNERS],
+						__ATOMIC_RELAXED);
+
+			/* the slot was not reused meanwhile */
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&r->epoch, __ATOMIC_RELAXED) == e1)
+				owner = o;
+		}
 		race_check_read(r, idx, err, &fi, buf, owner);
 	}
 	free(buf);
@@ -802,19 +837,26 @@ static void *race_allocator(void *arg)
 	unsigned int head = 0, n = 0;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		unsigned int np = __atomic_load_n(&r->nprocs, __ATOMIC_ACQUIRE);
 		unsigned int back = rnd(&seed) % 4 ? 0 : (unsigned int)(rnd(&seed) % 4);
+		unsigned int np;
 		struct use u;
 		int err;
 
+		/* a reference of its own: the test may release the proc */
+		pthread_mutex_lock(&r->procs_lock);
+		np = r->nprocs;
 		if (back >= np)
 			back = np - 1;
-		u.proc = r->procs[np - 1 - back];
+		u.proc = r->procs[(np - 1 - back) % WINDOW];
+		binder_proc_get(u.proc);
+		pthread_mutex_unlock(&r->procs_lock);
 		u.first = rnd(&seed) % NPG;
 		u.count = 1 + rnd(&seed) % 4;
 		if (u.first + u.count > NPG)
 			u.count = NPG - u.first;
 		err = binder_use_range(u.proc, u.first, u.count);
+		if (err)
+			binder_proc_put(u.proc);
 		if (err == -ESRCH) {
 			race_inc(&r->uses_refused);
 		} else if (err) {
@@ -827,6 +869,7 @@ static void *race_allocator(void *arg)
 
 				binder_stop_using_range(old->proc, old->first,
 							old->count);
+				binder_proc_put(old->proc);
 				head = (head + 1) % RING;
 				n--;
 			}
@@ -834,9 +877,11 @@ static void *race_allocator(void *arg)
 			n++;
 		}
 	}
-	for (; n; n--, head = (head + 1) % RING)
+	for (; n; n--, head = (head + 1) % RING) {
 		binder_stop_using_range(ring[head].proc, ring[head].first,
 					ring[head].count);
+		binder_proc_put(ring[head].proc);
+	}
 	return NULL;
 }
 
@@ -864,8 +909,9 @@ static void race_epoch(struct race *r, int owner)
 {
 	unsigned long e = __atomic_load_n(&r->epoch, __ATOMIC_RELAXED) + 1;
 
-	if (!(e & 1))
-		r->owner[e / 2] = owner;
+	if (!(e & 1))	/* after the odd epoch (release: see race_reader) */
+		__atomic_store_n(&r->owner[e / 2 % OWNERS], owner,
+				 __ATOMIC_RELEASE);
 	__atomic_store_n(&r->epoch, e, __ATOMIC_RELEASE);
 }
 
@@ -886,16 +932,31 @@ static void race_check_anon(struct race *r)
 	free(buf);
 }
 
+/* The proc of index @i (id @i + 1), which the test still holds. */
+static struct binder_proc *race_proc(struct race *r, unsigned int i)
+{
+	return r->procs[i % WINDOW];	/* only this thread writes it */
+}
+
+/* Open proc number nprocs + 1; release the test's oldest. */
 static struct binder_proc *race_open(struct race *r)
 {
 	unsigned int n = __atomic_load_n(&r->nprocs, __ATOMIC_RELAXED);
-	struct binder_proc *proc;
+	struct binder_proc *proc, *old;
 
 	ASSERT_EQ(binder_open(r->f.dev, r->f.mm, &proc), 0);
 	ASSERT_EQ(binder_proc_id(proc), n + 1);
-	binder_proc_get(proc);		/* the test's, until the end */
-	r->procs[n] = proc;
-	__atomic_store_n(&r->nprocs, n + 1, __ATOMIC_RELEASE);
+	binder_proc_get(proc);		/* the test's, while in the window */
+	pthread_mutex_lock(&r->procs_lock);
+	old = r->procs[n % WINDOW];
+	r->procs[n % WINDOW] = proc;
+	__atomic_store_n(&r->nprocs, n + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&r->procs_lock);
+	if (old) {
+		/* closed KEEP_OPEN remaps after it was replaced */
+		binder_proc_put(old);
+		r->released++;
+	}
 	return proc;
 }
 
@@ -910,15 +971,16 @@ static struct binder_proc *race_open(struct race *r)
  *  W           W+32P
  *  | binder #1 |  ->  | anonymous |  ->  | binder #2 |  ->  ...
  */
-TEST(binder_race_unmap_remap)
+static void race_run(double seconds, unsigned int min_cycles, long pace_ms)
 {
 	struct race *r = calloc(1, sizeof(*r));
 	pthread_t readers[NREADERS], alloc_thread, shrink_thread;
-	double end = harness_now() + harness_seconds(2.0);
+	double start = harness_now(), end = start + seconds;
 	unsigned int i, n, cycles = 0;
 	struct binder_stats st;
 
 	ASSERT_NOT_NULL(r);
+	ASSERT_EQ(pthread_mutex_init(&r->procs_lock, NULL), 0);
 	r->rec.base = W;
 	fixture_init(&r->f, &r->rec);
 	ASSERT_EQ(map_binder(r->f.mm, race_open(r), W, NPG * P), 0);
@@ -930,24 +992,24 @@ TEST(binder_race_unmap_remap)
 	ASSERT_EQ(pthread_create(&shrink_thread, NULL, race_shrinker, r), 0);
 
 	for (;;) {
-		sleep_ms(6);
+		sleep_ms(2 * pace_ms);
 		/* binder -> anonymous */
 		race_epoch(r, 0);
 		EXPECT_EQ(vas_munmap(r->f.mm, W, NPG * P), 0);
 		EXPECT_EQ(map_anon(r->f.mm, W, NPG * P), 0);
 		EXPECT_EQ(vas_fill(r->f.mm, W + (cycles % NPG) * P, FILL, P, NULL), 0);
 		race_epoch(r, -1);
-		sleep_ms(3);
+		sleep_ms(pace_ms);
 		race_check_anon(r);
 		cycles++;
 		n = __atomic_load_n(&r->nprocs, __ATOMIC_RELAXED);
-		if (harness_now() > end || n == MAXP)
+		if (harness_now() > end && cycles >= min_cycles)
 			break;
 		/* anonymous -> the buffer of a new open */
 		race_epoch(r, 0);
 		EXPECT_EQ(map_binder(r->f.mm, race_open(r), W, NPG * P), 0);
 		if (n > KEEP_OPEN)
-			binder_close(r->procs[n - 1 - KEEP_OPEN]);
+			binder_close(race_proc(r, n - 1 - KEEP_OPEN));
 		race_epoch(r, (int)n);
 	}
 
@@ -969,10 +1031,13 @@ TEST(binder_race_unmap_remap)
 
 	n = r->nprocs;
 	binder_dev_stats(r->f.dev, &st);
-	printf("# %u remaps; reads: %lu pattern, %lu absent, %lu anonymous, "
-	       "%lu during a remap; buffers: %lu used, %lu refused\n",
-	       cycles, r->reads_ok, r->reads_absent, r->reads_anon,
-	       r->reads_changing, r->uses_ok, r->uses_refused);
+	printf("# %u remaps in %.1f s (%lu procs released on the way); reads: "
+	       "%lu pattern (%lu of a released proc), %lu absent, %lu "
+	       "anonymous, %lu during a remap; buffers: %lu used, %lu "
+	       "refused\n", cycles, harness_now() - start, r->released,
+	       r->reads_ok + r->reads_released, r->reads_released,
+	       r->reads_absent, r->reads_anon, r->reads_changing, r->uses_ok,
+	       r->uses_refused);
 	printf("# driver: %lu inserted (%lu under the VMA lock, %lu under the "
 	       "mmap lock), %lu not owned, %lu no VMA; shrinker: %lu freed, "
 	       "%lu zapped, %lu busy, %lu mmap busy; after the exit: %lu "
@@ -992,11 +1057,32 @@ TEST(binder_race_unmap_remap)
 	EXPECT_EQ(st.vma_opens, 0);
 	EXPECT_EQ(st.vma_closes, n);	/* every binder VMA was unmapped */
 
+	/* every proc but the last WINDOW was released during the race */
+	EXPECT_EQ(r->released, n > WINDOW ? n - WINDOW : 0);
+	EXPECT_GE(cycles, min_cycles);
+
 	/* the files still open are closed; the test's references go */
 	for (i = n > KEEP_OPEN + 1 ? n - 1 - KEEP_OPEN : 0; i < n; i++)
-		binder_close(r->procs[i]);
-	for (i = 0; i < n; i++)
-		binder_proc_put(r->procs[i]);
+		binder_close(race_proc(r, i));
+	for (i = n > WINDOW ? n - WINDOW : 0; i < n; i++)
+		binder_proc_put(race_proc(r, i));
 	fixture_fini(&r->f, false, 0);
+	pthread_mutex_destroy(&r->procs_lock);
 	free(r);
+}
+
+/* Time-boxed: $VAS_STRESS_SECONDS (default 2), however many remaps. */
+TEST(binder_race_unmap_remap)
+{
+	race_run(harness_seconds(2.0), 0, 3);
+}
+
+/*
+ * The race runs as long as asked: it used to stop at 400 remaps (one proc
+ * each, never released), whatever the time box. Counted, not timed: 450
+ * remaps at a quicker pace, and the procs beyond the window released.
+ */
+TEST(binder_race_runs_past_400_remaps)
+{
+	race_run(0, 450, 1);
 }

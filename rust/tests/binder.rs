@@ -5,13 +5,13 @@
 //! 4 MiB cap, process exit (also while the shrinker holds the last user),
 //! the regression test for "check ownership before using vma", and the
 //! time-boxed race of user readers, the allocator, the shrinker and
-//! unmap-and-remap of the buffer ($VAS_STRESS_SECONDS, default 2;
-//! $VAS_SEED replays a run).
+//! unmap-and-remap of the buffer ($VAS_STRESS_SECONDS, default 2, however
+//! many remaps that is; $VAS_SEED replays a run).
 #[path = "../examples/binder/driver.rs"]
 mod driver;
 
 use driver::*;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vas::error::code::*;
@@ -508,10 +508,12 @@ fn binder_regression_check_ownership_before_using_vma() {
 
 /// Buffer pages.
 const NPG: usize = 32;
-/// Procs: one per remap.
-const MAXP: usize = 400;
+/// Procs (one per remap) the test holds: the newest ones.
+const WINDOW: usize = 32;
 /// Replaced procs whose file stays open.
 const KEEP_OPEN: usize = 2;
+/// Epochs whose owner is remembered.
+const OWNERS: usize = 64;
 /// Buffers in use by the allocator.
 const RING: usize = 16;
 const NREADERS: usize = 2;
@@ -550,16 +552,25 @@ fn rnd(s: &mut u64) -> u64 {
 
 struct Race {
     dev: Arc<BinderDev>,
-    procs: Mutex<Vec<Arc<BinderProc>>>, // [i] has id i + 1
+    /// One proc per remap, for as long as the race runs: the test holds
+    /// the newest WINDOW, proc id i + 1 at [i % WINDOW]; opening a new one
+    /// drops the oldest (its file was closed long before). The allocator
+    /// clones the Arc of the proc it uses; a reader that finds a page of a
+    /// dropped proc can check all but its generation.
+    procs: Mutex<Vec<Option<Arc<BinderProc>>>>,
     nprocs: AtomicUsize,
-    /// Odd while the mapping at W changes. For an even value e, owner[e/2]
-    /// is the index of the proc mapped at W, or -1 for the anonymous
-    /// replacement; written before e is published.
+    released: AtomicUsize,
+    /// Odd while the mapping at W changes. For an even value e,
+    /// owner[e / 2 % OWNERS] is the index of the proc mapped at W, or -1
+    /// for the anonymous replacement; written before e is published. A
+    /// reader checks the epoch again after reading the owner (a seqlock):
+    /// the slot is reused OWNERS epochs later.
     epoch: AtomicUsize,
     owner: Vec<AtomicI64>,
     stop_readers: AtomicBool,
     stop: AtomicBool,
     reads_ok: AtomicUsize,
+    reads_released: AtomicUsize,
     reads_absent: AtomicUsize,
     reads_anon: AtomicUsize,
     reads_changing: AtomicUsize,
@@ -575,8 +586,9 @@ impl Race {
         }
     }
 
-    fn proc(&self, i: usize) -> Arc<BinderProc> {
-        self.procs.lock().unwrap()[i].clone()
+    /// The proc of index `i` (id `i + 1`), if the test still holds it.
+    fn proc(&self, i: usize) -> Option<Arc<BinderProc>> {
+        self.procs.lock().unwrap()[i % WINDOW].clone().filter(|p| p.id() as usize == i + 1)
     }
 
     /// Check one user read of page `idx`. `owner`: None if the mapping may
@@ -628,7 +640,15 @@ impl Race {
             }
             _ => {}
         }
-        if pgen == 0 || pgen > self.proc(pid as usize - 1).page_gen(idx) {
+        let Some(proc) = self.proc(pid as usize - 1) else {
+            // Dropped since the read: its generations are gone.
+            if pgen == 0 {
+                self.bad("generation 0", idx, pid as u64, 0);
+            }
+            self.reads_released.fetch_add(1, Relaxed);
+            return;
+        };
+        if pgen == 0 || pgen > proc.page_gen(idx) {
             self.bad("a generation the driver has not written", idx, pgen as u64, 0);
         }
         self.reads_ok.fetch_add(1, Relaxed);
@@ -644,7 +664,15 @@ impl Race {
             let e1 = self.epoch.load(Acquire);
             let r = mm.read(W + idx * P, &mut buf);
             let e2 = self.epoch.load(Acquire);
-            let owner = if e1 == e2 && e1 & 1 == 0 { Some(self.owner[e1 / 2].load(Relaxed)) } else { None };
+            let mut owner = None;
+            if e1 == e2 && e1 & 1 == 0 {
+                let o = self.owner[e1 / 2 % OWNERS].load(Relaxed);
+                // The slot was not reused meanwhile.
+                fence(Acquire);
+                if self.epoch.load(Relaxed) == e1 {
+                    owner = Some(o);
+                }
+            }
             self.check_read(idx, r, &buf, owner);
         }
     }
@@ -657,7 +685,9 @@ impl Race {
         while !self.stop.load(Relaxed) {
             let np = self.nprocs.load(Acquire);
             let back = if rnd(&mut s) % 4 != 0 { 0 } else { (rnd(&mut s) % 4) as usize }.min(np - 1);
-            let proc = self.proc(np - 1 - back);
+            let Some(proc) = self.proc(np - 1 - back) else {
+                continue; // the window moved on meanwhile
+            };
             let first = (rnd(&mut s) % NPG as u64) as usize;
             let count = (1 + (rnd(&mut s) % 4) as usize).min(NPG - first);
             match proc.use_range(first, count) {
@@ -691,7 +721,8 @@ impl Race {
     fn next_epoch(&self, owner: i64) {
         let e = self.epoch.load(Relaxed) + 1;
         if e & 1 == 0 {
-            self.owner[e / 2].store(owner, Relaxed);
+            // After the odd epoch (Release: see reader()).
+            self.owner[e / 2 % OWNERS].store(owner, Release);
         }
         self.epoch.store(e, Release);
     }
@@ -707,14 +738,25 @@ impl Race {
         }
     }
 
-    /// A new open of the device; its file goes into `files`.
-    fn open(&self, mm: &MmWithUser, files: &mut Vec<Option<ARef<File>>>) -> ARef<File> {
+    /// A new open of the device; its file goes into `files[n % WINDOW]`
+    /// (the slot's file was closed KEEP_OPEN remaps after it was
+    /// replaced), its proc into the window, whose oldest is dropped.
+    fn open(&self, mm: &MmWithUser, files: &mut [Option<ARef<File>>]) -> ARef<File> {
         let n = self.nprocs.load(Relaxed);
         let (file, proc) = self.dev.open(mm).unwrap();
         assert_eq!(proc.id() as usize, n + 1);
-        self.procs.lock().unwrap().push(proc);
-        self.nprocs.store(n + 1, Release);
-        files.push(Some(file.clone()));
+        let old = {
+            let mut procs = self.procs.lock().unwrap();
+            let old = procs[n % WINDOW].replace(proc);
+            self.nprocs.store(n + 1, Release);
+            old
+        };
+        if old.is_some() {
+            self.released.fetch_add(1, Relaxed);
+        }
+        drop(old);
+        assert!(files[n % WINDOW].is_none());
+        files[n % WINDOW] = Some(file.clone());
         file
     }
 }
@@ -728,21 +770,22 @@ impl Race {
 ///
 ///  W           W+32P
 ///  | binder #1 |  ->  | anonymous |  ->  | binder #2 |  ->  ...
-#[test]
-fn binder_race_unmap_remap() {
+fn race_run(seconds: f64, min_cycles: usize, pace_ms: u64) {
     let rec = Arc::new(InsertRec::default());
     let f = Fixture::new(Some(insert_hook(rec.clone(), W)));
     let Fixture { machine, mm, dev } = f;
     let mm = mm.unwrap();
     let race = Race {
         dev: dev.clone(),
-        procs: Mutex::new(Vec::new()),
+        procs: Mutex::new((0..WINDOW).map(|_| None).collect()),
         nprocs: AtomicUsize::new(0),
+        released: AtomicUsize::new(0),
         epoch: AtomicUsize::new(0),
-        owner: (0..2 * MAXP + 4).map(|_| AtomicI64::new(0)).collect(),
+        owner: (0..OWNERS).map(|_| AtomicI64::new(0)).collect(),
         stop_readers: AtomicBool::new(false),
         stop: AtomicBool::new(false),
         reads_ok: AtomicUsize::new(0),
+        reads_released: AtomicUsize::new(0),
         reads_absent: AtomicUsize::new(0),
         reads_anon: AtomicUsize::new(0),
         reads_changing: AtomicUsize::new(0),
@@ -750,9 +793,10 @@ fn binder_race_unmap_remap() {
         uses_refused: AtomicUsize::new(0),
         bad: AtomicUsize::new(0),
     };
-    let end = Instant::now() + Duration::from_secs_f64(seconds(2.0));
+    let start = Instant::now();
+    let end = start + Duration::from_secs_f64(seconds);
     let r = &race;
-    let mut files: Vec<Option<ARef<File>>> = Vec::new();
+    let mut files: Vec<Option<ARef<File>>> = (0..WINDOW).map(|_| None).collect();
     let first = r.open(&mm, &mut files);
     map_binder(&mm, &first, W, NPG * P).unwrap();
     drop(first);
@@ -769,18 +813,18 @@ fn binder_race_unmap_remap() {
         let alloc_thread = s.spawn(move || r.allocator());
         let shrink_thread = s.spawn(move || r.shrinker());
         loop {
-            std::thread::sleep(Duration::from_millis(6));
+            std::thread::sleep(Duration::from_millis(2 * pace_ms));
             // binder -> anonymous
             r.next_epoch(0);
             mm.munmap(W, NPG * P).unwrap();
             map_anon(&mm, W, NPG * P).unwrap();
             mm.fill(W + (cycles % NPG) * P, FILL, P).unwrap();
             r.next_epoch(-1);
-            std::thread::sleep(Duration::from_millis(3));
+            std::thread::sleep(Duration::from_millis(pace_ms));
             r.check_anon(&mm);
             cycles += 1;
             let n = r.nprocs.load(Relaxed);
-            if Instant::now() > end || n == MAXP {
+            if Instant::now() > end && cycles >= min_cycles {
                 break;
             }
             // anonymous -> the buffer of a new open
@@ -789,7 +833,7 @@ fn binder_race_unmap_remap() {
             map_binder(&mm, &file, W, NPG * P).unwrap();
             drop(file);
             if n > KEEP_OPEN {
-                files[n - 1 - KEEP_OPEN] = None; // close(2)
+                files[(n - 1 - KEEP_OPEN) % WINDOW] = None; // close(2)
             }
             r.next_epoch(n as i64);
         }
@@ -817,9 +861,13 @@ fn binder_race_unmap_remap() {
     let n = r.nprocs.load(Relaxed);
     let st = dev.stats();
     println!(
-        "# {} remaps; reads: {} pattern, {} absent, {} anonymous, {} during a remap; buffers: {} used, {} refused",
+        "# {} remaps in {:.1} s ({} procs released on the way); reads: {} pattern ({} of a released proc), \
+         {} absent, {} anonymous, {} during a remap; buffers: {} used, {} refused",
         cycles,
-        r.reads_ok.load(Relaxed),
+        start.elapsed().as_secs_f64(),
+        r.released.load(Relaxed),
+        r.reads_ok.load(Relaxed) + r.reads_released.load(Relaxed),
+        r.reads_released.load(Relaxed),
         r.reads_absent.load(Relaxed),
         r.reads_anon.load(Relaxed),
         r.reads_changing.load(Relaxed),
@@ -853,9 +901,26 @@ fn binder_race_unmap_remap() {
     assert!(st.shrink_zapped > 0);
     assert_eq!(st.vma_opens, 0);
     assert_eq!(st.vma_closes, n); // every binder VMA was unmapped
+    // Every proc but the last WINDOW was released during the race.
+    assert_eq!(r.released.load(Relaxed), n.saturating_sub(WINDOW));
+    assert!(cycles >= min_cycles);
 
     // The files still open are closed; the test's references go.
     drop(files);
     drop(race);
     Fixture { machine, mm: None, dev }.fini(0);
+}
+
+/// Time-boxed: $VAS_STRESS_SECONDS (default 2), however many remaps.
+#[test]
+fn binder_race_unmap_remap() {
+    race_run(seconds(2.0), 0, 3);
+}
+
+/// The race runs as long as asked: it used to stop at 400 remaps (one proc
+/// each, never dropped), whatever the time box. Counted, not timed: 450
+/// remaps at a quicker pace, and the procs beyond the window released.
+#[test]
+fn binder_race_runs_past_400_remaps() {
+    race_run(0.0, 450, 1);
 }

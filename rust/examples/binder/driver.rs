@@ -379,7 +379,8 @@ impl BinderProc {
         self.id
     }
 
-    /// Whether `file` is this proc's file.
+    /// Whether `file` is this proc's file, or a file created at its
+    /// address after it was released (the proc is dead then).
     pub fn owns(&self, file: &File) -> bool {
         file.as_raw() as usize == self.file.load(Relaxed)
     }
@@ -427,6 +428,13 @@ impl BinderProc {
         }
         let (start, size) = {
             let inner = self.inner.lock().unwrap();
+            // `owns` compares addresses: once our file is released (dead),
+            // another proc's file may be created at the same address. While
+            // we are not dead our file is alive, so an equal address is our
+            // file (the VMA, locked by the caller, holds its own).
+            if inner.dead {
+                return None;
+            }
             (inner.map_start, inner.buf_size)
         };
         // ... and the range recorded at mmap time (not a split-off part).

@@ -141,7 +141,8 @@ struct vasctl_access {
  * @pages:    optional (NULL when the runner cannot tell; html.c): the
  *            state of each of the @n pages from @addr in the current
  *            address space, one VASCTL_PAGE_* code a page into @state,
- *            without faulting any in. Return 0 or VASCTL_EFATAL.
+ *            without faulting any in. Return 0, -EOPNOTSUPP when the
+ *            runner cannot tell now, or VASCTL_EFATAL.
  * @destroy:  end any child, remove scratch state, free @ctx.
  */
 struct vasctl_backend {

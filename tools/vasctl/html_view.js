@@ -131,27 +131,39 @@
     return out;
   }
 
-  // The first step where the kernel and the model differ (diff pages).
-  var firstDiff = -1, diffKeys = null;
+  // Page strips agree when either is not known, or cell by cell where
+  // both are ('?' is a page the runner could not tell).
+  function cellsAgree(a, b) {
+    if (!a || !b) return true;
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++)
+      if (a[i] !== b[i] && a[i] !== "?" && b[i] !== "?") return false;
+    return true;
+  }
+  function vmaEq(a, b) { return fullKey(a) === fullKey(b) && cellsAgree(a.cells, b.cells); }
+  function procsEq(a, b) {
+    var va = a ? a.vmas : [], vb = b ? b.vmas : [];
+    if (va.length !== vb.length) return false;
+    for (var i = 0; i < va.length; i++) if (!vmaEq(va[i], vb[i])) return false;
+    return true;
+  }
+
+  // The first step where the kernel and the model differ (diff pages):
+  // what they printed, their exit status, or the VMAs and pages drawn.
+  var firstDiff = -1;
   if (D.mode === "diff" && sides.length === 2) {
     for (var st = 0; st < nsteps && firstDiff < 0; st++) {
       var fk = sides[0].frames[st], fm = sides[1].frames[st];
-      if (!fk || !fm || fk.out !== fm.out || fk.status !== fm.status) { firstDiff = st; break; }
-      ["parent", "child"].forEach(function (n) {
-        var a = findProc(fk, n), b = findProc(fm, n);
-        var ka = a ? a.vmas.map(fullKey).join("|") : "", kb = b ? b.vmas.map(fullKey).join("|") : "";
-        if (ka !== kb && firstDiff < 0) firstDiff = st;
-      });
+      if (!fk || !fm || fk.out !== fm.out || fk.status !== fm.status ||
+          !procsEq(findProc(fk, "parent"), findProc(fm, "parent")) ||
+          !procsEq(findProc(fk, "child"), findProc(fm, "child")))
+        firstDiff = st;
     }
-    if (firstDiff >= 0) {
-      diffKeys = [{}, {}];
-      sides.forEach(function (s, si) {
-        var f = s.frames[firstDiff];
-        if (f) f.procs.forEach(function (p) {
-          p.vmas.forEach(function (v) { diffKeys[si][p.name + " " + fullKey(v)] = 1; });
-        });
-      });
-    }
+  }
+  // At the first difference: is @v of side @si drawn alike on the other?
+  function differs(si, n, pname, v) {
+    var p = findProc(sides[1 - si].frames[n], pname);
+    return !p || !p.vmas.some(function (w) { return vmaEq(v, w); });
   }
 
   function drawBar(side, si, f, prevF, pname) {
@@ -192,10 +204,8 @@
                         : prot[1] === "w" ? "prot-rw" : "prot-ro");
         if (prot[2] === "x") b.classList.add("exec");
         if (ch.cls.has(v)) b.classList.add(ch.cls.get(v));
-        if (diffKeys && f.i === firstDiff) {
-          var other = diffKeys[1 - si];
-          if (!other[pname + " " + fullKey(v)]) b.classList.add("differs");
-        }
+        if (sides.length === 2 && f.i === firstDiff && differs(si, f.i, pname, v))
+          b.classList.add("differs");
         b.dataset.start = v.hs;
         b.dataset.end = v.he;
         b.dataset.prot = v.prot;

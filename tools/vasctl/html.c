@@ -26,7 +26,11 @@
 #include "html_assets.h"
 #include "report.h"
 
-/* Write @len bytes of @p as a JSON string; '<' as \u003c for <script>. */
+/*
+ * Write @len bytes of @p as a JSON string; '<', '>' and '&' as \u00XX, so
+ * the string can sit in a <script> element. Bytes from 0x80 pass as they
+ * are (the page is UTF-8).
+ */
 static void json_str(FILE *f, const char *p, size_t len)
 {
 	size_t i;
@@ -40,7 +44,7 @@ static void json_str(FILE *f, const char *p, size_t len)
 		else if (c == '\n')
 			fputs("\\n", f);
 		else if (c < 0x20 || c == '<' || c == '>' || c == '&' ||
-			 c >= 0x7f)
+			 c == 0x7f)
 			fprintf(f, "\\u%04x", c);
 		else
 			fputc(c, f);

@@ -343,6 +343,7 @@
     var fd = el("span");
     fd.id = "firstdiff";
     fd.dataset.step = firstDiff;
+    if (firstDiff < 0) fd.className = "agree";
     fd.textContent = firstDiff < 0 ? "kernel and model agree on every step" :
       "first difference: step " + (firstDiff + 1);
     if (firstDiff >= 0) {

@@ -295,12 +295,16 @@ static int cmd_run(const char *path, enum runner which)
 		}
 	}
 	ret = run_source(src, len, which, stdout, frames);
-	if (frames && fclose(frames) && !ret)
-		ret = 1;
 	if (frames) {
-		struct vasctl_html_side side = {
-		    .name = "model", .frames = fbuf ? fbuf : "", .status = ret};
+		struct vasctl_html_side side = {.name = "model", .frames = ""};
 
+		if (fclose(frames)) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			ret = 1;
+		} else if (fbuf) {
+			side.frames = fbuf;
+		}
+		side.status = ret;
 		ret = put_html(page, ret, path, src, len, &side, 1);
 	}
 	free(fbuf);

@@ -3,6 +3,9 @@
 # deps.sh - install the Debian 12 packages vas needs, if missing and if root.
 set -eu
 pkgs="cmake ninja-build gcc clang libclang-rt-14-dev liburcu-dev pkg-config binutils valgrind cppcheck man-db groff-base"
+# chromium and python3: the browser test of `vasctl run --html`
+# (tests/vasctl/html/check_html.py).
+pkgs="$pkgs chromium python3"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -107,6 +107,18 @@ struct vasctl_access {
 	uint64_t fnv;
 };
 
+/*
+ * Page states of the @pages operation: not mapped now; the shared zero
+ * page; a page mapped once (only here); a page mapped more than once (a
+ * page shared copy-on-write after fork, or a file or shared page mapped
+ * elsewhere too); not known (the area allows no read, or is VM_IO/PFNMAP).
+ */
+#define VASCTL_PAGE_NONE '.'
+#define VASCTL_PAGE_ZERO 'z'
+#define VASCTL_PAGE_OWN 'o'
+#define VASCTL_PAGE_SHARED 's'
+#define VASCTL_PAGE_UNKNOWN '?'
+
 /**
  * struct vasctl_backend - the operations of one runner.
  * @name:     "kernel" or "model".
@@ -126,6 +138,11 @@ struct vasctl_access {
  *            ending the previous child first.
  * @maps:     append the mappings that overlap [W, W + 1T) to @out,
  *            lowest first.
+ * @pages:    optional (NULL when the runner cannot tell; html.c): the
+ *            state of each of the @n pages from @addr in the current
+ *            address space, one VASCTL_PAGE_* code a page into @state,
+ *            without faulting any in. Return 0, -EOPNOTSUPP when the
+ *            runner cannot tell now, or VASCTL_EFATAL.
  * @destroy:  end any child, remove scratch state, free @ctx.
  */
 struct vasctl_backend {
@@ -144,6 +161,7 @@ struct vasctl_backend {
 		     uint64_t *fnvp);
 	int (*fork)(void *ctx);
 	int (*maps)(void *ctx, struct vasctl_maps *out);
+	int (*pages)(void *ctx, uint64_t addr, size_t n, char *state);
 	void (*destroy)(void *ctx);
 };
 

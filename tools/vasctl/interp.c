@@ -218,6 +218,13 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,
 		      FILE *out)
 {
+	return vasctl_interp_run_observed(s, b, out, NULL);
+}
+
+int vasctl_interp_run_observed(const struct vasctl_script *s,
+			       struct vasctl_backend *b, FILE *out,
+			       const struct vasctl_observer *obs)
+{
 	struct vars v;
 	size_t i;
 	int status = 0;
@@ -229,8 +236,17 @@ int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,
 		status = 1;
 		goto out;
 	}
-	for (i = 0; i < s->nstmts && !status; i++)
+	for (i = 0; i < s->nstmts && !status; i++) {
 		status = run_stmt(s, &s->stmts[i], b, &v, out);
+		if (obs) {	/* html.c: a picture after each statement */
+			int r;
+
+			fflush(out);
+			r = obs->step(obs->arg, i, status);
+			if (r && !status)
+				status = r;
+		}
+	}
 out:
 	fflush(out);
 	free(v.val);

@@ -27,6 +27,7 @@
 
 #include "backend.h"
 #include "host.h"
+#include "html.h"
 #include "report.h"
 #include "scratch.h"
 #include "script.h"
@@ -72,6 +73,10 @@ enum runner {
 	"                     256M); a script that needs more stops with\n"   \
 	"                     \"vasctl: the model ran out of memory\" "       \
 	"(status 1)\n"
+#define HELP_HTML                                                            \
+	"  --html OUT         also write OUT, an HTML page that draws the "    \
+	"address space\n"                                                     \
+	"                     after each statement (docs/vasctl-html.md)\n"
 #define HELP_HELP "  -h, --help         print this help and exit\n"
 #define HELP_SCRIPT_STATUS                                                   \
 	"exit status: 0 the script ran, whatever errnos and signals its "     \
@@ -105,7 +110,7 @@ static const struct {
     {"run",
      "usage: vasctl run [--host-config] [--zero-page=on|off] "
      "[--file-folio=SIZE]\n"
-     "                  [--mem SIZE] FILE|-\n"
+     "                  [--mem SIZE] [--html OUT] FILE|-\n"
      "\n"
      "Runs the .vas script FILE ('-': standard input) on the vas model, "
      "configured\n"
@@ -119,9 +124,10 @@ static const struct {
      "  --file-folio=SIZE  the largest page-cache folio of the script's "
      "files, 4K to\n"
      "                     2M, a power of two (reference: 16K)\n" HELP_MEM
-	 HELP_HELP "\n" HELP_ENV "\n" HELP_SCRIPT_STATUS},
+	 HELP_HTML HELP_HELP "\n" HELP_ENV "\n" HELP_SCRIPT_STATUS},
     {"diff",
      "usage: vasctl diff [--zero-page=on|off] [--mem SIZE] FILE...\n"
+     "       vasctl diff --html OUT [--zero-page=on|off] [--mem SIZE] FILE\n"
      "\n"
      "Runs each script on the host kernel and on the model, configured "
      "with the\n"
@@ -135,7 +141,11 @@ static const struct {
      "passed, N\n"
      "failed\".\n"
      "\n"
-     "options:\n" HELP_ZERO_PAGE HELP_MEM HELP_HELP "\n" HELP_ENV
+     "options:\n" HELP_ZERO_PAGE HELP_MEM HELP_HTML
+     "                     (diff: one script; the kernel's and the model's "
+     "address\n"
+     "                     spaces side by side, the first difference "
+     "marked)\n" HELP_HELP "\n" HELP_ENV
      "\n"
      "exit status: 0 every script passed (both runners exit 0 with the "
      "same\n"
@@ -171,8 +181,11 @@ static void usage(FILE *f)
 	fputs(
 	    "usage: vasctl kernel [--zero-page=on|off] FILE|-\n"
 	    "       vasctl run [--host-config] [--zero-page=on|off]\n"
-	    "                  [--file-folio=SIZE] [--mem SIZE] FILE|-\n"
+	    "                  [--file-folio=SIZE] [--mem SIZE] [--html OUT] "
+	    "FILE|-\n"
 	    "       vasctl diff [--zero-page=on|off] [--mem SIZE] FILE...\n"
+	    "       vasctl diff --html OUT [--zero-page=on|off] [--mem SIZE] "
+	    "FILE\n"
 	    "       vasctl host [--check [--zero-page=off] [FILE|-]]\n"
 	    "       vasctl help [COMMAND]\n"
 	    "       vasctl --version\n"
@@ -256,6 +269,7 @@ static int usage_error(const char *cmd, const char *why)
 static struct {
 	struct vasctl_host facts;
 	bool unzero;
+	const char *html;
 } setup;
 
 uint64_t vasctl_model_mem;
@@ -358,11 +372,12 @@ static int parse_source(const char *src, size_t len, const char *name,
  * @name:  its name in diagnostics (script_name()).
  * @which: the runner.
  * @out:   where the results go.
+ * @frames: NULL, or where vasctl_html_run() puts a frame a statement.
  *
  * Return: the exit status (0, 1 or 2); diagnostics went to stderr.
  */
 static int run_source(const char *src, size_t len, const char *name,
-		      enum runner which, FILE *out)
+		      enum runner which, FILE *out, FILE *frames)
 {
 	struct vasctl_script script;
 	struct vasctl_backend b;
@@ -387,16 +402,45 @@ static int run_source(const char *src, size_t len, const char *name,
 		vasctl_script_free(&script);
 		return 1;
 	}
-	ret = vasctl_interp_run(&script, &b, out);
+	ret = frames ? vasctl_html_run(&script, &b, out, frames)
+		     : vasctl_interp_run(&script, &b, out);
 	b.destroy(b.ctx);
 	vasctl_script_free(&script);
 	return ret;
 }
 
+/* Create the --html page before the script runs; NULL after saying why. */
+static FILE *open_html(void)
+{
+	FILE *f = fopen(setup.html, "w");
+
+	if (!f)
+		fprintf(stderr, "vasctl: %s: %s\n", setup.html, strerror(errno));
+	return f;
+}
+
+/*
+ * Write the --html page @f of @path from @sides and close it; on failure
+ * say so and turn @ret into 1.
+ */
+static int put_html(FILE *f, int ret, const char *path, const char *src,
+		    size_t len, const struct vasctl_html_side *sides,
+		    int nsides)
+{
+	int bad = vasctl_html_write(f, path, src, len, sides, nsides);
+
+	if (fclose(f) || bad) {
+		fprintf(stderr, "vasctl: %s: %s\n", setup.html, strerror(errno));
+		return 1;
+	}
+	return ret;
+}
+
 static int cmd_run(const char *path, enum runner which)
 {
-	char *src;
-	size_t len;
+	char *src, *fbuf = NULL;
+	size_t len, flen = 0;
+	FILE *frames = NULL, *page = NULL;
 	int ret;
 
 	errno = 0;
@@ -406,7 +450,32 @@ static int cmd_run(const char *path, enum runner which)
 			errno ? strerror(errno) : "cannot read");
 		return 1;
 	}
-	ret = run_source(src, len, script_name(path), which, stdout);
+	if (setup.html) {
+		page = open_html();
+		frames = page ? open_memstream(&fbuf, &flen) : NULL;
+		if (!frames) {
+			if (page) {
+				fprintf(stderr, "vasctl: out of memory\n");
+				fclose(page);
+			}
+			free(src);
+			return 1;
+		}
+	}
+	ret = run_source(src, len, script_name(path), which, stdout, frames);
+	if (frames) {
+		struct vasctl_html_side side = {.name = "model", .frames = ""};
+
+		if (fclose(frames)) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			ret = 1;
+		} else if (fbuf) {
+			side.frames = fbuf;
+		}
+		side.status = ret;
+		ret = put_html(page, ret, path, src, len, &side, 1);
+	}
+	free(fbuf);
 	free(src);
 	if (fflush(stdout) && ret == 0) {
 		fprintf(stderr, "vasctl: writing the output: %s\n",
@@ -425,6 +494,7 @@ struct outcome {
 	char *out;
 	size_t outlen;
 	char *err;
+	char *frames;
 };
 
 /* Read a temporary file back from its start. */
@@ -442,7 +512,8 @@ static char *read_back(FILE *f, size_t *lenp)
  * @len:   its length in bytes.
  * @name:  its name in diagnostics.
  * @which: the runner.
- * @res:   receives status, stdout and stderr; free out and err.
+ * @res:   receives status, stdout and stderr; free out and err; with
+ *         --html also the frames (free them).
  *
  * A child process keeps the runners apart: the kernel runner maps in the
  * process's own window, and neither can disturb the other or diff itself.
@@ -451,12 +522,14 @@ static char *read_back(FILE *f, size_t *lenp)
 static int capture(const char *src, size_t len, const char *name,
 		   enum runner which, struct outcome *res)
 {
-	FILE *o = tmpfile(), *e = tmpfile();
+	FILE *o = tmpfile(), *e = tmpfile(), *h = NULL;
 	int status, ret = -1;
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
-	if (!o || !e) {
+	if (setup.html)
+		h = tmpfile();
+	if (!o || !e || (setup.html && !h)) {
 		fprintf(stderr, "vasctl: tmpfile: %s\n", strerror(errno));
 		goto out;
 	}
@@ -471,8 +544,8 @@ static int capture(const char *src, size_t len, const char *name,
 		if (dup2(fileno(o), STDOUT_FILENO) < 0 ||
 		    dup2(fileno(e), STDERR_FILENO) < 0)
 			_exit(1);
-		status = run_source(src, len, name, which, stdout);
-		if (fflush(stdout) && status == 0)
+		status = run_source(src, len, name, which, stdout, h);
+		if ((fflush(stdout) || (h && fflush(h))) && status == 0)
 			status = 1;
 		fflush(stderr);
 		exit(status);
@@ -491,11 +564,14 @@ static int capture(const char *src, size_t len, const char *name,
 					: 128 + WTERMSIG(status);
 	res->out = read_back(o, &res->outlen);
 	res->err = read_back(e, NULL);
-	if (!res->out || !res->err) {
+	if (h)
+		res->frames = read_back(h, NULL);
+	if (!res->out || !res->err || (h && !res->frames)) {
 		fprintf(stderr, "vasctl: reading the output back failed\n");
 		free(res->out);
 		free(res->err);
-		res->out = res->err = NULL;
+		free(res->frames);
+		res->out = res->err = res->frames = NULL;
 		goto out;
 	}
 	ret = 0;
@@ -504,6 +580,8 @@ out:
 		fclose(o);
 	if (e)
 		fclose(e);
+	if (h)
+		fclose(h);
 	return ret;
 }
 
@@ -541,6 +619,7 @@ static bool script_error(const char *s)
 static int diff_one(const char *path)
 {
 	struct outcome k, m;
+	FILE *page = NULL;
 	bool same_out;
 	char *src;
 	size_t len;
@@ -553,15 +632,36 @@ static int diff_one(const char *path)
 		       errno ? strerror(errno) : "cannot read");
 		return 1;
 	}
+	if (setup.html && !(page = open_html())) {
+		free(src);
+		return -1;
+	}
 	if (capture(src, len, script_name(path), RUNNER_KERNEL, &k)) {
+		if (page)
+			fclose(page);
 		free(src);
 		return -1;
 	}
 	if (capture(src, len, script_name(path), RUNNER_MODEL, &m)) {
+		if (page)
+			fclose(page);
 		free(k.out);
 		free(k.err);
+		free(k.frames);
 		free(src);
 		return -1;
+	}
+	if (setup.html) {
+		struct vasctl_html_side sides[2] = {
+		    {.name = "kernel", .frames = k.frames, .status = k.status,
+		     .err = k.err},
+		    {.name = "model", .frames = m.frames, .status = m.status,
+		     .err = m.err}};
+
+		if (put_html(page, 0, path, src, len, sides, 2)) {
+			free(src);
+			goto out;
+		}
 	}
 	free(src);
 	same_out = k.outlen == m.outlen && !memcmp(k.out, m.out, k.outlen);
@@ -601,8 +701,10 @@ static int diff_one(const char *path)
 out:
 	free(k.out);
 	free(k.err);
+	free(k.frames);
 	free(m.out);
 	free(m.err);
+	free(m.frames);
 	return ret;
 }
 
@@ -642,7 +744,7 @@ static char *model_output(const char *src, size_t srclen,
 		return NULL;
 	setup.facts = *facts;
 	setup.unzero = false;
-	*status = run_source(src, srclen, NULL, RUNNER_MODEL, f);
+	*status = run_source(src, srclen, NULL, RUNNER_MODEL, f, NULL);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;
@@ -846,6 +948,13 @@ static int parse_options(const char *cmd, int argc, char **argv)
 					"8K to 64 TiB, a multiple of 4K\n", v);
 				return -1;
 			}
+		} else if ((!strcmp(a, "--html") || !strncmp(a, "--html=", 7)) &&
+			   has_model) {
+			setup.html = a[6] ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!setup.html || !*setup.html) {
+				fputs("vasctl: --html: missing OUT\n", stderr);
+				return -1;
+			}
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "vasctl: %s: unknown option of %s\n",
 				a, cmd);
@@ -940,6 +1049,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "diff")) {
 		if (n < 1)
 			return usage_error(cmd, "diff takes one FILE or more");
+		if (setup.html && n != 1)
+			return usage_error(cmd, "diff --html takes one FILE");
 		return cmd_diff(n, argv + 2);
 	}
 	if (n != 1) {

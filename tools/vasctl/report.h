@@ -68,4 +68,29 @@ void vasctl_print_maps(FILE *out, bool child, const struct vasctl_maps *m);
 int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,
 		      FILE *out);
 
+/**
+ * struct vasctl_observer - called by the interpreter after each statement.
+ * @step: @index is the statement's index in the script, @status what the
+ *        run's exit status is now (0 to go on; 1 or 2 when this statement
+ *        stopped the run). The output stream has been flushed. Return 0,
+ *        or 1 to stop the run with status 1 (a failure of the observer).
+ * @arg:  passed to @step.
+ */
+struct vasctl_observer {
+	int (*step)(void *arg, size_t index, int status);
+	void *arg;
+};
+
+/**
+ * vasctl_interp_run_observed() - vasctl_interp_run(), calling @obs after
+ * each statement run (also after the one that stopped the run).
+ * @s, @b, @out: as vasctl_interp_run().
+ * @obs:         the observer, or NULL.
+ *
+ * Return: as vasctl_interp_run().
+ */
+int vasctl_interp_run_observed(const struct vasctl_script *s,
+			       struct vasctl_backend *b, FILE *out,
+			       const struct vasctl_observer *obs);
+
 #endif /* VASCTL_REPORT_H */

@@ -518,6 +518,76 @@ static int kb_maps(void *ctx, struct vasctl_maps *out)
 	return dispatch(ctx, &q, &r, out);
 }
 
+/*
+ * pages (html.c): /proc/PID/pagemap of the selected process, and for each
+ * present page its frame's /proc/kpageflags (the zero page) and
+ * /proc/kpagecount (how often it is mapped). Without the frame numbers
+ * (no CAP_SYS_ADMIN) a page mapped only here is told by pagemap's
+ * "exclusively mapped" bit, any other present page is not known. Reads
+ * only: the address space is not touched. -EOPNOTSUPP when pagemap
+ * cannot be read.
+ */
+#define PM_PRESENT (1ULL << 63)
+#define PM_EXCLUSIVE (1ULL << 56)
+#define PM_PFN ((1ULL << 55) - 1)
+#define KPF_ZERO_PAGE 24
+
+static uint64_t read_u64_at(int fd, uint64_t index, bool *ok)
+{
+	uint64_t v = 0;
+
+	if (fd < 0 || pread(fd, &v, sizeof(v), (off_t)(index * 8)) != 8)
+		*ok = false;
+	return v;
+}
+
+static int kb_pages(void *ctx, uint64_t addr, size_t n, char *state)
+{
+	struct kctx *k = ctx;
+	char path[64];
+	int pm, flags, count;
+	size_t i;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap",
+		 k->in_child ? (int)k->child : (int)getpid());
+	pm = open(path, O_RDONLY | O_CLOEXEC);
+	if (pm < 0)
+		return -EOPNOTSUPP;
+	flags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	count = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < n; i++) {
+		bool ok = true, fok = true, cok = true;
+		uint64_t e = read_u64_at(pm, (addr >> 12) + i, &ok), pfn, f, c;
+
+		if (!ok) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		pfn = e & PM_PFN;
+		if (!(e & PM_PRESENT)) {
+			state[i] = VASCTL_PAGE_NONE;
+			continue;
+		}
+		f = pfn ? read_u64_at(flags, pfn, &fok) : 0;
+		c = pfn ? read_u64_at(count, pfn, &cok) : 0;
+		if (pfn && fok && (f & (1ULL << KPF_ZERO_PAGE)))
+			state[i] = VASCTL_PAGE_ZERO;
+		else if (pfn && cok && c > 1)
+			state[i] = VASCTL_PAGE_SHARED;
+		else if ((pfn && cok && c == 1) || (e & PM_EXCLUSIVE))
+			state[i] = VASCTL_PAGE_OWN;
+		else
+			state[i] = VASCTL_PAGE_UNKNOWN;
+	}
+	close(pm);
+	if (flags >= 0)
+		close(flags);
+	if (count >= 0)
+		close(count);
+	return ret;
+}
+
 static int kb_fork(void *ctx)
 {
 	struct kctx *k = ctx;
@@ -610,6 +680,7 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 	b->fread = kb_fread;
 	b->fork = kb_fork;
 	b->maps = kb_maps;
+	b->pages = kb_pages;
 	b->destroy = kb_destroy;
 	return 0;
 fail:

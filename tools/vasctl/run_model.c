@@ -22,6 +22,7 @@
 #include <vas/memory.h>
 #include <vas/mm.h>
 #include <vas/mman.h>
+#include <vas/physmem.h>
 #include <vas/proc.h>
 #include <vas/vma.h>
 
@@ -285,6 +286,51 @@ static int mb_maps(void *ctx, struct vasctl_maps *out)
 	return ret;
 }
 
+/*
+ * pages: get_user_pages without faulting (VAS_FOLL_NOFAULT), a read, a run
+ * of pages at a time: it stops at the first page not mapped now, which is
+ * then skipped. The zero page is the one with no mapcount. A page refused
+ * as no fault would give it (no VMA, no VM_READ, VM_IO or VM_PFNMAP) makes
+ * it and the rest unknown: the caller asks for one VMA at a time.
+ */
+static int mb_pages(void *ctx, uint64_t addr, size_t n, char *state)
+{
+	struct mctx *m = ctx;
+	struct vas_page *pages[64];
+	size_t i = 0;
+
+	while (i < n) {
+		size_t want = n - i < 64 ? n - i : 64;
+		struct vas_fault_info fi = {0};
+		long r, j;
+
+		r = vas_get_user_pages(m->mm, (unsigned long)(addr + i * 4096),
+				       want, VAS_FOLL_NOFAULT, pages, &fi);
+		if (r == -EFAULT && fi.signo == VAS_SIGSEGV) {
+			memset(state + i, VASCTL_PAGE_UNKNOWN, n - i);
+			return 0;
+		}
+		if (r == -EFAULT) {	/* not mapped now, or past the file */
+			state[i++] = VASCTL_PAGE_NONE;
+			continue;
+		}
+		if (r < 0) {
+			fprintf(stderr, "vasctl: vas_get_user_pages: %s\n",
+				strerror((int)-r));
+			return VASCTL_EFATAL;
+		}
+		for (j = 0; j < r; j++) {
+			int mc = vas_page_mapcount(pages[j]);
+
+			state[i++] = mc <= 0   ? VASCTL_PAGE_ZERO
+				     : mc == 1 ? VASCTL_PAGE_OWN
+					       : VASCTL_PAGE_SHARED;
+			vas_page_put(pages[j]);
+		}
+	}
+	return 0;
+}
+
 static void mb_destroy(void *ctx)
 {
 	struct mctx *m = ctx;
@@ -426,6 +472,7 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 	b->fread = mb_fread;
 	b->fork = mb_fork;
 	b->maps = mb_maps;
+	b->pages = mb_pages;
 	b->destroy = mb_destroy;
 	return 0;
 fail:

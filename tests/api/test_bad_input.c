@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <vas/mirror.h>
 #include <vas/physmem.h>
 #include <vas/vas.h>
 #include "harness.h"
@@ -545,7 +546,7 @@ static void model_map(struct world *w, unsigned long addr, unsigned long len,
 			   0, &got), 0);
 }
 
-static void world_init(struct world *w)
+static void world_init(struct world *w, bool host)
 {
 	char path[] = "/tmp/vas-bad-input-XXXXXX";
 	char fill[FILE_LEN];
@@ -583,6 +584,8 @@ static void world_init(struct world *w)
 	ASSERT_EQ(vas_mseal(w->mm, SEALED, 2 * P, 0), 0);
 	ASSERT_EQ(vas_mm_validate(w->mm), 0);
 
+	if (!host)
+		return;
 	w->host_rawio = !drop_rawio();
 	w->host = host_setup(w);
 	if (!w->host)
@@ -608,7 +611,7 @@ TEST(system_call_table_matches_the_host)
 	struct world w;
 	unsigned int model_ok = 0, host_ok = 0, host_skipped = 0;
 
-	world_init(&w);
+	world_init(&w, true);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
 		char *before = model_state(&w), *after;
@@ -667,5 +670,265 @@ TEST(system_call_table_matches_the_host)
 	printf("bad_input: %zu system-call rows: %u as the table in the model, "
 	       "%u on the host, %u not run on the host\n",
 	       sizeof(rows) / sizeof(rows[0]), model_ok, host_ok, host_skipped);
+	world_fini(&w);
+}
+
+/* ---- the functions that are not system calls ----------------------------- */
+
+/*
+ * Each row: the call, the errno its header promises, and the address space
+ * unchanged and valid afterwards. NO_ERR marks a call whose header promises
+ * a non-errno result for the bad input (NULL, a count, nothing done).
+ */
+static struct world *lw;
+static unsigned int lib_rows;
+
+static void lib_row(const char *file, int line, const char *what, long got,
+		    long want)
+{
+	static char *before;
+	char *after;
+
+	if (!what) {		/* before the call */
+		free(before);
+		before = model_state(lw);
+		return;
+	}
+	lib_rows++;
+	if (got != want)
+		harness_fail(file, line, "%s: %ld, want %ld", what, got, want);
+	after = model_state(lw);
+	if (strcmp(before, after)) {
+		harness_fail(file, line, "%s: the address space changed", what);
+		print_diff(before, after);
+	}
+	if (vas_mm_validate(lw->mm))
+		harness_fail(file, line, "%s: invalid after", what);
+	free(after);
+	free(before);
+	before = NULL;
+}
+
+#define ROW(call, want)                                                       \
+	do {                                                                  \
+		long got__;                                                   \
+		lib_row(__FILE__, __LINE__, NULL, 0, 0);                      \
+		got__ = (long)(call);                                         \
+		lib_row(__FILE__, __LINE__, #call, got__, (long)(want));      \
+	} while (0)
+
+static int bad_config(void (*set)(struct vas_machine_config *c))
+{
+	struct vas_machine_config c;
+	struct vas_machine *m = NULL;
+	int err;
+
+	vas_machine_config_init(&c);
+	set(&c);
+	err = vas_machine_create(&c, &m);
+	if (!err)
+		EXPECT_EQ(vas_machine_destroy(m), 0);
+	return err;
+}
+
+static void c_map_count0(struct vas_machine_config *c) { c->max_map_count = 0; }
+static void c_map_count_big(struct vas_machine_config *c) { c->max_map_count = 1UL << 31; }
+static void c_min_addr(struct vas_machine_config *c) { c->mmap_min_addr = 65536 + 1; }
+static void c_lsm_min_addr(struct vas_machine_config *c) { c->lsm_mmap_min_addr = 100; }
+static void c_gap(struct vas_machine_config *c) { c->stack_guard_gap = 4097; }
+static void c_frames_unaligned(struct vas_machine_config *c) { c->frames_bytes = 3 * P + 1; }
+static void c_frames_one(struct vas_machine_config *c) { c->frames_bytes = P; }
+static void c_folio_small(struct vas_machine_config *c) { c->file_folio_max = 2048; }
+static void c_folio_odd(struct vas_machine_config *c) { c->file_folio_max = 3 * P; }
+static void c_folio_big(struct vas_machine_config *c) { c->file_folio_max = 2 * VAS_FILE_FOLIO_MAX; }
+static void c_overcommit_neg(struct vas_machine_config *c) { c->overcommit_memory = -1; }
+static void c_overcommit_3(struct vas_machine_config *c) { c->overcommit_memory = 3; }
+
+/* What the mmap hook's bad calls gave (the hook then fails the mmap). */
+static int hook_results[8];
+
+static int bad_hook(struct vas_file *file, struct vas_vma_new *vma)
+{
+	struct vas_vma_ref *ref = vas_vma_new_ref(vma);
+	struct vas_vma_mixedmap *mix;
+	struct vas_page *pg = vas_page_alloc(vas_file_private(file));
+	unsigned long s = vas_vma_start(ref), e = vas_vma_end(ref);
+
+	if (!pg)
+		return -ENOMEM;
+	hook_results[0] = vas_vma_new_try_clear_mayread(vma);	/* VM_READ */
+	vas_vma_new_set_mixedmap(vma);
+	mix = vas_vma_as_mixedmap(ref);
+	hook_results[1] = vas_vm_insert_page(mix, s + 1, pg);	/* unaligned */
+	hook_results[2] = vas_vm_insert_page(mix, e, pg);	/* outside */
+	hook_results[3] = vas_vm_insert_page(mix, s - P, pg);	/* outside */
+	hook_results[4] = vas_vm_insert_page(mix, s, pg);	/* fine */
+	hook_results[5] = vas_vm_insert_page(mix, s, pg);	/* taken */
+	vas_page_put(pg);
+	return -ENXIO;		/* the mmap fails: nothing may remain */
+}
+
+static const struct vas_file_ops bad_hook_ops = {
+	.mmap = bad_hook,
+};
+
+TEST(library_functions_refuse_bad_input)
+{
+	struct world w;
+	struct vas_fault_info fi;
+	struct vas_page *pages[4] = { NULL };
+	struct vas_file *f = NULL, *drv = NULL, *hookf = NULL;
+	struct vas_mirror *mi = NULL;
+	unsigned long brk = 0, addr = 0;
+	char buf[64];
+	int fd_path, fd_closed;
+	FILE *ro;
+	void *busy;
+
+	world_init(&w, false);
+	lw = &w;
+
+	/* mm.h: a tunable out of range */
+	ROW(bad_config(c_map_count0), -EINVAL);
+	ROW(bad_config(c_map_count_big), -EINVAL);
+	ROW(bad_config(c_min_addr), -EINVAL);
+	ROW(bad_config(c_lsm_min_addr), -EINVAL);
+	ROW(bad_config(c_gap), -EINVAL);
+	ROW(bad_config(c_frames_unaligned), -EINVAL);
+	ROW(bad_config(c_frames_one), -EINVAL);
+	ROW(bad_config(c_folio_small), -EINVAL);
+	ROW(bad_config(c_folio_odd), -EINVAL);
+	ROW(bad_config(c_folio_big), -EINVAL);
+	ROW(bad_config(c_overcommit_neg), -EINVAL);
+	ROW(bad_config(c_overcommit_3), -EINVAL);
+	/* a machine with an address space left */
+	ROW(vas_machine_destroy(w.m), -EBUSY);
+
+	/* mman.h: the heap and the limits */
+	ROW(vas_mm_set_brk_start(w.mm, W + 14 * P + 1), -EINVAL);
+	ROW(vas_mm_set_brk_start(w.mm, TOP), -EINVAL);
+	ROW(vas_brk(w.mm, W + 15 * P, &brk), 0);	/* no start yet */
+	EXPECT_EQ(brk, 0);
+	ASSERT_EQ(vas_mm_set_brk_start(w.mm, W + 14 * P), 0);
+	ROW(vas_mm_set_brk_start(w.mm, W + 14 * P), -EBUSY);
+	ROW(vas_brk(w.mm, W + 13 * P, &brk), 0);	/* below the start */
+	EXPECT_EQ(brk, W + 14 * P);
+	ROW(vas_brk(w.mm, W + 17 * P, &brk), 0);	/* onto ROFILE... */
+	EXPECT_EQ(brk, W + 14 * P);			/* ...refused */
+	ROW(vas_mm_set_rlimit(w.mm, VAS_NR_RLIMITS, 0), -EINVAL);
+	ROW(vas_mm_set_rlimit(w.mm, (enum vas_rlimit)-1, 0), -EINVAL);
+
+	/* file.h */
+	fd_path = open("/tmp", O_PATH | O_DIRECTORY);
+	fd_closed = open("/dev/null", O_RDONLY);
+	close(fd_closed);
+	ROW(vas_file_open_host(w.m, w.fd_rw, 0, "x", &f), -EINVAL);
+	ROW(vas_file_open_host(w.m, w.fd_rw, 4, "x", &f), -EINVAL);
+	ROW(vas_file_open_host(w.m, w.fd_rw, VAS_FMODE_READ | 4, "x", &f),
+	    -EINVAL);
+	ROW(vas_file_open_host(w.m, -1, VAS_FMODE_READ, "x", &f), -EBADF);
+	ROW(vas_file_open_host(w.m, fd_closed, VAS_FMODE_READ, "x", &f),
+	    -EBADF);
+	ROW(vas_file_open_host(w.m, fd_path, VAS_FMODE_READ, "x", &f), -EBADF);
+	ROW(vas_file_open_host(w.m, w.fd_ro, VAS_FMODE_WRITE, "x", &f), -EBADF);
+	ROW(vas_file_open_host(w.m, w.fd_wo, VAS_FMODE_READ, "x", &f), -EBADF);
+	EXPECT_NULL(f);
+	close(fd_path);
+	ROW(vas_file_create(w.m, NULL, NULL, VAS_FMODE_READ, "x", &drv),
+	    -EINVAL);
+	ROW(vas_file_create(w.m, &bad_hook_ops, w.m, 8, "x", &drv), -EINVAL);
+	EXPECT_NULL(drv);
+	ASSERT_EQ(vas_file_create(w.m, &bad_hook_ops, w.m, VAS_FMODE_READ,
+				  "drv", &drv), 0);
+	ROW(vas_file_truncate(drv, 0), -EINVAL);
+	ROW(vas_file_truncate(w.f_rw, -1), -EINVAL);
+	ROW(vas_file_set_size(drv, 0), -EINVAL);
+	ROW(vas_file_set_size(w.f_rw, -1), -EINVAL);
+
+	/* memory.h: pread beyond what the host's pread(2) checks first */
+	ROW(vas_file_pread(drv, buf, sizeof(buf), 0), -EINVAL);
+	/* the host gives EFAULT here: its access_ok() of the user buffer
+	 * comes first; vas has no user buffer to check */
+	ROW(vas_file_pread(w.f_rw, buf, 1UL << 63, 0), -EINVAL);
+	ROW(vas_file_pread(w.f_rw, buf, sizeof(buf), 1L << 62), 0); /* EOF */
+
+	/* memory.h: user access */
+	memset(&fi, 0, sizeof(fi));
+	ROW(vas_read(w.mm, W + 4 * P, buf, 1, &fi), -EFAULT);	/* hole */
+	EXPECT_EQ(fi.signo, VAS_SIGSEGV);
+	EXPECT_EQ(fi.addr, W + 4 * P);
+	ROW(vas_write(w.mm, W + 5 * P, buf, 1, &fi), -EFAULT);	/* read-only */
+	EXPECT_EQ(fi.signo, VAS_SIGSEGV);
+	ROW(vas_fill(w.mm, ROFILE, 0, 1, &fi), -EFAULT);
+	ROW(vas_fault(w.mm, SEALED, VAS_FAULT_WRITE, &fi), -EFAULT);
+	ROW(vas_read(w.mm, ~0UL - 7, buf, 16, &fi), -EFAULT);	/* wraps */
+	ROW(vas_read(w.mm, TOP, buf, 1, NULL), -EFAULT);
+	ROW(vas_read(w.mm, W, buf, 0, NULL), 0);		/* nothing */
+
+	/* vma.h / memory.h: what a driver's mmap hook may get wrong */
+	ASSERT_EQ(vas_file_create(w.m, &bad_hook_ops, w.m, VAS_FMODE_READ,
+				  "hook", &hookf), 0);
+	ROW(vas_mmap(w.mm, W + 30 * P, 2 * P, VAS_PROT_READ,
+		     VAS_MAP_SHARED | VAS_MAP_FIXED, hookf, 0, &addr), -ENXIO);
+	EXPECT_EQ(hook_results[0], -EINVAL);
+	EXPECT_EQ(hook_results[1], -EINVAL);
+	EXPECT_EQ(hook_results[2], -EFAULT);
+	EXPECT_EQ(hook_results[3], -EFAULT);
+	EXPECT_EQ(hook_results[4], 0);
+	EXPECT_EQ(hook_results[5], -EBUSY);
+	/* no hook: the file cannot be mapped */
+
+	/* physmem.h */
+	ROW(vas_get_user_pages(w.mm, W + 1, 1, 0, pages, NULL), -EINVAL);
+	ROW(vas_get_user_pages(w.mm, W, 0, 0, pages, NULL), -EINVAL);
+	ROW(vas_get_user_pages(w.mm, W, 1, 0, NULL, NULL), -EINVAL);
+	ROW(vas_get_user_pages(w.mm, W, 1, 0x80, pages, NULL), -EINVAL);
+	ROW(vas_get_user_pages(w.mm, W, 1, VAS_FOLL_LONGTERM, pages, NULL),
+	    -EINVAL);
+	ROW(vas_get_user_pages(w.mm, ~0UL - P + 1, 2, 0, pages, NULL), -EINVAL);
+	ROW(vas_get_user_pages(w.mm, W + 4 * P, 1, 0, pages, &fi), -EFAULT);
+	EXPECT_EQ(fi.signo, VAS_SIGSEGV);
+	ROW(vas_get_user_pages(w.mm, W + 5 * P, 1, VAS_FOLL_WRITE, pages, &fi),
+	    -EFAULT);
+	ROW(vas_pin_user_pages(w.mm, W + 1, 1, 0, pages, NULL), -EINVAL);
+	ROW(vas_pin_user_pages(w.mm, W, 0, 0, pages, NULL), -EINVAL);
+	ROW(vas_pin_user_pages(w.mm, W, 1, 0, NULL, NULL), -EINVAL);
+	ROW(vas_pin_user_pages(w.mm, W, 1, 0x80, pages, NULL), -EINVAL);
+	ROW(vas_pin_user_pages(w.mm, ~0UL - P + 1, 2, 0, pages, NULL), -EINVAL);
+	ROW(vas_pin_user_pages(w.mm, W + 4 * P, 1, 0, pages, &fi), -EFAULT);
+	/* a page of the shared file mapping of a host file, long term and
+	 * for writing: refused (the private one of RWFILE is not shared) */
+	ROW(vas_pin_user_pages(w.mm, ROFILE, 1,
+			       VAS_FOLL_LONGTERM | VAS_FOLL_WRITE, pages, NULL),
+	    -EFAULT);
+
+	/* mirror.h */
+	ROW(vas_mirror_create(w.mm, W + 1, P, NULL, 0, &mi), -EINVAL);
+	ROW(vas_mirror_create(w.mm, W, 0, NULL, 0, &mi), -EINVAL);
+	ROW(vas_mirror_create(w.mm, W, P + 1, NULL, 0, &mi), -EINVAL);
+	ROW(vas_mirror_create(w.mm, ~0UL - P + 1, 2 * P, NULL, 0, &mi), -EINVAL);
+	ROW(vas_mirror_create(w.mm, W, P, NULL, 2, &mi), -EINVAL);
+	ROW(vas_mirror_create(w.mm, W, P, NULL, VAS_MIRROR_FIXED, &mi), -EINVAL);
+	busy = mmap(NULL, P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(busy != MAP_FAILED);
+	ROW(vas_mirror_create(w.mm, W, P, busy, VAS_MIRROR_FIXED, &mi), -EEXIST);
+	munmap(busy, P);
+	EXPECT_NULL(mi);
+
+	/* proc.h */
+	ro = fopen("/dev/null", "r");
+	ASSERT_NOT_NULL(ro);
+	ROW(vas_proc_maps_print(w.mm, ro), -EIO);
+	ROW(vas_proc_smaps_print(w.mm, ro), -EIO);
+	fclose(ro);
+	ROW(vas_vm_flags_codes(VAS_VM_READ, NULL, 0), 2);	/* "rd" */
+
+	/* stats.h */
+	ROW(vas_stat_name(VAS_NR_STATS) == NULL, 1);
+	ROW(vas_stat_name((enum vas_stat)-1) == NULL, 1);
+
+	printf("bad_input: %u library-function rows\n", lib_rows);
+	vas_file_put(hookf);
+	vas_file_put(drv);
 	world_fini(&w);
 }

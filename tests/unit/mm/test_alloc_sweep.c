@@ -13,12 +13,18 @@
  *    VAS_FOLL_NOFAULT, which faults nothing in), the map count, the RSS
  *    counters, the committed-memory counter, the free frames of the
  *    machine and the bytes of the host file behind file mappings;
- *  - or, where Linux itself stops part-way (PARTIAL: populate, mlock's
- *    populate, madvise over several VMAs, an access of several pages, a
- *    pin of several pages), that errno with whatever progress was made;
+ *  - or, where Linux itself stops part-way, that errno with the progress
+ *    made: PARTIAL (populate, mlock's populate, an access of several
+ *    pages, a pin of several pages) keeps the VMAs as they were before
+ *    the call or as the run without a failure leaves them, only pages
+ *    differ; PARTIAL_VMAS (mprotect or madvise over several VMAs) leaves
+ *    the VMAs before the failing one changed;
  *  - or, where Linux ignores the failure (MAY_SUCCEED: MAP_POPULATE's
- *    populate, the teardown of exit), success with the same VMAs (maps
- *    text) as the run without a failure;
+ *    populate, mlockall's, the teardown of exit), success with the same
+ *    VMAs (maps text) as the run without a failure; or LATE (mremap once
+ *    the pages moved: the unmap of the source may fail, and mremap
+ *    succeeds with the source left in place);
+ * the row's why says which Linux code decides it.
  * and in every case vas_mm_validate() passes, and after teardown every
  * allocation is freed (vas_alloc_live() back to its value before the
  * setup; LeakSanitizer checks the same in the debug build).
@@ -661,8 +667,16 @@ static int op_gup_file(struct sx *x)
 
 /* What a run with a failed allocation may give (beyond -ENOMEM, unchanged). */
 #define MAY_SUCCEED 0x1	/* 0, with the maps text of the run without failure */
-#define PARTIAL 0x2	/* the errno, with the progress Linux makes */
+/*
+ * PARTIAL: the errno, with the progress Linux makes, in pages only or in
+ * all of the VMA changes: the maps text (the VMAs and their protections)
+ * is that from before the call or that of the run without a failure.
+ * PARTIAL_VMAS: the errno, the VMAs changed up to the failing one (only
+ * the validator checks what is left).
+ */
+#define PARTIAL 0x2
 #define LATE 0x4	/* 0 with other VMAs: Linux goes on past a failure */
+#define PARTIAL_VMAS 0x8
 
 struct scenario {
 	const char *name;
@@ -695,7 +709,7 @@ static const struct scenario scenarios[] = {
 	{ "munmap driver part", setup_rich, op_munmap_driver_part, 0, 0, NULL },
 	{ "mprotect split", setup_basic, op_mprotect_split, 0, 0, NULL },
 	{ "mprotect merge", setup_three, op_mprotect_merge, 0, 0, NULL },
-	{ "mprotect span", setup_adjacent, op_mprotect_span, PARTIAL, 0,
+	{ "mprotect span", setup_adjacent, op_mprotect_span, PARTIAL_VMAS, 0,
 	  "VMAs before the failing one keep the new protection" },
 	{ "mremap grow in place", setup_basic, op_mremap_grow, 0, 0, NULL },
 	{ "mremap move", setup_basic, op_mremap_move, LATE, 0,
@@ -710,7 +724,8 @@ static const struct scenario scenarios[] = {
 	{ "madvise dontneed", setup_basic, op_madv_dontneed, 0, 0, NULL },
 	{ "madvise free", setup_basic, op_madv_free, 0, 0, NULL },
 	{ "madvise wipeonfork", setup_basic, op_madv_wipeonfork, 0, 0, NULL },
-	{ "madvise dontfork span", setup_adjacent, op_madv_dontfork_span, PARTIAL,
+	{ "madvise dontfork span", setup_adjacent, op_madv_dontfork_span,
+	  PARTIAL_VMAS,
 	  0, "VMAs before the failing one keep the new flag" },
 	{ "madvise guard install", setup_far, op_madv_guard_install, PARTIAL,
 	  0, "markers installed before the failure stay" },
@@ -798,13 +813,14 @@ static void sweep_one(const struct scenario *s)
 		      vas_alloc_live() - live);
 
 	for (unsigned long k = 1; k <= need; k++) {
-		char *snap, *now;
+		char *snap, *now, *maps0;
 		bool same;
 
 		live = vas_alloc_live();
 		sx_init(&x);
 		s->setup(&x);
 		snap = snapshot(&x);
+		maps0 = maps_text(&x);
 		vas_fail_nth(k);
 		err = s->op(&x);
 		vas_fail_nth(0);
@@ -834,7 +850,19 @@ static void sweep_one(const struct scenario *s)
 					     s->name, k, need, m, after_maps);
 			free(m);
 		} else if (err == -ENOMEM || (s->alt_err && err == s->alt_err)) {
-			if (!same && !(s->flags & PARTIAL)) {
+			char *m = maps_text(&x);
+
+			if (!same && (s->flags & PARTIAL) && strcmp(m, maps0) &&
+			    strcmp(m, after_maps)) {
+				harness_fail(__FILE__, __LINE__,
+					     "%s: allocation %lu/%lu: %d, the "
+					     "VMAs neither as before nor as "
+					     "without a failure", s->name, k,
+					     need, err);
+				report_diff(s->name, k, maps0, m);
+			}
+			free(m);
+			if (!same && !(s->flags & (PARTIAL | PARTIAL_VMAS))) {
 				harness_fail(__FILE__, __LINE__,
 					     "%s: allocation %lu/%lu: %d and "
 					     "the state changed", s->name, k,
@@ -848,6 +876,7 @@ static void sweep_one(const struct scenario *s)
 		}
 		free(snap);
 		free(now);
+		free(maps0);
 		sx_fini(&x);
 		if (vas_alloc_live() != live)
 			harness_fail(__FILE__, __LINE__,

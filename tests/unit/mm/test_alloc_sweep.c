@@ -39,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <vas/mmu_notifier.h>
 #include <vas/physmem.h>
 #include <vas/vas.h>
 #include "base/alloc.h"
@@ -128,6 +129,11 @@ struct sx {
 	char path[64];
 	struct vas_page *pins[8];
 	long npins;
+	struct vas_machine *m2;		/* made by an op */
+	struct vas_mm_user *mm2;
+	struct vas_file *f2;
+	struct vas_mmu_notifier *mn;
+	int notified;			/* notifier calls, start + end */
 };
 
 static void sx_init(struct sx *x)
@@ -155,6 +161,10 @@ static void sx_init(struct sx *x)
 static void sx_fini(struct sx *x)
 {
 	vas_unpin_user_pages(x->pins, (unsigned long)x->npins, false);
+	vas_mmu_notifier_unregister(x->mn);
+	vas_mm_put(x->mm2);
+	vas_file_put(x->f2);
+	ASSERT_EQ(vas_machine_destroy(x->m2), 0);
 	vas_mm_put(x->child);
 	vas_mm_put(x->mm);
 	vas_file_put(x->file);
@@ -356,6 +366,26 @@ static void setup_forked(struct sx *x)
 {
 	setup_rich(x);
 	ASSERT_EQ(vas_mm_fork(x->mm, &x->child), 0);
+}
+
+/* setup_basic with the first page pinned (fork must copy it at once). */
+static void setup_pinned(struct sx *x)
+{
+	setup_basic(x);
+	ASSERT_EQ(vas_pin_user_pages(x->mm, W, 1, VAS_FOLL_WRITE, x->pins,
+				     NULL), 1);
+	x->npins = 1;
+}
+
+/* setup_basic, a stack of 2 pages at W+702P (past the guard gap), a shared anonymous one. */
+static void setup_stack_shm(struct sx *x)
+{
+	setup_basic(x);
+	map(x, W + 702 * P, 2 * P, RW, ANON | VAS_MAP_GROWSDOWN, NULL, 0);
+	touch(x, W + 702 * P, P, 0x66);
+	map(x, W + 300 * P, 4 * P, RW, VAS_MAP_SHARED | VAS_MAP_ANONYMOUS,
+	    NULL, 0);
+	touch(x, W + 300 * P, P, 0x67);
 }
 
 static void setup_brk(struct sx *x)
@@ -624,6 +654,42 @@ static int op_fork(struct sx *x)
 {
 	return vas_mm_fork(x->mm, &x->child);
 }
+static int op_machine_create(struct sx *x)
+{
+	return vas_machine_create(NULL, &x->m2);
+}
+static int op_mm_create(struct sx *x)
+{
+	return vas_mm_create(x->m, &x->mm2);
+}
+static int op_file_open_host(struct sx *x)
+{
+	return vas_file_open_host(x->m, x->fd, VAS_FMODE_READ, "again", &x->f2);
+}
+static void mn_start(struct vas_mmu_notifier *mn,
+		     const struct vas_mmu_notifier_range *range)
+{
+	struct sx *x = vas_mmu_notifier_private(mn);
+
+	(void)range;
+	x->notified++;
+}
+static const struct vas_mmu_notifier_ops mn_ops = {
+	.invalidate_range_start = mn_start,
+	.invalidate_range_end = mn_start,
+};
+static int op_notifier_register(struct sx *x)
+{
+	return vas_mmu_notifier_register(x->mm, &mn_ops, x, &x->mn);
+}
+static int op_stack_grow(struct sx *x)	/* a write just below the stack */
+{
+	return vas_fill(x->mm, W + 701 * P, 0x68, 16, NULL);
+}
+static int op_write_shm(struct sx *x)
+{
+	return vas_fill(x->mm, W + 301 * P, 0x69, 16, NULL);
+}
 static int op_exit(struct sx *x)
 {
 	vas_mm_put(x->mm);
@@ -763,6 +829,17 @@ static const struct scenario scenarios[] = {
 	{ "fork", setup_rich, op_fork, 0, 0, NULL },
 	{ "exit", setup_forked, op_exit, MAY_SUCCEED, 0,
 	  "teardown cannot fail" },
+	{ "fork with a pinned page", setup_pinned, op_fork, 0, 0, NULL },
+	{ "stack grows", setup_stack_shm, op_stack_grow, PARTIAL, -EFAULT,
+	  "a failed expansion is a bad area (SIGSEGV: expand_downwards "
+	  "-ENOMEM); once the VMA grew, the page's failure is the fault's "
+	  "OOM with the VMA grown" },
+	{ "write shared anon", setup_stack_shm, op_write_shm, 0, 0, NULL },
+	{ "machine create", setup_basic, op_machine_create, 0, 0, NULL },
+	{ "mm create", setup_basic, op_mm_create, 0, 0, NULL },
+	{ "file open host", setup_basic, op_file_open_host, 0, 0, NULL },
+	{ "mmu notifier register", setup_basic, op_notifier_register, 0, 0,
+	  NULL },
 	{ "pin one", setup_basic, op_pin_one, 0, 0, NULL },
 	{ "pin many", setup_basic, op_pin_many, PARTIAL, 0,
 	  "a short count: the pages before the failing one are pinned" },

@@ -278,10 +278,12 @@ static char *maps_text(struct sx *x)
 	fclose(f);
 	ASSERT_EQ(fstat(x->fd, &st), 0);
 	il = (size_t)snprintf(ino, sizeof(ino), " %lu ", (unsigned long)st.st_ino);
-	out = o = malloc(len + 1);
+	out = o = calloc(2 * len + 1, 1);	/* " INO " may be longer */
+	ASSERT_NOT_NULL(out);
 	for (const char *c = buf; *c;) {
 		if (!strncmp(c, ino, il)) {
-			o += sprintf(o, " INO ");
+			memcpy(o, " INO ", 5);
+			o += 5;
 			c += il;
 		} else {
 			*o++ = *c++;

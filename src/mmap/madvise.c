@@ -274,7 +274,8 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start,
  * ext4 does it: truncate_pagecache_range). The folios wholly inside leave
  * the cache; a large folio only partly inside is unmapped everywhere
  * (the split it gets first unmaps it; it fails and the folio stays whole),
- * its part of the hole zeroed. Private copies stay.
+ * its part of the hole zeroed. Private copies stay. The memory the hole
+ * needs is allocated before anything is zapped, so -ENOMEM changes nothing.
  */
 static int punch_hole(struct vas_file *file, unsigned long first,
 		      unsigned long nr)
@@ -288,6 +289,9 @@ static int punch_hole(struct vas_file *file, unsigned long first,
 	dend = f1 + n1 - 1 > last ? f1 : last + 1;
 	if (dend < drop)
 		dend = drop;	/* one folio, partly inside */
+	/* the memory the hole needs first: -ENOMEM leaves the mappings */
+	if (filemap_punch_hole_prepare(file))
+		return -ENOMEM;
 	unmap_mapping_range(file, f0, f1 + n1 - 1, false);
 	return filemap_punch_hole(file, first, nr, drop, dend - drop);
 }

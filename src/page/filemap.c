@@ -799,6 +799,20 @@ static void zero_page(struct vas_file *file, unsigned long index)
 	put_page(page);
 }
 
+int filemap_punch_hole_prepare(struct vas_file *desc)
+{
+	struct vas_file *file = cache_of(desc);
+	struct address_space *as = mapping_of(file);
+	bool ok;
+
+	if (file->kind != VAS_FILE_HOST)
+		return 0;
+	i_lock(as);
+	ok = holes_reserve(as, 1);
+	i_unlock(as);
+	return ok ? 0 : -ENOMEM;
+}
+
 int filemap_punch_hole(struct vas_file *desc, unsigned long first,
 		       unsigned long nr, unsigned long drop,
 		       unsigned long ndrop)

@@ -187,6 +187,14 @@ ssize_t filemap_fread(struct vas_file *file, loff_t off, size_t len,
 void filemap_cut(struct vas_file *file, loff_t newsize);
 
 /**
+ * filemap_punch_hole_prepare() - Allocate what filemap_punch_hole() of
+ * @file needs (the record of one more hole of a host file), so that a
+ * caller can fail with -ENOMEM before it zaps the mappings of the hole.
+ * Context: takes the index lock; may allocate. Return: 0 or -ENOMEM.
+ */
+int filemap_punch_hole_prepare(struct vas_file *file) VAS_MUST_CHECK;
+
+/**
  * filemap_punch_hole() - fallocate(PUNCH_HOLE | KEEP_SIZE) of the @nr pages
  * from page offset @first: the host file's blocks (a host file), then the
  * page cache, as Linux's truncate_inode_pages_range() leaves it:

@@ -127,6 +127,11 @@ struct vasctl_access {
  * @maps:     append the mappings that overlap [W, W + 1T) to @out,
  *            lowest first.
  * @destroy:  end any child, remove scratch state, free @ctx.
+ * @isolate:  vasctl_interp_run() runs the statements in a process of their
+ *            own, which they may destroy without harm to the report (the
+ *            kernel runner: its statements are real system calls on that
+ *            process). The backend is set up before, in this process, and
+ *            @destroy is then called in both processes.
  */
 struct vasctl_backend {
 	const char *name;
@@ -145,6 +150,7 @@ struct vasctl_backend {
 	int (*fork)(void *ctx);
 	int (*maps)(void *ctx, struct vasctl_maps *out);
 	void (*destroy)(void *ctx);
+	bool isolate;
 };
 
 /**
@@ -155,7 +161,10 @@ struct vasctl_backend {
  *          the zero page a page of its own (vasctl_unzero): the host then
  *          prints what a kernel without the zero page prints.
  *
- * Disables THP for the process and creates the scratch folder.
+ * Disables THP for the process and creates the scratch folder; checks
+ * that the script's files fit in it (vasctl_scratch_room()) and that
+ * nothing of this process lies in the window. The statements are to run
+ * in a process of their own (@b->isolate).
  * Context: may allocate.
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */

@@ -12,10 +12,12 @@
  * compares with.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,18 +103,26 @@ static void usage(FILE *f)
 	    "(default\n"
 	    "                    /var/tmp; it must be on a disk file system); "
 	    "it is\n"
-	    "                    removed at the end, and when vasctl is killed "
-	    "by a signal\n"
+	    "                    removed however vasctl ends, SIGKILL "
+	    "included. A script's\n"
+	    "                    files may hold 1G in all (else a script "
+	    "error), and their\n"
+	    "                    file system needs that much free space, "
+	    "plus 64M (else\n"
+	    "                    status 1)\n"
 	    "\n"
-	    "exit status: 0 the script ran; 1 a failure of vasctl itself; 2 "
-	    "an error\n"
-	    "in the script (\"error: line N: WHAT\" on stderr). diff: 0 when "
-	    "every\n"
-	    "script passed (both runners exit 0 with the same output), 1 "
-	    "otherwise:\n"
-	    "a script error fails its script. host --check: 0 when the host is "
-	    "the\n"
-	    "reference (for FILE), 3 when it differs.\n",
+	    "exit status: 0 the script ran; 1 a failure of vasctl itself "
+	    "(kernel: also\n"
+	    "a statement that killed the runner process: \"vasctl: line N: "
+	    "'TEXT' killed\n"
+	    "the runner (SIGSEGV)\" on stderr); 2 an error in the script "
+	    "(\"error: line N:\n"
+	    "WHAT\" on stderr). diff: 0 when every script passed (both "
+	    "runners exit 0\n"
+	    "with the same output), 1 otherwise: a script error fails its "
+	    "script. host\n"
+	    "--check: 0 when the host is the reference (for FILE), 3 when it "
+	    "differs.\n",
 	    f);
 }
 
@@ -287,7 +297,7 @@ static int capture(const char *src, size_t len, enum runner which,
 {
 	FILE *o = tmpfile(), *e = tmpfile();
 	int status, ret = -1;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	memset(res, 0, sizeof(*res));
 	if (!o || !e) {
@@ -302,7 +312,10 @@ static int capture(const char *src, size_t len, enum runner which,
 		goto out;
 	}
 	if (pid == 0) {
-		if (dup2(fileno(o), STDOUT_FILENO) < 0 ||
+		/* killed with us, SIGKILL included: no run goes on alone */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) ||
+		    getppid() != parent ||
+		    dup2(fileno(o), STDOUT_FILENO) < 0 ||
 		    dup2(fileno(e), STDERR_FILENO) < 0)
 			_exit(1);
 		status = run_source(src, len, which, stdout);

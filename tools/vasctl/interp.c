@@ -351,7 +351,7 @@ static int run_isolated(const struct vasctl_script *s,
 {
 	pid_t pid, prev, parent = getpid();
 	uint64_t done = 0;
-	int sv[2], status, ret = 1;
+	int sv[2], status;
 	bool out_err = false;
 	char name[32];
 
@@ -427,7 +427,7 @@ static int run_isolated(const struct vasctl_script *s,
 	else
 		fprintf(stderr, "vasctl: the runner died after the last line "
 			"(%s)\n", name);
-	return ret;
+	return 1;
 }
 
 int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * run_kernel.c - the host-kernel runner: every statement becomes the real
- * system call on the runner's own process (or on a forked child).
+ * system call on the runner process (or on the child it forked). The
+ * runner process is not vasctl's first process: vasctl_interp_run() forks
+ * it for the statements (b->isolate), so a statement that destroys it
+ * cannot take the report with it (interp.c, run_isolated()).
  *
  * A forked child is kept alive and driven over a SOCK_SEQPACKET socket pair:
  * the parent sends one request per statement and reads back the result (and

@@ -446,7 +446,12 @@ int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,
 	for (i = 0; i < s->nstmts && !status; i++)
 		status = run_stmt(s, &s->stmts[i], b, &v, out);
 out:
-	fflush(out);
+	/* a failed write sets the error flag; a later fflush() is silent */
+	if ((fflush(out) || ferror(out)) && status == 0) {
+		fprintf(stderr, "vasctl: writing the output: %s\n",
+			strerror(errno));
+		status = 1;
+	}
 	vars_free(&v);
 	return status;
 }

@@ -294,7 +294,8 @@ runner_main(const struct vasctl_script *s, struct vasctl_backend *b, int sock,
 	for (i = 0; i < s->nstmts && !status; i++) {
 		struct frame f = {.index = i};
 		char *buf = NULL, ack;
-		FILE *m = open_memstream(&buf, &f.len);
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
 
 		if (!m) {
 			fprintf(stderr, "vasctl: out of memory\n");
@@ -304,9 +305,11 @@ runner_main(const struct vasctl_script *s, struct vasctl_backend *b, int sock,
 		status = run_stmt(s, &s->stmts[i], b, &v, m);
 		if (fclose(m)) {
 			fprintf(stderr, "vasctl: out of memory\n");
+			free(buf);
 			status = 1;
 			break;
 		}
+		f.len = len;
 		if (xfer(sock, &f, sizeof(f), true) ||
 		    xfer(sock, buf, f.len, true) ||
 		    xfer(sock, &ack, 1, false))

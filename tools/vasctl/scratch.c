@@ -267,6 +267,7 @@ static void __attribute__((noreturn)) watcher_main(int fd)
 	for (;;) {
 		size_t got = 0;
 
+		memset(&rec, 0, sizeof(rec));
 		while (got < sizeof(rec)) {
 			ssize_t r = read(fd, (char *)&rec + got,
 					 sizeof(rec) - got);

@@ -6,13 +6,16 @@
  *
  *   test_vasctl_cleanup CASE PROGRAM ARGS...
  *
- * CASE is SIGNAL (TERM, INT, HUP, SEGV, ABRT) or "exit": the program runs
+ * CASE is SIGNAL (TERM, INT, HUP, SEGV, ABRT, KILL) or "exit": the program runs
  * with $VAS_SCRATCH_DIR set to a fresh folder of its own and $VAS_TEST_HOLD
  * to a FIFO; once it has written the path of its scratch folder there (and
  * so holds it, with a file in it), the test checks that the folder exists
  * and is not empty, sends the signal and checks that the program died of
  * it (or, under a sanitizer that reports the signal, at least did not
- * exit 0) and that $VAS_SCRATCH_DIR is empty. "exit" runs the program
+ * exit 0) and that $VAS_SCRATCH_DIR is empty. After SIGKILL no handler
+ * runs: another process (vasctl's watcher) removes the folder once the
+ * program and its children are gone, so the test waits until it is gone
+ * (ctest's time limit fails it if it stays). "exit" runs the program
  * without $VAS_TEST_HOLD and checks only the last: a run that ends, well or
  * not, leaves nothing either.
  * Prints "N passed, N failed"; exits non-zero on a failure.
@@ -72,7 +75,8 @@ static int signal_of(const char *name)
 		const char *name;
 		int sig;
 	} sigs[] = {{"TERM", SIGTERM}, {"INT", SIGINT},	  {"HUP", SIGHUP},
-		    {"SEGV", SIGSEGV}, {"ABRT", SIGABRT}, {"QUIT", SIGQUIT}};
+		    {"SEGV", SIGSEGV}, {"ABRT", SIGABRT}, {"QUIT", SIGQUIT},
+		    {"KILL", SIGKILL}};
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (!strcmp(name, sigs[i].name))
@@ -115,7 +119,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 3 || (hold && !(sig = signal_of(argv[1])))) {
-		fprintf(stderr, "usage: %s TERM|INT|HUP|SEGV|ABRT|QUIT|exit "
+		fprintf(stderr, "usage: %s TERM|INT|HUP|SEGV|ABRT|QUIT|KILL|exit "
 			"PROGRAM ARGS...\n", argv[0]);
 		return 2;
 	}
@@ -171,6 +175,12 @@ int main(int argc, char **argv)
 					WEXITSTATUS(status)),
 			       "%s did not die of signal %d: status %#x",
 			       argv[2], sig, status);
+			if (sig == SIGKILL) {
+				printf("waiting for %s to go\n", path);
+				fflush(stdout);
+				while (entries(parent) > 0)
+					usleep(10000);	/* ctest's limit */
+			}
 		}
 		close(fd);
 		unlink(fifo);

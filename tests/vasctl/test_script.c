@@ -514,3 +514,40 @@ TEST(many_names_linear)
 	vasctl_script_free(&s);
 	free(src);
 }
+
+/*
+ * Regression (issue 12, weak spot 2): `file big 0xffffffffffffffff` was
+ * accepted and wrote until the disk was full. The files of a script may
+ * hold VASCTL_FILES_MAX (1G) at once: the sum over the NAMEs of the largest
+ * SIZE each is given (a rewrite replaces the contents, it adds nothing).
+ * The line whose `file` would pass it is a script error, found before
+ * anything runs.
+ */
+TEST(file_bytes)
+{
+	struct vasctl_script s;
+	char err[256];
+
+	EXPECT_TRUE(PARSE_LIT("maps\nfile big 0xffffffffffffffff\n", &s,
+			      err) == -EINVAL);
+	EXPECT_STR(err, "line 2: files too large: more than 1G in all");
+	/* 1G exactly fits; rewrites count once, at their largest */
+	EXPECT_TRUE(PARSE_LIT("file a 512M\nfile b 256M\nfile a 4K\n"
+			      "file b 512M\nfile a 512M 3 ro\nfile b 1\n",
+			      &s, err) == 0);
+	EXPECT_EQ(s.file_bytes, VASCTL_FILES_MAX);
+	vasctl_script_free(&s);
+	EXPECT_TRUE(PARSE_LIT("file a 512M\nfile b 256M\nfile a 4K\n"
+			      "file b 512M\nfile c 1\n",
+			      &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 5: files too large: more than 1G in all");
+	EXPECT_TRUE(PARSE_LIT("file a 1G\nfile a 0x40000001\n", &s, err) ==
+		    -EINVAL);
+	EXPECT_STR(err, "line 2: files too large: more than 1G in all");
+	/* the first error in line order still wins */
+	EXPECT_TRUE(PARSE_LIT("frob\nfile a 2G\n", &s, err) == -EINVAL);
+	EXPECT_STR(err, "line 1: unknown statement 'frob'");
+	EXPECT_TRUE(PARSE_LIT("file a 0\nmaps\n", &s, err) == 0);
+	EXPECT_EQ(s.file_bytes, 0);
+	vasctl_script_free(&s);
+}

@@ -144,6 +144,11 @@ struct vasctl_access {
  *            without faulting any in. Return 0, -EOPNOTSUPP when the
  *            runner cannot tell now, or VASCTL_EFATAL.
  * @destroy:  end any child, remove scratch state, free @ctx.
+ * @isolate:  vasctl_interp_run() runs the statements in a process of their
+ *            own, which they may destroy without harm to the report (the
+ *            kernel runner: its statements are real system calls on that
+ *            process). The backend is set up before, in this process, and
+ *            @destroy is then called in both processes.
  */
 struct vasctl_backend {
 	const char *name;
@@ -163,6 +168,7 @@ struct vasctl_backend {
 	int (*maps)(void *ctx, struct vasctl_maps *out);
 	int (*pages)(void *ctx, uint64_t addr, size_t n, char *state);
 	void (*destroy)(void *ctx);
+	bool isolate;
 };
 
 /**
@@ -173,7 +179,10 @@ struct vasctl_backend {
  *          the zero page a page of its own (vasctl_unzero): the host then
  *          prints what a kernel without the zero page prints.
  *
- * Disables THP for the process and creates the scratch folder.
+ * Disables THP for the process and creates the scratch folder; checks
+ * that the script's files fit in it (vasctl_scratch_room()) and that
+ * nothing of this process lies in the window. The statements are to run
+ * in a process of their own (@b->isolate).
  * Context: may allocate.
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */

@@ -5,14 +5,27 @@
  * The interpreter owns the variables (one namespace for parent and child)
  * and resolves address expressions before it calls the backend; it prints
  * one line per statement (several for maps) through report.c.
+ *
+ * A backend that asks for it (the kernel runner, whose statements are real
+ * system calls on the process that runs them) gets its statements run in
+ * a forked process, the runner process; see run_isolated().
  */
+#define _GNU_SOURCE 1
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "report.h"
+#include "scratch.h"
 
 /* Variable values and whether a successful call bound them. */
 struct vars {
@@ -215,6 +228,223 @@ static int run_stmt(const struct vasctl_script *s, const struct vasctl_stmt *st,
 	return 0;
 }
 
+/* Allocate the variables of @s; false (and a diagnostic) when out of memory. */
+static bool vars_init(const struct vasctl_script *s, struct vars *v)
+{
+	v->val = calloc(s->nvars + 1, sizeof(*v->val));
+	v->bound = calloc(s->nvars + 1, sizeof(*v->bound));
+	if (v->val && v->bound)
+		return true;
+	fprintf(stderr, "vasctl: out of memory\n");
+	return false;
+}
+
+static void vars_free(struct vars *v)
+{
+	free(v->val);
+	free(v->bound);
+}
+
+/* ---- the runner process ------------------------------------------------ */
+
+/*
+ * After each statement the runner process sends a frame, then the lines the
+ * statement printed (@len bytes), and waits for one byte back: the lines
+ * are out, so its messages on standard error come after them.
+ */
+struct frame {
+	uint64_t index;	/* the statement, in s->stmts */
+	uint64_t len;
+};
+
+/* Send or receive exactly @len bytes. Return: 0, or -1 (end or error). */
+static int xfer(int sock, void *buf, size_t len, bool send_it)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = send_it ? send(sock, p, len, MSG_NOSIGNAL)
+				    : recv(sock, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/**
+ * runner_main() - The runner process: run the statements, send their lines.
+ * @s:      the script.
+ * @b:      the backend (the runner process's copy).
+ * @sock:   its end of the socket pair.
+ * @parent: the process that reports.
+ *
+ * Dies with its parent (PR_SET_PDEATHSIG). A crash signal kills it
+ * outright (no handler of a sanitizer turns it into an exit), so that the
+ * parent can name it.
+ * Context: never returns.
+ */
+static void __attribute__((noreturn))
+runner_main(const struct vasctl_script *s, struct vasctl_backend *b, int sock,
+	    pid_t parent)
+{
+	static const int crash[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+	struct vars v;
+	int status = 0;
+	size_t i;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+		_exit(1);
+	for (i = 0; i < sizeof(crash) / sizeof(crash[0]); i++)
+		signal(crash[i], SIG_DFL);
+	if (!vars_init(s, &v))
+		status = 1;
+	for (i = 0; i < s->nstmts && !status; i++) {
+		struct frame f = {.index = i};
+		char *buf = NULL, ack;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (!m) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			status = 1;
+			break;
+		}
+		status = run_stmt(s, &s->stmts[i], b, &v, m);
+		if (fclose(m)) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			free(buf);
+			status = 1;
+			break;
+		}
+		f.len = len;
+		if (xfer(sock, &f, sizeof(f), true) ||
+		    xfer(sock, buf, f.len, true) ||
+		    xfer(sock, &ack, 1, false))
+			_exit(1);	/* the parent is gone */
+		free(buf);
+	}
+	vars_free(&v);
+	b->destroy(b->ctx);
+	_exit(status);
+}
+
+/* "SIGSEGV" for SIGSEGV, into @buf. */
+static const char *sig_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
+/**
+ * run_isolated() - Run the statements in a forked runner process.
+ * @s:   the script.
+ * @b:   the backend, set up in this process.
+ * @out: where results go.
+ *
+ * The runner process runs the statements, and the statements act on its
+ * address space (the kernel runner's real system calls), never on this
+ * one, which holds only the script and the report. Each statement's lines
+ * are written to @out and flushed as soon as it completes. When a
+ * statement kills the runner process (an out-of-window munmap of its own
+ * memory, ...), the lines before it stand and standard error says which
+ * statement it was: "vasctl: line N: 'TEXT' killed the runner (SIGSEGV)".
+ * Return: the exit status, as vasctl_interp_run(); 1 when the runner
+ * process died.
+ */
+static int run_isolated(const struct vasctl_script *s,
+			struct vasctl_backend *b, FILE *out)
+{
+	pid_t pid, prev, parent = getpid();
+	uint64_t done = 0;
+	int sv[2], status;
+	bool out_err = false;
+	char name[32];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		fprintf(stderr, "vasctl: socketpair: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(out);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "vasctl: fork: %s\n", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		runner_main(s, b, sv[1], parent);
+	}
+	close(sv[1]);
+	prev = vasctl_scratch_forward(pid);	/* a signal ends it too */
+	for (;;) {
+		struct frame f;
+		char *buf, ack = 1;
+
+		if (xfer(sv[0], &f, sizeof(f), false) || f.index >= s->nstmts)
+			break;
+		buf = malloc(f.len ? f.len : 1);
+		if (!buf) {
+			fprintf(stderr, "vasctl: out of memory\n");
+			break;
+		}
+		if (xfer(sv[0], buf, f.len, false)) {
+			free(buf);
+			break;
+		}
+		if (fwrite(buf, 1, f.len, out) != f.len || fflush(out))
+			out_err = true;
+		free(buf);
+		if (out_err) {
+			fprintf(stderr, "vasctl: writing the output: %s\n",
+				strerror(errno));
+			break;
+		}
+		done = f.index + 1;
+		if (xfer(sv[0], &ack, 1, true))
+			break;
+	}
+	close(sv[0]);
+	if (out_err)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "vasctl: waitpid: %s\n",
+				strerror(errno));
+			vasctl_scratch_forward(prev);
+			return 1;
+		}
+	}
+	vasctl_scratch_forward(prev);
+	if (out_err)
+		return 1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= 2)
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		sig_name(WTERMSIG(status), name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "status %d", WEXITSTATUS(status));
+	if (done < s->nstmts)
+		fprintf(stderr, "vasctl: line %d: '%s' killed the runner (%s)\n",
+			s->stmts[done].line, s->stmts[done].text, name);
+	else
+		fprintf(stderr, "vasctl: the runner died after the last line "
+			"(%s)\n", name);
+	return 1;
+}
+
 int vasctl_interp_run(const struct vasctl_script *s, struct vasctl_backend *b,
 		      FILE *out)
 {
@@ -229,10 +459,15 @@ int vasctl_interp_run_observed(const struct vasctl_script *s,
 	size_t i;
 	int status = 0;
 
-	v.val = calloc(s->nvars + 1, sizeof(*v.val));
-	v.bound = calloc(s->nvars + 1, sizeof(*v.bound));
-	if (!v.val || !v.bound) {
-		fprintf(stderr, "vasctl: out of memory\n");
+	/*
+	 * An observer (--html) reads the backend's address space after each
+	 * statement, so the statements run here; diff --html runs each
+	 * runner in a child process of its own (main.c's capture()), which
+	 * keeps diff's report safe from a crash all the same.
+	 */
+	if (b->isolate && !obs)
+		return run_isolated(s, b, out);
+	if (!vars_init(s, &v)) {
 		status = 1;
 		goto out;
 	}
@@ -248,8 +483,12 @@ int vasctl_interp_run_observed(const struct vasctl_script *s,
 		}
 	}
 out:
-	fflush(out);
-	free(v.val);
-	free(v.bound);
+	/* a failed write sets the error flag; a later fflush() is silent */
+	if ((fflush(out) || ferror(out)) && status == 0) {
+		fprintf(stderr, "vasctl: writing the output: %s\n",
+			strerror(errno));
+		status = 1;
+	}
+	vars_free(&v);
 	return status;
 }

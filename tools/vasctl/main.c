@@ -17,10 +17,12 @@
  * compares with.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,8 +65,12 @@ enum runner {
 #define HELP_ENV                                                             \
 	"environment: VAS_SCRATCH_DIR, where the folder for the script's "    \
 	"files is made\n"                                                     \
-	"(default /var/tmp, on a disk file system); it is removed at the "    \
-	"end.\n"
+	"(default /var/tmp, on a disk file system); it is removed however "   \
+	"vasctl ends,\n"                                                      \
+	"SIGKILL included. A script's files may hold 1G in all (else a "      \
+	"script error),\n"                                                    \
+	"and their file system needs that much free space, plus 64M (else "   \
+	"status 1).\n"
 #define HELP_MEM                                                             \
 	"  --mem SIZE         the model's physical memory (also --mem=SIZE): " \
 	"a multiple\n"                                                        \
@@ -101,9 +107,15 @@ static const struct {
      "\n"
      "Runs the .vas script FILE ('-': standard input) on the host kernel: "
      "each\n"
-     "statement is the system call itself, made by vasctl's own process. "
-     "Prints\n"
-     "one line per statement (docs/script-language.md).\n"
+     "statement is the system call itself, made by a runner process that "
+     "vasctl\n"
+     "forks. Prints one line per statement as each completes "
+     "(docs/script-language.md).\n"
+     "A statement that kills the runner process ends the run with "
+     "status 1 and\n"
+     "\"vasctl: line N: 'TEXT' killed the runner (SIGSEGV)\" on stderr; "
+     "the lines\n"
+     "before it stand.\n"
      "\n"
      "options:\n" HELP_ZERO_PAGE HELP_HELP "\n" HELP_ENV "\n"
 	 HELP_SCRIPT_STATUS},
@@ -222,18 +234,27 @@ static void usage(FILE *f)
 	    "(default\n"
 	    "                    /var/tmp; it must be on a disk file system); "
 	    "it is\n"
-	    "                    removed at the end, and when vasctl is killed "
-	    "by a signal\n"
+	    "                    removed however vasctl ends, SIGKILL "
+	    "included. A script's\n"
+	    "                    files may hold 1G in all (else a script "
+	    "error), and their\n"
+	    "                    file system needs that much free space, "
+	    "plus 64M (else\n"
+	    "                    status 1)\n"
 	    "\n"
-	    "exit status: 0 the script ran; 1 a failure of vasctl itself; 2 "
-	    "an error\n"
-	    "in the script (\"error: line N: WHAT\" on stderr, then the error "
-	    "as\n"
-	    "FILE:N:COL with the line and a caret). diff: 0 when every script "
-	    "passed,\n"
-	    "1 otherwise. host --check: 0 when the host is the reference (for "
-	    "FILE),\n"
-	    "3 when it differs.\n",
+	    "exit status: 0 the script ran; 1 a failure of vasctl itself "
+	    "(kernel: also\n"
+	    "a statement that killed the runner process: \"vasctl: line N: "
+	    "'TEXT' killed\n"
+	    "the runner (SIGSEGV)\" on stderr); 2 an error in the script "
+	    "(\"error: line N:\n"
+	    "WHAT\" on stderr, then the error as FILE:N:COL with the line and "
+	    "a caret).\n"
+	    "diff: 0 when every script passed (both runners exit 0 with the "
+	    "same output),\n"
+	    "1 otherwise: a script error fails its script. host --check: 0 "
+	    "when the host\n"
+	    "is the reference (for FILE), 3 when it differs.\n",
 	    f);
 }
 
@@ -524,7 +545,7 @@ static int capture(const char *src, size_t len, const char *name,
 {
 	FILE *o = tmpfile(), *e = tmpfile(), *h = NULL;
 	int status, ret = -1;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	memset(res, 0, sizeof(*res));
 	if (setup.html)
@@ -541,7 +562,10 @@ static int capture(const char *src, size_t len, const char *name,
 		goto out;
 	}
 	if (pid == 0) {
-		if (dup2(fileno(o), STDOUT_FILENO) < 0 ||
+		/* killed with us, SIGKILL included: no run goes on alone */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) ||
+		    getppid() != parent ||
+		    dup2(fileno(o), STDOUT_FILENO) < 0 ||
 		    dup2(fileno(e), STDERR_FILENO) < 0)
 			_exit(1);
 		status = run_source(src, len, name, which, stdout, h);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * run_kernel.c - the host-kernel runner: every statement becomes the real
- * system call on the runner's own process (or on a forked child).
+ * system call on the runner process (or on the child it forked). The
+ * runner process is not vasctl's first process: vasctl_interp_run() forks
+ * it for the statements (b->isolate), so a statement that destroys it
+ * cannot take the report with it (interp.c, run_isolated()).
  *
  * A forked child is kept alive and driven over a SOCK_SEQPACKET socket pair:
  * the parent sends one request per statement and reads back the result (and
@@ -649,6 +652,26 @@ static void pin_to_one_cpu(void)
 	(void)sched_setaffinity(0, sizeof(set), &set);
 }
 
+/*
+ * The window must hold nothing of the runner's own (a sanitizer's
+ * allocator, a library): the script's mappings there would replace it.
+ * Return: 0, or VASCTL_EFATAL.
+ */
+static int window_free(const struct kctx *k)
+{
+	struct vasctl_maps maps = {0};
+	int ret = k_maps(k, &maps);
+
+	if (!ret && maps.n) {
+		fprintf(stderr, "vasctl: the window is not free: this process "
+			"maps [%#" PRIx64 ", %#" PRIx64 ")\n",
+			maps.v[0].start, maps.v[0].end);
+		ret = VASCTL_EFATAL;
+	}
+	vasctl_maps_free(&maps);
+	return ret;
+}
+
 int vasctl_kernel_backend_init(struct vasctl_backend *b,
 			       const struct vasctl_script *script, bool unzero)
 {
@@ -669,8 +692,14 @@ int vasctl_kernel_backend_init(struct vasctl_backend *b,
 	pin_to_one_cpu();
 	if (vasctl_scratch_init(&k->scratch, script->nfiles))
 		goto fail;
+	if (vasctl_scratch_room(&k->scratch, script->file_bytes) ||
+	    window_free(k)) {
+		vasctl_scratch_destroy(&k->scratch);
+		goto fail;
+	}
 	memset(b, 0, sizeof(*b));
 	b->name = "kernel";
+	b->isolate = true;
 	b->ctx = k;
 	b->select = kb_select;
 	b->file = kb_file;

@@ -438,7 +438,8 @@ int vasctl_model_backend_init(struct vasctl_backend *b,
 		return VASCTL_EFATAL;
 	}
 	m->script = script;
-	if (vasctl_scratch_init(&m->scratch, script->nfiles))
+	if (vasctl_scratch_init(&m->scratch, script->nfiles) ||
+	    vasctl_scratch_room(&m->scratch, script->file_bytes))
 		goto fail;
 	machine_config(facts, &cfg);
 	ret = vas_machine_create(&cfg, &m->machine);

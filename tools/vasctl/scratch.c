@@ -2,15 +2,22 @@
 /*
  * scratch.c - the scratch folder and the script's files, for every runner.
  */
+#define _GNU_SOURCE 1
 #include "scratch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,15 +57,51 @@ static void restore_mask(const sigset_t *old)
 	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
+/*
+ * remove_tree() - Remove the folder @dir and the files in it, whoever made
+ * them (the kernel runner's files are made by its child process, whose
+ * paths this process never learns). Async-signal-safe: system calls only.
+ */
+static void remove_tree(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int pass;
+
+	/* a scan that unlinks may skip entries: scan until the folder goes */
+	for (pass = 0; fd >= 0 && pass < 8; pass++) {
+		char buf[4096];
+
+		lseek(fd, 0, SEEK_SET);
+		for (;;) {
+			long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+			long off = 0;
+
+			if (n <= 0)
+				break;
+			while (off < n) {
+				/* struct linux_dirent64: d_reclen at 16, d_name at 19 */
+				unsigned short reclen;
+				const char *name = buf + off + 19;
+
+				memcpy(&reclen, buf + off + 16, sizeof(reclen));
+				if (strcmp(name, ".") && strcmp(name, ".."))
+					unlinkat(fd, name, 0);
+				off += reclen;
+			}
+		}
+		if (!rmdir(dir) || errno != ENOTEMPTY)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	else
+		rmdir(dir);
+}
+
 /* Remove @s's files and folder; async-signal-safe. */
 static void remove_scratch(const struct vasctl_scratch *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nfiles; i++)
-		if (s->files[i].path)
-			unlink(s->files[i].path);
-	rmdir(s->dir);
+	remove_tree(s->dir);
 }
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
@@ -116,9 +159,12 @@ void vasctl_scratch_signals(void)
 	}
 }
 
-void vasctl_scratch_forward(pid_t child)
+pid_t vasctl_scratch_forward(pid_t child)
 {
+	pid_t prev = forward_child;
+
 	forward_child = child;
+	return prev;
 }
 
 /* At exit: what a path that skipped vasctl_scratch_destroy() left. */
@@ -165,6 +211,160 @@ static void live_del(struct vasctl_scratch *s)
 			live[i] = NULL;
 }
 
+/* ---- removal after SIGKILL: the watcher ------------------------------- */
+
+/*
+ * A signal handler cannot run on SIGKILL. So the first scratch folder a
+ * process makes also starts a watcher: a process of its own (forked twice,
+ * so no one has to reap it) that holds one end of a socket pair and learns
+ * each folder the process makes ('+' records) and removes cleanly ('-').
+ * The other end is held by the process and, inherited, by every process
+ * it forks (the kernel runner's child, the script's child), so the
+ * watcher reads end-of-file only when all of them are gone, however they
+ * ended; it then removes the folders still listed and exits. The watcher
+ * ignores the terminal's signals (SIGINT, SIGHUP, ...): it has to outlive
+ * the process group they kill.
+ */
+struct watch_rec {
+	char op;			/* '+' made, '-' removed */
+	char dir[sizeof(((struct vasctl_scratch *)0)->dir)];
+};
+
+static int watch_fd = -1;
+static pid_t watch_owner;
+
+/* The watcher's life: collect records until end-of-file, then clean up. */
+static void __attribute__((noreturn)) watcher_main(int fd)
+{
+	static const int quiet[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+	struct watch_rec rec, *dirs = NULL;
+	size_t n = 0, cap = 0, i;
+	sigset_t none;
+	int null;
+
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		signal(quiet[i], SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_NAME, "vasctl-scratch", 0, 0, 0);
+	/* hold nothing of the process's: no pipe of a reader stays open */
+	if (fd != 3) {
+		if (dup2(fd, 3) < 0)
+			_exit(1);
+		fd = 3;
+	}
+	close_range(4, ~0U, 0);
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 3)
+			close(null);
+	}
+	/* only so as not to hold the folder it started in */
+	(void)!chdir("/");
+	for (;;) {
+		size_t got = 0;
+
+		memset(&rec, 0, sizeof(rec));
+		while (got < sizeof(rec)) {
+			ssize_t r = read(fd, (char *)&rec + got,
+					 sizeof(rec) - got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				goto done;
+			got += (size_t)r;
+		}
+		rec.dir[sizeof(rec.dir) - 1] = '\0';
+		if (rec.op == '+') {
+			if (n == cap) {
+				size_t ncap = cap ? 2 * cap : 4;
+				struct watch_rec *nd =
+				    realloc(dirs, ncap * sizeof(*nd));
+
+				if (!nd) {	/* cannot list it: remove at once */
+					remove_tree(rec.dir);
+					continue;
+				}
+				dirs = nd;
+				cap = ncap;
+			}
+			dirs[n++] = rec;
+		} else {
+			for (i = 0; i < n; i++)
+				if (!strcmp(dirs[i].dir, rec.dir)) {
+					dirs[i] = dirs[--n];
+					break;
+				}
+		}
+	}
+done:
+	for (i = 0; i < n; i++)
+		remove_tree(dirs[i].dir);
+	_exit(0);
+}
+
+/* Start this process's watcher, unless it runs. Return: 0, or -errno. */
+static int watch_start(void)
+{
+	int sv[2], status;
+	pid_t pid;
+
+	if (watch_owner == getpid() && watch_fd >= 0)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		close(sv[1]);
+		if (fork() == 0)
+			watcher_main(sv[0]);
+		_exit(0);
+	}
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* a forked process keeps its parent's watcher's end: do not close it */
+	watch_fd = sv[1];
+	watch_owner = getpid();
+	return 0;
+}
+
+/* Tell the watcher that @dir was made (@op '+') or removed ('-'). */
+static int watch_send(char op, const char *dir)
+{
+	struct watch_rec rec;
+	const char *p = (const char *)&rec;
+	size_t done = 0;
+
+	if (watch_owner != getpid() || watch_fd < 0)
+		return -ENOTCONN;
+	memset(&rec, 0, sizeof(rec));
+	rec.op = op;
+	snprintf(rec.dir, sizeof(rec.dir), "%s", dir);
+	while (done < sizeof(rec)) {
+		ssize_t w = send(watch_fd, p + done, sizeof(rec) - done,
+				 MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 /* ---- the folder and its files ---------------------------------------- */
 
 int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
@@ -172,7 +372,7 @@ int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
 	const char *parent = getenv("VAS_SCRATCH_DIR");
 	char real[PATH_MAX];
 	size_t i;
-	int n;
+	int n, err;
 
 	memset(s, 0, sizeof(*s));
 	s->files = calloc(nfiles + 1, sizeof(*s->files));
@@ -198,6 +398,12 @@ int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
 			strerror(ENAMETOOLONG));
 		goto fail;
 	}
+	err = watch_start();
+	if (err) {
+		fprintf(stderr, "vasctl: no scratch folder: the watcher: %s\n",
+			strerror(-err));
+		goto fail;
+	}
 	{
 		sigset_t old;
 		char *made;
@@ -212,10 +418,44 @@ int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles)
 		}
 	}
 	live_add(s);
+	err = watch_send('+', s->dir);
+	if (err) {
+		fprintf(stderr, "vasctl: no scratch folder: the watcher: %s\n",
+			strerror(-err));
+		vasctl_scratch_destroy(s);
+		return VASCTL_EFATAL;
+	}
 	return 0;
 fail:
 	free(s->files);
 	s->files = NULL;
+	return VASCTL_EFATAL;
+}
+
+int vasctl_scratch_room(const struct vasctl_scratch *s, uint64_t bytes)
+{
+	const char *fake = getenv("VAS_TEST_SCRATCH_FREE");
+	uint64_t avail;
+	struct statvfs v;
+
+	if (!bytes)
+		return 0;
+	if (fake && *fake) {
+		avail = strtoull(fake, NULL, 0);
+	} else if (statvfs(s->dir, &v)) {
+		fprintf(stderr, "vasctl: %s: %s\n", s->dir, strerror(errno));
+		return VASCTL_EFATAL;
+	} else {
+		avail = (uint64_t)v.f_bavail * v.f_frsize;
+	}
+	if (avail >= VASCTL_SCRATCH_MARGIN &&
+	    bytes <= avail - VASCTL_SCRATCH_MARGIN)
+		return 0;
+	fprintf(stderr,
+		"vasctl: the script's files need %" PRIu64 " bytes, and the "
+		"scratch file system has %" PRIu64 " free, of which vasctl "
+		"leaves 64M\n",
+		bytes, avail);
 	return VASCTL_EFATAL;
 }
 
@@ -362,7 +602,8 @@ void vasctl_scratch_destroy(struct vasctl_scratch *s)
 			free(s->files[i].path);
 		}
 	}
-	rmdir(s->dir);
+	remove_tree(s->dir);	/* and what a child process made */
+	watch_send('-', s->dir);
 	free(s->files);
 	s->files = NULL;
 }

@@ -48,13 +48,35 @@ struct vasctl_scratch {
  * @s:      filled.
  * @nfiles: number of file ids of the script.
  *
- * Until vasctl_scratch_destroy(), the folder and the files named in
- * @s->files[].path are also removed when this process exits (atexit) or
- * is killed by a signal that vasctl_scratch_signals() handles.
+ * Until vasctl_scratch_destroy(), the folder and the files in it (whoever
+ * made them) are also removed when this process exits (atexit) or is
+ * killed by a signal that vasctl_scratch_signals() handles; and, by a
+ * watcher process that the first call in a process starts, when this
+ * process and every process forked from it have ended in any way
+ * (SIGKILL, a crash): see "removal after SIGKILL" in scratch.c.
  * Context: may allocate.
  * Return: 0, or VASCTL_EFATAL (a diagnostic was printed).
  */
 int vasctl_scratch_init(struct vasctl_scratch *s, size_t nfiles);
+
+/*
+ * What a run leaves free on the scratch file system: a script's files
+ * (struct vasctl_script.file_bytes) must fit in its free space less this.
+ */
+#define VASCTL_SCRATCH_MARGIN (64ULL << 20)
+
+/**
+ * vasctl_scratch_room() - Check that @bytes of files fit in the scratch
+ * file system with VASCTL_SCRATCH_MARGIN to spare. Every runner calls it
+ * with the script's file_bytes before it runs a statement.
+ * @s:     the scratch state (its folder made).
+ * @bytes: the most the files will hold at once; 0 needs no room.
+ *
+ * For tests, $VAS_TEST_SCRATCH_FREE (a number of bytes) stands for the
+ * free space that statvfs(3) reports.
+ * Return: 0, or VASCTL_EFATAL ("vasctl: the script's files need ...").
+ */
+int vasctl_scratch_room(const struct vasctl_scratch *s, uint64_t bytes);
 
 /**
  * vasctl_scratch_signals() - Make SIGINT, SIGTERM, SIGHUP, SIGQUIT and the
@@ -78,9 +100,11 @@ void vasctl_scratch_hold(const struct vasctl_scratch *s);
 /**
  * vasctl_scratch_forward() - Name a child process (0: none) that the
  * handlers of vasctl_scratch_signals() send the signal to, and wait for,
- * before this process dies: the child owns scratch folders of its own.
+ * before this process dies: the child owns scratch folders of its own, or
+ * runs the statements of one of this process's.
+ * Return: the child named before.
  */
-void vasctl_scratch_forward(pid_t child);
+pid_t vasctl_scratch_forward(pid_t child);
 
 /**
  * vasctl_scratch_file() - Run a `file` statement on the host file system.
@@ -132,7 +156,8 @@ int vasctl_scratch_fread(const struct vasctl_scratch *s, int id,
 			 uint64_t offset, uint64_t len, uint64_t *fnvp);
 
 /**
- * vasctl_scratch_destroy() - Close and remove the files and the folder.
+ * vasctl_scratch_destroy() - Close and remove the files and the folder,
+ * files that a forked process made in it included.
  * @s: the scratch state; its memory is released.
  */
 void vasctl_scratch_destroy(struct vasctl_scratch *s);

@@ -103,6 +103,8 @@ struct parser {
 	bool forked; /* an earlier line is a (parent) fork */
 	bool nomem;
 	struct name_index file_ix, var_ix;
+	uint64_t *file_peak; /* per file id: the largest SIZE so far */
+	size_t peak_cap;
 };
 
 /*
@@ -797,6 +799,46 @@ static int arity(struct parser *p, char **arg, int n, int min, int max,
 }
 
 /**
+ * file_bytes() - Count a `file` statement towards the script's files.
+ * @p:    parser.
+ * @id:   the file id.
+ * @size: its SIZE.
+ * @tok:  the SIZE token (where the error points).
+ *
+ * The files hold at most, at any time, the sum over the NAMEs of the
+ * largest SIZE given to each (a rewrite replaces the contents); that sum
+ * may not pass VASCTL_FILES_MAX, so that no script fills the disk.
+ * Return: 0, -EINVAL with the error set, or -ENOMEM.
+ */
+static int file_bytes(struct parser *p, int id, uint64_t size,
+		      const char *tok)
+{
+	struct vasctl_script *s = p->s;
+
+	if ((size_t)id >= p->peak_cap) {
+		size_t ncap = p->peak_cap ? 2 * p->peak_cap : 8;
+		uint64_t *np;
+
+		while (ncap <= (size_t)id)
+			ncap *= 2;
+		np = realloc(p->file_peak, ncap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		memset(np + p->peak_cap, 0,
+		       (ncap - p->peak_cap) * sizeof(*np));
+		p->file_peak = np;
+		p->peak_cap = ncap;
+	}
+	if (size <= p->file_peak[id])
+		return 0;
+	if (size - p->file_peak[id] > VASCTL_FILES_MAX - s->file_bytes)
+		return fail_tok(p, tok, "files too large: more than 1G in all");
+	s->file_bytes += size - p->file_peak[id];
+	p->file_peak[id] = size;
+	return 0;
+}
+
+/**
  * parse_stmt() - Parse the tokens of one statement (after any @child).
  * @p:   parser.
  * @tok: tokens; tok[0] is the keyword.
@@ -853,7 +895,7 @@ static int parse_stmt(struct parser *p, char **tok, int n,
 			return -ENOMEM;
 		st->file = id;
 		st->ro = ro;
-		return 0;
+		return file_bytes(p, id, st->len, arg[1]);
 	}
 	case VASCTL_OP_MMAP:
 		if (a != 4 && a != 6) {
@@ -1134,6 +1176,7 @@ int vasctl_script_parse_diag(const char *src, size_t len,
 	if (p.nomem)
 		ret = -ENOMEM;
 	free(p.var_bound);
+	free(p.file_peak);
 	free(p.file_ix.slots);
 	free(p.var_ix.slots);
 	if (ret) {

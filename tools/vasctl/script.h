@@ -152,6 +152,14 @@ struct vasctl_stmt {
 	int newaddr_width;
 };
 
+/*
+ * The most a script's files may hold at once, 1 GiB: the line whose `file`
+ * statement would pass it is a script error, "files too large: more than
+ * 1G in all" (both runners, before running anything). A run also needs
+ * that much room on the scratch file system: vasctl_scratch_room().
+ */
+#define VASCTL_FILES_MAX (1ULL << 30)
+
 /**
  * struct vasctl_script - a whole parsed script.
  * @stmts:  statements in line order.
@@ -160,6 +168,9 @@ struct vasctl_stmt {
  * @nfiles: their number.
  * @vars:   variable names (without '$'), indexed by variable id.
  * @nvars:  their number.
+ * @file_bytes: the most its files hold at once: the sum over the file
+ *          NAMEs of the largest SIZE a `file` statement gives each; at
+ *          most VASCTL_FILES_MAX (a script error otherwise).
  * @name_probes: names compared while looking names up during the parse
  *          (a hash index: about one per lookup, whatever the number of
  *          names; tests check the parse stays linear with it).
@@ -178,6 +189,7 @@ struct vasctl_script {
 	size_t nfiles;
 	char **vars;
 	size_t nvars;
+	uint64_t file_bytes;
 	size_t name_probes;
 	const char *src;
 	size_t srclen;

@@ -153,6 +153,7 @@ static void pb_vma_close(const struct vas_vma_closing *vma)
 }
 
 static const struct vas_vm_ops pb_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = pb_vma_open,
 	.close = pb_vma_close,
 };
@@ -228,6 +229,7 @@ static void pb_release(struct vas_file *file)
 }
 
 static const struct vas_file_ops pb_fops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = pb_mmap,
 	.release = pb_release,
 };

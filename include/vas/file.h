@@ -92,8 +92,14 @@ VAS_API const struct vas_mm_id *vas_mm_id(const struct vas_mm *mm);
  *    merge, only grown or shrunk.
  * So after every operation, the mmap hooks that succeeded plus the open
  * calls minus the close calls is the number of VMAs with these ops.
+ *
+ * ABI: @size must be sizeof(struct vas_vm_ops) as the driver was compiled
+ * (VAS_VM_OPS_INIT() sets it); ops whose size the library does not know
+ * make the mmap that installed them fail with -EINVAL ("ABI" in
+ * docs/design.md).
  */
 struct vas_vm_ops {
+	size_t size;	/* sizeof(struct vas_vm_ops) */
 	/*
 	 * A new VMA object now maps part of what an existing one mapped
 	 * (a piece cut off by a split, mremap's copy, fork's copy). The VMA
@@ -129,8 +135,13 @@ struct vas_vm_ops {
 		     struct vas_page **pagep);
 };
 
-/* Operations of a driver file (file_operations). */
+/*
+ * Operations of a driver file (file_operations). ABI: @size must be
+ * sizeof(struct vas_file_ops) (VAS_FILE_OPS_INIT() sets it);
+ * vas_file_create() refuses a size the library does not know (-EINVAL).
+ */
 struct vas_file_ops {
+	size_t size;	/* sizeof(struct vas_file_ops) */
 	/*
 	 * Set up @vma for a new mapping (f_op->mmap). The VMA is not yet
 	 * visible; the hook may change its flags through the vas_vma_new
@@ -155,6 +166,18 @@ struct vas_file_ops {
 	void (*release)(struct vas_file *file);
 };
 
+/*
+ * Initialisers that set the size member and then the given fields:
+ *
+ *	static const struct vas_vm_ops my_vm_ops =
+ *		VAS_VM_OPS_INIT(.close = my_close, .name = my_name);
+ *	static const struct vas_file_ops my_fops = VAS_FILE_OPS_INIT(.mmap = my_mmap);
+ */
+#define VAS_VM_OPS_INIT(...)                                                  \
+	{ .size = sizeof(struct vas_vm_ops), __VA_ARGS__ }
+#define VAS_FILE_OPS_INIT(...)                                                \
+	{ .size = sizeof(struct vas_file_ops), __VA_ARGS__ }
+
 /**
  * vas_file_open_host() - A file backed by the host file open on @fd.
  * @fd:   host descriptor; vas keeps its own duplicate.
@@ -177,12 +200,13 @@ VAS_API int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 /**
  * vas_file_create() - A driver file with @ops and private data @priv.
  * @ops:  the file's operations; must stay valid as long as the file.
- *        NULL is refused with -EINVAL.
+ *        NULL, or a @ops->size the library does not know, is refused
+ *        with -EINVAL.
  * @priv: any value, NULL included; vas only hands it back
  *        (vas_file_private()).
  * @name: as for vas_file_open_host(): may be NULL, the empty name.
- * Context: any; may allocate. Return: 0, -EINVAL (@ops NULL, or @mode
- * with bits other than VAS_FMODE_*), or -ENOMEM.
+ * Context: any; may allocate. Return: 0, -EINVAL (@ops NULL or of an
+ * unknown size, or @mode with bits other than VAS_FMODE_*), or -ENOMEM.
  */
 VAS_API int vas_file_create(struct vas_machine *machine,
 			    const struct vas_file_ops *ops, void *priv, int mode,
@@ -225,7 +249,10 @@ VAS_API int vas_file_set_size(struct vas_file *file, off_t size) VAS_MUST_CHECK;
 
 /**
  * vas_vma_new_set_ops() - Install @ops on a VMA in its mmap hook. @ops
- * must stay valid as long as the VMA; NULL removes them (no ops).
+ * must stay valid as long as the VMA; NULL removes them (no ops). If
+ * @ops->size is not one the library knows, the mmap fails with -EINVAL
+ * when the hook returns (as if the hook had failed: nothing stays mapped,
+ * no vm_ops callback is made).
  * Context: inside the mmap hook that received @vma.
  */
 VAS_API void vas_vma_new_set_ops(struct vas_vma_new *vma,

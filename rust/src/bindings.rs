@@ -42,6 +42,7 @@ opaque!(
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct vas_machine_config {
+    pub size: usize,
     pub max_map_count: c_ulong,
     pub mmap_min_addr: c_ulong,
     pub lsm_mmap_min_addr: c_ulong,
@@ -80,6 +81,7 @@ pub struct vas_vma_mem {
 /// `struct vas_vm_ops` (file.h).
 #[repr(C)]
 pub struct vas_vm_ops {
+    pub size: usize,
     pub open: Option<unsafe extern "C" fn(vma: *mut vas_vma_ref)>,
     pub close: Option<unsafe extern "C" fn(vma: *const vas_vma_closing)>,
     pub name: Option<unsafe extern "C" fn(vma: *mut vas_vma_ref) -> *const c_char>,
@@ -91,6 +93,7 @@ pub struct vas_vm_ops {
 /// `struct vas_file_ops` (file.h).
 #[repr(C)]
 pub struct vas_file_ops {
+    pub size: usize,
     pub mmap: Option<unsafe extern "C" fn(file: *mut vas_file, vma: *mut vas_vma_new) -> c_int>,
     pub release: Option<unsafe extern "C" fn(file: *mut vas_file)>,
 }

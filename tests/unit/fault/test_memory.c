@@ -784,7 +784,7 @@ static int mixed_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops mixed_ops = { .mmap = mixed_mmap };
+static const struct vas_file_ops mixed_ops = VAS_FILE_OPS_INIT(.mmap = mixed_mmap);
 
 TEST(vm_insert_page_and_zap_single)
 {
@@ -859,7 +859,7 @@ static int pattern_fault(struct vas_vma_ref *vma, unsigned long addr,
 	return 0;
 }
 
-static const struct vas_vm_ops pattern_vm_ops = { .fault = pattern_fault };
+static const struct vas_vm_ops pattern_vm_ops = VAS_VM_OPS_INIT(.fault = pattern_fault);
 
 static int pattern_mmap(struct vas_file *file, struct vas_vma_new *vma)
 {
@@ -868,7 +868,7 @@ static int pattern_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops pattern_ops = { .mmap = pattern_mmap };
+static const struct vas_file_ops pattern_ops = VAS_FILE_OPS_INIT(.mmap = pattern_mmap);
 
 TEST(driver_fault_handler)
 {

@@ -230,6 +230,7 @@ impl<T: MiscDevice> FileOpsTable<T> {
         // file's mmap hook installs vm_ops: it would never be called.
         name: None,
         fault: None,
+        page_mkwrite: None,
     };
     const VM_OPS_REF: &'static bindings::vas_vm_ops = &Self::VM_OPS;
 }

@@ -28,7 +28,7 @@
 /* The sizes of the first ABI version, VAS_0.1: never change these. */
 #define VAS_MACHINE_CONFIG_SIZE_0_1                                           \
 	offsetofend(struct vas_machine_config, commit_swap_bytes)
-#define VAS_VM_OPS_SIZE_0_1 offsetofend(struct vas_vm_ops, fault)
+#define VAS_VM_OPS_SIZE_0_1 offsetofend(struct vas_vm_ops, page_mkwrite)
 #define VAS_FILE_OPS_SIZE_0_1 offsetofend(struct vas_file_ops, release)
 #define VAS_MMU_NOTIFIER_OPS_SIZE_0_1                                         \
 	offsetofend(struct vas_mmu_notifier_ops, invalidate_range_end)

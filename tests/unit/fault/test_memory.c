@@ -842,20 +842,23 @@ TEST(vm_insert_page_and_zap_single)
  * the page's offset in the VMA + 1, or fails past the second page. */
 static int handler_faults;
 
-static int pattern_fault(struct vas_vma_ref *vma, unsigned long addr,
-			 struct vas_page **pagep)
+static int pattern_fault(struct vas_vm_fault *vmf)
 {
-	unsigned long idx = (addr - vas_vma_start(vma)) / P;
+	struct vas_vma_ref *vma = vmf->vma;
+	unsigned long idx = (vmf->address - vas_vma_start(vma)) / P;
 	struct vas_page *pg;
 
 	handler_faults++;
+	/* the file offset of the address: both mappings start at offset 0 */
+	EXPECT_EQ(vmf->pgoff, idx);
+	EXPECT_NULL(vmf->page);
 	if (idx >= 2)
 		return -EIO;
 	pg = vas_page_alloc(vas_mm_machine(vas_mm_from_user(vas_vma_mm(vma))));
 	if (!pg)
 		return -ENOMEM;
 	memset(vas_page_address(pg), (int)idx + 1, P);
-	*pagep = pg;
+	vmf->page = pg;
 	return 0;
 }
 

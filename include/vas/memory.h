@@ -182,9 +182,10 @@ VAS_API int vas_vmf_insert_pfn(struct vas_vma_ref *vma, unsigned long addr,
  * vas_unmap_mapping_range() - Unmap [@start, @start + @len) of @file from
  * every address space of its machine (unmap_mapping_range): the entries of
  * every VMA that maps those file offsets are zapped, so the next access
- * faults again (a driver's vm_ops->fault supplies the page anew). The
- * range is widened to whole pages: from @start rounded up, @len rounded
- * up; @len 0 means to the end of the file.
+ * faults again (a driver's vm_ops->fault supplies the page anew). As in
+ * Linux, the range is in whole pages: from the page of @start (rounded
+ * down: a partial page goes too), @len rounded up to pages; @len 0 means
+ * to the end of the file.
  * @even_cows: also zap private copies (anonymous pages a write to a
  *             private mapping made); false keeps them, as for a hole punch.
  * Context: no mmap lock held (it takes each address space's mmap lock for

@@ -13,7 +13,8 @@
  *  struct vas_vma_new       a VMA being set up by a file's mmap hook, not yet
  *                           visible to anyone. May also set VM_IO,
  *                           VM_DONTEXPAND, VM_DONTCOPY, VM_DONTDUMP,
- *                           VM_MIXEDMAP and clear VM_MAY{READ,WRITE,EXEC}.
+ *                           VM_MIXEDMAP, VM_PFNMAP and clear
+ *                           VM_MAY{READ,WRITE,EXEC}.
  *
  * Lifetime rule, for every pointer of these types: it is valid until the
  * lock it came from is released (the mmap lock, or vas_vma_end_read() of

@@ -84,12 +84,11 @@ int vas_unmap_mapping_range(struct vas_file *file, off_t start, off_t len,
 	if (start < 0 || len < 0)
 		return -EINVAL;
 	/*
-	 * Linux's unmap_mapping_range(): the pages wholly or partly inside
-	 * [PAGE_ALIGN(start), + PAGE_ALIGN(len)), to the end for len 0 or a
-	 * range past the largest offset.
+	 * Linux's unmap_mapping_range(): from the page of @start (rounded
+	 * down: partial pages go too), PAGE_ALIGN(@len) / 4096 pages, to the
+	 * end for len 0 or a range past the largest index.
 	 */
-	first = (unsigned long)(((unsigned long long)start + PAGE_SIZE - 1) >>
-				PAGE_SHIFT);
+	first = (unsigned long)((unsigned long long)start >> PAGE_SHIFT);
 	last = ULONG_MAX;
 	if (len) {
 		unsigned long long n = ((unsigned long long)len + PAGE_SIZE - 1) >>

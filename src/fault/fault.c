@@ -236,12 +236,16 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	    vma_wants_page_mkwrite(vma)) {
 		/*
 		 * wp_page_shared() with vm_ops->page_mkwrite: ask the driver
-		 * without the leaf lock (it may block), then make the entry
-		 * writable if it still maps the page (else the fault is
-		 * retried by the access, as Linux's finish_mkwrite_fault).
+		 * under the mmap lock (a fault under a VMA lock retries there,
+		 * as for ->fault) without the leaf lock (it may block), then
+		 * make the entry writable if it still maps the page (else the
+		 * access retries, as after Linux's finish_mkwrite_fault).
 		 */
-		get_page(old);
 		pte_unmap_unlock(ptep, ptl);
+		/* vmf_can_call_fault(): not under a VMA lock alone */
+		if (flags & FAULT_FLAG_VMA_LOCK)
+			return VM_FAULT_RETRY;
+		get_page(old);
 		ret = do_page_mkwrite(vma, addr, old);
 		if (!ret) {
 			ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);

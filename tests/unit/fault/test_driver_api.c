@@ -57,6 +57,8 @@ static int drv_fault(struct vas_vm_fault *vmf)
 	struct drv *d = vas_vma_private(vmf->vma);
 	struct vas_page *pg;
 
+	/* Context: the mmap lock (debug builds check it) */
+	vas_mmap_assert_locked(vas_vma_mm(vmf->vma));
 	d->faults++;
 	d->last_flags = vmf->flags;
 	d->last_pgoff = vmf->pgoff;
@@ -83,6 +85,8 @@ static int drv_mkwrite(struct vas_vm_fault *vmf)
 {
 	struct drv *d = vas_vma_private(vmf->vma);
 
+	/* Context: the mmap lock, not a VMA lock alone (debug builds check) */
+	vas_mmap_assert_locked(vas_vma_mm(vmf->vma));
 	d->mkwrites++;
 	d->last_flags = vmf->flags;
 	d->last_pgoff = vmf->pgoff;

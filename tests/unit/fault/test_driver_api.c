@@ -249,14 +249,22 @@ TEST(fault_maps_the_address_itself)
 TEST(page_mkwrite_on_the_first_write)
 {
 	struct fx f;
+	uint64_t retries;
 
 	fx_init(&f);
 	ASSERT_EQ(drv_map(&f, W, 4 * P, RW, VAS_MAP_SHARED, DRV_MKWRITE, 0), 0);
+
 	/* a read maps read-only and does not ask */
 	EXPECT_EQ(rd(f.mm, W), 0x10);
 	EXPECT_EQ(f.d.mkwrites, 0);
-	/* the first write asks, with the page and the flags */
+	/*
+	 * The first write asks, with the page and the flags, under the mmap
+	 * lock: the fault under the VMA lock retries there (Linux's
+	 * vmf_can_call_fault), once.
+	 */
+	retries = vas_stat_read(f.m, VAS_STAT_VMA_LOCK_RETRY);
 	EXPECT_EQ(vas_fill(f.mm, W, 0x55, 1, NULL), 0);
+	EXPECT_EQ(vas_stat_read(f.m, VAS_STAT_VMA_LOCK_RETRY), retries + 1);
 	EXPECT_EQ(f.d.mkwrites, 1);
 	EXPECT_PTR_EQ(f.d.last_mkwrite_page, f.d.pages[0]);
 	EXPECT_EQ(f.d.last_flags, VAS_FAULT_FLAG_WRITE | VAS_FAULT_FLAG_MKWRITE);

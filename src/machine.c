@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <vas/physmem.h>
+#include "base/abi.h"
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "host/host.h"
@@ -15,6 +16,7 @@
 
 void vas_machine_config_init(struct vas_machine_config *cfg)
 {
+	cfg->size = sizeof(*cfg);
 	cfg->max_map_count = 65530;
 	cfg->mmap_min_addr = 65536;
 	cfg->lsm_mmap_min_addr = 0;
@@ -85,13 +87,21 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		       struct vas_machine **out)
 {
 	struct vas_machine *machine;
-	struct vas_machine_config defaults;
+	struct vas_machine_config conf;
 	int err;
 
-	if (!cfg) {
-		vas_machine_config_init(&defaults);
-		cfg = &defaults;
+	/*
+	 * The caller's fields over the defaults: a config of an older
+	 * version (smaller size) gets the defaults for the fields it lacks.
+	 */
+	vas_machine_config_init(&conf);
+	if (cfg) {
+		if (!machine_config_size_ok(cfg))
+			return -EINVAL;
+		memcpy(&conf, cfg, cfg->size);
+		conf.size = sizeof(conf);
 	}
+	cfg = &conf;
 	if (config_bad(cfg))
 		return -EINVAL;
 	machine = vas_alloc_aligned(sizeof(*machine), 64, VAS_FP_MACHINE);

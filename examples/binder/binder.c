@@ -291,6 +291,7 @@ static const char *binder_vma_name(struct vas_vma_ref *vma)
 }
 
 static const struct vas_vm_ops binder_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = binder_vma_open,
 	.close = binder_vma_close,
 	.name = binder_vma_name,
@@ -390,6 +391,7 @@ static void binder_release(struct vas_file *file)
 }
 
 static const struct vas_file_ops binder_fops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = binder_mmap,
 	.release = binder_release,
 };

@@ -153,6 +153,7 @@ static void pb_vma_close(const struct vas_vma_closing *vma)
 }
 
 static const struct vas_vm_ops pb_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = pb_vma_open,
 	.close = pb_vma_close,
 };
@@ -169,6 +170,7 @@ static int pb_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	struct pagebuf *pb = vas_file_private(file);
 	struct vas_vma_ref *ref = vas_vma_new_ref(vma);
 	unsigned long start = vas_vma_start(ref);
+	struct vas_vma_mixedmap *mixed;
 	struct vas_page *header;
 	int err;
 
@@ -187,12 +189,12 @@ static int pb_mmap(struct vas_file *file, struct vas_vma_new *vma)
 		err = -EBUSY;
 		goto out;
 	}
-	vas_vma_new_set_mixedmap(vma);
+	mixed = vas_vma_new_set_mixedmap(vma);
 	vas_vma_new_set_dontcopy(vma);
 	vas_vma_new_set_ops(vma, &pb_vm_ops);
 	vas_vma_new_set_private(vma, pb);
 	/* The mapping takes its own reference; the driver keeps its own. */
-	err = vas_vm_insert_page(vas_vma_as_mixedmap(ref), start, header);
+	err = vas_vm_insert_page(mixed, start, header);
 	if (err)
 		goto out;
 	pb->pages[0] = header;
@@ -228,6 +230,7 @@ static void pb_release(struct vas_file *file)
 }
 
 static const struct vas_file_ops pb_fops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = pb_mmap,
 	.release = pb_release,
 };

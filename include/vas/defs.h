@@ -68,6 +68,21 @@
 	VAS__TSA(assert_shared_capability(__VA_ARGS__))
 #define VAS_NO_THREAD_SAFETY_ANALYSIS VAS__TSA(no_thread_safety_analysis)
 
+/*
+ * ABI of the structs the caller fills (vas_machine_config, vas_vm_ops,
+ * vas_file_ops, vas_mmu_notifier_ops): each begins with `size_t size`,
+ * the sizeof the caller was compiled with. Fields are only ever added at
+ * the end; the library reads a field only if @size covers it, and refuses
+ * a @size below the first version's or above its own with -EINVAL where
+ * it takes the struct. docs/design.md ("ABI") has the rules.
+ *
+ * VAS_ABI_HAS(ptr, field) - whether the struct *@ptr, of the size its
+ * size member says, contains @field.
+ */
+#define VAS_ABI_HAS(ptr, field)                                               \
+	((ptr)->size >= __builtin_offsetof(__typeof__(*(ptr)), field) +       \
+				sizeof((ptr)->field))
+
 #define VAS__CONCAT2(a, b) a##b
 #define VAS__CONCAT(a, b) VAS__CONCAT2(a, b)
 #define VAS__UNIQUE(prefix) VAS__CONCAT(prefix, __COUNTER__)

@@ -74,6 +74,29 @@ vas_vma_closing_mm_id(const struct vas_vma_closing *vma);
  */
 VAS_API const struct vas_mm_id *vas_mm_id(const struct vas_mm *mm);
 
+/* Flags of a fault a driver's handler sees (Linux's FAULT_FLAG_*). */
+#define VAS_FAULT_FLAG_WRITE 0x01u	/* a store */
+#define VAS_FAULT_FLAG_MKWRITE 0x02u	/* a call of page_mkwrite */
+
+/*
+ * struct vas_vm_fault - one fault on a driver's VMA (Linux's struct
+ * vm_fault), lent to vm_ops->fault and ->page_mkwrite. The library
+ * allocates it, so it may grow at the end in later versions. Lifetime:
+ * the call it is passed to.
+ */
+struct vas_vm_fault {
+	struct vas_vma_ref *vma;	/* the VMA; its guard is held */
+	unsigned long address;		/* the faulting page's address */
+	unsigned long pgoff;		/* its file offset, in pages */
+	unsigned int flags;		/* VAS_FAULT_FLAG_* */
+	/*
+	 * ->fault: out, the page to map, with one reference that the
+	 * mapping takes over (NULL: the handler mapped the address itself).
+	 * ->page_mkwrite: in, the page that becomes writable.
+	 */
+	struct vas_page *page;
+};
+
 /*
  * Operations on a VMA of a driver file (vm_operations_struct). Every
  * callback runs with the mmap lock held for write (open, close) or the
@@ -92,8 +115,14 @@ VAS_API const struct vas_mm_id *vas_mm_id(const struct vas_mm *mm);
  *    merge, only grown or shrunk.
  * So after every operation, the mmap hooks that succeeded plus the open
  * calls minus the close calls is the number of VMAs with these ops.
+ *
+ * ABI: @size must be sizeof(struct vas_vm_ops) as the driver was compiled
+ * (VAS_VM_OPS_INIT() sets it); ops whose size the library does not know
+ * make the mmap that installed them fail with -EINVAL ("ABI" in
+ * docs/design.md).
  */
 struct vas_vm_ops {
+	size_t size;	/* sizeof(struct vas_vm_ops) */
 	/*
 	 * A new VMA object now maps part of what an existing one mapped
 	 * (a piece cut off by a split, mremap's copy, fork's copy). The VMA
@@ -115,22 +144,46 @@ struct vas_vm_ops {
 	 */
 	const char *(*name)(struct vas_vma_ref *vma);
 	/*
-	 * No page is mapped at @addr (page aligned) of @vma (vm_ops->fault):
-	 * return a page in *@pagep with one reference, which the mapping
-	 * takes over, or a negative errno: -ENOMEM ends the access with
-	 * -ENOMEM (the kernel's OOM), any other error raises SIGBUS. A write
-	 * to a private VMA maps a copy (the page's reference is dropped).
+	 * No page is mapped at @vmf->address of @vmf->vma (vm_ops->fault):
+	 * set @vmf->page to a page with one reference, which the mapping
+	 * takes over, and return 0; or map the address yourself
+	 * (vas_vmf_insert_pfn(), vas_vm_insert_page()), leave @vmf->page
+	 * NULL and return 0 (Linux's VM_FAULT_NOPAGE; if nothing is mapped
+	 * there then, the access raises SIGBUS); or return a negative errno:
+	 * -ENOMEM ends the access with -ENOMEM (the kernel's OOM), any other
+	 * raises SIGBUS (vas keeps the errno convention of its API instead of
+	 * Linux's VM_FAULT_* codes). A write to a private VMA maps a copy
+	 * (the page's reference is dropped); a write to a shared one calls
+	 * page_mkwrite first, if there is one.
 	 * Context: the mmap lock held for read (faults under a VMA lock retry
 	 * there first, as Linux does for handlers without map_pages); may
 	 * block and allocate (vas_page_alloc). May be NULL: then only pages
 	 * the driver inserted (vas_vm_insert_page) exist, and others SIGBUS.
 	 */
-	int (*fault)(struct vas_vma_ref *vma, unsigned long addr,
-		     struct vas_page **pagep);
+	int (*fault)(struct vas_vm_fault *vmf);
+	/*
+	 * @vmf->page, mapped read-only in a shared VMA, is about to become
+	 * writable (vm_ops->page_mkwrite): the first write to it since it
+	 * was mapped, by a write fault that maps it (after ->fault) or by a
+	 * write to a read-only entry of it. While the VMA has this op its
+	 * pages are mapped read-only until such a write (Linux's
+	 * writenotify): vas_vm_insert_page() and read faults map them so.
+	 * Return 0 to let the write go on, or a negative errno as for
+	 * ->fault (-ENOMEM: OOM, other: SIGBUS). Not called for private
+	 * VMAs (their writes copy) nor for PFN mappings.
+	 * Context: the mmap lock held for read, no other lock of vas; may
+	 * block. May be NULL.
+	 */
+	int (*page_mkwrite)(struct vas_vm_fault *vmf);
 };
 
-/* Operations of a driver file (file_operations). */
+/*
+ * Operations of a driver file (file_operations). ABI: @size must be
+ * sizeof(struct vas_file_ops) (VAS_FILE_OPS_INIT() sets it);
+ * vas_file_create() refuses a size the library does not know (-EINVAL).
+ */
 struct vas_file_ops {
+	size_t size;	/* sizeof(struct vas_file_ops) */
 	/*
 	 * Set up @vma for a new mapping (f_op->mmap). The VMA is not yet
 	 * visible; the hook may change its flags through the vas_vma_new
@@ -155,6 +208,18 @@ struct vas_file_ops {
 	void (*release)(struct vas_file *file);
 };
 
+/*
+ * Initialisers that set the size member and then the given fields:
+ *
+ *	static const struct vas_vm_ops my_vm_ops =
+ *		VAS_VM_OPS_INIT(.close = my_close, .name = my_name);
+ *	static const struct vas_file_ops my_fops = VAS_FILE_OPS_INIT(.mmap = my_mmap);
+ */
+#define VAS_VM_OPS_INIT(...)                                                  \
+	{ .size = sizeof(struct vas_vm_ops), __VA_ARGS__ }
+#define VAS_FILE_OPS_INIT(...)                                                \
+	{ .size = sizeof(struct vas_file_ops), __VA_ARGS__ }
+
 /**
  * vas_file_open_host() - A file backed by the host file open on @fd.
  * @fd:   host descriptor; vas keeps its own duplicate.
@@ -177,12 +242,13 @@ VAS_API int vas_file_open_host(struct vas_machine *machine, int fd, int mode,
 /**
  * vas_file_create() - A driver file with @ops and private data @priv.
  * @ops:  the file's operations; must stay valid as long as the file.
- *        NULL is refused with -EINVAL.
+ *        NULL, or a @ops->size the library does not know, is refused
+ *        with -EINVAL.
  * @priv: any value, NULL included; vas only hands it back
  *        (vas_file_private()).
  * @name: as for vas_file_open_host(): may be NULL, the empty name.
- * Context: any; may allocate. Return: 0, -EINVAL (@ops NULL, or @mode
- * with bits other than VAS_FMODE_*), or -ENOMEM.
+ * Context: any; may allocate. Return: 0, -EINVAL (@ops NULL or of an
+ * unknown size, or @mode with bits other than VAS_FMODE_*), or -ENOMEM.
  */
 VAS_API int vas_file_create(struct vas_machine *machine,
 			    const struct vas_file_ops *ops, void *priv, int mode,
@@ -225,7 +291,10 @@ VAS_API int vas_file_set_size(struct vas_file *file, off_t size) VAS_MUST_CHECK;
 
 /**
  * vas_vma_new_set_ops() - Install @ops on a VMA in its mmap hook. @ops
- * must stay valid as long as the VMA; NULL removes them (no ops).
+ * must stay valid as long as the VMA; NULL removes them (no ops). If
+ * @ops->size is not one the library knows, the mmap fails with -EINVAL
+ * when the hook returns (as if the hook had failed: nothing stays mapped,
+ * no vm_ops callback is made).
  * Context: inside the mmap hook that received @vma.
  */
 VAS_API void vas_vma_new_set_ops(struct vas_vma_new *vma,

@@ -16,6 +16,7 @@
 #ifndef VAS_MEMORY_H
 #define VAS_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <vas/defs.h>
@@ -127,6 +128,75 @@ VAS_API int vas_page_mapcount(const struct vas_page *page);
 VAS_API int vas_vm_insert_page(struct vas_vma_mixedmap *vma,
 			       unsigned long addr, struct vas_page *page)
 	VAS_MUST_CHECK;
+
+/**
+ * vas_vm_insert_pages() - Map @pages[0..*@num) at @addr, @addr + 4096, ...
+ * of @vma, in order (vm_insert_pages): each as vas_vm_insert_page() would.
+ * @num: in, the number of pages; out, how many were NOT inserted (0 on
+ *       success), as Linux's: on an error the pages before the failing one
+ *       stay mapped, and the caller decides what to do with them.
+ * Context: as vas_vm_insert_page().
+ * Return: 0; -EINVAL for a misaligned @addr (nothing inserted); -EFAULT if
+ * the range leaves @vma (nothing inserted); else the first failing page's
+ * error (-EBUSY: something mapped there; -EINVAL: an anonymous page or the
+ * zero page; -ENOMEM: no page table), with *@num pages left.
+ */
+VAS_API int vas_vm_insert_pages(struct vas_vma_mixedmap *vma,
+				unsigned long addr, struct vas_page **pages,
+				unsigned long *num) VAS_MUST_CHECK;
+
+/**
+ * vas_page_pfn() - The frame number of @page in its machine's memory
+ * (vas_page_offset() / 4096), for vas_vmf_insert_pfn(). Context: any;
+ * the caller holds a reference.
+ */
+VAS_API unsigned long vas_page_pfn(const struct vas_page *page);
+
+/**
+ * vas_vmf_insert_pfn() - Map frame @pfn at @addr of the PFN mapping @vma
+ * (vmf_insert_pfn): a "special" entry with no page behind it as far as the
+ * address space knows: no reference, no map count, no RSS; a zap just
+ * clears it, fork copies it as it is (Linux 6.18's vma_needs_copy copies
+ * VM_PFNMAP entries), get_user_pages refuses the VMA (-EFAULT). Writable
+ * if the VMA is shared and writable; vm_ops->page_mkwrite is not called
+ * for it. Use it in the mmap hook (through vas_vma_new_ref()) or in
+ * vm_ops->fault (then leave vmf->page NULL).
+ * @pfn: a frame of @vma's machine allocated now (vas_page_pfn() of a page
+ *       the driver holds). The driver must keep the frame allocated while
+ *       it is mapped: unmap it first (vas_unmap_mapping_range(),
+ *       vas_zap_page_range_single()), as Linux drivers must with their
+ *       memory.
+ * Context: @vma's guard held (mmap read lock or the VMA's read lock); takes
+ * the page-table lock; may allocate page tables.
+ * Return: 0, also when something is mapped at @addr already (it stays, as
+ * in Linux's insert_pfn); -EFAULT if @addr is outside @vma (Linux:
+ * VM_FAULT_SIGBUS); -EINVAL for a misaligned @addr, a VMA that is not
+ * VM_PFNMAP (vas_vma_new_set_pfnmap()) or is a private one that may
+ * become writable (VM_MAYWRITE without VM_SHARED: Linux BUG()s on both),
+ * or a @pfn that is not an allocated frame of the machine; -ENOMEM.
+ */
+VAS_API int vas_vmf_insert_pfn(struct vas_vma_ref *vma, unsigned long addr,
+			       unsigned long pfn) VAS_MUST_CHECK;
+
+/**
+ * vas_unmap_mapping_range() - Unmap [@start, @start + @len) of @file from
+ * every address space of its machine (unmap_mapping_range): the entries of
+ * every VMA that maps those file offsets are zapped, so the next access
+ * faults again (a driver's vm_ops->fault supplies the page anew). As in
+ * Linux, the range is in whole pages: from the page of @start (rounded
+ * down: a partial page goes too), @len rounded up to pages; @len 0 means
+ * to the end of the file.
+ * @even_cows: also zap private copies (anonymous pages a write to a
+ *             private mapping made); false keeps them, as for a hole punch.
+ * Context: no mmap lock held (it takes each address space's mmap lock for
+ * read in turn, holding none across the walk); may block. A mapping made
+ * meanwhile in an address space already visited is not zapped, as in
+ * Linux where the caller must stop new faults itself.
+ * Lifetime: the caller holds a reference to @file.
+ * Return: 0, or -EINVAL for a negative @start or @len (nothing done).
+ */
+VAS_API int vas_unmap_mapping_range(struct vas_file *file, off_t start,
+				    off_t len, bool even_cows) VAS_MUST_CHECK;
 
 /**
  * vas_zap_page_range_single() - Clear the entries of [@addr, @addr + @size)

@@ -47,8 +47,17 @@ struct VAS_CAPABILITY("mmap_lock") vas_mm_user;
  * sysctls decide. vas_machine_config_init() fills Linux's defaults; set a
  * field after it to model another kernel (docs/machine.md lists how each
  * shows on a host and how to find its value there).
+ *
+ * ABI: @size is sizeof(struct vas_machine_config) as the caller was
+ * compiled; vas_machine_config_init() sets it, so a config made only that
+ * way is always right. Later versions add fields at the end only; the
+ * library reads only the fields @size covers and takes the defaults for
+ * the rest. A @size smaller than this first version's, or larger than the
+ * library knows, is refused (vas_machine_create(): -EINVAL). See "ABI" in
+ * docs/design.md.
  */
 struct vas_machine_config {
+	size_t size;			/* sizeof(struct vas_machine_config) */
 	unsigned long max_map_count;	/* vm.max_map_count: 65530 */
 	/*
 	 * vm.mmap_min_addr (Linux's dac_mmap_min_addr), page aligned: 65536.
@@ -151,7 +160,10 @@ struct vas_machine_config {
 /* The largest file_folio_max: one page table's span (PMD order), 2 MiB. */
 #define VAS_FILE_FOLIO_MAX (2UL << 20)
 
-/** vas_machine_config_init() - Fill @cfg with the defaults. Context: any. */
+/**
+ * vas_machine_config_init() - Fill @cfg with the defaults, @cfg->size
+ * included (sizeof(*@cfg)). Context: any.
+ */
 VAS_API void vas_machine_config_init(struct vas_machine_config *cfg);
 
 /**
@@ -161,7 +173,8 @@ VAS_API void vas_machine_config_init(struct vas_machine_config *cfg);
  * @out: receives the machine.
  *
  * Context: any thread; may block, may allocate.
- * Return: 0, -ENOMEM, -EINVAL (a tunable out of range), -EAGAIN (the
+ * Return: 0, -ENOMEM, -EINVAL (a tunable out of range, or @cfg->size
+ * not one the library knows: not made by vas_machine_config_init()), -EAGAIN (the
  * worker thread could not be started), or -EMFILE / -ENFILE (no file
  * descriptor for the memory file of the frames, vas/physmem.h).
  */
@@ -191,6 +204,8 @@ VAS_API unsigned long vas_machine_committed(const struct vas_machine *machine);
 /**
  * vas_machine_config() - The tunables of @machine, with the defaults that
  * depend on others resolved (frames_bytes, commit_ram_bytes, the reserves).
+ * Its size field is the library's sizeof(struct vas_machine_config): read
+ * a field only if size covers it (VAS_ABI_HAS()).
  * Context: any. Lifetime: as long as @machine.
  */
 VAS_API const struct vas_machine_config *

@@ -76,8 +76,13 @@ struct vas_mmu_notifier;
  * address space may come from several threads at once (two faults
  * breaking COW under per-VMA locks): ranges of concurrent calls may
  * overlap, and starts and ends nest per range, not globally.
+ *
+ * ABI: @size must be sizeof(struct vas_mmu_notifier_ops) (set it with
+ * VAS_MMU_NOTIFIER_OPS_INIT()); vas_mmu_notifier_register() refuses a
+ * size the library does not know with -EINVAL.
  */
 struct vas_mmu_notifier_ops {
+	size_t size;	/* sizeof(struct vas_mmu_notifier_ops) */
 	/*
 	 * The address space is being torn down (exit_mmap): every entry
 	 * goes. Called once, before the teardown's zap; no other callback
@@ -92,6 +97,9 @@ struct vas_mmu_notifier_ops {
 				     const struct vas_mmu_notifier_range *range);
 };
 
+#define VAS_MMU_NOTIFIER_OPS_INIT(...)                                        \
+	{ .size = sizeof(struct vas_mmu_notifier_ops), __VA_ARGS__ }
+
 /**
  * vas_mmu_notifier_register() - Register @ops with @priv on @mm
  * (mmu_notifier_register). Calls begin with the next change of @mm's
@@ -102,7 +110,7 @@ struct vas_mmu_notifier_ops {
  * progress: no invalidation is between its start and its end while the
  * notifier is added). May allocate. Lifetime: the notifier holds a count
  * on @mm (the object, not a user) until unregistered.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EINVAL (@ops->size unknown), or -ENOMEM.
  */
 VAS_API int vas_mmu_notifier_register(struct vas_mm_user *mm,
 				      const struct vas_mmu_notifier_ops *ops,

@@ -13,7 +13,8 @@
  *  struct vas_vma_new       a VMA being set up by a file's mmap hook, not yet
  *                           visible to anyone. May also set VM_IO,
  *                           VM_DONTEXPAND, VM_DONTCOPY, VM_DONTDUMP,
- *                           VM_MIXEDMAP and clear VM_MAY{READ,WRITE,EXEC}.
+ *                           VM_MIXEDMAP, VM_PFNMAP and clear
+ *                           VM_MAY{READ,WRITE,EXEC}.
  *
  * Lifetime rule, for every pointer of these types: it is valid until the
  * lock it came from is released (the mmap lock, or vas_vma_end_read() of
@@ -152,6 +153,12 @@ VAS_API struct vas_vma_ref *vas_vma_next(struct vas_mm_user *mm,
  * changed since the last step (the caller may drop the lock between steps,
  * or change the address space under the write lock), it finds its place
  * again from the end of the VMA it returned last.
+ *
+ * ABI: the caller allocates the iterator, vas_vma_iter_init() fills all
+ * of it; only pos and end are the caller's to read. The rest is the
+ * library's, and __reserved is room for it to grow: the size of struct
+ * vas_vma_iter stays the same for the whole VAS_0 ABI ("ABI" in
+ * docs/design.md).
  */
 struct vas_vma_iter {
 	unsigned long pos;
@@ -160,6 +167,7 @@ struct vas_vma_iter {
 	const void *__leaf, *__parent;
 	unsigned int __slot, __pslot;
 	unsigned long __seq;
+	unsigned long __reserved[4];	/* private: for later versions */
 };
 VAS_API void vas_vma_iter_init(struct vas_vma_iter *it, struct vas_mm_user *mm,
 			       unsigned long start, unsigned long end)
@@ -299,7 +307,34 @@ VAS_API void vas_vma_new_set_io(struct vas_vma_new *vma);
 VAS_API void vas_vma_new_set_dontexpand(struct vas_vma_new *vma);
 VAS_API void vas_vma_new_set_dontcopy(struct vas_vma_new *vma);
 VAS_API void vas_vma_new_set_dontdump(struct vas_vma_new *vma);
-VAS_API void vas_vma_new_set_mixedmap(struct vas_vma_new *vma);
+/**
+ * vas_vma_new_set_mixedmap() - Set VM_MIXEDMAP (vm_flags_set, as the seed's
+ * VmaNew::set_mixedmap).
+ * Return: @vma at the VM_MIXEDMAP access level, to insert pages into it
+ * (vas_vm_insert_page()); NULL if the VMA is a PFN mapping
+ * (vas_vma_new_set_pfnmap(): Linux's BUG_ON of the two together; nothing
+ * changed). Lifetime: until the hook returns.
+ */
+VAS_API struct vas_vma_mixedmap *
+vas_vma_new_set_mixedmap(struct vas_vma_new *vma);
+/**
+ * vas_vma_new_set_pfnmap() - Make the VMA a PFN mapping for
+ * vas_vmf_insert_pfn(): set VM_PFNMAP, VM_IO, VM_DONTEXPAND and
+ * VM_DONTDUMP, as remap_pfn_range() does (a PFN mapping has no pages:
+ * get_user_pages refuses it, fork copies no entry of it, zap drops no
+ * reference). Return: -EINVAL if VM_MIXEDMAP is set (Linux's BUG_ON of
+ * the two together; nothing changed), else 0.
+ */
+VAS_API int vas_vma_new_set_pfnmap(struct vas_vma_new *vma) VAS_MUST_CHECK;
+/**
+ * vas_vma_new_readable() (and _writable, _executable) - Whether the VMA
+ * has VM_READ (VM_WRITE, VM_EXEC): what the mmap asked for, as the seed's
+ * VmaNew::readable(). A hook refuses a mapping it does not allow, or
+ * clears the matching VM_MAY* so mprotect cannot add it later.
+ */
+VAS_API bool vas_vma_new_readable(struct vas_vma_new *vma);
+VAS_API bool vas_vma_new_writable(struct vas_vma_new *vma);
+VAS_API bool vas_vma_new_executable(struct vas_vma_new *vma);
 /** vas_vma_new_set_private() - Attach the driver's private data (any value, NULL too). */
 VAS_API void vas_vma_new_set_private(struct vas_vma_new *vma, void *data);
 /**

@@ -42,6 +42,7 @@ opaque!(
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct vas_machine_config {
+    pub size: usize,
     pub max_map_count: c_ulong,
     pub mmap_min_addr: c_ulong,
     pub lsm_mmap_min_addr: c_ulong,
@@ -77,20 +78,31 @@ pub struct vas_vma_mem {
     pub locked_kb: c_ulong,
 }
 
+/// `struct vas_vm_fault` (file.h).
+#[repr(C)]
+pub struct vas_vm_fault {
+    pub vma: *mut vas_vma_ref,
+    pub address: c_ulong,
+    pub pgoff: c_ulong,
+    pub flags: c_uint,
+    pub page: *mut vas_page,
+}
+
 /// `struct vas_vm_ops` (file.h).
 #[repr(C)]
 pub struct vas_vm_ops {
+    pub size: usize,
     pub open: Option<unsafe extern "C" fn(vma: *mut vas_vma_ref)>,
     pub close: Option<unsafe extern "C" fn(vma: *const vas_vma_closing)>,
     pub name: Option<unsafe extern "C" fn(vma: *mut vas_vma_ref) -> *const c_char>,
-    pub fault: Option<
-        unsafe extern "C" fn(vma: *mut vas_vma_ref, addr: c_ulong, pagep: *mut *mut vas_page) -> c_int,
-    >,
+    pub fault: Option<unsafe extern "C" fn(vmf: *mut vas_vm_fault) -> c_int>,
+    pub page_mkwrite: Option<unsafe extern "C" fn(vmf: *mut vas_vm_fault) -> c_int>,
 }
 
 /// `struct vas_file_ops` (file.h).
 #[repr(C)]
 pub struct vas_file_ops {
+    pub size: usize,
     pub mmap: Option<unsafe extern "C" fn(file: *mut vas_file, vma: *mut vas_vma_new) -> c_int>,
     pub release: Option<unsafe extern "C" fn(file: *mut vas_file)>,
 }
@@ -158,7 +170,10 @@ extern "C" {
     pub fn vas_vma_new_set_dontexpand(vma: *mut vas_vma_new);
     pub fn vas_vma_new_set_dontcopy(vma: *mut vas_vma_new);
     pub fn vas_vma_new_set_dontdump(vma: *mut vas_vma_new);
-    pub fn vas_vma_new_set_mixedmap(vma: *mut vas_vma_new);
+    pub fn vas_vma_new_set_mixedmap(vma: *mut vas_vma_new) -> *mut vas_vma_mixedmap;
+    pub fn vas_vma_new_readable(vma: *mut vas_vma_new) -> bool;
+    pub fn vas_vma_new_writable(vma: *mut vas_vma_new) -> bool;
+    pub fn vas_vma_new_executable(vma: *mut vas_vma_new) -> bool;
     pub fn vas_vma_new_try_clear_mayread(vma: *mut vas_vma_new) -> c_int;
     pub fn vas_vma_new_try_clear_maywrite(vma: *mut vas_vma_new) -> c_int;
     pub fn vas_vma_new_try_clear_mayexec(vma: *mut vas_vma_new) -> c_int;

@@ -216,15 +216,21 @@ struct FileOpsTable<T>(PhantomData<T>);
 
 impl<T: MiscDevice> FileOpsTable<T> {
     const OPS: bindings::vas_file_ops =
-        bindings::vas_file_ops { mmap: Some(mmap_callback::<T>), release: Some(release_callback::<T>) };
+        bindings::vas_file_ops {
+            size: std::mem::size_of::<bindings::vas_file_ops>(),
+            mmap: Some(mmap_callback::<T>),
+            release: Some(release_callback::<T>),
+        };
     const OPS_REF: &'static bindings::vas_file_ops = &Self::OPS;
     const VM_OPS: bindings::vas_vm_ops = bindings::vas_vm_ops {
+        size: std::mem::size_of::<bindings::vas_vm_ops>(),
         open: Some(vma_open_callback::<T>),
         close: Some(vma_close_callback::<T>),
         // vas asks vm_ops->name only for a VMA without a file, and only a
         // file's mmap hook installs vm_ops: it would never be called.
         name: None,
         fault: None,
+        page_mkwrite: None,
     };
     const VM_OPS_REF: &'static bindings::vas_vm_ops = &Self::VM_OPS;
 }

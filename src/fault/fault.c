@@ -22,6 +22,7 @@
 #include "fault/fault.h"
 #include "mm/mmu_notifier.h"
 #include "vma/access.h"
+#include "vma/vma.h"
 
 /* Linux's default fault_around_bytes, in pages. */
 #define FAULT_AROUND_PAGES 16UL
@@ -172,6 +173,44 @@ static struct page *vm_normal_page(struct mm_struct *mm, pte_t pte)
 	return pfn_to_page(mm->machine->frames, pte_pfn(pte));
 }
 
+/* The struct vas_vm_fault a driver's handler gets for @addr of @vma. */
+static void vm_fault_init(struct vas_vm_fault *vmf, struct vm_area_struct *vma,
+			  unsigned long addr, unsigned int flags)
+{
+	*vmf = (struct vas_vm_fault){
+		.vma = vma_ref(vma),
+		.address = addr,
+		.pgoff = linear_page_index(vma, addr),
+		.flags = flags & FAULT_FLAG_WRITE ? VAS_FAULT_FLAG_WRITE : 0,
+	};
+}
+
+/* A driver callback's errno as the fault's result: -ENOMEM is OOM. */
+static vm_fault_t driver_errno(int err)
+{
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
+/*
+ * do_page_mkwrite(): tell the driver that @page of @vma becomes writable
+ * (vm_ops->page_mkwrite), if it asked to be told. No lock of vas held
+ * but the mmap lock (read) the caller has.
+ */
+static vm_fault_t do_page_mkwrite(struct vm_area_struct *vma,
+				  unsigned long addr, struct page *page)
+{
+	struct vas_vm_fault vmf;
+	int err;
+
+	if (!vma_wants_page_mkwrite(vma))
+		return 0;
+	vm_fault_init(&vmf, vma, addr, FAULT_FLAG_WRITE);
+	vmf.flags |= VAS_FAULT_FLAG_MKWRITE;
+	vmf.page = (struct vas_page *)page;
+	err = vma->vm_ops->page_mkwrite(&vmf);
+	return err ? driver_errno(err) : 0;
+}
+
 /*
  * do_wp_page(): a write to a present, write-protected entry, or an unshare
  * (FAULT_FLAG_UNSHARE: a read pin of a page this entry does not own
@@ -192,6 +231,35 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	if (unshare && (vma->vm_flags & VAS_VM_SHARED)) {
 		pte_unmap_unlock(ptep, ptl);	/* nothing to unshare */
 		return 0;
+	}
+	if ((vma->vm_flags & VAS_VM_SHARED) && old &&
+	    vma_wants_page_mkwrite(vma)) {
+		/*
+		 * wp_page_shared() with vm_ops->page_mkwrite: ask the driver
+		 * under the mmap lock (a fault under a VMA lock retries there,
+		 * as for ->fault) without the leaf lock (it may block), then
+		 * make the entry writable if it still maps the page (else the
+		 * access retries, as after Linux's finish_mkwrite_fault).
+		 */
+		pte_unmap_unlock(ptep, ptl);
+		/* vmf_can_call_fault(): not under a VMA lock alone */
+		if (flags & FAULT_FLAG_VMA_LOCK)
+			return VM_FAULT_RETRY;
+		get_page(old);
+		ret = do_page_mkwrite(vma, addr, old);
+		if (!ret) {
+			ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+			if (ptep && ptep_get(ptep) == pte) {
+				set_pte(ptep, pte_mkyoung(pte_mkdirty(
+						      pte_mkwrite(pte))));
+				if (!PageAnon(old))
+					set_page_dirty(old);
+			}
+			if (ptep)
+				pte_unmap_unlock(ptep, ptl);
+		}
+		put_page(old);
+		return ret;
 	}
 	if (vma->vm_flags & VAS_VM_SHARED) {
 		/* wp_page_shared(): make it writable and dirty the file page */
@@ -557,15 +625,18 @@ static vm_fault_t do_shared_fault(struct vm_area_struct *vma,
 
 /*
  * A driver's VMA (__do_fault with vm_ops->fault): the driver's page, or a
- * private copy for a write to a private VMA. Without a handler only pages
- * the driver inserted exist: SIGBUS.
+ * private copy for a write to a private VMA; a write to a shared VMA asks
+ * page_mkwrite first (do_shared_fault). A handler that mapped the address
+ * itself (vas_vmf_insert_pfn, vas_vm_insert_page: Linux's VM_FAULT_NOPAGE)
+ * returns no page. Without a handler only pages the driver inserted exist:
+ * SIGBUS.
  */
 static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 				  unsigned long addr, unsigned int flags)
 {
 	bool write = flags & FAULT_FLAG_WRITE;
-	struct vas_page *vp = NULL;
 	pte_t pflags = PTE_ACCESSED;
+	struct vas_vm_fault vmf;
 	struct page *page;
 	vm_fault_t ret;
 	int err;
@@ -574,20 +645,41 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 		return VM_FAULT_SIGBUS;
 	if (flags & FAULT_FLAG_VMA_LOCK)
 		return VM_FAULT_RETRY;
-	err = vma->vm_ops->fault(vma_ref(vma), addr, &vp);
-	if (err)
-		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-	page = (struct page *)vp;
-	if (!page || PageAnon(page) || is_zero_page(page)) {
-		VAS_WARN_ON_ONCE(1);	/* the handler broke its contract */
-		if (page)
+	vm_fault_init(&vmf, vma, addr, flags);
+	err = vma->vm_ops->fault(&vmf);
+	page = (struct page *)vmf.page;
+	if (err) {
+		if (page) {	/* the handler broke its contract */
+			VAS_WARN_ON_ONCE(1);
 			put_page(page);
+		}
+		return driver_errno(err);
+	}
+	if (!page) {
+		pte_t *ptep, pte;
+
+		/* VM_FAULT_NOPAGE: mapped by the handler, or it broke the rules */
+		vas_rcu_read_lock();
+		ptep = pt_walk(vma->vm_mm->pgd, addr);
+		pte = ptep ? ptep_get(ptep) : PTE_NONE;
+		vas_rcu_read_unlock();
+		return pte_present(pte) ? 0 : VM_FAULT_SIGBUS;
+	}
+	if (PageAnon(page) || is_zero_page(page)) {
+		VAS_WARN_ON_ONCE(1);	/* the handler broke its contract */
+		put_page(page);
 		return VM_FAULT_SIGBUS;
 	}
 	if (write && !(vma->vm_flags & VAS_VM_SHARED)) {
 		page = anon_copy(vma, addr, page, flags, &ret);
 		if (!page)
 			return ret;
+	} else if (write) {
+		ret = do_page_mkwrite(vma, addr, page);
+		if (ret) {
+			put_page(page);
+			return ret;
+		}
 	}
 	if (write)
 		pflags |= PTE_WRITE | PTE_DIRTY;

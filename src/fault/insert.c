@@ -13,6 +13,7 @@
 #include "page/page.h"
 #include "fault/fault.h"
 #include "vma/access.h"
+#include "vma/vma.h"
 
 static struct page *page_of(struct vas_page *p)
 {
@@ -45,27 +46,24 @@ int vas_page_mapcount(const struct vas_page *page)
 	return page_mapcount((const struct page *)page);
 }
 
-int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
-		       struct vas_page *p)
+/*
+ * insert_page(): map @page at @addr (inside @vma, aligned) if nothing is
+ * mapped there. Writable only in a shared writable VMA without
+ * page_mkwrite (vm_page_prot with writenotify is read-only).
+ */
+static int insert_page(struct vm_area_struct *vma, unsigned long addr,
+		       struct page *page)
 {
-	struct vm_area_struct *vma = vma_of_mixedmap(ref);
-	struct page *page = page_of(p);
-	struct mm_struct *mm;
+	struct mm_struct *mm = vma->vm_mm;
 	struct pt_lock *ptl;
 	pte_t *ptep, flags = PTE_USER;
 	int err = 0;
 
-	vma_assert_stable(vma);
-	mm = vma->vm_mm;
-	if (addr & ~PAGE_MASK)
-		return -EINVAL;
-	if (addr < vma->vm_start || addr >= vma->vm_end)
-		return -EFAULT;
 	/* validate_page_before_insert(): no anonymous or special pages */
 	if (PageAnon(page) || is_zero_page(page))
 		return -EINVAL;
 	if ((vma->vm_flags & (VAS_VM_SHARED | VAS_VM_WRITE)) ==
-	    (VAS_VM_SHARED | VAS_VM_WRITE))
+	    (VAS_VM_SHARED | VAS_VM_WRITE) && !vma_wants_page_mkwrite(vma))
 		flags |= PTE_WRITE;
 	ptep = pte_get_locked(mm, addr, &ptl);
 	if (!ptep)
@@ -80,6 +78,92 @@ int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
 	}
 	pte_unmap_unlock(ptep, ptl);
 	return err;
+}
+
+int vas_vm_insert_page(struct vas_vma_mixedmap *ref, unsigned long addr,
+		       struct vas_page *p)
+{
+	struct vm_area_struct *vma = vma_of_mixedmap(ref);
+
+	vma_assert_stable(vma);
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (addr < vma->vm_start || addr >= vma->vm_end)
+		return -EFAULT;
+	return insert_page(vma, addr, page_of(p));
+}
+
+int vas_vm_insert_pages(struct vas_vma_mixedmap *ref, unsigned long addr,
+			struct vas_page **pages, unsigned long *num)
+{
+	struct vm_area_struct *vma = vma_of_mixedmap(ref);
+	unsigned long i, n = *num;
+	int err;
+
+	vma_assert_stable(vma);
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	/* Linux: addr < vm_start || addr + num * PAGE_SIZE - 1 >= vm_end */
+	if (addr < vma->vm_start || n > (vma->vm_end - addr) >> PAGE_SHIFT)
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		err = insert_page(vma, addr + (i << PAGE_SHIFT),
+				  page_of(pages[i]));
+		if (err) {
+			*num = n - i;	/* the pages not inserted */
+			return err;
+		}
+	}
+	*num = 0;
+	return 0;
+}
+
+int vas_vmf_insert_pfn(struct vas_vma_ref *ref, unsigned long addr,
+		       unsigned long pfn)
+{
+	struct vm_area_struct *vma = vma_of_ref(ref);
+	struct mm_struct *mm;
+	struct pt_lock *ptl;
+	struct page *frame;
+	pte_t *ptep, flags = PTE_USER | PTE_ACCESSED;
+
+	vma_assert_stable(vma);
+	mm = vma->vm_mm;
+	/*
+	 * Linux BUG()s on a VMA that is not VM_PFNMAP (vmf_insert_pfn needs
+	 * VM_PFNMAP or VM_MIXEDMAP; vas's PFN entries need VM_PFNMAP) and on
+	 * a COW PFN mapping (private, VM_MAYWRITE): -EINVAL here.
+	 */
+	if (!(vma->vm_flags & VAS_VM_PFNMAP) ||
+	    (vma->vm_flags & (VAS_VM_SHARED | VAS_VM_MAYWRITE)) ==
+		    VAS_VM_MAYWRITE)
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (addr < vma->vm_start || addr >= vma->vm_end)
+		return -EFAULT;		/* Linux: VM_FAULT_SIGBUS */
+	/* only a frame of this machine that is allocated now */
+	frame = pfn_to_page(mm->machine->frames, pfn);
+	if (!frame || page_ref_count(frame) < 1 || is_zero_page(frame))
+		return -EINVAL;
+	if ((vma->vm_flags & (VAS_VM_SHARED | VAS_VM_WRITE)) ==
+	    (VAS_VM_SHARED | VAS_VM_WRITE))
+		flags |= PTE_WRITE | PTE_DIRTY;
+	ptep = pte_get_locked(mm, addr, &ptl);
+	if (!ptep)
+		return -ENOMEM;
+	/* insert_pfn(): an entry already there stays, and that is success */
+	if (pte_none(ptep_get(ptep)))
+		set_pte(ptep, pte_mkspecial(pte_mkpresent(pfn, flags)));
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+}
+
+unsigned long vas_page_pfn(const struct vas_page *page)
+{
+	return page_to_pfn((const struct page *)page);
 }
 
 void vas_zap_page_range_single(struct vas_vma_ref *ref, unsigned long addr,

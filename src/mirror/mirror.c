@@ -350,6 +350,7 @@ static void mirror_release(struct vas_mmu_notifier *mn, struct vas_mm *mm)
 }
 
 static const struct vas_mmu_notifier_ops mirror_mn_ops = {
+	.size = sizeof(struct vas_mmu_notifier_ops),
 	.release = mirror_release,
 	.invalidate_range_start = mirror_invalidate_start,
 	.invalidate_range_end = mirror_invalidate_end,

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include "base/abi.h"
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/lock.h"
@@ -245,6 +246,8 @@ int vas_mmu_notifier_register(struct vas_mm_user *u,
 	struct mmu_notifier_subscriptions *spare = NULL, *s;
 	struct vas_mmu_notifier *mn;
 
+	if (ops && !mmu_notifier_ops_size_ok(ops))
+		return -EINVAL;
 	/* allocate first: -ENOMEM changes nothing */
 	mn = vas_zalloc(sizeof(*mn), VAS_FP_MISC);
 	if (!mn)

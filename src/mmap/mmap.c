@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include "base/abi.h"
 #include "base/bug.h"
 #include "vma/anon_vma.h"
 #include "page/file.h"
@@ -174,6 +175,9 @@ static int call_mmap(struct vas_file *file, struct vm_area_struct *vma)
 	vma_new_begin(vma);
 	err = file->ops->mmap(file, vma_new(vma));
 	vma_new_end(vma);
+	/* vm_ops of a size this library does not know: as a failed hook */
+	if (!err && vma->vm_ops && !vm_ops_size_ok(vma->vm_ops))
+		err = -EINVAL;
 	return err;
 }
 

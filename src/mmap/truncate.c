@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <vas/memory.h>
 #include "base/bug.h"
 #include "mmap/mmap_internal.h"
 #include "page/file.h"
@@ -73,6 +74,31 @@ void unmap_mapping_range(struct vas_file *file, unsigned long first,
 		mmap_read_unlock(pick);
 		mmput(pick);
 	}
+}
+
+int vas_unmap_mapping_range(struct vas_file *file, off_t start, off_t len,
+			    bool even_cows)
+{
+	unsigned long first, last;
+
+	if (start < 0 || len < 0)
+		return -EINVAL;
+	/*
+	 * Linux's unmap_mapping_range(): from the page of @start (rounded
+	 * down: partial pages go too), PAGE_ALIGN(@len) / 4096 pages, to the
+	 * end for len 0 or a range past the largest index.
+	 */
+	first = (unsigned long)((unsigned long long)start >> PAGE_SHIFT);
+	last = ULONG_MAX;
+	if (len) {
+		unsigned long long n = ((unsigned long long)len + PAGE_SIZE - 1) >>
+				       PAGE_SHIFT;
+
+		if (first + n - 1 >= first)	/* no wrap */
+			last = first + n - 1;
+	}
+	unmap_mapping_range(file, first, last, even_cows);
+	return 0;
 }
 
 /*

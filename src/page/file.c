@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/abi.h"
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "base/stats.h"
@@ -145,7 +146,8 @@ int file_create_driver(struct frames *frames, struct vas_machine *machine,
 {
 	struct vas_file *f;
 
-	if (!ops || (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
+	if (!ops || !file_ops_size_ok(ops) ||
+	    (mode & ~(VAS_FMODE_READ | VAS_FMODE_WRITE)))
 		return -EINVAL;
 	f = file_alloc(frames, machine, VAS_FILE_DRIVER, mode, name);
 	if (!f)

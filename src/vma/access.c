@@ -183,9 +183,40 @@ void vas_vma_new_set_dontdump(struct vas_vma_new *ref)
 	new_vma(ref)->vm_flags |= VAS_VM_DONTDUMP;
 }
 
-void vas_vma_new_set_mixedmap(struct vas_vma_new *ref)
+struct vas_vma_mixedmap *vas_vma_new_set_mixedmap(struct vas_vma_new *ref)
 {
-	new_vma(ref)->vm_flags |= VAS_VM_MIXEDMAP;
+	struct vm_area_struct *vma = new_vma(ref);
+
+	if (vma->vm_flags & VAS_VM_PFNMAP)
+		return NULL;	/* Linux: BUG_ON(VM_PFNMAP && VM_MIXEDMAP) */
+	vma->vm_flags |= VAS_VM_MIXEDMAP;
+	return vas_vma_as_mixedmap(vma_ref(vma));
+}
+
+int vas_vma_new_set_pfnmap(struct vas_vma_new *ref)
+{
+	struct vm_area_struct *vma = new_vma(ref);
+
+	if (vma->vm_flags & VAS_VM_MIXEDMAP)
+		return -EINVAL;
+	vma->vm_flags |= VAS_VM_PFNMAP | VAS_VM_IO | VAS_VM_DONTEXPAND |
+			 VAS_VM_DONTDUMP;
+	return 0;
+}
+
+bool vas_vma_new_readable(struct vas_vma_new *ref)
+{
+	return new_vma(ref)->vm_flags & VAS_VM_READ;
+}
+
+bool vas_vma_new_writable(struct vas_vma_new *ref)
+{
+	return new_vma(ref)->vm_flags & VAS_VM_WRITE;
+}
+
+bool vas_vma_new_executable(struct vas_vma_new *ref)
+{
+	return new_vma(ref)->vm_flags & VAS_VM_EXEC;
 }
 
 void vas_vma_new_set_private(struct vas_vma_new *ref, void *data)

@@ -4,6 +4,7 @@
  * an address space's set of VMAs; see vma.h.
  */
 #include "vma/vma_internal.h"
+#include <vas/file.h>
 
 /* A stamp no address space's mm_lock_seq takes while write-locked (odd). */
 #define VMA_SEQ_UNLOCKED (~0UL - 1)
@@ -128,6 +129,13 @@ void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,
 		mm->locked_vm += (unsigned long)pages;
 	if (vma->vm_flags & VAS_VM_ACCOUNT)
 		vm_acct_memory(mm, pages);
+}
+
+bool vma_wants_page_mkwrite(const struct vm_area_struct *vma)
+{
+	const struct vas_vm_ops *ops = vma->vm_ops;
+
+	return ops && VAS_ABI_HAS(ops, page_mkwrite) && ops->page_mkwrite;
 }
 
 bool vma_has_open_close(const struct vm_area_struct *vma)

@@ -227,6 +227,12 @@ void vma_close(struct vm_area_struct *vma, unsigned long start,
 
 /* vma_has_open_close() - Whether @vma's vm_ops has an open or a close. */
 bool vma_has_open_close(const struct vm_area_struct *vma);
+/*
+ * vma_wants_page_mkwrite() - Whether @vma's vm_ops has a page_mkwrite
+ * (Linux's vma_wants_writenotify for drivers): its shared pages are then
+ * mapped read-only until a write fault has asked the driver.
+ */
+bool vma_wants_page_mkwrite(const struct vm_area_struct *vma);
 
 /** vma_pages() - Pages spanned by @vma. Context: @vma stable. */
 static inline unsigned long vma_pages(const struct vm_area_struct *vma)

@@ -795,6 +795,7 @@ static int bad_hook(struct vas_file *file, struct vas_vma_new *vma)
 }
 
 static const struct vas_file_ops bad_hook_ops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = bad_hook,
 };
 

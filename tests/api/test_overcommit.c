@@ -279,7 +279,7 @@ TEST(never_kbytes_and_reserves)
 /* MAP_HUGETLB: no huge pages, and only the 2M size. */
 TEST(hugetlb_has_no_pages)
 {
-	static const struct vas_file_ops no_ops;
+	static const struct vas_file_ops no_ops = VAS_FILE_OPS_INIT();
 	struct vas_file *f = NULL;
 	unsigned long got = 0;
 

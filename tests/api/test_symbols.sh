@@ -4,10 +4,11 @@
 # test_symbols.sh CMAKE BUILD_DIR LIBVAS_SO LIBVAS_A LIBVAS_DEBUG_SO CC CXX [CFLAGS...]
 #
 # What an embedder sees of the built library:
-#  1. libvas.so exports (nm -D --defined-only) only vas_* symbols, and has
+#  1. libvas.so exports (nm -D --defined-only) only vas_* symbols, each in
+#     the version node VAS_0.1 of cmake/libvas.map (vas_x@@VAS_0.1), and has
 #     the soname libvas.so.<major>;
 #     libvas-debug.so (LIBVAS_DEBUG_SO, "" if the build has none) exports
-#     the same symbols, has the soname libvas-debug.so.<major>, carries the
+#     the same symbols (versions included), has the soname libvas-debug.so.<major>, carries the
 #     VAS_DEBUG checks and needs no sanitizer runtime;
 #  2. libvas.a defines no global symbol but vas_* (the internals were made
 #     local: ld -r + objcopy --localize-hidden), and still has them locally;
@@ -16,8 +17,8 @@
 #     vas-debug.pc), the .pc files naming that prefix;
 #  4. a program built with `pkg-config --cflags --libs vas` against that
 #     prefix (-Wall -Wextra -Werror) links to the installed libvas.so and
-#     runs; the same program links statically against the installed
-#     libvas.a; and, if CXX is given, compiles and runs as C++ too.
+#     runs, its references bound to version VAS_0.1; the same program
+#     links statically against the installed libvas.a; and, if CXX is given, compiles and runs as C++ too.
 # CFLAGS are added to every compile and link (the build's -fsanitize=...).
 # Prints "ok"/"not ok" lines and "N passed, N failed"; exit 1 on failure.
 set -u
@@ -44,9 +45,21 @@ trap 'rm -rf "$tmp"' EXIT
 
 # ---- 1. libvas.so exports only vas_* ------------------------------------
 if nm -D --defined-only "$so" >"$tmp/so.nm" 2>"$tmp/err"; then
-	# "ADDR TYPE NAME[@VERSION]"; lines of fewer fields are not symbols.
-	awk 'NF >= 3 { sub(/@.*/, "", $3); print $3 }' "$tmp/so.nm" |
+	# "ADDR TYPE NAME[@VERSION]"; lines of fewer fields are not symbols,
+	# and the absolute symbol named after a version node is its
+	# definition, not a symbol.
+	awk 'NF >= 3 && $2 != "A" { sub(/@.*/, "", $3); print $3 }' "$tmp/so.nm" |
 		sort -u >"$tmp/so.syms"
+	awk 'NF >= 3 && $2 != "A" { print $3 }' "$tmp/so.nm" |
+		sort -u >"$tmp/so.vsyms"
+	grep -v '@@VAS_0\.1$' "$tmp/so.vsyms" >"$tmp/so.unversioned"
+	if [ -s "$tmp/so.unversioned" ]; then
+		notok "every libvas.so export is in version VAS_0.1 (not: $(head -n 5 "$tmp/so.unversioned" | tr '\n' ' '))"
+	else
+		ok "every libvas.so export is in version VAS_0.1 ($(wc -l <"$tmp/so.vsyms") symbols)"
+	fi
+	check "libvas.so defines the version node VAS_0.1" \
+		grep -Eq '^0+ A VAS_0\.1$' "$tmp/so.nm"
 	grep -v '^vas_' "$tmp/so.syms" >"$tmp/so.bad"
 	if [ -s "$tmp/so.bad" ]; then
 		notok "libvas.so exports only vas_* (others: $(tr '\n' ' ' <"$tmp/so.bad"))"
@@ -76,12 +89,12 @@ esac
 # ---- 1b. libvas-debug.so: the same exports, the debug checks, no sanitizer -
 if [ -n "$dso" ]; then
 	if nm -D --defined-only "$dso" >"$tmp/dso.nm" 2>"$tmp/err"; then
-		awk 'NF >= 3 { sub(/@.*/, "", $3); print $3 }' "$tmp/dso.nm" |
+		awk 'NF >= 3 && $2 != "A" { print $3 }' "$tmp/dso.nm" |
 			sort -u >"$tmp/dso.syms"
-		if cmp -s "$tmp/so.syms" "$tmp/dso.syms"; then
+		if cmp -s "$tmp/so.vsyms" "$tmp/dso.syms"; then
 			ok "libvas-debug.so exports exactly the symbols of libvas.so"
 		else
-			notok "libvas-debug.so exports differ: $(diff "$tmp/so.syms" "$tmp/dso.syms" | grep '^[<>]' | tr '\n' ' ')"
+			notok "libvas-debug.so exports differ: $(diff "$tmp/so.vsyms" "$tmp/dso.syms" | grep '^[<>]' | tr '\n' ' ')"
 		fi
 	else
 		notok "nm -D $dso: $(cat "$tmp/err")"
@@ -237,6 +250,14 @@ if build_smoke c "$cc" "$tmp/smoke_shared" $libs -Wl,-rpath,"$libdir"; then
 		ok "it loads the installed libvas.so"
 	else
 		notok "it does not load $libdir/libvas.so: $(ldd "$tmp/smoke_shared" | grep vas)"
+	fi
+	# A program built against VAS_0.1 asks for that version of each symbol.
+	if objdump -T "$tmp/smoke_shared" >"$tmp/smoke.T" 2>&1 &&
+	   grep -Eq 'VAS_0\.1\)? +vas_machine_create$' "$tmp/smoke.T" &&
+	   ! grep -E ' vas_[a-z_]+$' "$tmp/smoke.T" | grep -qv 'VAS_0\.1'; then
+		ok "its vas_* references are bound to version VAS_0.1"
+	else
+		notok "its vas_* references are not all bound to VAS_0.1: $(grep vas_ "$tmp/smoke.T" | head -n 3)"
 	fi
 	run_smoke "$tmp/smoke_shared" "C program (shared)"
 else

@@ -33,4 +33,4 @@ static void proc_close(const struct vas_vma_closing *vma)
 
 const struct vas_vm_ops proc_vm_ops;
 
-const struct vas_vm_ops proc_vm_ops = { .close = proc_close };
+const struct vas_vm_ops proc_vm_ops = VAS_VM_OPS_INIT(.close = proc_close);

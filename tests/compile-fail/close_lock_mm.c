@@ -30,4 +30,4 @@ static void count_close(const struct vas_vma_closing *vma)
 
 const struct vas_vm_ops count_vm_ops;
 
-const struct vas_vm_ops count_vm_ops = { .close = count_close };
+const struct vas_vm_ops count_vm_ops = VAS_VM_OPS_INIT(.close = count_close);

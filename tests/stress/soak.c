@@ -801,6 +801,7 @@ static void drv_close(const struct vas_vma_closing *vma)
 }
 
 static const struct vas_vm_ops drv_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = drv_open,
 	.close = drv_close,
 };
@@ -830,6 +831,7 @@ static int drv_mmap(struct vas_file *file, struct vas_vma_new *vma)
 }
 
 static const struct vas_file_ops drv_file_ops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = drv_mmap,
 };
 

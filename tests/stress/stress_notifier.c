@@ -95,6 +95,7 @@ static void n_release(struct vas_mmu_notifier *mn, struct vas_mm *mm)
 }
 
 static const struct vas_mmu_notifier_ops ops = {
+	.size = sizeof(struct vas_mmu_notifier_ops),
 	.release = n_release,
 	.invalidate_range_start = n_start,
 	.invalidate_range_end = n_end,

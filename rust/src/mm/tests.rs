@@ -313,7 +313,9 @@ fn machine_config_round_trips_every_field() {
         user_reserve_kbytes: 200,
         commit_ram_bytes: 1 << 30,
         commit_swap_bytes: 4096,
+        ..MachineConfig::default()
     };
+    assert_eq!(cfg.size, std::mem::size_of::<MachineConfig>());
     let machine = Machine::with_config(&cfg).unwrap();
     assert_eq!(machine.config(), cfg);
     assert!(format!("{:?}", machine).starts_with("Machine(0x"));

@@ -374,10 +374,10 @@ impl VmaNew {
     /// Set `VM_MIXEDMAP`: pages may be inserted (`vm_insert_page`).
     /// Returns the VMA at that level, for inserting pages in the hook.
     pub fn set_mixedmap(&self) -> &VmaMixedMap {
-        // SAFETY: In the hook (type invariant), which the setters need.
-        unsafe { bindings::vas_vma_new_set_mixedmap(self.as_ptr()) };
-        // SAFETY: In the hook; vas_vma_as_mixedmap() of the read level.
-        let m = unsafe { bindings::vas_vma_as_mixedmap(bindings::vas_vma_new_ref(self.as_ptr())) };
+        // SAFETY: In the hook (type invariant), which the setters need;
+        // it returns the VMA at the mixed-map level (NULL only for a PFN
+        // mapping, which this crate cannot make).
+        let m = unsafe { bindings::vas_vma_new_set_mixedmap(self.as_ptr()) };
         assert!(!m.is_null(), "VM_MIXEDMAP was just set");
         // SAFETY: VM_MIXEDMAP is set; valid until the hook returns.
         unsafe { VmaMixedMap::from_raw(m) }
@@ -408,19 +408,23 @@ impl VmaNew {
         unsafe { bindings::vas_vma_new_set_dontdump(self.as_ptr()) }
     }
 
-    /// Whether `VM_READ` is set: the mapping is readable.
+    /// Whether `VM_READ` is set: the mapping is readable
+    /// (`vas_vma_new_readable`).
     pub fn readable(&self) -> bool {
-        self.flags() & flags::READ != 0
+        // SAFETY: In the hook (type invariant).
+        unsafe { bindings::vas_vma_new_readable(self.as_ptr()) }
     }
 
-    /// Whether `VM_WRITE` is set.
+    /// Whether `VM_WRITE` is set (`vas_vma_new_writable`).
     pub fn writable(&self) -> bool {
-        self.flags() & flags::WRITE != 0
+        // SAFETY: In the hook.
+        unsafe { bindings::vas_vma_new_writable(self.as_ptr()) }
     }
 
-    /// Whether `VM_EXEC` is set.
+    /// Whether `VM_EXEC` is set (`vas_vma_new_executable`).
     pub fn executable(&self) -> bool {
-        self.flags() & flags::EXEC != 0
+        // SAFETY: In the hook.
+        unsafe { bindings::vas_vma_new_executable(self.as_ptr()) }
     }
 
     /// Clear `VM_MAYREAD`, so that mprotect can never make the VMA

@@ -382,7 +382,7 @@ static int io_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops io_ops = { .mmap = io_mmap };
+static const struct vas_file_ops io_ops = VAS_FILE_OPS_INIT(.mmap = io_mmap);
 
 TEST(efault_rules)
 {

@@ -784,7 +784,7 @@ static int mixed_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops mixed_ops = { .mmap = mixed_mmap };
+static const struct vas_file_ops mixed_ops = VAS_FILE_OPS_INIT(.mmap = mixed_mmap);
 
 TEST(vm_insert_page_and_zap_single)
 {
@@ -842,24 +842,27 @@ TEST(vm_insert_page_and_zap_single)
  * the page's offset in the VMA + 1, or fails past the second page. */
 static int handler_faults;
 
-static int pattern_fault(struct vas_vma_ref *vma, unsigned long addr,
-			 struct vas_page **pagep)
+static int pattern_fault(struct vas_vm_fault *vmf)
 {
-	unsigned long idx = (addr - vas_vma_start(vma)) / P;
+	struct vas_vma_ref *vma = vmf->vma;
+	unsigned long idx = (vmf->address - vas_vma_start(vma)) / P;
 	struct vas_page *pg;
 
 	handler_faults++;
+	/* the file offset of the address: both mappings start at offset 0 */
+	EXPECT_EQ(vmf->pgoff, idx);
+	EXPECT_NULL(vmf->page);
 	if (idx >= 2)
 		return -EIO;
 	pg = vas_page_alloc(vas_mm_machine(vas_mm_from_user(vas_vma_mm(vma))));
 	if (!pg)
 		return -ENOMEM;
 	memset(vas_page_address(pg), (int)idx + 1, P);
-	*pagep = pg;
+	vmf->page = pg;
 	return 0;
 }
 
-static const struct vas_vm_ops pattern_vm_ops = { .fault = pattern_fault };
+static const struct vas_vm_ops pattern_vm_ops = VAS_VM_OPS_INIT(.fault = pattern_fault);
 
 static int pattern_mmap(struct vas_file *file, struct vas_vma_new *vma)
 {
@@ -868,7 +871,7 @@ static int pattern_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops pattern_ops = { .mmap = pattern_mmap };
+static const struct vas_file_ops pattern_ops = VAS_FILE_OPS_INIT(.mmap = pattern_mmap);
 
 TEST(driver_fault_handler)
 {

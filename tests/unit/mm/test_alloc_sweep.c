@@ -81,6 +81,7 @@ static void drv_close(const struct vas_vma_closing *vma)
 }
 
 static const struct vas_vm_ops drv_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = drv_open,
 	.close = drv_close,
 };
@@ -115,6 +116,7 @@ static int drv_mmap(struct vas_file *file, struct vas_vma_new *vma)
 }
 
 static const struct vas_file_ops drv_ops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = drv_mmap,
 };
 
@@ -689,6 +691,7 @@ static void mn_start(struct vas_mmu_notifier *mn,
 	x->notified++;
 }
 static const struct vas_mmu_notifier_ops mn_ops = {
+	.size = sizeof(struct vas_mmu_notifier_ops),
 	.invalidate_range_start = mn_start,
 	.invalidate_range_end = mn_start,
 };

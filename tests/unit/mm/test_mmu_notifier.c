@@ -100,6 +100,7 @@ static void rec_release(struct vas_mmu_notifier *mn, struct vas_mm *mm)
 }
 
 static const struct vas_mmu_notifier_ops rec_ops = {
+	.size = sizeof(struct vas_mmu_notifier_ops),
 	.release = rec_release,
 	.invalidate_range_start = rec_start,
 	.invalidate_range_end = rec_end,
@@ -674,6 +675,7 @@ static void slow_start(struct vas_mmu_notifier *mn,
 }
 
 static const struct vas_mmu_notifier_ops slow_ops = {
+	.size = sizeof(struct vas_mmu_notifier_ops),
 	.invalidate_range_start = slow_start,
 };
 
@@ -859,6 +861,7 @@ static void tlb_release(struct vas_mmu_notifier *mn, struct vas_mm *mm)
 }
 
 static const struct vas_mmu_notifier_ops tlb_ops = {
+	.size = sizeof(struct vas_mmu_notifier_ops),
 	.release = tlb_release,
 	.invalidate_range_start = tlb_start,
 	.invalidate_range_end = tlb_end,

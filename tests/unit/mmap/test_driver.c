@@ -86,6 +86,7 @@ static const char *drv_name(struct vas_vma_ref *vma)
 }
 
 static const struct vas_vm_ops drv_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = drv_open, .close = drv_close, .name = drv_name,
 };
 
@@ -143,6 +144,7 @@ static void drv_release(struct vas_file *file)
 }
 
 static const struct vas_file_ops drv_ops = {
+	.size = sizeof(struct vas_file_ops),
 	.mmap = drv_mmap, .release = drv_release,
 };
 

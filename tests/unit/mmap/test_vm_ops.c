@@ -50,6 +50,7 @@ static void drv_close(const struct vas_vma_closing *vma)
 }
 
 static const struct vas_vm_ops drv_vm_ops = {
+	.size = sizeof(struct vas_vm_ops),
 	.open = drv_open, .close = drv_close,
 };
 
@@ -82,7 +83,7 @@ static int drv_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops drv_ops = { .mmap = drv_mmap };
+static const struct vas_file_ops drv_ops = VAS_FILE_OPS_INIT(.mmap = drv_mmap);
 
 struct fx {
 	struct vas_machine *m;

@@ -519,7 +519,7 @@ TEST(shmem_zero_fill_never_written)
 
 TEST(driver_files_have_no_cache)
 {
-	static const struct vas_file_ops ops = { 0 };
+	static const struct vas_file_ops ops = VAS_FILE_OPS_INIT();
 	struct vas_machine_config cfg;
 	struct vas_machine *m = NULL;
 	struct vas_file *f = NULL;

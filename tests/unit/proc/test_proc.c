@@ -284,7 +284,7 @@ static int noop_mmap(struct vas_file *file, struct vas_vma_new *vma)
 	return 0;
 }
 
-static const struct vas_file_ops noop_ops = { .mmap = noop_mmap };
+static const struct vas_file_ops noop_ops = VAS_FILE_OPS_INIT(.mmap = noop_mmap);
 
 TEST(maps_driver_file_and_escaped_name)
 {
@@ -313,7 +313,7 @@ static const char *special_name(struct vas_vma_ref *vma)
 	return vas_vma_start(vma) == W ? "[vvar]" : NULL;
 }
 
-static const struct vas_vm_ops special_ops = { .name = special_name };
+static const struct vas_vm_ops special_ops = VAS_VM_OPS_INIT(.name = special_name);
 
 TEST(maps_vm_ops_name)
 {

@@ -136,7 +136,7 @@ static void count_close(const struct vas_vma_closing *vma)
 
 TEST(new_range_refusals)
 {
-	static const struct vas_vm_ops closing = { .close = count_close };
+	static const struct vas_vm_ops closing = VAS_VM_OPS_INIT(.close = count_close);
 	struct mm_struct *mm = mm_new();
 	struct vm_area_struct *a = mk(mm, 1, 3, RW, 1);
 	struct vm_area_struct *b = mk(mm, 4, 6, RW, 4);

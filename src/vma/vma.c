@@ -350,12 +350,16 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 	struct vm_area_struct *cur, *t = c->target, *v = NULL;
 	unsigned long s = c->start, e = c->end;
 	bool split = false;
-	struct rt_iter it;
+	unsigned long sealed = 0;
+	struct rt_iter it, first_it, last_it;
 	int delta = 0, err;
 
 	mmap_assert_write_locked(mm);
 	if (!range_ok(s, e))
 		return -EINVAL;
+	VAS_BUG_ON(c->munmap && t);
+	c->nothing = false;
+	c->__bounds = false;
 	c->__cut = c->__upper = c->__left = c->__right = NULL;
 	c->__left_new = c->__right_new = NULL;
 	c->__cleaned = false;
@@ -369,13 +373,54 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 	 * reach past end (the cut: both edges, or the target; or not).
 	 */
 	rt_iter_init(&it, &mm->mm_mt, s, e);
-	while ((cur = rt_iter_next(&it, NULL, NULL))) {
+	c->__first = cur = rt_iter_next(&it, NULL, NULL);
+	c->__it = it;
+	if (c->munmap) {
+		if (!cur) {
+			c->nothing = true;
+			return 0;
+		}
+		first_it = it;
+	}
+	for (; cur; cur = rt_iter_next(&it, NULL, NULL)) {
 		if (cur->vm_start < s)
 			c->__left = cur;
 		if (cur->vm_end > e)
 			v = cur;
 		if (cur != t && cur->vm_start >= s && cur->vm_end <= e)
 			delta--;
+		if (c->munmap) {
+			sealed |= cur->vm_flags & VAS_VM_SEALED;
+			last_it = it;
+		}
+	}
+	if (sealed) {
+		struct vm_area_struct *first = c->__first, *n;
+
+		/*
+		 * munmap_check_sealed()'s rule: Linux splits the first VMA at
+		 * start before it meets a sealed one further on; a failed
+		 * split changes nothing: -EPERM either way.
+		 */
+		if (!(first->vm_flags & VAS_VM_SEALED) && first->vm_start < s &&
+		    vma_split(mm, first, s, true, &n))
+			return -EPERM;
+		return -EPERM;
+	}
+	if (c->munmap) {
+		/*
+		 * unmap_region()'s bounds as they will be after the store:
+		 * what stays of a straddler, else the neighbour (0: none).
+		 */
+		if (c->__left)
+			c->__floor = s;
+		else if (!rt_iter_prev_end(&first_it, &c->__floor))
+			c->__floor = 0;
+		if (v)
+			c->__ceiling = e;
+		else if (!rt_iter_next_start(&last_it, &c->__ceiling))
+			c->__ceiling = 0;
+		c->__bounds = true;
 	}
 	if (v) {
 		if (v == t || v->vm_start < s)
@@ -488,8 +533,9 @@ static void vmc_begin(struct mm_struct *mm, struct vmc *c, bool account)
 	c->__doomed = NULL;
 	if (account)
 		c->sticky = 0;
-	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
-	while ((cur = rt_iter_next(&it, NULL, NULL))) {
+	/* vmc_prepare()'s walk, from its first VMA (no store since) */
+	it = c->__it;
+	for (cur = c->__first; cur; cur = rt_iter_next(&it, NULL, NULL)) {
 		vma_write_lock(mm, cur);
 		if (account)
 			vmc_account_one(mm, c, cur);
@@ -631,6 +677,10 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 			if (t)
 				zap_range(mm, c->zap_start, c->zap_end,
 					  ZAP_GUARDS);
+			else if (c->__bounds && c->zap_start == s &&
+				 c->zap_end == e)
+				unmap_region_within(mm, s, e, c->__floor,
+						    c->__ceiling);
 			else
 				unmap_region(mm, c->zap_start, c->zap_end);
 		}

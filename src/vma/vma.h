@@ -154,6 +154,14 @@ struct vmc {
 	unsigned long zap_start, zap_end;
 	/* in: the caller may vmc_drop_target() after vmc_prepare() */
 	bool may_gap;
+	/*
+	 * in: a munmap (do_munmap; @target NULL): vmc_prepare() refuses a
+	 * range holding a sealed VMA with -EPERM, after Linux's side effect
+	 * (munmap_check_sealed()), and finds a range that holds no VMA a
+	 * no-op: it sets @nothing and reserves nothing (do not commit).
+	 */
+	bool munmap;
+	bool nothing;		/* out, with @munmap: no VMA in the range */
 	/* out: the sticky flags of what the target absorbed (set on it) */
 	unsigned long sticky;
 	/* private: */
@@ -165,6 +173,23 @@ struct vmc {
 	struct vm_area_struct *__right_new;	/* new object for __right's part above */
 	struct vm_area_struct *__doomed; /* what goes away (vmc_begin()) */
 	bool __cleaned;			/* vmc_clean_up() ran */
+	/*
+	 * vmc_prepare()'s walk, kept for vmc_begin(): the first VMA of the
+	 * range and the iterator just past it (if a store happens in
+	 * between, the iterator routes again from its position; none may:
+	 * the reservation needs none), so the commit does not walk from the
+	 * root again.
+	 */
+	struct vm_area_struct *__first;
+	struct rt_iter __it;
+	/*
+	 * The page-table bounds of a munmap (unmap_region()'s floor and
+	 * ceiling: the end of the VMA that stays below, the start of the one
+	 * that stays above, 0 for none), found from the walk's leaves
+	 * (__bounds set); else unmap_region() looks them up after the store.
+	 */
+	unsigned long __floor, __ceiling;
+	bool __bounds;
 	struct rt_prealloc __pa;
 	int __delta;			/* change of map_count */
 };

@@ -29,6 +29,42 @@ static void vma_reset(struct vm_area_struct *vma, struct mm_struct *mm)
 	__atomic_store_n(&vma->vm_mm, mm, __ATOMIC_RELAXED);
 }
 
+/*
+ * The VMA caches. A freed VMA goes first to its address space's own cache
+ * (mm->vma_cache, MM_VMA_CACHE_MAX), guarded by the mmap write lock that
+ * every vm_area_alloc() and vm_area_free() of that mm holds: no atomic
+ * instruction. It is filled from (and emptied into) the machine's cache
+ * MM_VMA_CACHE_BATCH VMAs at a time under the machine's mutex, so a run
+ * of allocations or frees (fork, exit, a long munmap) takes the mutex
+ * once per batch. A machine configured with fewer than MM_VMA_CACHE_MAX
+ * cached VMAs uses the machine's cache alone (its limit then holds
+ * exactly). Either way a cached VMA stays a VMA until its memory is
+ * returned after a grace period (type-safe by RCU, vma.h).
+ */
+static bool mm_vma_cache_on(const struct vas_machine *machine)
+{
+	return machine->cfg.vma_cache_max >= MM_VMA_CACHE_MAX;
+}
+
+/* Refill @mm's empty cache from the machine's; return one VMA or NULL. */
+static struct vm_area_struct *vma_cache_take(struct mm_struct *mm)
+{
+	struct vas_machine *machine = mm->machine;
+	unsigned int want = mm_vma_cache_on(machine) ? MM_VMA_CACHE_BATCH : 1;
+	struct vm_area_struct *vma = NULL;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	while (want-- && machine->vma_cache) {
+		if (vma)
+			mm->vma_cache[mm->vma_cache_nr++] = vma;
+		vma = machine->vma_cache;
+		machine->vma_cache = vma->cache_next;
+		machine->vma_cache_nr--;
+	}
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	return vma;
+}
+
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
 	struct vas_machine *machine = mm->machine;
@@ -36,13 +72,11 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 	if (!vas_alloc_check(VAS_FP_VMA))
 		return NULL;
-	vas_mutex_lock(&machine->vma_cache_lock);
-	vma = machine->vma_cache;
-	if (vma) {
-		machine->vma_cache = vma->cache_next;
-		machine->vma_cache_nr--;
-	}
-	vas_mutex_unlock(&machine->vma_cache_lock);
+	mmap_assert_write_locked(mm);
+	if (mm->vma_cache_nr)
+		vma = mm->vma_cache[--mm->vma_cache_nr];
+	else
+		vma = vma_cache_take(mm);
 	if (!vma) {
 		vma = vas_alloc_aligned(sizeof(*vma), 64, VAS_FP_MISC);
 		if (!vma)
@@ -60,12 +94,42 @@ static void vm_area_free_rcu(struct vas_rcu_head *head)
 	vas_free(container_of(head, struct vm_area_struct, rcu));
 }
 
+/*
+ * Give @n VMAs (@vmas) to the machine's cache, those beyond its limit to
+ * RCU to be freed for real once no reader can see them.
+ */
+static void vma_cache_give(struct vas_machine *machine,
+			   struct vm_area_struct **vmas, unsigned int n)
+{
+	struct vm_area_struct *over = NULL, *vma;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	while (n--) {
+		vma = vmas[n];
+		if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
+			vma->cache_next = machine->vma_cache;
+			machine->vma_cache = vma;
+			machine->vma_cache_nr++;
+		} else {
+			vma->cache_next = over;
+			over = vma;
+		}
+	}
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	while (over) {
+		vma = over;
+		over = vma->cache_next;
+		vas_call_rcu(&vma->rcu, vm_area_free_rcu);
+	}
+}
+
 void vm_area_free(struct vm_area_struct *vma)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_machine *machine = mm->machine;
 
 	vma_assert_detached(vma);
+	mmap_assert_write_locked(mm);
 	if (vma->vm_file) {
 		vma_file_put(vma->vm_file);
 		vma->vm_file = NULL;
@@ -73,16 +137,27 @@ void vm_area_free(struct vm_area_struct *vma)
 	anon_vma_put(vma->anon_vma);
 	vma->anon_vma = NULL;
 	stats_add(&machine->stats, VAS_STAT_VMA_FREE, 1);
-	vas_mutex_lock(&machine->vma_cache_lock);
-	if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
-		vma->cache_next = machine->vma_cache;
-		machine->vma_cache = vma;
-		machine->vma_cache_nr++;
-		vma = NULL;
+	if (!mm_vma_cache_on(machine)) {
+		vma_cache_give(machine, &vma, 1);
+		return;
 	}
-	vas_mutex_unlock(&machine->vma_cache_lock);
-	if (vma)	/* cache full: free for real once no reader can see it */
-		vas_call_rcu(&vma->rcu, vm_area_free_rcu);
+	if (mm->vma_cache_nr == MM_VMA_CACHE_MAX) {
+		/* the oldest half goes to the machine's cache */
+		vma_cache_give(machine, mm->vma_cache, MM_VMA_CACHE_BATCH);
+		memmove(mm->vma_cache, mm->vma_cache + MM_VMA_CACHE_BATCH,
+			(MM_VMA_CACHE_MAX - MM_VMA_CACHE_BATCH) *
+				sizeof(mm->vma_cache[0]));
+		mm->vma_cache_nr -= MM_VMA_CACHE_BATCH;
+	}
+	mm->vma_cache[mm->vma_cache_nr++] = vma;
+}
+
+void vma_cache_flush(struct mm_struct *mm)
+{
+	mmap_assert_write_locked(mm);
+	if (mm->vma_cache_nr)
+		vma_cache_give(mm->machine, mm->vma_cache, mm->vma_cache_nr);
+	mm->vma_cache_nr = 0;
 }
 
 void vma_cache_drain(struct vas_machine *machine)
@@ -670,8 +745,10 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 		vma_account(mm, rnew, 1);
 	if (t)
 		vma_account(mm, t, 1);
-	stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT,
-		  (upper ? 1 : 0) + (lnew ? 1 : 0) + (rnew ? 1 : 0));
+	/* (an atomic add: none when nothing was split) */
+	if (upper || lnew || rnew)
+		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT,
+			  (upper ? 1 : 0) + (lnew ? 1 : 0) + (rnew ? 1 : 0));
 	if (!cleaned) {
 		if (c->zap_start < c->zap_end) {
 			if (t)

@@ -20,17 +20,27 @@
 #include "mm/mm.h"
 
 /**
- * vm_area_alloc() - A detached, zeroed VMA for @mm (vm_refcnt 0).
- * Context: may allocate (site VAS_FP_VMA). Return: the VMA or NULL.
+ * vm_area_alloc() - A detached, zeroed VMA for @mm (vm_refcnt 0), from
+ * @mm's own cache, else the machine's, else new.
+ * Context: mmap lock of @mm held for write (it guards @mm's cache); may
+ * allocate (site VAS_FP_VMA). Return: the VMA or NULL.
  */
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm) VAS_MUST_CHECK;
 
 /**
- * vm_area_free() - Give back a detached VMA. It may be reused at once;
- * its memory stays a VMA until a grace period has passed.
- * Context: any; @vma detached (vm_refcnt 0).
+ * vm_area_free() - Give back a detached VMA, to its mm's cache. It may be
+ * reused at once; its memory stays a VMA until a grace period has passed.
+ * Context: mmap lock of @vma->vm_mm held for write; @vma detached
+ * (vm_refcnt 0).
  */
 void vm_area_free(struct vm_area_struct *vma);
+
+/**
+ * vma_cache_flush() - Give the VMAs of @mm's own cache to the machine's
+ * (exit_mmap: the address space maps nothing more).
+ * Context: mmap lock of @mm held for write.
+ */
+void vma_cache_flush(struct mm_struct *mm) VAS_REQUIRES(mm);
 
 /** vma_cache_drain() - Free every cached VMA. Context: machine teardown. */
 void vma_cache_drain(struct vas_machine *machine);

@@ -91,6 +91,19 @@ static void mm_free(struct mm_struct *mm)
 
 	VAS_BUG_ON(mm->mm_mt.root != NULL);
 	VAS_BUG_ON(__atomic_load_n(&mm->mm_users, __ATOMIC_RELAXED) != 0);
+	/* The VMAs of the mm's own cache go to the machine's (vma/vma.c). */
+	if (mm->vma_cache_nr) {
+		vas_mutex_lock(&machine->vma_cache_lock);
+		while (mm->vma_cache_nr) {
+			struct vm_area_struct *v =
+				mm->vma_cache[--mm->vma_cache_nr];
+
+			v->cache_next = machine->vma_cache;
+			machine->vma_cache = v;
+			machine->vma_cache_nr++;
+		}
+		vas_mutex_unlock(&machine->vma_cache_lock);
+	}
 	mm_list_del(machine, mm);
 	mmu_notifier_subscriptions_destroy(mm);
 	mmap_lock_fini(&mm->mmap_lock);

@@ -71,6 +71,9 @@ struct vas_machine {
  * then mm_lock_seq (changes once per write-lock section), then the mmap
  * lock, then counts and accounting, then the RSS counters faults write.
  */
+#define MM_VMA_CACHE_MAX 16
+#define MM_VMA_CACHE_BATCH 8
+
 struct mm_struct {
 	struct pgd *pgd;			/* (c) page tables: pgtable/pgtable.h */
 	struct vas_machine *machine;		/* (c) */
@@ -103,6 +106,16 @@ struct mm_struct {
 	unsigned long mmap_base;		/* (M) top-down search start */
 	unsigned long start_brk, brk;		/* (M) the heap; 0: none */
 	unsigned long def_flags;		/* (M) mlockall(MCL_FUTURE) */
+	/*
+	 * The address space's own VMA cache (vma/vma.c): freed VMAs of this
+	 * mm, taken again by its next vm_area_alloc() with no lock but the
+	 * mmap write lock that both calls hold; filled from and emptied into
+	 * the machine's cache MM_VMA_CACHE_BATCH at a time (one mutex
+	 * acquisition each). Spliced back into the machine's cache when the
+	 * object is freed.
+	 */
+	unsigned int vma_cache_nr;		/* (M) */
+	struct vm_area_struct *vma_cache[MM_VMA_CACHE_MAX]; /* (M) */
 	unsigned long rlimit[VAS_NR_RLIMITS];	/* (M,a) soft limits, bytes */
 	bool cap_ipc_lock;			/* (a) mlock beyond RLIMIT_MEMLOCK */
 	bool cap_sys_rawio;			/* (a) map below vm.mmap_min_addr */

@@ -54,6 +54,7 @@ void exit_mmap(struct mm_struct *mm)
 		vma_mark_detached(vma);
 		vm_area_free(vma);
 	}
+	vma_cache_flush(mm);	/* one acquisition of the machine's cache */
 	mm->map_count = 0;
 	vm_acct_memory(mm, -(long)mm->committed_vm);	/* vm_unacct_memory */
 	mm->total_vm = mm->locked_vm = mm->data_vm = 0;

@@ -515,7 +515,13 @@ int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,
 	mmap_write_lock(mm);
 	ret = do_mmap(mm, file, shmem, addr, len, prot, flags,
 		      off >> PAGE_SHIFT);
-	if (ret >= 0) {
+	/*
+	 * An anonymous mapping is VM_LOCKED only through MAP_LOCKED or
+	 * def_flags (no hook changes its flags): without those and
+	 * MAP_POPULATE there is nothing to populate, and no lookup to do.
+	 */
+	if (ret >= 0 && (file || (flags & (VAS_MAP_LOCKED | VAS_MAP_POPULATE)) ||
+			 (mm->def_flags & VAS_VM_LOCKED))) {
 		/* mm_populate() for MAP_LOCKED and MAP_POPULATE; errors ignored */
 		struct vm_area_struct *v = rt_lookup(&mm->mm_mt, (unsigned long)ret,
 						     NULL, NULL);

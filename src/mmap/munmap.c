@@ -44,8 +44,7 @@ int munmap_check_sealed(struct mm_struct *mm, unsigned long start,
  */
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
-	struct vm_area_struct *first;
-	unsigned long end, s;
+	unsigned long end;
 	int err;
 
 	if ((start & ~PAGE_MASK) || start > VAS_TASK_SIZE ||
@@ -54,19 +53,20 @@ int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long len)
 	end = start + ((len + PAGE_SIZE - 1) & PAGE_MASK);
 	if (end == start)
 		return -EINVAL;
-	first = rt_find(&mm->mm_mt, start, &s, NULL);
-	if (!first || s >= end)
-		return 0;
-	err = munmap_check_sealed(mm, start, end);
-	if (err)
-		return err;
 	{
+		/*
+		 * One walk of the range (vmc_prepare(), c.munmap): it finds
+		 * whether anything is mapped, checks the seals as
+		 * munmap_check_sealed() and notes the page-table bounds;
+		 * the commit goes on from the same position.
+		 */
 		VMC_STATE(c, start, end, NULL, 0);
 
 		c.zap_start = start;
 		c.zap_end = end;
+		c.munmap = true;
 		err = vmc_prepare(mm, &c);
-		if (err)
+		if (err || c.nothing)
 			return err;
 		vmc_commit(mm, &c);
 	}

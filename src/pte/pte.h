@@ -102,6 +102,17 @@ void unmap_region(struct mm_struct *mm, unsigned long start,
 		  unsigned long end) VAS_REQUIRES(mm);
 
 /**
+ * unmap_region_within() - unmap_region() when the caller knows the bounds:
+ * @floor, the end of the VMA that stays below @start (0 if none), and
+ * @ceiling, the start of the one that stays above @end (0 if none), as
+ * free_pgtables() takes them from the munmap's own walk.
+ * Context: as unmap_region().
+ */
+void unmap_region_within(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, unsigned long floor,
+			 unsigned long ceiling) VAS_REQUIRES(mm);
+
+/**
  * move_page_tables() - mremap's move of the entries of [@old, @old + @len)
  * to @new (pt_move_range). MMU notifiers see UNMAP over the old range,
  * as Linux's move_page_tables() reports it. Context: mmap lock held for

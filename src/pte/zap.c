@@ -93,6 +93,15 @@ void zap_range_keep_cows(struct mm_struct *mm, unsigned long start,
 	mmu_notifier_invalidate_range_end(&range);
 }
 
+void unmap_region_within(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, unsigned long floor,
+			 unsigned long ceiling)
+{
+	mmap_assert_write_locked(mm);
+	zap_range(mm, start, end, ZAP_GUARDS);
+	pt_free_range(mm->pgd, start, end, floor, ceiling);
+}
+
 void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	unsigned long floor = 0, ceiling = 0, e;

@@ -339,6 +339,55 @@ end:
 	return NULL;
 }
 
+/* The leaf at the left (@right false) or right end of @t's leaf level. */
+static const struct rt_node *rt_edge_leaf(const struct rt_tree *t, bool right)
+{
+	const struct rt_node *n = rt_root(t);
+
+	while (n && !n->leaf)
+		n = rt_child(n, right ? n->nr - 1 : 0);
+	return n;
+}
+
+bool rt_iter_prev_end(const struct rt_iter *it, unsigned long *end)
+{
+	const struct rt_node *n = it->__leaf, *p = it->__parent;
+	unsigned int i = it->__slot - 1;	/* the entry returned */
+
+	VAS_BUG_ON(!n || !it->__slot || it->__seq != it->tree->__seq);
+	if (i > 0) {
+		*end = n->l.end[i - 1];
+		return true;
+	}
+	if (p && it->__pslot > 0) {
+		n = rt_child(p, it->__pslot - 1);	/* never empty */
+		*end = n->l.end[rt_nr(n) - 1];
+		return true;
+	}
+	if (rt_edge_leaf(it->tree, false) == n)
+		return false;
+	return rt_prev(it->tree, n->l.start[0], NULL, end) != NULL;
+}
+
+bool rt_iter_next_start(const struct rt_iter *it, unsigned long *start)
+{
+	const struct rt_node *n = it->__leaf, *p = it->__parent;
+	unsigned int i = it->__slot;		/* the entry after */
+
+	VAS_BUG_ON(!n || !it->__slot || it->__seq != it->tree->__seq);
+	if (i < rt_nr(n)) {
+		*start = n->l.start[i];
+		return true;
+	}
+	if (p && it->__pslot + 1 < p->nr) {
+		*start = rt_child(p, it->__pslot + 1)->l.start[0];
+		return true;
+	}
+	if (rt_edge_leaf(it->tree, true) == n)
+		return false;
+	return rt_find(it->tree, n->l.end[i - 1], start, NULL) != NULL;
+}
+
 /* ---- writer: planning --------------------------------------------------- */
 
 enum rt_pack {

@@ -228,6 +228,23 @@ static inline void *rt_iter_next(struct rt_iter *it, unsigned long *start,
 	return likely(entry) ? entry : rt_iter_next_slow(it, start, end);
 }
 
+/*
+ * rt_iter_prev_end() - The end of the entry before the one the iterator's
+ * last step returned (Linux's vma_prev from a vma_iterator), found from
+ * the iterator's leaf and parent, walking from the root only when it is in
+ * neither. Context: the writer, with no store since that step.
+ * Return: true and *@end, or false if there is no entry before it.
+ */
+bool rt_iter_prev_end(const struct rt_iter *it, unsigned long *end);
+
+/*
+ * rt_iter_next_start() - The start of the entry after the one the
+ * iterator's last step returned, whatever the iterator's limit.
+ * Context: as rt_iter_prev_end(). Return: true and *@start, or false if
+ * there is no entry after it.
+ */
+bool rt_iter_next_start(const struct rt_iter *it, unsigned long *start);
+
 /**
  * rt_preallocate() - Reserve the nodes that storing [@start, @end) into @t
  * can need, in the tree's present shape, adding them to @pa. The walk and

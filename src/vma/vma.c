@@ -30,6 +30,42 @@ static void vma_reset(struct vm_area_struct *vma, struct mm_struct *mm)
 	__atomic_store_n(&vma->vm_mm, mm, __ATOMIC_RELAXED);
 }
 
+/*
+ * The VMA caches. A freed VMA goes first to its address space's own cache
+ * (mm->vma_cache, MM_VMA_CACHE_MAX), guarded by the mmap write lock that
+ * every vm_area_alloc() and vm_area_free() of that mm holds: no atomic
+ * instruction. It is filled from (and emptied into) the machine's cache
+ * MM_VMA_CACHE_BATCH VMAs at a time under the machine's mutex, so a run
+ * of allocations or frees (fork, exit, a long munmap) takes the mutex
+ * once per batch. A machine configured with fewer than MM_VMA_CACHE_MAX
+ * cached VMAs uses the machine's cache alone (its limit then holds
+ * exactly). Either way a cached VMA stays a VMA until its memory is
+ * returned after a grace period (type-safe by RCU, vma.h).
+ */
+static bool mm_vma_cache_on(const struct vas_machine *machine)
+{
+	return machine->cfg.vma_cache_max >= MM_VMA_CACHE_MAX;
+}
+
+/* Refill @mm's empty cache from the machine's; return one VMA or NULL. */
+static struct vm_area_struct *vma_cache_take(struct mm_struct *mm)
+{
+	struct vas_machine *machine = mm->machine;
+	unsigned int want = mm_vma_cache_on(machine) ? MM_VMA_CACHE_BATCH : 1;
+	struct vm_area_struct *vma = NULL;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	while (want-- && machine->vma_cache) {
+		if (vma)
+			mm->vma_cache[mm->vma_cache_nr++] = vma;
+		vma = machine->vma_cache;
+		machine->vma_cache = vma->cache_next;
+		machine->vma_cache_nr--;
+	}
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	return vma;
+}
+
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
 	struct vas_machine *machine = mm->machine;
@@ -37,13 +73,11 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 	if (!vas_alloc_check(VAS_FP_VMA))
 		return NULL;
-	vas_mutex_lock(&machine->vma_cache_lock);
-	vma = machine->vma_cache;
-	if (vma) {
-		machine->vma_cache = vma->cache_next;
-		machine->vma_cache_nr--;
-	}
-	vas_mutex_unlock(&machine->vma_cache_lock);
+	mmap_assert_write_locked(mm);
+	if (mm->vma_cache_nr)
+		vma = mm->vma_cache[--mm->vma_cache_nr];
+	else
+		vma = vma_cache_take(mm);
 	if (!vma) {
 		vma = vas_alloc_aligned(sizeof(*vma), 64, VAS_FP_MISC);
 		if (!vma)
@@ -61,12 +95,42 @@ static void vm_area_free_rcu(struct vas_rcu_head *head)
 	vas_free(container_of(head, struct vm_area_struct, rcu));
 }
 
+/*
+ * Give @n VMAs (@vmas) to the machine's cache, those beyond its limit to
+ * RCU to be freed for real once no reader can see them.
+ */
+static void vma_cache_give(struct vas_machine *machine,
+			   struct vm_area_struct **vmas, unsigned int n)
+{
+	struct vm_area_struct *over = NULL, *vma;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	while (n--) {
+		vma = vmas[n];
+		if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
+			vma->cache_next = machine->vma_cache;
+			machine->vma_cache = vma;
+			machine->vma_cache_nr++;
+		} else {
+			vma->cache_next = over;
+			over = vma;
+		}
+	}
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	while (over) {
+		vma = over;
+		over = vma->cache_next;
+		vas_call_rcu(&vma->rcu, vm_area_free_rcu);
+	}
+}
+
 void vm_area_free(struct vm_area_struct *vma)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vas_machine *machine = mm->machine;
 
 	vma_assert_detached(vma);
+	mmap_assert_write_locked(mm);
 	if (vma->vm_file) {
 		vma_file_put(vma->vm_file);
 		vma->vm_file = NULL;
@@ -74,16 +138,27 @@ void vm_area_free(struct vm_area_struct *vma)
 	anon_vma_put(vma->anon_vma);
 	vma->anon_vma = NULL;
 	stats_add(&machine->stats, VAS_STAT_VMA_FREE, 1);
-	vas_mutex_lock(&machine->vma_cache_lock);
-	if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
-		vma->cache_next = machine->vma_cache;
-		machine->vma_cache = vma;
-		machine->vma_cache_nr++;
-		vma = NULL;
+	if (!mm_vma_cache_on(machine)) {
+		vma_cache_give(machine, &vma, 1);
+		return;
 	}
-	vas_mutex_unlock(&machine->vma_cache_lock);
-	if (vma)	/* cache full: free for real once no reader can see it */
-		vas_call_rcu(&vma->rcu, vm_area_free_rcu);
+	if (mm->vma_cache_nr == MM_VMA_CACHE_MAX) {
+		/* the oldest half goes to the machine's cache */
+		vma_cache_give(machine, mm->vma_cache, MM_VMA_CACHE_BATCH);
+		memmove(mm->vma_cache, mm->vma_cache + MM_VMA_CACHE_BATCH,
+			(MM_VMA_CACHE_MAX - MM_VMA_CACHE_BATCH) *
+				sizeof(mm->vma_cache[0]));
+		mm->vma_cache_nr -= MM_VMA_CACHE_BATCH;
+	}
+	mm->vma_cache[mm->vma_cache_nr++] = vma;
+}
+
+void vma_cache_flush(struct mm_struct *mm)
+{
+	mmap_assert_write_locked(mm);
+	if (mm->vma_cache_nr)
+		vma_cache_give(mm->machine, mm->vma_cache, mm->vma_cache_nr);
+	mm->vma_cache_nr = 0;
 }
 
 void vma_cache_drain(struct vas_machine *machine)
@@ -358,12 +433,16 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 	struct vm_area_struct *cur, *t = c->target, *v = NULL;
 	unsigned long s = c->start, e = c->end;
 	bool split = false;
-	struct rt_iter it;
+	unsigned long sealed = 0;
+	struct rt_iter it, first_it, last_it;
 	int delta = 0, err;
 
 	mmap_assert_write_locked(mm);
 	if (!range_ok(s, e))
 		return -EINVAL;
+	VAS_BUG_ON(c->munmap && t);
+	c->nothing = false;
+	c->__bounds = false;
 	c->__cut = c->__upper = c->__left = c->__right = NULL;
 	c->__left_new = c->__right_new = NULL;
 	c->__cleaned = false;
@@ -377,13 +456,54 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 	 * reach past end (the cut: both edges, or the target; or not).
 	 */
 	rt_iter_init(&it, &mm->mm_mt, s, e);
-	while ((cur = rt_iter_next(&it, NULL, NULL))) {
+	c->__first = cur = rt_iter_next(&it, NULL, NULL);
+	c->__it = it;
+	if (c->munmap) {
+		if (!cur) {
+			c->nothing = true;
+			return 0;
+		}
+		first_it = it;
+	}
+	for (; cur; cur = rt_iter_next(&it, NULL, NULL)) {
 		if (cur->vm_start < s)
 			c->__left = cur;
 		if (cur->vm_end > e)
 			v = cur;
 		if (cur != t && cur->vm_start >= s && cur->vm_end <= e)
 			delta--;
+		if (c->munmap) {
+			sealed |= cur->vm_flags & VAS_VM_SEALED;
+			last_it = it;
+		}
+	}
+	if (sealed) {
+		struct vm_area_struct *first = c->__first, *n;
+
+		/*
+		 * munmap_check_sealed()'s rule: Linux splits the first VMA at
+		 * start before it meets a sealed one further on; a failed
+		 * split changes nothing: -EPERM either way.
+		 */
+		if (!(first->vm_flags & VAS_VM_SEALED) && first->vm_start < s &&
+		    vma_split(mm, first, s, true, &n))
+			return -EPERM;
+		return -EPERM;
+	}
+	if (c->munmap) {
+		/*
+		 * unmap_region()'s bounds as they will be after the store:
+		 * what stays of a straddler, else the neighbour (0: none).
+		 */
+		if (c->__left)
+			c->__floor = s;
+		else if (!rt_iter_prev_end(&first_it, &c->__floor))
+			c->__floor = 0;
+		if (v)
+			c->__ceiling = e;
+		else if (!rt_iter_next_start(&last_it, &c->__ceiling))
+			c->__ceiling = 0;
+		c->__bounds = true;
 	}
 	if (v) {
 		if (v == t || v->vm_start < s)
@@ -500,8 +620,9 @@ static void vmc_begin(struct mm_struct *mm, struct vmc *c, bool account)
 	c->__doomed = NULL;
 	if (account)
 		c->sticky = 0;
-	rt_iter_init(&it, &mm->mm_mt, c->start, c->end);
-	while ((cur = rt_iter_next(&it, NULL, NULL))) {
+	/* vmc_prepare()'s walk, from its first VMA (no store since) */
+	it = c->__it;
+	for (cur = c->__first; cur; cur = rt_iter_next(&it, NULL, NULL)) {
 		vma_write_lock(mm, cur);
 		if (account)
 			vmc_account_one(mm, c, cur);
@@ -636,13 +757,19 @@ void vmc_commit(struct mm_struct *mm, struct vmc *c)
 		vma_account(mm, rnew, 1);
 	if (t)
 		vma_account(mm, t, 1);
-	stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT,
-		  (upper ? 1 : 0) + (lnew ? 1 : 0) + (rnew ? 1 : 0));
+	/* (an atomic add: none when nothing was split) */
+	if (upper || lnew || rnew)
+		stats_add(&mm->machine->stats, VAS_STAT_VMA_SPLIT,
+			  (upper ? 1 : 0) + (lnew ? 1 : 0) + (rnew ? 1 : 0));
 	if (!cleaned) {
 		if (c->zap_start < c->zap_end) {
 			if (t)
 				zap_range(mm, c->zap_start, c->zap_end,
 					  ZAP_GUARDS);
+			else if (c->__bounds && c->zap_start == s &&
+				 c->zap_end == e)
+				unmap_region_within(mm, s, e, c->__floor,
+						    c->__ceiling);
 			else
 				unmap_region(mm, c->zap_start, c->zap_end);
 		}

@@ -20,17 +20,27 @@
 #include "mm/mm.h"
 
 /**
- * vm_area_alloc() - A detached, zeroed VMA for @mm (vm_refcnt 0).
- * Context: may allocate (site VAS_FP_VMA). Return: the VMA or NULL.
+ * vm_area_alloc() - A detached, zeroed VMA for @mm (vm_refcnt 0), from
+ * @mm's own cache, else the machine's, else new.
+ * Context: mmap lock of @mm held for write (it guards @mm's cache); may
+ * allocate (site VAS_FP_VMA). Return: the VMA or NULL.
  */
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm) VAS_MUST_CHECK;
 
 /**
- * vm_area_free() - Give back a detached VMA. It may be reused at once;
- * its memory stays a VMA until a grace period has passed.
- * Context: any; @vma detached (vm_refcnt 0).
+ * vm_area_free() - Give back a detached VMA, to its mm's cache. It may be
+ * reused at once; its memory stays a VMA until a grace period has passed.
+ * Context: mmap lock of @vma->vm_mm held for write; @vma detached
+ * (vm_refcnt 0).
  */
 void vm_area_free(struct vm_area_struct *vma);
+
+/**
+ * vma_cache_flush() - Give the VMAs of @mm's own cache to the machine's
+ * (exit_mmap: the address space maps nothing more).
+ * Context: mmap lock of @mm held for write.
+ */
+void vma_cache_flush(struct mm_struct *mm) VAS_REQUIRES(mm);
 
 /** vma_cache_drain() - Free every cached VMA. Context: machine teardown. */
 void vma_cache_drain(struct vas_machine *machine);
@@ -154,6 +164,14 @@ struct vmc {
 	unsigned long zap_start, zap_end;
 	/* in: the caller may vmc_drop_target() after vmc_prepare() */
 	bool may_gap;
+	/*
+	 * in: a munmap (do_munmap; @target NULL): vmc_prepare() refuses a
+	 * range holding a sealed VMA with -EPERM, after Linux's side effect
+	 * (munmap_check_sealed()), and finds a range that holds no VMA a
+	 * no-op: it sets @nothing and reserves nothing (do not commit).
+	 */
+	bool munmap;
+	bool nothing;		/* out, with @munmap: no VMA in the range */
 	/* out: the sticky flags of what the target absorbed (set on it) */
 	unsigned long sticky;
 	/* private: */
@@ -165,6 +183,23 @@ struct vmc {
 	struct vm_area_struct *__right_new;	/* new object for __right's part above */
 	struct vm_area_struct *__doomed; /* what goes away (vmc_begin()) */
 	bool __cleaned;			/* vmc_clean_up() ran */
+	/*
+	 * vmc_prepare()'s walk, kept for vmc_begin(): the first VMA of the
+	 * range and the iterator just past it (if a store happens in
+	 * between, the iterator routes again from its position; none may:
+	 * the reservation needs none), so the commit does not walk from the
+	 * root again.
+	 */
+	struct vm_area_struct *__first;
+	struct rt_iter __it;
+	/*
+	 * The page-table bounds of a munmap (unmap_region()'s floor and
+	 * ceiling: the end of the VMA that stays below, the start of the one
+	 * that stays above, 0 for none), found from the walk's leaves
+	 * (__bounds set); else unmap_region() looks them up after the store.
+	 */
+	unsigned long __floor, __ceiling;
+	bool __bounds;
 	struct rt_prealloc __pa;
 	int __delta;			/* change of map_count */
 };

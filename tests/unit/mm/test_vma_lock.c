@@ -223,7 +223,8 @@ TEST(recycled_vma_of_another_mm_is_refused)
 	mmap_write_lock(f.mm);
 	a = mk(f.mm, W, W + P, RW);
 	ASSERT_NOT_NULL(a);
-	ASSERT_EQ(vma_remove(f.mm, a), 0);	/* a goes to the cache */
+	ASSERT_EQ(vma_remove(f.mm, a), 0);	/* a goes to mm1's cache, */
+	vma_cache_flush(f.mm);			/* to the machine's (exit), */
 	mmap_write_unlock(f.mm);
 
 	mmap_write_lock(mm2);
@@ -264,7 +265,9 @@ TEST(detached_vma_reports_eagain)
 	got = vma_start_read(f.mm, a);
 	vas_rcu_read_unlock();
 	EXPECT_PTR_EQ(got, ERR_PTR(-EAGAIN));
+	mmap_write_lock(f.mm);
 	vm_area_free(a);
+	mmap_write_unlock(f.mm);
 	fixture_fini(&f);
 }
 

@@ -9,6 +9,9 @@
 #include "harness.h"
 #include <vas/vas.h>
 #include "base/alloc.h"
+#include "base/bug.h"
+#include "mm/mm.h"
+#include "pgtable/pgtable.h"
 
 #define W 0x200000000000UL
 #define P 4096UL
@@ -186,6 +189,94 @@ TEST(munmap_middle_edges_and_errors)
 	EXPECT_EQ(vas_munmap(f.mm, W + 1, P), -EINVAL);
 	EXPECT_EQ(vas_munmap(f.mm, W, 0), -EINVAL);
 	EXPECT_EQ(vas_munmap(f.mm, W + 10 * P, P), 0);	/* nothing there */
+	teardown(&f);
+}
+
+/*
+ * munmap frees exactly the page tables no remaining VMA shares: its floor
+ * and ceiling (the VMAs that stay on either side) come from its own walk
+ * of the tree's leaves, so place the VMAs across many leaves (400 VMAs:
+ * three levels) and unmap them in an order that meets every case: the
+ * neighbour in the same leaf, in the parent's other child, found only
+ * from the root, and none. Two VMAs share each pte table (2 MiB).
+ */
+#define PT_SPAN (2UL << 20)
+#define NPT 200
+
+static long pte_tables(struct vas_mm_user *u)
+{
+	return __atomic_load_n(&mm_of_user(u)->pgd->nr_tables[PT_LEVEL_PTE],
+			       __ATOMIC_RELAXED);
+}
+
+static unsigned long pair_vma(int i)
+{
+	return W + (unsigned long)(i / 2) * PT_SPAN + (i % 2 ? 2 * P : 0);
+}
+
+static void expect_tables(struct vas_mm_user *mm, const bool *alive,
+			  bool data)
+{
+	long want = 0;
+
+	for (int j = 0; j < NPT; j++)
+		want += alive[2 * j] || alive[2 * j + 1];
+	EXPECT_EQ(pte_tables(mm), want);
+	for (int i = 0; data && i < 2 * NPT; i++) {
+		unsigned char b = 0;
+
+		if (!alive[i])
+			continue;
+		EXPECT_EQ(vas_read(mm, pair_vma(i), &b, 1, NULL), 0);
+		EXPECT_EQ(b, (unsigned char)(i + 1));
+	}
+}
+
+static void map_pairs(struct f *f, bool *alive)
+{
+	unsigned long a;
+
+	for (int i = 0; i < 2 * NPT; i++) {
+		unsigned char b = (unsigned char)(i + 1);
+
+		ASSERT_EQ(vas_mmap(f->mm, pair_vma(i), P, RW,
+				   ANON | VAS_MAP_FIXED_NOREPLACE, NULL, 0, &a), 0);
+		ASSERT_EQ(vas_write(f->mm, a, &b, 1, NULL), 0);
+		alive[i] = true;
+	}
+	expect_tables(f->mm, alive, true);
+}
+
+TEST(munmap_frees_the_page_tables_between_its_neighbours)
+{
+	unsigned long warned = vas_warn_count();
+	bool alive[2 * NPT];
+	struct f f;
+
+	setup(&f);
+	/* one VMA at a time, 7 apart (all 400, as 7 and 400 are coprime) */
+	map_pairs(&f, alive);
+	for (int k = 0, i = 0; k < 2 * NPT; k++, i = (i + 7) % (2 * NPT)) {
+		ASSERT_EQ(vas_munmap(f.mm, pair_vma(i), P), 0);
+		alive[i] = false;
+		expect_tables(f.mm, alive, k % 37 == 0);
+	}
+	EXPECT_EQ(pte_tables(f.mm), 0);
+	/* ranges of several VMAs, starting in a VMA's page or in a gap */
+	map_pairs(&f, alive);
+	for (int j = 0; j + 3 < NPT; j += 5) {
+		unsigned long s = W + j * PT_SPAN + (j % 2 ? 2 * P : P);
+		unsigned long e = W + (j + 3) * PT_SPAN + (j % 3 ? P : 3 * P);
+
+		ASSERT_EQ(vas_munmap(f.mm, s, e - s), 0);
+		for (int i = 0; i < 2 * NPT; i++)
+			if (pair_vma(i) >= s && pair_vma(i) < e)
+				alive[i] = false;
+		expect_tables(f.mm, alive, j % 25 == 0);
+	}
+	expect_tables(f.mm, alive, true);
+	/* a bound too wide would have met a table still in use: warned */
+	EXPECT_EQ(vas_warn_count(), warned);
 	teardown(&f);
 }
 

@@ -49,6 +49,14 @@ void unmap_region(struct mm_struct *mm, unsigned long start, unsigned long end)
 	stub_calls.unmap_region++;
 }
 
+void unmap_region_within(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, unsigned long floor,
+			 unsigned long ceiling)
+{
+	(void)mm, (void)start, (void)end, (void)floor, (void)ceiling;
+	stub_calls.unmap_region++;
+}
+
 struct vas_file *vma_file_get(struct vas_file *file)
 {
 	stub_calls.file_get++;

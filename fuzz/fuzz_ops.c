@@ -992,14 +992,14 @@ static long do_gup(struct fstate *st, const struct call *c, bool pin)
 
 /*
  * May mremap with MREMAP_FIXED return -ENOMEM with nothing changed? Linux
- * 6.18's mremap_to() first unmaps the destination ("err = do_munmap(mm,
- * vrm->new_addr, vrm->new_len, vrm->uf_unmap_early);") and, when it
- * shrinks, the tail of the source (shrink_vma()); both stay unmapped when
- * the move fails after. And remap_move(), the move of old_len == new_len,
- * moves the VMAs of the source range one at a time and stops at the first
- * error with the ones before it moved ("if (IS_ERR_VALUE(res_vma))
- * return res_vma;"). So only a source inside one VMA, not shrunk, to a
- * free destination.
+ * 6.18 (mm/mremap.c): mremap_to() first unmaps the destination ("err =
+ * do_munmap(mm, vrm->new_addr, vrm->new_len, vrm->uf_unmap_early);") and,
+ * when it shrinks, the tail of the source (shrink_vma()); both stay
+ * unmapped when the move fails after. And remap_move(), the move of
+ * old_len == new_len, moves the VMAs of the source range one at a time
+ * and stops at the first error with the ones before it moved ("if
+ * (IS_ERR_VALUE(res_vma)) return res_vma;"). So only a source inside one
+ * VMA, not shrunk, to a free destination.
  */
 static bool mremap_fixed_strict(struct fstate *st, const struct call *c)
 {

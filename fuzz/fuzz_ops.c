@@ -991,6 +991,32 @@ static long do_gup(struct fstate *st, const struct call *c, bool pin)
 }
 
 /*
+ * May mremap with MREMAP_FIXED return -ENOMEM with nothing changed? Linux
+ * 6.18 (mm/mremap.c): mremap_to() first unmaps the destination ("err =
+ * do_munmap(mm, vrm->new_addr, vrm->new_len, vrm->uf_unmap_early);") and,
+ * when it shrinks, the tail of the source (shrink_vma()); both stay
+ * unmapped when the move fails after. And remap_move(), the move of
+ * old_len == new_len, moves the VMAs of the source range one at a time
+ * and stops at the first error with the ones before it moved ("if
+ * (IS_ERR_VALUE(res_vma)) return res_vma;"). So only a source inside one
+ * VMA, not shrunk, to a free destination.
+ */
+static bool mremap_fixed_strict(struct fstate *st, const struct call *c)
+{
+	struct vas_mm_user *mm = st->mm[c->k].v.mm;
+	bool free;
+
+	if (c->len2 < c->len || c->new_addr + c->len2 < c->new_addr ||
+	    !in_one_vma(st, c->k, c->addr, c->len))
+		return false;
+	vas_mmap_read_lock(mm);
+	free = !vas_find_vma_intersection(mm, c->new_addr,
+					  c->new_addr + c->len2);
+	vas_mmap_read_unlock(mm);
+	return free;
+}
+
+/*
  * What a call may have changed when it returns -ENOMEM. true: nothing
  * (every allocation comes before the change, docs/design.md); false: the
  * part before the failure (VMA by VMA, page by page, as Linux).
@@ -1000,7 +1026,6 @@ static bool strict_on_enomem(struct fstate *st, const struct call *c)
 	switch (c->kind) {
 	case OP_MMAP:
 	case OP_MUNMAP:
-	case OP_MREMAP:
 	case OP_FORK:
 	case OP_READ:
 	case OP_MSYNC:
@@ -1010,6 +1035,9 @@ static bool strict_on_enomem(struct fstate *st, const struct call *c)
 	case OP_MPROTECT:
 	case OP_MSEAL:
 		return in_one_vma(st, c->k, c->addr, c->len);
+	case OP_MREMAP:
+		return !(c->flags & VAS_MREMAP_FIXED) ||
+		       mremap_fixed_strict(st, c);
 	case OP_MADVISE:
 		return advice_strict(c->arg) ||
 		       (advice_sets_flags(c->arg) &&

@@ -1217,7 +1217,7 @@ static size_t byte_width(unsigned char c, size_t x)
 void vasctl_diag_print(FILE *f, const char *name, const char *src,
 		       size_t len, const struct vasctl_diag *d)
 {
-	const char *line = src, *end = src + len, *note = d->note;
+	const char *line = src, *end = src ? src + len : NULL, *note = d->note;
 	size_t linelen = 0, i, x = 0, from = 0, to = 0, col;
 	int ln, gutter;
 

@@ -55,7 +55,8 @@ VAS_API int vas_mprotect(struct vas_mm_user *mm, unsigned long addr,
 
 /**
  * vas_mremap() - mremap(2) with VAS_MREMAP_* @flags; @new_addr is used
- * with MREMAP_FIXED or MREMAP_DONTUNMAP. With MREMAP_FIXED and equal
+ * (and checked) only with MREMAP_FIXED or MREMAP_DONTUNMAP, ignored
+ * otherwise. With MREMAP_FIXED and equal
  * lengths, several VMAs move together (Linux 6.18).
  * Return: 0 with the new address in *@addrp, or -errno.
  */

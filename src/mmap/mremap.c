@@ -39,11 +39,14 @@ static int check_params(struct mm_struct *mm, const struct vrm *r)
 		return -EINVAL;
 	if (!r->new_len)
 		return -EINVAL;
-	if (r->new_len > VAS_TASK_SIZE ||
-	    r->new_addr > VAS_TASK_SIZE - r->new_len)
+	if (r->new_len > VAS_TASK_SIZE)
 		return -EINVAL;
+	/* new_addr counts only where it is used (Linux 6.18: since the fix
+	 * of "mm/mremap: fix regression in vrm->new_addr check") */
 	if (!implies_new_addr(r))
 		return 0;
+	if (r->new_addr > VAS_TASK_SIZE - r->new_len)
+		return -EINVAL;
 	if (r->new_addr & ~PAGE_MASK)
 		return -EINVAL;
 	if (!(r->flags & VAS_MREMAP_MAYMOVE))

@@ -566,6 +566,41 @@ TEST(mremap_old_len_zero_duplicates_shared_mapping)
 	teardown(&f);
 }
 
+/*
+ * Without MREMAP_FIXED or MREMAP_DONTUNMAP, new_addr is not used, so
+ * Linux 6.18 does not check it (check_mremap_params() checks it only for
+ * those flags, since the fix "mm/mremap: fix regression in vrm->new_addr
+ * check"): any value, however far past TASK_SIZE, is ignored. The length
+ * is still checked.
+ */
+TEST(mremap_ignores_new_addr_without_fixed)
+{
+	unsigned long a = 0;
+	struct f f;
+
+	setup(&f);
+	ASSERT_EQ(vas_mmap(f.mm, W, P, RW, ANON | VAS_MAP_FIXED, NULL, 0, &a), 0);
+	/* grows in place: new_addr is garbage, and ignored */
+	EXPECT_EQ(vas_mremap(f.mm, W, P, 2 * P, 0, ~0UL - 3 * P + 1, &a), 0);
+	EXPECT_EQ(a, W);
+	EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONRW, W / P });
+	a = 0;
+	EXPECT_EQ(vas_mremap(f.mm, W, 2 * P, 3 * P, VAS_MREMAP_MAYMOVE,
+			     VAS_TASK_SIZE, &a), 0);
+	EXPECT_EQ(a, W);
+	EXPECT_VMAS(f.mm, { W, W + 3 * P, ANONRW, W / P });
+	/* shrinks: likewise */
+	EXPECT_EQ(vas_mremap(f.mm, W, 3 * P, P, 0, ~0UL - P + 1, &a), 0);
+	EXPECT_VMAS(f.mm, { W, W + P, ANONRW, W / P });
+	/* a new_len above TASK_SIZE stays -EINVAL, whatever the flags */
+	EXPECT_EQ(vas_mremap(f.mm, W, P, VAS_TASK_SIZE + P, 0, 0, &a), -EINVAL);
+	/* and with MREMAP_FIXED new_addr counts */
+	EXPECT_EQ(vas_mremap(f.mm, W, P, P, VAS_MREMAP_MAYMOVE | VAS_MREMAP_FIXED,
+			     VAS_TASK_SIZE, &a), -EINVAL);
+	EXPECT_VMAS(f.mm, { W, W + P, ANONRW, W / P });
+	teardown(&f);
+}
+
 TEST(brk_grows_shrinks_and_refuses)
 {
 	struct f f;

@@ -1378,8 +1378,13 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 	new_len = PAGE_ALIGN(new_len);
 	if (!new_len)
 		return -EINVAL;
+	/* "Is the new length silly?", whatever the flags */
+	if (new_len > VAS_TASK_SIZE)
+		return -EINVAL;
 	implies_new = flags & (VAS_MREMAP_FIXED | VAS_MREMAP_DONTUNMAP);
 	if (implies_new) {
+		if (new_addr > VAS_TASK_SIZE - new_len)
+			return -EINVAL;
 		if (new_addr & ~PAGE_MASK)
 			return -EINVAL;
 		if (!(flags & VAS_MREMAP_MAYMOVE))
@@ -1452,6 +1457,17 @@ int ref_mremap(struct ref_model *m, unsigned long addr, unsigned long old_len,
 		unsigned long vs, ve;
 
 		run_of(m, s, &vs, &ve);
+		/*
+		 * Growth past the window's end, the window's part free: what
+		 * lies past the window decides, and the model does not know
+		 * it. Linux 6.18 grows in place when that is free too
+		 * (vma_expandable(): no VMA in [old end, new end)); new_len
+		 * rounds up, so an unaligned one can pass the end.
+		 */
+		if (ve == s + on && s + nn > m->npages &&
+		    ref_range_free(m, paddr(m, ve),
+				   (m->npages - ve) * REF_PAGE_SIZE))
+			return -REF_EUNMODELLED;
 		if (ve == s + on && s + nn <= m->npages &&
 		    ref_range_free(m, paddr(m, ve), (nn - on) * REF_PAGE_SIZE)) {
 			/* expand_vma_in_place(): vma_merge_extend() */

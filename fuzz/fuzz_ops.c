@@ -663,7 +663,10 @@ struct call {
 
 /*
  * A plain length (whole pages, at most 12) that would leave the window
- * ends at its end instead: the model follows only calls inside it.
+ * ends at its end instead: the model follows only calls inside it. The
+ * corner cases stay as they are: an unaligned mremap new_len rounds up
+ * and can pass the end, where Linux 6.18 grows in place if the pages
+ * there are free; ref_mremap() then answers -REF_EUNMODELLED.
  */
 static void clamp(unsigned long a, unsigned long *len)
 {

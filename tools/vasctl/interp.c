@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fork_pair.h"
 #include "report.h"
 #include "scratch.h"
 
@@ -366,41 +367,28 @@ static int run_isolated(const struct vasctl_script *s,
 {
 	pid_t pid, prev, parent = getpid();
 	uint64_t done = 0;
-	int sv[2], status;
+	int sock, status;
 	bool out_err = false;
 	char name[32];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-		fprintf(stderr, "vasctl: socketpair: %s\n", strerror(errno));
+	pid = vasctl_fork_pair(SOCK_STREAM, out, &sock);
+	if (pid < 0)
 		return 1;
-	}
-	fflush(out);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "vasctl: fork: %s\n", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return 1;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		runner_main(s, b, sv[1], parent);
-	}
-	close(sv[1]);
+	if (pid == 0)
+		runner_main(s, b, sock, parent);
 	prev = vasctl_scratch_forward(pid);	/* a signal ends it too */
 	for (;;) {
 		struct frame f;
 		char *buf, ack = 1;
 
-		if (xfer(sv[0], &f, sizeof(f), false) || f.index >= s->nstmts)
+		if (xfer(sock, &f, sizeof(f), false) || f.index >= s->nstmts)
 			break;
 		buf = malloc(f.len ? f.len : 1);
 		if (!buf) {
 			fprintf(stderr, "vasctl: out of memory\n");
 			break;
 		}
-		if (xfer(sv[0], buf, f.len, false)) {
+		if (xfer(sock, buf, f.len, false)) {
 			free(buf);
 			break;
 		}
@@ -413,10 +401,10 @@ static int run_isolated(const struct vasctl_script *s,
 			break;
 		}
 		done = f.index + 1;
-		if (xfer(sv[0], &ack, 1, true))
+		if (xfer(sock, &ack, 1, true))
 			break;
 	}
-	close(sv[0]);
+	close(sock);
 	if (out_err)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0) {

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fork_pair.h"
 #include "host_access.h"
 #include "host.h"
 #include "report.h"
@@ -594,31 +595,18 @@ static int kb_pages(void *ctx, uint64_t addr, size_t n, char *state)
 static int kb_fork(void *ctx)
 {
 	struct kctx *k = ctx;
-	int sv[2];
+	int sock;
 	pid_t pid;
 
 	if (end_child(k))
 		return VASCTL_EFATAL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
-		fprintf(stderr, "vasctl: socketpair: %s\n", strerror(errno));
+	pid = vasctl_fork_pair(SOCK_SEQPACKET, stdout, &sock);
+	if (pid < 0)
 		return VASCTL_EFATAL;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "vasctl: fork: %s\n", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return VASCTL_EFATAL;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		child_loop(k, sv[1]);
-	}
-	close(sv[1]);
+	if (pid == 0)
+		child_loop(k, sock);
 	k->child = pid;
-	k->sock = sv[0];
+	k->sock = sock;
 	return 0;
 }
 

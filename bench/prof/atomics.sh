@@ -4,20 +4,12 @@
 # per operation of prof_rows' workloads, by instruction. BUILD_DIR's
 # bench/prof_rows must be linked statically and without PIE (BENCHMARKS.md,
 # "Session 5"), so that objdump's addresses are the executed ones.
-set -euo pipefail
-dir=$1
-shift
-out=${OUT:-/tmp/prof_rows.at}
-mkdir -p "$out"
-for arg in "$@"; do
-	row=${arg%%:*}
-	rounds=10
-	[ "$row" != "$arg" ] && rounds=${arg#*:}
-	f=$out/$row.out
-	ops=$(valgrind --tool=callgrind --toggle-collect=prof_region \
-		--dump-instr=yes --compress-pos=no --compress-strings=no \
-		--callgrind-out-file="$f" "$dir/bench/prof_rows" "$row" "$rounds" \
-		2>/dev/null | sed -n 's/.*rounds, \([0-9]*\) ops.*/\1/p')
-	echo "== $row"
-	python3 "$(dirname "$0")/atomics.py" "$f" "$dir/bench/prof_rows" "$ops" "${TOP:-20}"
-done
+. "$(dirname "$0")/rows.sh"
+prof_valgrind_opts=(--dump-instr=yes --compress-pos=no --compress-strings=no)
+
+prof_row() {	# ROW FILE OPS
+	echo "== $1"
+	python3 "$(dirname "$0")/atomics.py" "$2" "$dir/bench/prof_rows" "$3" "${TOP:-20}"
+}
+
+prof_rows /tmp/prof_rows.at "$@"

@@ -4,19 +4,10 @@
 # prof_rows' workloads, and the functions they go to (self, top TOP=12).
 # Instruction counts do not depend on the machine's load: use them for
 # before/after decisions (see BENCHMARKS.md).
-set -euo pipefail
-dir=$1
-shift
-out=${OUT:-/tmp/prof_rows.cg}
-mkdir -p "$out"
-for arg in "$@"; do
-	row=${arg%%:*}
-	rounds=10
-	[ "$row" != "$arg" ] && rounds=${arg#*:}
-	f=$out/$row.out
-	ops=$(valgrind --tool=callgrind --toggle-collect=prof_region \
-		--callgrind-out-file="$f" "$dir/bench/prof_rows" "$row" "$rounds" \
-		2>/dev/null | sed -n 's/.*rounds, \([0-9]*\) ops.*/\1/p')
+. "$(dirname "$0")/rows.sh"
+
+prof_row() {	# ROW FILE OPS
+	local row=$1 f=$2 ops=$3 total
 	total=$(callgrind_annotate "$f" 2>/dev/null |
 		sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 	echo "== $row: $((total / ops)) Ir/op ($total Ir, $ops ops)"
@@ -29,4 +20,6 @@ for arg in "$@"; do
 			printf "  %-28s %5.1f%% %8.0f Ir/op\n", fn, 100 * ir / total, ir / ops
 			n++
 		}'
-done
+}
+
+prof_rows /tmp/prof_rows.cg "$@"

@@ -332,7 +332,8 @@ VAS_API void vas_mmap_write_downgrade(struct vas_mm_user *mm)
  * compiler (and, in debug builds, check at run time) that the calling thread
  * holds the mmap lock, where the analysis cannot see it taken (a callback
  * called with the lock held). The analysis then treats the lock as held to
- * the end of the calling function.
+ * the end of the calling function. As Linux's mmap_assert_locked(), only
+ * the mmap lock satisfies it: a VMA read lock alone does not.
  */
 VAS_API void vas_mmap_assert_locked(struct vas_mm_user *mm)
 	VAS_ASSERT_SHARED_CAPABILITY(mm);

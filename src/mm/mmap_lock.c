@@ -299,12 +299,16 @@ bool mmap_lock_is_write_locked(struct mm_struct *mm)
 	return __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_ACQUIRE) & 1;
 }
 
+/*
+ * Linux's mmap_assert_locked() is lockdep_assert_held(&mm->mmap_lock):
+ * the mmap lock itself, which a VMA lock does not stand for
+ * (vma_assert_locked() is the one that takes either). (These checks were
+ * VAS_BUG_ON(!"..."), which never fires: a string is never NULL.)
+ */
 void mmap_assert_locked(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 {
-	enum lock_mode m = lockdep_held_mode(&mm->mmap_lock);
-
-	if (m == LOCK_MODE_NONE)
-		VAS_BUG_ON(!"mmap lock not held");
+	if (lockdep_held_mode(&mm->mmap_lock) == LOCK_MODE_NONE)
+		vas_bug(__FILE__, __LINE__, "mmap lock not held by this thread");
 }
 
 void mmap_assert_write_locked(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
@@ -313,5 +317,6 @@ void mmap_assert_write_locked(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSI
 
 	VAS_BUG_ON(!mmap_lock_is_write_locked(mm));
 	if (m != LOCKDEP_UNKNOWN && m != LOCK_MODE_WRITE)
-		VAS_BUG_ON(!"mmap lock not held for write by this thread");
+		vas_bug(__FILE__, __LINE__,
+			"mmap lock not held for write by this thread");
 }

@@ -366,6 +366,85 @@ static void order_child(void)
 	_exit(0);
 }
 
+/*
+ * vas_mmap_assert_locked() asserts the mmap lock, as Linux's
+ * mmap_assert_locked() (lockdep_assert_held(&mm->mmap_lock)): a VMA read
+ * lock alone does not satisfy it (vma_assert_locked() is the one that
+ * takes either).
+ */
+static void assert_mmap_under_vma_lock_child(void)
+{
+	struct vas_machine *m;
+	struct vas_mm_user *u;
+	struct vas_vma_read_guard *g;
+
+	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
+		_exit(3);
+	mmap_write_lock(mm_of_user(u));
+	if (!mk(mm_of_user(u), W, W + P, RW))
+		_exit(4);
+	mmap_write_unlock(mm_of_user(u));
+	if (!vas_lock_vma_under_rcu(u, W, &g))
+		_exit(5);
+	vas_mmap_assert_locked(u);	/* only the VMA lock is held */
+	_exit(0);
+}
+
+/* The same with nothing held at all. */
+static void assert_mmap_unlocked_child(void)
+{
+	struct vas_machine *m;
+	struct vas_mm_user *u;
+
+	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
+		_exit(3);
+	vas_mmap_assert_locked(u);
+	_exit(0);
+}
+
+/* A thread that takes @arg's mmap lock for write, says so, and keeps it. */
+static int writer_pipe[2];
+
+static void *write_holder(void *arg)
+{
+	char c = 1;
+
+	vas_mmap_write_lock(arg);
+	if (write(writer_pipe[1], &c, 1) != 1)
+		_exit(6);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* The write lock held, by another thread: not this thread's to assert. */
+static void assert_write_held_elsewhere_child(void)
+{
+	struct vas_machine *m;
+	struct vas_mm_user *u;
+	pthread_t t;
+	char c;
+
+	if (vas_machine_create(NULL, &m) || vas_mm_create(m, &u))
+		_exit(3);
+	if (pipe(writer_pipe) || pthread_create(&t, NULL, write_holder, u))
+		_exit(4);
+	if (read(writer_pipe[0], &c, 1) != 1)
+		_exit(5);
+	vas_mmap_assert_write_locked(u);
+	_exit(0);
+}
+
+TEST(debug_mmap_assert_locked_wants_the_mmap_lock)
+{
+	EXPECT_ABORTS(assert_mmap_under_vma_lock_child,
+		      "mmap lock not held by this thread");
+	EXPECT_ABORTS(assert_mmap_unlocked_child,
+		      "mmap lock not held by this thread");
+	EXPECT_ABORTS(assert_write_held_elsewhere_child,
+		      "mmap lock not held for write by this thread");
+}
+
 TEST(debug_reports_mmap_lock_under_vma_lock)
 {
 	EXPECT_ABORTS(order_child, "lock order violation");

@@ -40,7 +40,8 @@
 	X(OOM, "oom")                                                         \
 	X(WRITEBACK_ERROR, "writeback_error")                                 \
 	X(FOLL_PIN_ACQUIRED, "nr_foll_pin_acquired")                          \
-	X(FOLL_PIN_RELEASED, "nr_foll_pin_released")
+	X(FOLL_PIN_RELEASED, "nr_foll_pin_released")                          \
+	X(MM_LOCK_SEQ_MOVED, "mm_lock_seq_moved")
 
 enum vas_stat {
 #define VAS__STAT_ENUM(name, str) VAS_STAT_##name,

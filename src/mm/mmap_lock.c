@@ -198,6 +198,7 @@ static void end_write_seq(struct mm_struct *mm)
 	} else {
 		__atomic_store_n(&mm->mm_lock_seq, mm->mm_lock_seq + 2,
 				 __ATOMIC_RELEASE);
+		mm_stat_inc(mm, VAS_STAT_MM_LOCK_SEQ_MOVED);
 	}
 	mm->nr_locked_vmas = 0;
 }

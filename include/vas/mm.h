@@ -197,6 +197,8 @@ VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
 /**
  * vas_machine_committed() - Pages the address spaces of @machine have
  * committed now (Linux's Committed_AS, counted for this machine only).
+ * An address space's changes reach it when its mmap write lock is
+ * released (or downgraded), one atomic add per write section.
  * Context: any; racy. Return: the number of pages.
  */
 VAS_API unsigned long vas_machine_committed(const struct vas_machine *machine);

@@ -109,6 +109,12 @@ struct mm_struct {
 	 */
 	unsigned int nr_locked_vmas;
 	struct vm_area_struct *locked_vmas[MM_LOCKED_VMAS_MAX];
+	/*
+	 * The section's net vm_acct_memory(), added to the machine's
+	 * committed total when it ends (one atomic add, none if 0: an
+	 * mprotect split and merge nets 0). (M write)
+	 */
+	long committed_pending;
 	int mm_users __attribute__((aligned(64))); /* (a) */
 	int mm_count;				/* (a) */
 	/* Writers waiting for VMA readers sleep on this word (a futex). */

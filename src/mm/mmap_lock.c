@@ -201,6 +201,11 @@ static void end_write_seq(struct mm_struct *mm)
 		mm_stat_inc(mm, VAS_STAT_MM_LOCK_SEQ_MOVED);
 	}
 	mm->nr_locked_vmas = 0;
+	if (mm->committed_pending) {
+		__atomic_add_fetch(&mm->machine->committed,
+				   mm->committed_pending, __ATOMIC_RELAXED);
+		mm->committed_pending = 0;
+	}
 }
 
 void mmap_read_lock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS

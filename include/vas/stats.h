@@ -3,8 +3,13 @@
  * stats.h - per-machine event counters in the style of /proc/vmstat.
  *
  * The list is one X-macro, so names, enum values and the printer never drift
- * apart. Counters are sharded per thread inside the library and summed when
- * read, so counting costs no shared cache line on hot paths.
+ * apart. Each thread counts into its own slot of the machine's counters
+ * (a plain store, no shared cache line, no atomic read-modify-write; the
+ * slot and its values pass to another thread when it exits; beyond 16
+ * threads counting at once, the others share one slot with atomic adds),
+ * and readers
+ * sum the slots: every read is at least every earlier read of the same
+ * counter, but a read of several counters is not a snapshot.
  *
  * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
  * destroys accept NULL; any other pointer may be NULL only where its

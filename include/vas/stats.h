@@ -7,9 +7,8 @@
  * (a plain store, no shared cache line, no atomic read-modify-write; the
  * slot and its values pass to another thread when it exits; beyond 16
  * threads counting at once, the others share one slot with atomic adds),
- * and readers
- * sum the slots: every read is at least every earlier read of the same
- * counter, but a read of several counters is not a snapshot.
+ * and readers sum the slots: every read is at least every earlier read of
+ * the same counter, but a read of several counters is not a snapshot.
  *
  * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
  * destroys accept NULL; any other pointer may be NULL only where its

@@ -80,6 +80,7 @@ static void machine_free(struct vas_machine *machine)
 	vas_mutex_destroy(&machine->worker_lock);
 	vas_mutex_destroy(&machine->mm_list_lock);
 	vas_mutex_destroy(&machine->vma_cache_lock);
+	stats_destroy(&machine->stats);
 	vas_free(machine);
 }
 
@@ -109,10 +110,12 @@ int vas_machine_create(const struct vas_machine_config *cfg,
 		return -ENOMEM;
 	memset(machine, 0, sizeof(*machine));
 	machine->cfg = *cfg;
+	stats_init(&machine->stats);
 	err = frames_create(&machine->cfg.frames_bytes,
 			    machine->cfg.file_folio_max, &machine->stats,
 			    &machine->frames);
 	if (err) {
+		stats_destroy(&machine->stats);
 		vas_free(machine);
 		return err;
 	}

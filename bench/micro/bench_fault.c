@@ -698,6 +698,11 @@ static const enum vas_stat lock_stats[] = {
 	VAS_STAT_VMA_LOCK_MISS, VAS_STAT_VMA_LOCK_RETRY,
 	VAS_STAT_MMAP_LOCK_READ, VAS_STAT_MMAP_LOCK_READ_CONTENDED,
 	VAS_STAT_VMA_WRITE_WAIT,
+	/* the mapper's write sections, and those whose VMA write locks did
+	 * not fit in mm->locked_vmas (they move the mm_lock_seq that every
+	 * fault reads: a cache miss for the faulter) */
+	VAS_STAT_MMAP_LOCK_WRITE, VAS_STAT_MMAP_LOCK_WRITE_CONTENDED,
+	VAS_STAT_MM_LOCK_SEQ_MOVED,
 };
 #define NR_LOCK_STATS (sizeof(lock_stats) / sizeof(lock_stats[0]))
 static uint64_t lock_delta[NR_LOCK_STATS];

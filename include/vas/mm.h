@@ -197,6 +197,8 @@ VAS_API int vas_machine_destroy(struct vas_machine *machine) VAS_MUST_CHECK;
 /**
  * vas_machine_committed() - Pages the address spaces of @machine have
  * committed now (Linux's Committed_AS, counted for this machine only).
+ * An address space's changes reach it when its mmap write lock is
+ * released (or downgraded), one atomic add per write section.
  * Context: any; racy. Return: the number of pages.
  */
 VAS_API unsigned long vas_machine_committed(const struct vas_machine *machine);
@@ -298,9 +300,9 @@ VAS_API int vas_mm_validate(struct vas_mm_user *mm) VAS_EXCLUDES(mm);
 /*
  * A writer-fair reader/writer lock: readers that arrive while a writer waits
  * queue behind it, and a writer's release admits every reader that queued,
- * so neither side can starve the other. Taking it for write starts a new
- * mm_lock_seq, which write-locks VMAs cheaply (vma_start_write); releasing
- * it releases every VMA write lock at once.
+ * so neither side can starve the other. While it is held for write, VMAs
+ * are write-locked cheaply (vma_start_write stamps them with mm_lock_seq);
+ * releasing it releases every VMA write lock at once (docs/locking.md).
  *
  * Lock order: mmap lock, then VMA locks, then page locks, then page-table
  * locks; two address spaces' mmap locks only through the fork path.

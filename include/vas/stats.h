@@ -3,8 +3,12 @@
  * stats.h - per-machine event counters in the style of /proc/vmstat.
  *
  * The list is one X-macro, so names, enum values and the printer never drift
- * apart. Counters are sharded per thread inside the library and summed when
- * read, so counting costs no shared cache line on hot paths.
+ * apart. Each thread counts into its own slot of the machine's counters
+ * (a plain store, no shared cache line, no atomic read-modify-write; the
+ * slot and its values pass to another thread when it exits; beyond 16
+ * threads counting at once, the others share one slot with atomic adds),
+ * and readers sum the slots: every read is at least every earlier read of
+ * the same counter, but a read of several counters is not a snapshot.
  *
  * Pointer arguments follow the NULL rule of <vas/defs.h>: puts, drops and
  * destroys accept NULL; any other pointer may be NULL only where its
@@ -40,7 +44,8 @@
 	X(OOM, "oom")                                                         \
 	X(WRITEBACK_ERROR, "writeback_error")                                 \
 	X(FOLL_PIN_ACQUIRED, "nr_foll_pin_acquired")                          \
-	X(FOLL_PIN_RELEASED, "nr_foll_pin_released")
+	X(FOLL_PIN_RELEASED, "nr_foll_pin_released")                          \
+	X(MM_LOCK_SEQ_MOVED, "mm_lock_seq_moved")
 
 enum vas_stat {
 #define VAS__STAT_ENUM(name, str) VAS_STAT_##name,

@@ -18,12 +18,80 @@
 static unsigned long fail_at;		/* fail when count reaches this; 0 = off */
 static const void *fail_owner;		/* the armed thread's counter */
 static unsigned long fired;
-static long live;
 static bool site_fail[VAS_NR_ALLOC_SITES];
 static bool any_site_fail;		/* some site_fail[] is set */
 /* This thread's allocations, in all and per site, since the last reset. */
 static __vas_tls unsigned long alloc_counter;
 static __vas_tls unsigned long site_counter[VAS_NR_ALLOC_SITES];
+
+/*
+ * The live count (allocations not yet freed) is kept per thread, with no
+ * lock prefix: each thread adds to its own counter with a plain load and
+ * store (relaxed atomics), and registers it on its first allocation or
+ * free in a list that vas_alloc_live() sums under live_lock. A thread's
+ * count may be negative (tree nodes are freed by the RCU callback thread).
+ * At thread exit a pthread key destructor folds the counter into
+ * live_retired and unregisters it; an allocation or free after that (a
+ * later destructor) registers it again, and pthread runs the destructor
+ * again. live_lock takes nothing (rank LOCK_RANK_ALLOC_LIVE).
+ */
+struct live_counter {
+	long n;				/* (a) written by its thread only */
+	bool registered;		/* this thread only */
+	struct live_counter *next;	/* (L: live_lock) */
+	struct live_counter **pprev;	/* (L) */
+};
+
+static struct vas_mutex live_lock =
+	VAS_MUTEX_INITIALIZER(LOCK_RANK_ALLOC_LIVE);
+static struct live_counter *live_threads;	/* (L) */
+static long live_retired;			/* (L) exited threads' sum */
+static __vas_tls struct live_counter live_mine;
+static pthread_key_t live_key;
+static pthread_once_t live_once = PTHREAD_ONCE_INIT;
+
+static void live_thread_exit(void *arg)
+{
+	struct live_counter *c = &live_mine;
+
+	(void)arg;
+	vas_mutex_lock(&live_lock);
+	live_retired += c->n;
+	WRITE_ONCE(c->n, 0L);
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
+	c->registered = false;
+	vas_mutex_unlock(&live_lock);
+}
+
+static void live_key_init(void)
+{
+	pthread_key_create(&live_key, live_thread_exit);
+}
+
+static __attribute__((noinline)) void live_register(void)
+{
+	struct live_counter *c = &live_mine;
+
+	pthread_once(&live_once, live_key_init);
+	pthread_setspecific(live_key, (void *)1);
+	vas_mutex_lock(&live_lock);
+	c->next = live_threads;
+	if (live_threads)
+		live_threads->pprev = &c->next;
+	c->pprev = &live_threads;
+	live_threads = c;
+	c->registered = true;
+	vas_mutex_unlock(&live_lock);
+}
+
+static inline void live_add(long d)
+{
+	if (unlikely(!live_mine.registered))
+		live_register();
+	WRITE_ONCE(live_mine.n, READ_ONCE(live_mine.n) + d);
+}
 
 static const char *const site_names[] = {
 #define VAS__SITE_NAME(s) #s,
@@ -74,7 +142,7 @@ void *vas_alloc(size_t size, enum vas_alloc_site site)
 		return NULL;
 	p = malloc(size ? size : 1);
 	if (p)
-		__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+		live_add(1);
 	return p;
 }
 
@@ -97,7 +165,7 @@ void *vas_alloc_aligned(size_t size, size_t align, enum vas_alloc_site site)
 		return NULL;
 	if (posix_memalign(&p, align, size ? size : 1) != 0)
 		return NULL;
-	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+	live_add(1);
 	return p;
 }
 
@@ -105,7 +173,7 @@ void vas_free(void *p)
 {
 	if (!p)
 		return;
-	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+	live_add(-1);
 	free(p);
 }
 
@@ -161,7 +229,14 @@ unsigned long vas_alloc_site_count(enum vas_alloc_site site)
 
 long vas_alloc_live(void)
 {
-	return READ_ONCE(live);
+	long n;
+
+	vas_mutex_lock(&live_lock);
+	n = live_retired;
+	for (struct live_counter *c = live_threads; c; c = c->next)
+		n += READ_ONCE(c->n);
+	vas_mutex_unlock(&live_lock);
+	return n;
 }
 
 /* ---- the node pool ------------------------------------------------------ */
@@ -297,12 +372,12 @@ void *vas_node_alloc(enum vas_alloc_site site)
 	if (NODE_POOL) {
 		if (!local_nr && !local_refill())
 			return NULL;
-		__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+		live_add(1);
 		return local[--local_nr];
 	}
 	if (posix_memalign(&p, VAS_NODE_SIZE, VAS_NODE_SIZE) != 0)
 		return NULL;
-	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+	live_add(1);
 	return p;
 }
 
@@ -310,7 +385,7 @@ void vas_node_free(void *p)
 {
 	if (!p)
 		return;
-	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+	live_add(-1);
 	if (!NODE_POOL) {
 		free(p);
 		return;

@@ -107,7 +107,12 @@ unsigned long vas_alloc_count(void);
 /** vas_alloc_site_count() - This thread's allocations at @site. */
 unsigned long vas_alloc_site_count(enum vas_alloc_site site);
 
-/** vas_alloc_live() - Allocations not yet freed (leak checks in tests). */
+/**
+ * vas_alloc_live() - Allocations not yet freed (leak checks in tests): the
+ * sum of per-thread counts (exited threads' folded in), exact when no
+ * thread allocates or frees meanwhile; not a snapshot otherwise.
+ * Context: takes the live-count lock (a leaf); not under the node pool's.
+ */
 long vas_alloc_live(void);
 
 #endif /* VAS_BASE_ALLOC_H */

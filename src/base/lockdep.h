@@ -29,7 +29,8 @@
  *   -> mm->page_table_lock -> MMU notifier list lock -> page-cache index lock
  *   -> host-inode table lock
  *   -> mm list lock -> worker lock -> VMA cache lock -> frame pools list lock
- *   -> frame pool lock -> mmap lock wait queue -> node pool lock
+ *   -> frame pool lock -> mmap lock wait queue -> statistics slots lock
+ *   -> allocation count lock -> node pool lock
  */
 enum lock_rank {
 	LOCK_RANK_MMAP = 10,		/* mm->mmap_lock */
@@ -46,6 +47,8 @@ enum lock_rank {
 	LOCK_RANK_FRAME_POOLS = 75,	/* pools_lock: the list of pools */
 	LOCK_RANK_FRAME_POOL = 80,	/* one frame pool's lock */
 	LOCK_RANK_MMAP_WAIT = 85,	/* the mmap lock's wait queue (m) */
+	LOCK_RANK_STATS = 87,		/* base/stats.c: slot owners, live sets */
+	LOCK_RANK_ALLOC_LIVE = 88,	/* base/alloc.c: per-thread live counts */
 	LOCK_RANK_NODE_POOL = 90,	/* base/alloc.c: the node pool */
 };
 

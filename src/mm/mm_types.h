@@ -72,6 +72,9 @@ struct vas_machine {
  * lock, then counts and accounting, then the RSS counters faults write.
  */
 #define MM_VMA_CACHE_MAX 16
+#define MM_LOCKED_VMAS_MAX 6
+/* A stamp mm_lock_seq never takes: a VMA write-locked in no section. */
+#define MM_SEQ_UNLOCKED (~0UL - 1)
 #define MM_VMA_CACHE_BATCH 8
 
 struct mm_struct {
@@ -87,11 +90,31 @@ struct mm_struct {
 	struct mmu_notifier_subscriptions *notifier_subscriptions;
 	struct rt_tree mm_mt __attribute__((aligned(64))); /* (M,R) the VMAs */
 	/*
-	 * mm_lock_seq: odd while the mmap lock is held for write. A VMA whose
-	 * vm_lock_seq equals it is write-locked. (a; written under M write)
+	 * mm_lock_seq: a VMA whose vm_lock_seq equals it is write-locked.
+	 * Always even. A write section whose VMA write locks fit in
+	 * locked_vmas[] leaves it alone and releases them one by one at
+	 * mmap_write_unlock (vm_lock_seq = MM_SEQ_UNLOCKED), so that
+	 * lock_vma_under_rcu, which reads it on every fault, does not miss
+	 * on it while another thread maps and unmaps; a section that locked
+	 * more adds 2 at its end, releasing all at once. Nothing else is on
+	 * its cache line. (a; written under M write)
 	 */
 	unsigned long mm_lock_seq __attribute__((aligned(64)));
 	struct mmap_lock mmap_lock __attribute__((aligned(64)));
+	/*
+	 * The VMAs write-locked (and attached) in the current write section,
+	 * released at its end; nr_locked_vmas == MM_LOCKED_VMAS_MAX + 1 when
+	 * they did not fit (mm_lock_seq then moves on). Only the writer reads
+	 * them: they share the lock word's line. (M write)
+	 */
+	unsigned int nr_locked_vmas;
+	struct vm_area_struct *locked_vmas[MM_LOCKED_VMAS_MAX];
+	/*
+	 * The section's net vm_acct_memory(), added to the machine's
+	 * committed total when it ends (one atomic add, none if 0: an
+	 * mprotect split and merge nets 0). (M write)
+	 */
+	long committed_pending;
 	int mm_users __attribute__((aligned(64))); /* (a) */
 	int mm_count;				/* (a) */
 	/* Writers waiting for VMA readers sleep on this word (a futex). */
@@ -183,13 +206,14 @@ struct vm_area_struct {
 	/*
 	 * Per-VMA lock. vm_refcnt: 0 detached; 1 attached; +1 per reader;
 	 * VMA_LOCK_OFFSET added while a writer waits for readers to leave.
-	 * vm_lock_seq: equal to mm->mm_lock_seq while write-locked. (a)
+	 * vm_lock_seq: equal to mm->mm_lock_seq while write-locked. (a;
+	 * written under M write, with release at the section's end)
 	 */
 	uint32_t vm_refcnt;
 	unsigned long vm_lock_seq;
 	struct vm_area_struct *cache_next;	/* (L: machine vma_cache_lock) */
 	struct vas_rcu_head rcu;		/* for the deferred real free */
-};
+} __attribute__((aligned(64)));	/* no line shared with another VMA */
 
 /* The two public pointer types are views of struct mm_struct. */
 static inline struct mm_struct *mm_of_user(const struct vas_mm_user *u)

@@ -175,20 +175,37 @@ static void release_slow(struct mmap_lock *l, bool was_writer)
 
 static void begin_write_seq(struct mm_struct *mm)
 {
-	/* only writers change it */
-	unsigned long seq = __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_RELAXED);
-
-	VAS_BUG_ON(seq & 1);
-	__atomic_store_n(&mm->mm_lock_seq, seq + 1, __ATOMIC_RELEASE);
+	VAS_BUG_ON(mm->mm_lock_seq & 1);
+	VAS_BUG_ON(mm->nr_locked_vmas != 0);
 }
 
-/* Releases every VMA write lock: their stamps no longer match. */
+/*
+ * Release every VMA write lock of the section. When they all fit in
+ * locked_vmas[], each gets MM_SEQ_UNLOCKED (a release store: a reader that
+ * sees it sees the section's changes to the VMA) and mm_lock_seq stays as
+ * it is, so the faulters that read it on another VMA keep their copy of
+ * its cache line; otherwise mm_lock_seq moves on (a release store too),
+ * and every stamp of the section goes stale at once.
+ */
 static void end_write_seq(struct mm_struct *mm)
 {
-	unsigned long seq = __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_RELAXED);
+	unsigned int nr = mm->nr_locked_vmas;
 
-	VAS_BUG_ON(!(seq & 1));
-	__atomic_store_n(&mm->mm_lock_seq, seq + 1, __ATOMIC_RELEASE);
+	if (likely(nr <= MM_LOCKED_VMAS_MAX)) {
+		for (unsigned int i = 0; i < nr; i++)
+			__atomic_store_n(&mm->locked_vmas[i]->vm_lock_seq,
+					 MM_SEQ_UNLOCKED, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&mm->mm_lock_seq, mm->mm_lock_seq + 2,
+				 __ATOMIC_RELEASE);
+		mm_stat_inc(mm, VAS_STAT_MM_LOCK_SEQ_MOVED);
+	}
+	mm->nr_locked_vmas = 0;
+	if (mm->committed_pending) {
+		__atomic_add_fetch(&mm->machine->committed,
+				   mm->committed_pending, __ATOMIC_RELAXED);
+		mm->committed_pending = 0;
+	}
 }
 
 void mmap_read_lock(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
@@ -296,7 +313,7 @@ void mmap_write_downgrade(struct mm_struct *mm) VAS_NO_THREAD_SAFETY_ANALYSIS
 
 bool mmap_lock_is_write_locked(struct mm_struct *mm)
 {
-	return __atomic_load_n(&mm->mm_lock_seq, __ATOMIC_ACQUIRE) & 1;
+	return mmap_lock_writer(&mm->mmap_lock);
 }
 
 /*

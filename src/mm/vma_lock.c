@@ -7,6 +7,9 @@
  *             1 + n             attached, n readers
  *             + VMA_LOCK_OFFSET a writer is waiting for the readers to leave
  * vm_lock_seq: equal to mm->mm_lock_seq while the VMA is write-locked.
+ *             The write section's end releases it: MM_SEQ_UNLOCKED for
+ *             the VMAs it listed in mm->locked_vmas (mmap_lock.c), or
+ *             mm_lock_seq moves on when they did not fit.
  *
  * Reader (vma_start_read, inside RCU): give up if the VMA's stamp equals
  * mm_lock_seq; take a reference only if vm_refcnt is non-zero and below
@@ -15,9 +18,11 @@
  *
  * Writer (vma_start_write, mmap lock held for write): add VMA_LOCK_OFFSET,
  * wait until only the attach reference is left, stamp the VMA with
- * mm_lock_seq, remove VMA_LOCK_OFFSET. Readers arriving later fail on the
- * stamp; the stamp goes stale (unlocking the VMA) when the mmap write lock
- * is released and mm_lock_seq moves on.
+ * mm_lock_seq, remove VMA_LOCK_OFFSET, list the VMA in mm->locked_vmas.
+ * Readers arriving later fail on the stamp until the mmap write lock is
+ * released: then the stamp is overwritten, or goes stale as mm_lock_seq
+ * moves on. A VMA leaves the list when it is detached (it may be freed
+ * before the section ends) and joins it when it is attached.
  *
  * Waiting writers sleep on mm->vma_writer_wait (a futex word); a reader
  * that drops a reference while VMA_LOCK_OFFSET is set bumps it and wakes
@@ -124,6 +129,31 @@ static bool vma_exit_locked(struct vm_area_struct *vma)
 				  __ATOMIC_RELEASE) == 0;
 }
 
+/* List @vma among the section's write-locked VMAs. (M write) */
+static void locked_vmas_add(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	if (mm->nr_locked_vmas < MM_LOCKED_VMAS_MAX)
+		mm->locked_vmas[mm->nr_locked_vmas++] = vma;
+	else
+		mm->nr_locked_vmas = MM_LOCKED_VMAS_MAX + 1; /* overflow */
+}
+
+/* @vma is leaving the tree: its stamp no longer matters. (M write) */
+static void locked_vmas_del(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	unsigned int nr = mm->nr_locked_vmas;
+
+	if (nr > MM_LOCKED_VMAS_MAX)
+		return;
+	for (unsigned int i = 0; i < nr; i++) {
+		if (mm->locked_vmas[i] == vma) {
+			mm->locked_vmas[i] = mm->locked_vmas[--nr];
+			mm->nr_locked_vmas = nr;
+			return;
+		}
+	}
+}
+
 /**
  * vma_start_read() - Try to read-lock @vma, found in @mm's tree under RCU.
  *
@@ -155,8 +185,10 @@ struct vm_area_struct *vma_start_read(struct mm_struct *mm,
 	/*
 	 * Re-check the stamp: a writer may have locked the VMA between the
 	 * first check and our reference (it then drained before we came in).
+	 * Acquire: the writer's release of the stamp at the end of its
+	 * section publishes its changes to the VMA.
 	 */
-	if (unlikely(__atomic_load_n(&vma->vm_lock_seq, __ATOMIC_RELAXED) ==
+	if (unlikely(__atomic_load_n(&vma->vm_lock_seq, __ATOMIC_ACQUIRE) ==
 		     mm_seq(mm))) {
 		vma_refcount_put(vma);
 		return NULL;
@@ -193,6 +225,8 @@ void vma_start_write(struct vm_area_struct *vma)
 		bool detached = vma_exit_locked(vma);
 
 		VAS_WARN_ON_ONCE(detached);
+		/* a detached VMA is listed when it is attached */
+		locked_vmas_add(mm, vma);
 	}
 }
 
@@ -228,6 +262,7 @@ void vma_mark_attached(struct vm_area_struct *vma)
 {
 	vma_assert_write_locked(vma);
 	vma_assert_detached(vma);
+	locked_vmas_add(vma->vm_mm, vma);
 	__atomic_store_n(&vma->vm_refcnt, 1u, __ATOMIC_RELEASE);
 }
 
@@ -239,6 +274,7 @@ void vma_mark_detached(struct vm_area_struct *vma)
 {
 	vma_assert_write_locked(vma);
 	vma_assert_attached(vma);
+	locked_vmas_del(vma->vm_mm, vma);
 	if (unlikely(__atomic_sub_fetch(&vma->vm_refcnt, 1, __ATOMIC_ACQ_REL))) {
 		/* Readers took temporary references: wait them out. */
 		if (vma_enter_locked(vma, true)) {

@@ -49,7 +49,9 @@ int vm_enough_memory(struct mm_struct *mm, unsigned long pages)
 	/* don't let a single process grow so big a user can't recover */
 	reserve = cfg->user_reserve_kbytes >> (PAGE_SHIFT - 10);
 	allowed -= (long)min_t(unsigned long, mm->total_vm / 32, reserve);
-	c = __atomic_load_n(&mm->machine->committed, __ATOMIC_RELAXED);
+	/* with what this write section has committed so far (0 otherwise) */
+	c = __atomic_load_n(&mm->machine->committed, __ATOMIC_RELAXED) +
+	    mm->committed_pending;
 	committed = (c > 0 ? (unsigned long)c : 0) + pages;
 	if (allowed > 0 && committed < (unsigned long)allowed)
 		return 0;

@@ -191,7 +191,8 @@ void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)
 void vm_acct_memory(struct mm_struct *mm, long pages)
 {
 	mm->committed_vm += (unsigned long)pages;
-	__atomic_add_fetch(&mm->machine->committed, pages, __ATOMIC_RELAXED);
+	/* the machine's total: at the end of the write section (mm_types.h) */
+	mm->committed_pending += pages;
 }
 
 void vma_account(struct mm_struct *mm, const struct vm_area_struct *vma,

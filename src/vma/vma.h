@@ -300,7 +300,9 @@ static inline bool is_data_mapping(unsigned long flags)
  * vm_acct_memory() - Add @pages (negative: take them off) to what @mm and
  * its machine have committed (vm_acct_memory / vm_unacct_memory). Called
  * by vma_account() for VM_ACCOUNT VMAs, so the committed total is always
- * the VM_ACCOUNT pages of every address space. Context: M (write).
+ * the VM_ACCOUNT pages of every address space. The machine's total gets
+ * the section's net change when the mmap write lock is released or
+ * downgraded (mm->committed_pending). Context: M (write).
  */
 void vm_acct_memory(struct mm_struct *mm, long pages);
 

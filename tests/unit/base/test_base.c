@@ -158,6 +158,7 @@ TEST(stats_shards_sum_and_print)
 	FILE *f;
 	int lines = 0;
 
+	stats_init(&st);
 	for (int i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, stat_thread, NULL);
 	for (int i = 0; i < 4; i++)
@@ -174,6 +175,117 @@ TEST(stats_shards_sum_and_print)
 		lines += *p == '\n';
 	EXPECT_EQ(lines, VAS_NR_STATS);
 	EXPECT_TRUE(strstr(buf, "vma_split 8000\n") != NULL);
+	stats_destroy(&st);
+}
+
+/*
+ * Per-thread slots: more threads at once than there are slots (the rest
+ * add to the shared slot), rounds of threads that exit (their slots go to
+ * the next ones, with the values in them), a thread counting in more sets
+ * than it keeps slots of, and a set destroyed and created again at the
+ * same address under a thread that had a slot in it. Every count must
+ * survive its thread.
+ */
+#define SLOT_THREADS (VAS_STAT_SLOTS + 8)
+#define SLOT_SETS (VAS_STAT_THREAD_SETS + 3)
+static struct vas_stats slot_sets[SLOT_SETS];
+
+static void *slot_thread(void *arg)
+{
+	unsigned long id = (unsigned long)(uintptr_t)arg;
+
+	for (int i = 0; i < 500; i++)
+		for (int s = 0; s < SLOT_SETS; s++)
+			stats_add(&slot_sets[s], VAS_STAT_VMA_MERGE, id + 1);
+	return NULL;
+}
+
+TEST(stats_counts_survive_their_threads)
+{
+	pthread_t t[SLOT_THREADS];
+	uint64_t want = 0;
+
+	for (int s = 0; s < SLOT_SETS; s++)
+		stats_init(&slot_sets[s]);
+	for (int round = 0; round < 3; round++) {
+		for (unsigned long i = 0; i < SLOT_THREADS; i++) {
+			ASSERT_EQ(pthread_create(&t[i], NULL, slot_thread,
+						 (void *)(uintptr_t)i), 0);
+			want += 500 * (i + 1);
+		}
+		for (int i = 0; i < SLOT_THREADS; i++)
+			pthread_join(t[i], NULL);
+		for (int s = 0; s < SLOT_SETS; s++) {
+			EXPECT_EQ(stats_sum(&slot_sets[s], VAS_STAT_VMA_MERGE),
+				  want);
+			/* every exited thread gave its slots back */
+			EXPECT_EQ(stats_slots_owned(&slot_sets[s]), 0);
+		}
+	}
+	/* this thread counts, the set dies and is born again in place */
+	for (int i = 0; i < 500; i++)
+		stats_add(&slot_sets[0], VAS_STAT_VMA_MERGE, 1);
+	EXPECT_EQ(stats_sum(&slot_sets[0], VAS_STAT_VMA_MERGE), want + 500);
+	EXPECT_EQ(stats_slots_owned(&slot_sets[0]), 1);
+	stats_destroy(&slot_sets[0]);
+	stats_init(&slot_sets[0]);
+	EXPECT_EQ(stats_slots_owned(&slot_sets[0]), 0);
+	stats_add(&slot_sets[0], VAS_STAT_VMA_MERGE, 7);
+	ASSERT_EQ(pthread_create(&t[0], NULL, slot_thread,
+				 (void *)(uintptr_t)1), 0);
+	pthread_join(t[0], NULL);
+	EXPECT_EQ(stats_sum(&slot_sets[0], VAS_STAT_VMA_MERGE), 7 + 1000);
+	EXPECT_EQ(stats_slots_owned(&slot_sets[0]), 1);	/* this thread's */
+	for (int s = 0; s < SLOT_SETS; s++)
+		stats_destroy(&slot_sets[s]);
+}
+
+/* Threads that allocate, or free what others allocated, and exit. */
+#define LIVE_BLOCKS 16
+static void *live_blocks[LIVE_BLOCKS];
+
+static void *live_alloc_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < LIVE_BLOCKS; i++) {
+		live_blocks[i] = i % 2 ? vas_alloc(32, VAS_FP_MISC)
+				       : vas_node_alloc(VAS_FP_TREE_NODE);
+		if (!live_blocks[i])
+			return arg;
+	}
+	return NULL;
+}
+
+static void *live_free_thread(void *arg)
+{
+	for (int i = 0; i < LIVE_BLOCKS; i++) {
+		if (i % 2)
+			vas_free(live_blocks[i]);
+		else
+			vas_node_free(live_blocks[i]);
+	}
+	return arg;
+}
+
+TEST(alloc_live_counts_survive_their_threads)
+{
+	long live = vas_alloc_live();
+	pthread_t t;
+	void *ret;
+
+	ASSERT_EQ(pthread_create(&t, NULL, live_alloc_thread, (void *)1), 0);
+	pthread_join(t, &ret);
+	ASSERT_NULL(ret);
+	EXPECT_EQ(vas_alloc_live() - live, LIVE_BLOCKS);
+	ASSERT_EQ(pthread_create(&t, NULL, live_free_thread, NULL), 0);
+	pthread_join(t, NULL);
+	EXPECT_EQ(vas_alloc_live(), live);
+	/* allocated by this thread, freed by an exiting one */
+	live_alloc_thread(NULL);
+	EXPECT_EQ(vas_alloc_live() - live, LIVE_BLOCKS);
+	ASSERT_EQ(pthread_create(&t, NULL, live_free_thread, NULL), 0);
+	pthread_join(t, NULL);
+	EXPECT_EQ(vas_alloc_live(), live);
 }
 
 TEST(warn_on_counts_and_returns_condition)

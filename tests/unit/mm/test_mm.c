@@ -140,20 +140,22 @@ TEST(mmap_lock_seq_and_trylocks)
 	unsigned long seq;
 
 	fixture_init(&f);
+	/* a section that write-locks no VMA leaves mm_lock_seq alone */
 	seq = f.mm->mm_lock_seq;
 	EXPECT_EQ(seq & 1, 0);
 	mmap_write_lock(f.mm);
-	EXPECT_EQ(f.mm->mm_lock_seq, seq + 1);
+	EXPECT_EQ(f.mm->mm_lock_seq, seq);
 	EXPECT_TRUE(mmap_lock_is_write_locked(f.mm));
 	mmap_write_unlock(f.mm);
-	EXPECT_EQ(f.mm->mm_lock_seq, seq + 2);
+	EXPECT_EQ(f.mm->mm_lock_seq, seq);
 	EXPECT_FALSE(mmap_lock_is_write_locked(f.mm));
 
 	EXPECT_TRUE(trylock_read_twice_not_write(f.user));
 	if (mmap_write_trylock(f.mm)) {
-		EXPECT_EQ(f.mm->mm_lock_seq, seq + 3);
+		EXPECT_TRUE(mmap_lock_is_write_locked(f.mm));
 		mmap_write_downgrade(f.mm);
-		EXPECT_EQ(f.mm->mm_lock_seq, seq + 4);
+		EXPECT_FALSE(mmap_lock_is_write_locked(f.mm));
+		EXPECT_EQ(f.mm->mm_lock_seq, seq);
 		EXPECT_EQ(mmap_lock_readers(&f.mm->mmap_lock), 1);
 		EXPECT_FALSE(mmap_lock_writer(&f.mm->mmap_lock));
 		mmap_read_unlock(f.mm);
@@ -344,4 +346,53 @@ TEST(mmap_lock_word_excludes_in_every_mode)
 	/* the lock ends free, with the fast paths on */
 	EXPECT_EQ(__atomic_load_n(&f.mm->mmap_lock.word, __ATOMIC_RELAXED), 0);
 	fixture_fini(&f);
+}
+
+/*
+ * The committed total: an address space's vm_acct_memory() reaches the
+ * machine's total when its write section ends (one atomic add of the net
+ * change), and its own overcommit checks in the section count what it has
+ * committed so far.
+ */
+TEST(committed_reaches_the_machine_at_section_end)
+{
+	struct vas_machine_config cfg;
+	struct vas_machine *m;
+	struct vas_mm_user *u;
+	struct mm_struct *mm;
+	unsigned long c0;
+
+	vas_machine_config_init(&cfg);
+	cfg.overcommit_memory = VAS_OVERCOMMIT_NEVER;
+	cfg.overcommit_kbytes = 4096;		/* 1024 pages */
+	cfg.admin_reserve_kbytes = 0;
+	cfg.user_reserve_kbytes = 0;
+	ASSERT_EQ(vas_machine_create(&cfg, &m), 0);
+	ASSERT_EQ(vas_mm_create(m, &u), 0);
+	mm = mm_of_user(u);
+	c0 = vas_machine_committed(m);
+
+	mmap_write_lock(mm);
+	vm_acct_memory(mm, 1000);
+	EXPECT_EQ(vas_machine_committed(m), c0);	/* not yet */
+	EXPECT_EQ(vm_enough_memory(mm, 10), 0);
+	EXPECT_EQ(vm_enough_memory(mm, 100), -ENOMEM);	/* 1100 > 1024 */
+	vm_acct_memory(mm, -997);
+	mmap_write_unlock(mm);
+	EXPECT_EQ(vas_machine_committed(m), c0 + 3);
+	EXPECT_EQ(mm->committed_pending, 0);
+
+	/* a section that nets 0 leaves it; a downgrade ends a section */
+	mmap_write_lock(mm);
+	vm_acct_memory(mm, 50);
+	vm_acct_memory(mm, -50);
+	mmap_write_unlock(mm);
+	EXPECT_EQ(vas_machine_committed(m), c0 + 3);
+	mmap_write_lock(mm);
+	vm_acct_memory(mm, -3);
+	mmap_write_downgrade(mm);
+	EXPECT_EQ(vas_machine_committed(m), c0);
+	mmap_read_unlock(mm);
+	vas_mm_put(u);
+	EXPECT_EQ(vas_machine_destroy(m), 0);
 }

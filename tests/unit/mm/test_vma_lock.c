@@ -111,6 +111,72 @@ TEST(write_locked_vma_refuses_readers_until_mmap_unlock)
 	fixture_fini(&f);
 }
 
+/*
+ * A section's VMA write locks end with it, both ways: up to
+ * MM_LOCKED_VMAS_MAX attached VMAs are listed and released one by one
+ * (mm_lock_seq, which every fault reads, keeps its value); more move
+ * mm_lock_seq on. A VMA locked and then detached in the section leaves
+ * the list (it may be freed before the section ends).
+ */
+TEST(write_section_releases_listed_vmas_or_moves_the_sequence)
+{
+	enum { N = MM_LOCKED_VMAS_MAX + 2 };
+	struct fixture f;
+	struct vm_area_struct *v[N];
+	struct vas_vma_read_guard *g;
+	unsigned long seq;
+
+	fixture_init(&f);
+	mmap_write_lock(f.mm);
+	for (int i = 0; i < N; i++) {
+		v[i] = mk(f.mm, W + 2 * i * P, W + (2 * i + 1) * P, RW);
+		ASSERT_NOT_NULL(v[i]);
+	}
+	mmap_write_unlock(f.mm);	/* N new VMAs: did not fit */
+	seq = f.mm->mm_lock_seq;
+	EXPECT_EQ(seq & 1, 0);
+	for (int i = 0; i < N; i++)
+		EXPECT_FALSE(vma_is_write_locked(v[i]));
+
+	/* MM_LOCKED_VMAS_MAX locks, one of them unmapped: listed */
+	mmap_write_lock(f.mm);
+	for (int i = 0; i < MM_LOCKED_VMAS_MAX; i++)
+		vma_start_write(v[i]);
+	EXPECT_EQ(f.mm->nr_locked_vmas, MM_LOCKED_VMAS_MAX);
+	/* detached (off the list) and freed */
+	EXPECT_EQ(vma_remove(f.mm, v[0]), 0);
+	EXPECT_EQ(f.mm->nr_locked_vmas, MM_LOCKED_VMAS_MAX - 1);
+	EXPECT_NULL(read_lock(f.user, W + 2 * P, &g));	/* v[1] locked */
+	EXPECT_PTR_EQ(read_lock(f.user, W + 2 * (N - 1) * P, &g), v[N - 1]);
+	if (g)
+		vas_vma_end_read(g);
+	mmap_write_unlock(f.mm);
+	EXPECT_EQ(f.mm->mm_lock_seq, seq);
+	EXPECT_EQ(f.mm->nr_locked_vmas, 0);
+	for (int i = 1; i < N; i++) {
+		EXPECT_FALSE(vma_is_write_locked(v[i]));
+		EXPECT_PTR_EQ(read_lock(f.user, v[i]->vm_start, &g), v[i]);
+		if (g)
+			vas_vma_end_read(g);
+	}
+
+	/* one more than fits: the sequence moves, every lock goes */
+	mmap_write_lock(f.mm);
+	for (int i = 1; i < N; i++)
+		vma_start_write(v[i]);
+	EXPECT_EQ(f.mm->nr_locked_vmas, MM_LOCKED_VMAS_MAX + 1);
+	EXPECT_NULL(read_lock(f.user, v[N - 1]->vm_start, &g));
+	mmap_write_unlock(f.mm);
+	EXPECT_EQ(f.mm->mm_lock_seq, seq + 2);
+	for (int i = 1; i < N; i++) {
+		EXPECT_FALSE(vma_is_write_locked(v[i]));
+		EXPECT_PTR_EQ(read_lock(f.user, v[i]->vm_start, &g), v[i]);
+		if (g)
+			vas_vma_end_read(g);
+	}
+	fixture_fini(&f);
+}
+
 struct hold_ctx {
 	struct vas_mm_user *user;
 	unsigned long addr;

@@ -271,12 +271,15 @@ bool rt_iter_next_start(const struct rt_iter *it, unsigned long *start);
  * or in the leaf's right sibling and no store has happened since, else it
  * walks from the root (Linux's vma_iter_set + a walk, from the iterator's
  * node when it can). Unlike a walk that ends, a seek keeps its position
- * even when that entry starts at or above @b, so a copy of the iterator
- * taken right after it can serve a later seek nearby.
+ * even when that entry starts at or above @b, or when there is none (the
+ * end of the last leaf), so a copy of the iterator taken right after it
+ * can serve a later seek nearby.
  * Context: the writer, or a reader that excludes the writer (the mmap
  * lock); between steps as rt_iter_next() allows.
+ * Return: the entry the next step will return (not taken yet), or NULL
+ * when that step would return NULL (no step is needed).
  */
-void rt_iter_seek(struct rt_iter *it, unsigned long a, unsigned long b);
+void *rt_iter_seek(struct rt_iter *it, unsigned long a, unsigned long b);
 
 /**
  * rt_preallocate() - Reserve the nodes that storing [@start, @end) into @t

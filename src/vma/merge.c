@@ -139,6 +139,7 @@ static int vmg_commit(struct vma_merge_struct *vmg, struct vm_area_struct *t,
 
 		c.zap_start = vmg->zap_start;
 		c.zap_end = vmg->zap_end;
+		c.vmi = vmg->vmi;
 		err = vmc_prepare(mm, &c);
 		if (err) {
 			vmg->state = VMA_MERGE_ERROR_NOMEM;

@@ -455,8 +455,16 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 	 * below start (the target, or a VMA, maybe the cut), the last may
 	 * reach past end (the cut: both edges, or the target; or not).
 	 */
-	rt_iter_init(&it, &mm->mm_mt, s, e);
-	c->__first = cur = rt_iter_next(&it, NULL, NULL);
+	if (c->vmi) {	/* from the caller's position (rt_iter_seek()) */
+		VAS_BUG_ON(c->vmi->tree != &mm->mm_mt);
+		it = *c->vmi;
+		cur = rt_iter_seek(&it, s, e) ? rt_iter_next(&it, NULL, NULL) :
+						NULL;
+	} else {
+		rt_iter_init(&it, &mm->mm_mt, s, e);
+		cur = rt_iter_next(&it, NULL, NULL);
+	}
+	c->__first = cur;
 	c->__it = it;
 	if (c->munmap) {
 		if (!cur) {

@@ -172,6 +172,12 @@ struct vmc {
 	 */
 	bool munmap;
 	bool nothing;		/* out, with @munmap: no VMA in the range */
+	/*
+	 * in, optional: the caller's position in the tree (an iterator that
+	 * rt_iter_seek() aimed near [start, end); a store since only costs a
+	 * walk): vmc_prepare()'s walk seeks from its leaf instead of the root.
+	 */
+	const struct rt_iter *vmi;
 	/* out: the sticky flags of what the target absorbed (set on it) */
 	unsigned long sticky;
 	/* private: */
@@ -345,6 +351,8 @@ enum vma_merge_state {
  * @middle: the VMA whose range or memory this is (the VMA being changed,
  *	the source of mremap's copy), or NULL for a new mapping.
  * @zap_start, @zap_end: memory the change unmaps (MAP_FIXED), or 0, 0.
+ * @vmi: optional, the caller's position in the tree, passed to the
+ *	commit (struct vmc's @vmi).
  * @merge_next: out, set when @next can take the range but cannot grow to
  *	it (it straddles @start too): the caller's new VMA spans to next's end.
  * @state: out, VMA_MERGE_*.
@@ -356,6 +364,7 @@ struct vma_merge_struct {
 	struct vas_file *file;
 	struct anon_vma *anon_vma;
 	unsigned long zap_start, zap_end;
+	const struct rt_iter *vmi;
 	bool merge_next;
 	enum vma_merge_state state;
 };

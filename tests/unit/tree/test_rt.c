@@ -528,8 +528,8 @@ TEST(iter_seek_and_neighbours_match_find)
 		unsigned long n = 0;
 		void *v, *f, *g;
 
-		if (q % 5 == 0 || base > 6100 * P)
-			a = rnd_below(&r, 6100 * P);
+		if (q % 5 == 0 || base > 6300 * P)
+			a = rnd_below(&r, 6200 * P);
 		else
 			a = base + rnd_below(&r, 16 * P) - min_t(unsigned long,
 								  base, 6 * P);
@@ -543,8 +543,10 @@ TEST(iter_seek_and_neighbours_match_find)
 			st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P,
 				     q % 2 ? E(i + 1) : NULL);
 		}
-		rt_iter_seek(&it, a, b);
-		ASSERT_EQ(it.pos, a < b && rt_find(&t, a, NULL, NULL) ? a : b);
+		f = rt_find(&t, a, &fs, NULL);
+		v = rt_iter_seek(&it, a, b);
+		ASSERT_PTR_EQ(v, f && fs < b ? f : NULL);
+		ASSERT_EQ(it.pos, f ? a : b);
 		keep = it;
 		pos = a;
 		while ((v = rt_iter_next(&it, &s, &e))) {

@@ -800,6 +800,15 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 				 struct vm_area_struct *vma, unsigned long start,
 				 unsigned long end, unsigned long newflags)
 {
+	return vma_carve_vmi(mm, NULL, vma, start, end, newflags);
+}
+
+struct vm_area_struct *vma_carve_vmi(struct mm_struct *mm,
+				     const struct rt_iter *vmi,
+				     struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end,
+				     unsigned long newflags)
+{
 	int err;
 
 	mmap_assert_write_locked(mm);
@@ -821,6 +830,7 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 		VMC_STATE(c, start, end, vma,
 			  vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT));
 
+		c.vmi = vmi;
 		err = vmc_prepare(mm, &c);
 		if (err)
 			return ERR_PTR(err);

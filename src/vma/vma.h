@@ -112,6 +112,16 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 	VAS_REQUIRES(mm);
 
 /*
+ * vma_carve_vmi() - vma_carve() whose commit walks from the caller's
+ * position @vmi (struct vmc's @vmi; NULL: from the root).
+ */
+struct vm_area_struct *vma_carve_vmi(struct mm_struct *mm,
+				     const struct rt_iter *vmi,
+				     struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end,
+				     unsigned long newflags) VAS_REQUIRES(mm);
+
+/*
  * struct vmc - one atomic change of a range of an address space.
  *
  * After the commit, @target covers exactly [start, end) (with @pgoff), or
@@ -352,7 +362,10 @@ enum vma_merge_state {
  *	the source of mremap's copy), or NULL for a new mapping.
  * @zap_start, @zap_end: memory the change unmaps (MAP_FIXED), or 0, 0.
  * @vmi: optional, the caller's position in the tree, passed to the
- *	commit (struct vmc's @vmi).
+ *	commit (struct vmc's @vmi). For vma_merge_existing_range() it must be
+ *	an iterator whose last step returned @middle, with no store since:
+ *	the neighbours are taken from it (rt_iter_prev_entry(),
+ *	rt_iter_next_entry()) instead of being looked up.
  * @merge_next: out, set when @next can take the range but cannot grow to
  *	it (it straddles @start too): the caller's new VMA spans to next's end.
  * @state: out, VMA_MERGE_*.
@@ -425,6 +438,22 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 					struct vm_area_struct *vma,
 					unsigned long start, unsigned long end,
 					unsigned long newflags) VAS_REQUIRES(mm);
+
+/*
+ * vma_modify_flags_vmi() - vma_modify_flags() at the caller's position
+ * @vmi: an iterator whose last step returned @vma, with no store since
+ * (vma_merge_struct's @vmi). The neighbours come from it and the commit's
+ * walk starts from its leaf, as Linux's vma_modify() uses its vma_iterator.
+ * Context, return: as vma_modify_flags(); @vmi is stale afterwards if
+ * anything changed (seek it again).
+ */
+struct vm_area_struct *vma_modify_flags_vmi(struct mm_struct *mm,
+					    const struct rt_iter *vmi,
+					    struct vm_area_struct *vma,
+					    unsigned long start,
+					    unsigned long end,
+					    unsigned long newflags)
+	VAS_REQUIRES(mm);
 
 /*
  * expand_stack_locked() - Grow the VM_GROWSDOWN @vma down to @addr (a

@@ -100,8 +100,13 @@ static long unmapped_area_bottomup(struct mm_struct *mm, unsigned long len)
 	return -ENOMEM;
 }
 
-long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
-		       unsigned long len, int flags)
+/*
+ * get_unmapped_area() from the caller's position @vmi (rt_iter_seek():
+ * the hint's check leaves it at the hint for the mapping's own walks).
+ */
+static long get_unmapped_area_vmi(struct mm_struct *mm, struct rt_iter *vmi,
+				  unsigned long addr, unsigned long len,
+				  int flags) VAS_REQUIRES(mm)
 {
 	struct vm_area_struct *vma;
 	long found;
@@ -115,7 +120,8 @@ long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 			addr &= PAGE_MASK;
 			/* mmap_address_hint_valid() */
 			if (VAS_TASK_SIZE - len >= addr) {
-				vma = rt_find(&mm->mm_mt, addr, NULL, NULL);
+				/* find_vma(addr), kept in @vmi */
+				vma = rt_iter_seek(vmi, addr, ULONG_MAX);
 				if (!vma || addr + len <= vm_start_gap(mm, vma))
 					return (long)addr;
 			}
@@ -140,28 +146,60 @@ long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
 	return found;
 }
 
-/* Pages and accounted pages of [start, end) that are mapped now. */
-static void count_overlap(struct mm_struct *mm, unsigned long start,
-			  unsigned long end, unsigned long *pages,
-			  unsigned long *accounted, bool *sealed)
-	VAS_REQUIRES(mm)
+long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+		       unsigned long len, int flags)
 {
+	struct rt_iter vmi;
+
+	rt_iter_init(&vmi, &mm->mm_mt, 0, 0);
+	return get_unmapped_area_vmi(mm, &vmi, addr, len, flags);
+}
+
+/* What [start, end) holds now and its neighbours (count_overlap()). */
+struct overlap {
+	unsigned long pages, accounted;	/* pages mapped, accounted ones */
+	bool sealed;			/* one of them is sealed */
+	/* the VMAs that contain start - 1 and end (may reach inside) */
+	struct vm_area_struct *prev, *next;
+};
+
+/*
+ * count_overlap() - One walk of [start - 1, end + 1) from the caller's
+ * position @vmi (Linux's vms_gather_munmap_vmas + vma_prev/vma_next on one
+ * vma_iterator): the pages of [start, end) mapped now, and the neighbours
+ * as mmap_region() merges with them. @vmi is left sought to start - 1 (the
+ * first VMA that ends above it), for the commit's walk.
+ */
+static void count_overlap(struct mm_struct *mm, struct rt_iter *vmi,
+			  unsigned long start, unsigned long end,
+			  struct overlap *o) VAS_REQUIRES(mm)
+{
+	(void)mm;	/* the walk is of mm->mm_mt, through @vmi */
 	struct vm_area_struct *vma;
 	struct rt_iter it;
 	unsigned long s, e;
 
-	*pages = *accounted = 0;
-	*sealed = false;
-	rt_iter_init(&it, &mm->mm_mt, start, end);
+	*o = (struct overlap){ 0 };
+	/* end + 1 does not wrap: end <= VAS_TASK_SIZE */
+	if (!rt_iter_seek(vmi, start ? start - 1 : 0, end + 1))
+		return;		/* nothing there, no neighbour */
+	it = *vmi;
 	while ((vma = rt_iter_next(&it, &s, &e))) {
-		unsigned long n = (min_t(unsigned long, e, end) -
-				   max_t(unsigned long, s, start)) >> PAGE_SHIFT;
+		unsigned long os = max_t(unsigned long, s, start);
+		unsigned long oe = min_t(unsigned long, e, end), n;
 
-		*pages += n;
+		if (s < start)		/* e > start - 1: holds start - 1 */
+			o->prev = vma;
+		if (e > end)		/* s <= end: holds end */
+			o->next = vma;
+		if (os >= oe)
+			continue;
+		n = (oe - os) >> PAGE_SHIFT;
+		o->pages += n;
 		if (vma->vm_flags & VAS_VM_ACCOUNT)
-			*accounted += n;
+			o->accounted += n;
 		if (vma->vm_flags & VAS_VM_SEALED)
-			*sealed = true;
+			o->sealed = true;
 	}
 }
 
@@ -189,22 +227,25 @@ static int call_mmap(struct vas_file *file, struct vm_area_struct *vma)
  *	     [addr   end)     unmap, "prev" is L's lower part and "next" R's
  *	                      upper part; either may take the new range.
  */
-static long mmap_region(struct mm_struct *mm, struct vas_file *file,
-			unsigned long addr, unsigned long len,
-			unsigned long vm_flags, unsigned long pgoff)
+static long mmap_region(struct mm_struct *mm, struct rt_iter *vmi,
+			struct vas_file *file, unsigned long addr,
+			unsigned long len, unsigned long vm_flags,
+			unsigned long pgoff)
 	VAS_REQUIRES(mm)
 {
 	unsigned long end = addr + len, pglen = len >> PAGE_SHIFT;
 	unsigned long charged;
 	unsigned long nr_pages, nr_accounted, te = end;
 	struct vm_area_struct *vma;
-	bool sealed;
+	struct overlap o;
 	int err;
 	VMG_STATE(vmg, mm, addr, end, vm_flags, pgoff);
 
 	mmap_assert_write_locked(mm);
-	count_overlap(mm, addr, end, &nr_pages, &nr_accounted, &sealed);
-	if (sealed)
+	count_overlap(mm, vmi, addr, end, &o);
+	nr_pages = o.pages;
+	nr_accounted = o.accounted;
+	if (o.sealed)
 		return munmap_check_sealed(mm, addr, end);
 	if (!may_expand_vm(mm, vm_flags, pglen - nr_pages))
 		return -ENOMEM;
@@ -241,9 +282,9 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 	 */
 	vmg.vm_flags = vm_flags;
 	vmg.file = file;
-	if (addr)
-		vmg.prev = rt_lookup(&mm->mm_mt, addr - 1, NULL, NULL);
-	vmg.next = rt_lookup(&mm->mm_mt, end, NULL, NULL);
+	vmg.prev = o.prev;	/* count_overlap()'s walk: no lookup */
+	vmg.next = o.next;
+	vmg.vmi = vmi;
 	if (nr_pages) {	/* MAP_FIXED: what was mapped there goes */
 		vmg.zap_start = addr;
 		vmg.zap_end = end;
@@ -287,6 +328,7 @@ static long mmap_region(struct mm_struct *mm, struct vas_file *file,
 			c.zap_end = end;
 		}
 		c.may_gap = hook;
+		c.vmi = vmi;
 		err = vmc_prepare(mm, &c);
 		if (err)
 			goto out_free;
@@ -336,6 +378,7 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	const struct vas_machine_config *cfg = &mm->machine->cfg;
 	bool hugetlb = !file && (flags & VAS_MAP_HUGETLB);
 	unsigned long vm_flags;
+	struct rt_iter vmi;	/* one position for the whole call */
 	long found;
 
 	if (!len)
@@ -360,7 +403,8 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	vm_flags = calc_vm_prot_bits(prot) | calc_vm_flag_bits(flags) |
 		   mm->def_flags | VAS_VM_MAYREAD | VAS_VM_MAYWRITE |
 		   VAS_VM_MAYEXEC;
-	found = get_unmapped_area(mm, addr, len, flags);
+	rt_iter_init(&vmi, &mm->mm_mt, 0, 0);
+	found = get_unmapped_area_vmi(mm, &vmi, addr, len, flags);
 	if (found < 0)
 		return found;
 	addr = (unsigned long)found;
@@ -368,9 +412,8 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	if (hugetlb && (flags & VAS_MAP_FIXED) && (addr & (HUGE_SIZE - 1)))
 		return -EINVAL;
 	if (flags & VAS_MAP_FIXED_NOREPLACE) {
-		unsigned long s;
-
-		if (rt_find(&mm->mm_mt, addr, &s, NULL) && s < addr + len)
+		/* find_vma_intersection(), kept in vmi */
+		if (rt_iter_seek(&vmi, addr, addr + len))
 			return -EEXIST;
 	}
 	if ((flags & VAS_MAP_LOCKED) &&
@@ -471,7 +514,8 @@ static long do_mmap(struct mm_struct *mm, struct vas_file *file,
 	if ((flags & VAS_MAP_NORESERVE) &&
 	    cfg->overcommit_memory != VAS_OVERCOMMIT_NEVER)
 		vm_flags |= VAS_VM_NORESERVE;
-	return mmap_region(mm, file ? file : shmem, addr, len, vm_flags, pgoff);
+	return mmap_region(mm, &vmi, file ? file : shmem, addr, len, vm_flags,
+			   pgoff);
 }
 
 int vas_mmap(struct vas_mm_user *u, unsigned long addr, unsigned long len,

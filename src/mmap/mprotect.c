@@ -19,14 +19,21 @@ static bool vma_is_anonymous(const struct vm_area_struct *vma)
 	return !vma->vm_file && !vma->vm_ops;
 }
 
-static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
-			  unsigned long start, unsigned long end,
-			  unsigned long newflags) VAS_REQUIRES(mm)
+/*
+ * mprotect_fixup() - Give [start, end) of @vma (the VMA @vmi's last step
+ * returned) @newflags. Return: 0 and in *@coverp the VMA that covers the
+ * range now (a merge may carry it past @end), or an error.
+ */
+static int mprotect_fixup(struct mm_struct *mm, const struct rt_iter *vmi,
+			  struct vm_area_struct *vma, unsigned long start,
+			  unsigned long end, unsigned long newflags,
+			  struct vm_area_struct **coverp) VAS_REQUIRES(mm)
 {
 	unsigned long oldflags = vma->vm_flags;
 	unsigned long nrpages = (end - start) >> PAGE_SHIFT;
 	struct vm_area_struct *got;
 
+	*coverp = vma;
 	if (oldflags & VAS_VM_SEALED)
 		return -EPERM;
 	if (newflags == oldflags)
@@ -47,9 +54,10 @@ static int mprotect_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 		   !vma->anon_vma) {
 		newflags &= ~VAS_VM_ACCOUNT;
 	}
-	got = vma_modify_flags(mm, vma, start, end, newflags);
+	got = vma_modify_flags_vmi(mm, vmi, vma, start, end, newflags);
 	if (IS_ERR(got))
 		return (int)PTR_ERR(got);
+	*coverp = got;
 	/* any change of flags, as Linux: its MMU notifier call */
 	change_protection(got, start, end);
 	/*
@@ -67,12 +75,15 @@ static int do_mprotect(struct mm_struct *mm, unsigned long start,
 		       unsigned long end, int prot, int grows)
 	VAS_REQUIRES(mm)
 {
-	struct vm_area_struct *vma;
-	unsigned long nstart, tmp, s;
+	struct vm_area_struct *vma, *cover;
+	unsigned long nstart, tmp;
+	struct rt_iter vmi;	/* one position for the whole call */
 	int error;
 
-	vma = rt_find(&mm->mm_mt, start, &s, NULL);
-	if (!vma || s >= end)
+	/* find_vma(start), if it starts below end */
+	rt_iter_init(&vmi, &mm->mm_mt, start, end);
+	vma = rt_iter_next(&vmi, NULL, NULL);
+	if (!vma)
 		return -ENOMEM;
 	if (grows & VAS_PROT_GROWSDOWN) {
 		if (vma->vm_start >= end)
@@ -104,16 +115,21 @@ static int do_mprotect(struct mm_struct *mm, unsigned long start,
 			break;
 		}
 		tmp = vma->vm_end < end ? vma->vm_end : end;
-		error = mprotect_fixup(mm, vma, nstart, tmp, newflags);
+		error = mprotect_fixup(mm, &vmi, vma, nstart, tmp, newflags,
+				       &cover);
 		if (error)
 			break;
 		/*
 		 * Go on after the VMA that now covers the changed range: a
 		 * merge may have carried it past tmp (vma_iter_end()).
 		 */
-		rt_lookup(&mm->mm_mt, tmp - 1, NULL, &tmp);
+		tmp = cover->vm_end;
 		nstart = tmp;
-		vma = rt_find(&mm->mm_mt, tmp, NULL, NULL);
+		if (tmp >= end)
+			break;	/* nothing more to look up */
+		/* find_vma(tmp): from the leaf if nothing changed, else a walk */
+		vma = rt_iter_seek(&vmi, tmp, end) ?
+			      rt_iter_next(&vmi, NULL, NULL) : NULL;
 	}
 	if (!error && tmp < end)
 		error = -ENOMEM;

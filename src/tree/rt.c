@@ -349,43 +349,157 @@ static const struct rt_node *rt_edge_leaf(const struct rt_tree *t, bool right)
 	return n;
 }
 
-bool rt_iter_prev_end(const struct rt_iter *it, unsigned long *end)
+static __attribute__((always_inline)) inline void *
+rt_iter_prev_inl(const struct rt_iter *it, unsigned long *start,
+		 unsigned long *end)
 {
 	const struct rt_node *n = it->__leaf, *p = it->__parent;
 	unsigned int i = it->__slot - 1;	/* the entry returned */
 
 	VAS_BUG_ON(!n || !it->__slot || it->__seq != it->tree->__seq);
-	if (i > 0) {
-		*end = n->l.end[i - 1];
-		return true;
-	}
-	if (p && it->__pslot > 0) {
+	if (i == 0 && p && it->__pslot > 0) {
 		n = rt_child(p, it->__pslot - 1);	/* never empty */
-		*end = n->l.end[rt_nr(n) - 1];
-		return true;
+		i = rt_nr(n);
+	}
+	if (i > 0) {
+		if (start)
+			*start = n->l.start[i - 1];
+		if (end)
+			*end = n->l.end[i - 1];
+		return rt_entry(n, i - 1);
 	}
 	if (rt_edge_leaf(it->tree, false) == n)
-		return false;
-	return rt_prev(it->tree, n->l.start[0], NULL, end) != NULL;
+		return NULL;
+	return rt_prev(it->tree, n->l.start[0], start, end);
+}
+
+static __attribute__((always_inline)) inline void *
+rt_iter_next_inl(const struct rt_iter *it, unsigned long *start,
+		 unsigned long *end)
+{
+	const struct rt_node *n = it->__leaf, *p = it->__parent;
+	unsigned int i = it->__slot, nr;	/* the entry after */
+
+	VAS_BUG_ON(!n || !it->__slot || it->__seq != it->tree->__seq);
+	nr = rt_nr(n);
+	if (i >= nr && p && it->__pslot + 1 < p->nr) {
+		n = rt_child(p, it->__pslot + 1);	/* never empty */
+		i = 0;
+		nr = rt_nr(n);
+	}
+	if (i < nr) {
+		if (start)
+			*start = n->l.start[i];
+		if (end)
+			*end = n->l.end[i];
+		return rt_entry(n, i);
+	}
+	if (rt_edge_leaf(it->tree, true) == n)
+		return NULL;
+	return rt_find(it->tree, n->l.end[i - 1], start, end);
+}
+
+void *rt_iter_prev_entry(const struct rt_iter *it, unsigned long *start,
+			 unsigned long *end)
+{
+	return rt_iter_prev_inl(it, start, end);
+}
+
+void *rt_iter_next_entry(const struct rt_iter *it, unsigned long *start,
+			 unsigned long *end)
+{
+	return rt_iter_next_inl(it, start, end);
+}
+
+bool rt_iter_prev_end(const struct rt_iter *it, unsigned long *end)
+{
+	return rt_iter_prev_inl(it, NULL, end) != NULL;
 }
 
 bool rt_iter_next_start(const struct rt_iter *it, unsigned long *start)
 {
-	const struct rt_node *n = it->__leaf, *p = it->__parent;
-	unsigned int i = it->__slot;		/* the entry after */
+	return rt_iter_next_inl(it, start, NULL) != NULL;
+}
 
-	VAS_BUG_ON(!n || !it->__slot || it->__seq != it->tree->__seq);
-	if (i < rt_nr(n)) {
-		*start = n->l.start[i];
-		return true;
+/*
+ * The remembered leaf serves when the first range ending above @a is
+ * provably in it or in its right sibling: a slot of the leaf after one
+ * that ends at or below @a; its first slot, if the leaf on its left (or
+ * none: a root leaf) ends at or below @a; the sibling's first slot, if
+ * every range of the leaf ends at or below @a. When nothing ends above @a
+ * the position is the end of the last leaf (slot nr), found by following
+ * the last children: a later seek may start from there too. Anything else
+ * routes from the root, as rt_iter_next_slow() does.
+ */
+void *rt_iter_seek(struct rt_iter *it, unsigned long a, unsigned long b)
+{
+	const struct rt_tree *t = it->tree;
+	const struct rt_node *n = it->__leaf, *p = it->__parent, *l;
+	unsigned int i, nr, pi = it->__pslot;
+	unsigned long seq = READ_ONCE(t->__seq);
+
+	it->pos = a;
+	it->limit = b;
+	if (!n || seq != it->__seq)
+		goto walk;
+	nr = rt_nr(n);
+	i = rt_leaf_find(n, nr, a);
+	if (i == 0 && p) {
+		if (!pi)
+			goto walk;
+		l = rt_child(p, pi - 1);
+		if (l->l.end[rt_nr(l) - 1] > a)
+			goto walk;
+	} else if (i == nr) {
+		if (!p)
+			goto none;	/* a root leaf: nothing ends above a */
+		if (pi + 1 >= p->nr) {
+			if (rt_edge_leaf(t, true) == n)
+				goto none;	/* the last leaf */
+			goto walk;
+		}
+		n = rt_child(p, ++pi);
+		i = 0;
+		if (n->l.end[0] <= a)
+			goto walk;
 	}
-	if (p && it->__pslot + 1 < p->nr) {
-		*start = rt_child(p, it->__pslot + 1)->l.start[0];
-		return true;
+	goto found;
+walk:
+	if (!rt_find_slot(t, a, &n, &i, &p, &pi)) {
+		/* the end of the last leaf, and its parent */
+		p = NULL;
+		pi = 0;
+		n = rt_root(t);
+		if (!n) {
+			it->pos = b;
+			it->__leaf = NULL;
+			return NULL;
+		}
+		while (!n->leaf) {
+			p = n;
+			pi = n->nr - 1;
+			n = rt_child(n, pi);
+		}
+		goto none;
 	}
-	if (rt_edge_leaf(it->tree, true) == n)
-		return false;
-	return rt_find(it->tree, n->l.end[i - 1], start, NULL) != NULL;
+found:
+	it->__leaf = n;
+	it->__parent = p;
+	it->__slot = i;
+	it->__pslot = pi;
+	it->__seq = seq;
+	if (n->l.start[i] >= b)
+		return NULL;
+	return rt_entry(n, i);
+none:
+	/* nothing to return: the steps end at once, the place is kept */
+	it->pos = b;
+	it->__leaf = n;
+	it->__parent = p;
+	it->__slot = rt_nr(n);
+	it->__pslot = pi;
+	it->__seq = seq;
+	return NULL;
 }
 
 /* ---- writer: planning --------------------------------------------------- */

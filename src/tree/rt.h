@@ -229,10 +229,28 @@ static inline void *rt_iter_next(struct rt_iter *it, unsigned long *start,
 }
 
 /*
+ * rt_iter_prev_entry() - The entry before the one the iterator's last step
+ * returned (Linux's vma_prev from a vma_iterator), found from the
+ * iterator's leaf and parent, walking from the root only when it is in
+ * neither. @start, @end: if not NULL, receive its range.
+ * Context: the writer, with no store since that step.
+ * Return: the entry, or NULL if there is none before it.
+ */
+void *rt_iter_prev_entry(const struct rt_iter *it, unsigned long *start,
+			 unsigned long *end);
+
+/*
+ * rt_iter_next_entry() - The entry after the one the iterator's last step
+ * returned, whatever the iterator's limit (Linux's vma_next).
+ * Context: as rt_iter_prev_entry(). Return: the entry, or NULL if none.
+ */
+void *rt_iter_next_entry(const struct rt_iter *it, unsigned long *start,
+			 unsigned long *end);
+
+/*
  * rt_iter_prev_end() - The end of the entry before the one the iterator's
- * last step returned (Linux's vma_prev from a vma_iterator), found from
- * the iterator's leaf and parent, walking from the root only when it is in
- * neither. Context: the writer, with no store since that step.
+ * last step returned: rt_iter_prev_entry()'s, as a bool.
+ * Context: as rt_iter_prev_entry().
  * Return: true and *@end, or false if there is no entry before it.
  */
 bool rt_iter_prev_end(const struct rt_iter *it, unsigned long *end);
@@ -240,10 +258,28 @@ bool rt_iter_prev_end(const struct rt_iter *it, unsigned long *end);
 /*
  * rt_iter_next_start() - The start of the entry after the one the
  * iterator's last step returned, whatever the iterator's limit.
- * Context: as rt_iter_prev_end(). Return: true and *@start, or false if
+ * Context: as rt_iter_prev_entry(). Return: true and *@start, or false if
  * there is no entry after it.
  */
 bool rt_iter_next_start(const struct rt_iter *it, unsigned long *start);
+
+/*
+ * rt_iter_seek() - Make @it iterate [@a, @b) (an initialised iterator of
+ * the same tree, at any point of its walk): its next step returns the first
+ * entry whose range ends above @a, if that entry starts below @b. It starts
+ * from the leaf the iterator remembers when the answer is provably there
+ * or in the leaf's right sibling and no store has happened since, else it
+ * walks from the root (Linux's vma_iter_set + a walk, from the iterator's
+ * node when it can). Unlike a walk that ends, a seek keeps its position
+ * even when that entry starts at or above @b, or when there is none (the
+ * end of the last leaf), so a copy of the iterator taken right after it
+ * can serve a later seek nearby.
+ * Context: the writer, or a reader that excludes the writer (the mmap
+ * lock); between steps as rt_iter_next() allows.
+ * Return: the entry the next step will return (not taken yet), or NULL
+ * when that step would return NULL (no step is needed).
+ */
+void *rt_iter_seek(struct rt_iter *it, unsigned long a, unsigned long b);
 
 /**
  * rt_preallocate() - Reserve the nodes that storing [@start, @end) into @t

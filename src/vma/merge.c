@@ -139,6 +139,7 @@ static int vmg_commit(struct vma_merge_struct *vmg, struct vm_area_struct *t,
 
 		c.zap_start = vmg->zap_start;
 		c.zap_end = vmg->zap_end;
+		c.vmi = vmg->vmi;
 		err = vmc_prepare(mm, &c);
 		if (err) {
 			vmg->state = VMA_MERGE_ERROR_NOMEM;
@@ -207,13 +208,16 @@ struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *vmg)
 	vmg->file = vma->vm_file;
 	vmg->anon_vma = vma->anon_vma;
 	vmg->state = VMA_MERGE_NOMERGE;
+	/* from the caller's iterator (its last step returned vma), if any */
 	if (left_side) {
-		prev = vma_prev_of(mm, vma);
+		prev = vmg->vmi ? rt_iter_prev_entry(vmg->vmi, NULL, NULL) :
+				  vma_prev_of(mm, vma);
 		if (prev && prev->vm_end != vmg->start)
 			prev = NULL;
 	}
 	if (right_side) {
-		next = vma_next_of(mm, vma);
+		next = vmg->vmi ? rt_iter_next_entry(vmg->vmi, NULL, NULL) :
+				  vma_next_of(mm, vma);
 		if (next && next->vm_start != vmg->end)
 			next = NULL;
 	}
@@ -251,10 +255,12 @@ struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *vmg)
 	return t;
 }
 
-struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
-					struct vm_area_struct *vma,
-					unsigned long start, unsigned long end,
-					unsigned long newflags)
+struct vm_area_struct *vma_modify_flags_vmi(struct mm_struct *mm,
+					    const struct rt_iter *vmi,
+					    struct vm_area_struct *vma,
+					    unsigned long start,
+					    unsigned long end,
+					    unsigned long newflags)
 {
 	struct vm_area_struct *merged;
 
@@ -262,11 +268,20 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 	VMG_STATE(vmg, mm, start, end, newflags,
 		  vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT));
 	vmg.middle = vma;
+	vmg.vmi = vmi;
 	merged = vma_merge_existing_range(&vmg);
 	if (merged)
 		return merged;
 	if (vmg_nomem(&vmg))
 		return ERR_PTR(-ENOMEM);
 	/* No merge: split off what lies outside [start, end), at once. */
-	return vma_carve(mm, vma, start, end, newflags);
+	return vma_carve_vmi(mm, vmi, vma, start, end, newflags);
+}
+
+struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
+					struct vm_area_struct *vma,
+					unsigned long start, unsigned long end,
+					unsigned long newflags)
+{
+	return vma_modify_flags_vmi(mm, NULL, vma, start, end, newflags);
 }

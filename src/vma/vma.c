@@ -456,8 +456,16 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 	 * below start (the target, or a VMA, maybe the cut), the last may
 	 * reach past end (the cut: both edges, or the target; or not).
 	 */
-	rt_iter_init(&it, &mm->mm_mt, s, e);
-	c->__first = cur = rt_iter_next(&it, NULL, NULL);
+	if (c->vmi) {	/* from the caller's position (rt_iter_seek()) */
+		VAS_BUG_ON(c->vmi->tree != &mm->mm_mt);
+		it = *c->vmi;
+		cur = rt_iter_seek(&it, s, e) ? rt_iter_next(&it, NULL, NULL) :
+						NULL;
+	} else {
+		rt_iter_init(&it, &mm->mm_mt, s, e);
+		cur = rt_iter_next(&it, NULL, NULL);
+	}
+	c->__first = cur;
 	c->__it = it;
 	if (c->munmap) {
 		if (!cur) {
@@ -793,6 +801,15 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 				 struct vm_area_struct *vma, unsigned long start,
 				 unsigned long end, unsigned long newflags)
 {
+	return vma_carve_vmi(mm, NULL, vma, start, end, newflags);
+}
+
+struct vm_area_struct *vma_carve_vmi(struct mm_struct *mm,
+				     const struct rt_iter *vmi,
+				     struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end,
+				     unsigned long newflags)
+{
 	int err;
 
 	mmap_assert_write_locked(mm);
@@ -814,6 +831,7 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 		VMC_STATE(c, start, end, vma,
 			  vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT));
 
+		c.vmi = vmi;
 		err = vmc_prepare(mm, &c);
 		if (err)
 			return ERR_PTR(err);

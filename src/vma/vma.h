@@ -112,6 +112,16 @@ struct vm_area_struct *vma_carve(struct mm_struct *mm,
 	VAS_REQUIRES(mm);
 
 /*
+ * vma_carve_vmi() - vma_carve() whose commit walks from the caller's
+ * position @vmi (struct vmc's @vmi; NULL: from the root).
+ */
+struct vm_area_struct *vma_carve_vmi(struct mm_struct *mm,
+				     const struct rt_iter *vmi,
+				     struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end,
+				     unsigned long newflags) VAS_REQUIRES(mm);
+
+/*
  * struct vmc - one atomic change of a range of an address space.
  *
  * After the commit, @target covers exactly [start, end) (with @pgoff), or
@@ -172,6 +182,12 @@ struct vmc {
 	 */
 	bool munmap;
 	bool nothing;		/* out, with @munmap: no VMA in the range */
+	/*
+	 * in, optional: the caller's position in the tree (an iterator that
+	 * rt_iter_seek() aimed near [start, end); a store since only costs a
+	 * walk): vmc_prepare()'s walk seeks from its leaf instead of the root.
+	 */
+	const struct rt_iter *vmi;
 	/* out: the sticky flags of what the target absorbed (set on it) */
 	unsigned long sticky;
 	/* private: */
@@ -347,6 +363,11 @@ enum vma_merge_state {
  * @middle: the VMA whose range or memory this is (the VMA being changed,
  *	the source of mremap's copy), or NULL for a new mapping.
  * @zap_start, @zap_end: memory the change unmaps (MAP_FIXED), or 0, 0.
+ * @vmi: optional, the caller's position in the tree, passed to the
+ *	commit (struct vmc's @vmi). For vma_merge_existing_range() it must be
+ *	an iterator whose last step returned @middle, with no store since:
+ *	the neighbours are taken from it (rt_iter_prev_entry(),
+ *	rt_iter_next_entry()) instead of being looked up.
  * @merge_next: out, set when @next can take the range but cannot grow to
  *	it (it straddles @start too): the caller's new VMA spans to next's end.
  * @state: out, VMA_MERGE_*.
@@ -358,6 +379,7 @@ struct vma_merge_struct {
 	struct vas_file *file;
 	struct anon_vma *anon_vma;
 	unsigned long zap_start, zap_end;
+	const struct rt_iter *vmi;
 	bool merge_next;
 	enum vma_merge_state state;
 };
@@ -418,6 +440,22 @@ struct vm_area_struct *vma_modify_flags(struct mm_struct *mm,
 					struct vm_area_struct *vma,
 					unsigned long start, unsigned long end,
 					unsigned long newflags) VAS_REQUIRES(mm);
+
+/*
+ * vma_modify_flags_vmi() - vma_modify_flags() at the caller's position
+ * @vmi: an iterator whose last step returned @vma, with no store since
+ * (vma_merge_struct's @vmi). The neighbours come from it and the commit's
+ * walk starts from its leaf, as Linux's vma_modify() uses its vma_iterator.
+ * Context, return: as vma_modify_flags(); @vmi is stale afterwards if
+ * anything changed (seek it again).
+ */
+struct vm_area_struct *vma_modify_flags_vmi(struct mm_struct *mm,
+					    const struct rt_iter *vmi,
+					    struct vm_area_struct *vma,
+					    unsigned long start,
+					    unsigned long end,
+					    unsigned long newflags)
+	VAS_REQUIRES(mm);
 
 /*
  * expand_stack_locked() - Grow the VM_GROWSDOWN @vma down to @addr (a

@@ -499,6 +499,95 @@ TEST(iter_windows_match_find_chain)
 }
 
 /*
+ * rt_iter_seek() from iterators in every state (fresh, right after a
+ * seek, after steps, ended, after a store) lands where rt_find() does,
+ * and the walk from there is rt_find()'s chain; rt_iter_prev_entry() and
+ * rt_iter_next_entry() after each step agree with rt_prev() and rt_next().
+ * Seeks near the last position take the remembered leaf, far ones and
+ * ones after a store walk: both must give the same answers.
+ */
+TEST(iter_seek_and_neighbours_match_find)
+{
+	struct rng r = { harness_seed() + 5 };
+	struct rt_tree t;
+	struct rt_iter it, keep;
+
+	rt_init(&t);
+	build_gapped(&t, 3000, 1);
+	for (int k = 0; k < 700; k++) {
+		unsigned long i = rnd_below(&r, 3000);
+
+		st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P, NULL);
+	}
+	st(&t, 0, P, E(5000));			/* the first range at 0 */
+	ASSERT_TRUE(t.height >= 3);
+	rt_iter_init(&keep, &t, 0, 0);
+	for (int q = 0; q < 4000; q++) {
+		/* mostly near the previous seek, sometimes anywhere */
+		unsigned long base = keep.pos, a, b, s, e, fs, fe, ps, pe, pos;
+		unsigned long n = 0;
+		void *v, *f, *g;
+
+		if (q % 5 == 0 || base > 6300 * P)
+			a = rnd_below(&r, 6200 * P);
+		else
+			a = base + rnd_below(&r, 16 * P) - min_t(unsigned long,
+								  base, 6 * P);
+		if (q % 7 == 0)
+			a &= ~(P - 1);			/* on a range's edge */
+		b = a + rnd_below(&r, 12 * P) + 1;
+		it = keep;
+		if (q % 11 == 3) {			/* a store since: walks */
+			unsigned long i = rnd_below(&r, 3000);
+
+			st_unchecked(&t, (2 * i + 1) * P, (2 * i + 2) * P,
+				     q % 2 ? E(i + 1) : NULL);
+		}
+		f = rt_find(&t, a, &fs, NULL);
+		v = rt_iter_seek(&it, a, b);
+		ASSERT_PTR_EQ(v, f && fs < b ? f : NULL);
+		ASSERT_EQ(it.pos, f ? a : b);
+		keep = it;
+		pos = a;
+		while ((v = rt_iter_next(&it, &s, &e))) {
+			f = rt_find(&t, pos, &fs, &fe);
+			ASSERT_PTR_EQ(v, f);
+			ASSERT_EQ(s, fs);
+			ASSERT_EQ(e, fe);
+			ASSERT_TRUE(s < b);
+			g = rt_iter_prev_entry(&it, &ps, &pe);
+			ASSERT_PTR_EQ(g, rt_prev(&t, s, &fs, &fe));
+			if (g) {
+				ASSERT_EQ(ps, fs);
+				ASSERT_EQ(pe, fe);
+				ASSERT_TRUE(rt_iter_prev_end(&it, &pe));
+				ASSERT_EQ(pe, fe);
+			} else {
+				ASSERT_FALSE(rt_iter_prev_end(&it, &pe));
+			}
+			g = rt_iter_next_entry(&it, &ps, &pe);
+			ASSERT_PTR_EQ(g, rt_next(&t, e, &fs, &fe));
+			if (g) {
+				ASSERT_EQ(ps, fs);
+				ASSERT_EQ(pe, fe);
+				ASSERT_TRUE(rt_iter_next_start(&it, &ps));
+				ASSERT_EQ(ps, fs);
+			} else {
+				ASSERT_FALSE(rt_iter_next_start(&it, &ps));
+			}
+			pos = e;
+			n++;
+		}
+		f = rt_find(&t, pos, &fs, NULL);
+		ASSERT_TRUE(!f || fs >= b);
+		if (q % 3 == 0)
+			keep = it;			/* an ended iterator */
+	}
+	ASSERT_EQ(rt_validate(&t), 0);
+	destroy(&t);
+}
+
+/*
  * The writer stores between steps, before and after the iterator's
  * place: each step after a store routes again from the end of the range
  * returned last. Ranges that stay for the whole walk are each returned

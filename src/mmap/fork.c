@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <vas/memory.h>
+#include "base/bug.h"
 #include "vma/anon_vma.h"
 #include "page/file.h"
 #include "page/page.h"
@@ -62,6 +63,7 @@ static struct vm_area_struct *dup_vma(struct mm_struct *child,
 static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 	VAS_REQUIRES(parent) VAS_REQUIRES(child)
 {
+	struct pt_copy_cursor cur = PT_COPY_CURSOR_INIT;
 	struct vm_area_struct *src, *v;
 	struct rt_iter it;
 	int err;
@@ -80,6 +82,15 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 					       __ATOMIC_RELAXED);
 	child->cap_sys_admin = __atomic_load_n(&parent->cap_sys_admin,
 					       __ATOMIC_RELAXED);
+	/*
+	 * copy_page_range() writes the child's page tables without their
+	 * locks: nothing else can reach them. The child's handle is not
+	 * returned yet (no fault, GUP, mirror or notifier registration), and
+	 * the one path that finds address spaces by the machine's list,
+	 * truncation, takes the child's mmap lock, held here for write.
+	 */
+	VAS_BUG_ON(__atomic_load_n(&child->notifier_subscriptions,
+				   __ATOMIC_RELAXED));
 	err = rt_dup(&child->mm_mt, &parent->mm_mt);
 	if (err)
 		return err;
@@ -121,7 +132,7 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 			continue;
 		mmap_assert_write_locked(src->vm_mm);
 		vma_start_write(src);	/* no fault races the copy */
-		err = copy_page_range(v, src);
+		err = copy_page_range(v, src, &cur);
 		if (err) {
 			/* v stays, with what it got; the rest goes */
 			rt_truncate(&child->mm_mt, v->vm_end);

@@ -58,7 +58,7 @@ static int copy_present_page(struct copy_ctx *c, pte_t src, pte_t *dst,
 	return PT_COPY_SET;
 }
 
-/* copy_present_pte(): both leaf locks held. */
+/* copy_present_pte(): the source's leaf lock held. */
 static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 {
 	struct copy_ctx *c = arg;
@@ -83,7 +83,8 @@ static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 	return PT_COPY_SET;
 }
 
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src,
+		    struct pt_copy_cursor *cur)
 {
 	struct copy_ctx c = {
 		.dst_mm = dst->vm_mm,
@@ -110,7 +111,7 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		mmu_notifier_invalidate_range_start(&range);
 	}
 	err = pt_copy_range(dst->vm_mm->pgd, src->vm_mm->pgd, src->vm_start,
-			    src->vm_end, copy_one, &c);
+			    src->vm_end, copy_one, &c, cur);
 	if (is_cow)
 		mmu_notifier_invalidate_range_end(&range);
 	for (i = 0; i < NR_MM_COUNTERS; i++)

@@ -191,13 +191,17 @@ void change_protection(struct vm_area_struct *vma, unsigned long start,
  * (folio_needs_cow_for_dma), the parent's entry left as it is.
  * For a COW mapping (private, may write) whose entries are copied, MMU
  * notifiers of @src's address space see PROTECTION_PAGE over all of @src.
- * Context: both mmap locks held for write, @src write-locked.
+ * @cur carries the last leaf tables from one VMA's copy to the next of
+ * the same fork (pt_copy_range()).
+ * Context: both mmap locks held for write, @src write-locked; @dst's
+ * address space not visible to any other thread (fork's child: its page
+ * tables are written without their locks).
  * Return: 0 or -ENOMEM (@dst holds what was copied; tear it down; the
  * parent's entries already copied stay write-protected, as Linux leaves
  * them).
  */
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
-	VAS_MUST_CHECK;
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src,
+		    struct pt_copy_cursor *cur) VAS_MUST_CHECK;
 
 /* ---- smaps -------------------------------------------------------------- */
 

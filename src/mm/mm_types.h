@@ -48,6 +48,9 @@ struct vas_machine {
 	struct vas_mutex vma_cache_lock __attribute__((aligned(64)));
 	struct vm_area_struct *vma_cache;	/* (L) freed VMAs for reuse */
 	unsigned int vma_cache_nr;		/* (L) */
+	/* Freed anon_vmas for reuse (vma/vma.c, fork branch). (L) */
+	struct anon_vma *anon_vma_cache;	/* (L) */
+	unsigned int anon_vma_cache_nr;		/* (L) */
 
 	/* Deferred teardown (vas_mm_put_async). (L: worker_lock) */
 	struct vas_mutex worker_lock;

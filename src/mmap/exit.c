@@ -23,6 +23,7 @@ static void machine_queue_teardown(struct vas_machine *machine,
 void exit_mmap(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma, *freelist = NULL, **tail = &freelist;
+	struct vma_batch b = VMA_BATCH_INIT;
 	struct rt_iter it;
 
 	/* the last user is gone: notifiers first, then nothing calls them */
@@ -52,9 +53,11 @@ void exit_mmap(struct mm_struct *mm)
 		vma_close(vma, vma->vm_start, vma->vm_end);
 		mmap_assert_write_locked(vma->vm_mm);
 		vma_mark_detached(vma);
-		vm_area_free(vma);
+		vm_area_free_to(vma, &b);
 	}
-	vma_cache_flush(mm);	/* one acquisition of the machine's cache */
+	/* one acquisition of the machine's caches for all of them */
+	vma_batch_release(mm->machine, &b);
+	vma_cache_flush(mm);
 	mm->map_count = 0;
 	vm_acct_memory(mm, -(long)mm->committed_vm);	/* vm_unacct_memory */
 	mm->total_vm = mm->locked_vm = mm->data_vm = 0;

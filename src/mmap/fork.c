@@ -17,22 +17,24 @@
 #include <errno.h>
 #include <limits.h>
 #include <vas/memory.h>
+#include "base/bug.h"
 #include "vma/anon_vma.h"
 #include "page/file.h"
 #include "page/page.h"
 #include "fault/fault.h"
 #include "vma/vma.h"
 
-/* The child's copy of @src, not yet linked. */
+/* The child's copy of @src, not yet linked; objects from @b first. */
 static struct vm_area_struct *dup_vma(struct mm_struct *child,
-				      struct vm_area_struct *src)
+				      struct vm_area_struct *src,
+				      struct vma_batch *b)
 {
-	struct vm_area_struct *v = vm_area_alloc(child);
+	struct vm_area_struct *v = vm_area_alloc_from(child, b);
 
 	if (!v)
 		return NULL;
 	if (src->anon_vma && !(src->vm_flags & VAS_VM_WIPEONFORK)) {
-		v->anon_vma = anon_vma_alloc();
+		v->anon_vma = anon_vma_alloc(child->machine, &b->avs);
 		if (!v->anon_vma) {
 			vm_area_free(v);
 			return NULL;
@@ -59,7 +61,8 @@ static struct vm_area_struct *dup_vma(struct mm_struct *child,
  * child's tree is cut where the walk stands (rt_truncate: no allocation),
  * so that it holds only the child's own VMAs for exit_mmap() to free.
  */
-static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
+static int dup_mmap(struct mm_struct *child, struct mm_struct *parent,
+		    struct vma_batch *b, struct copy_state *cs)
 	VAS_REQUIRES(parent) VAS_REQUIRES(child)
 {
 	struct vm_area_struct *src, *v;
@@ -80,6 +83,15 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 					       __ATOMIC_RELAXED);
 	child->cap_sys_admin = __atomic_load_n(&parent->cap_sys_admin,
 					       __ATOMIC_RELAXED);
+	/*
+	 * copy_page_range() writes the child's page tables without their
+	 * locks, and its RSS once at the end: nothing else can reach them. The child's handle is not
+	 * returned yet (no fault, GUP, mirror or notifier registration), and
+	 * the one path that finds address spaces by the machine's list,
+	 * truncation, takes the child's mmap lock, held here for write.
+	 */
+	VAS_BUG_ON(__atomic_load_n(&child->notifier_subscriptions,
+				   __ATOMIC_RELAXED));
 	err = rt_dup(&child->mm_mt, &parent->mm_mt);
 	if (err)
 		return err;
@@ -104,7 +116,7 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 			err = -ENOMEM;
 			goto cut;
 		}
-		v = dup_vma(child, src);
+		v = dup_vma(child, src, b);
 		if (!v) {
 			err = -ENOMEM;
 			goto cut;
@@ -121,7 +133,7 @@ static int dup_mmap(struct mm_struct *child, struct mm_struct *parent)
 			continue;
 		mmap_assert_write_locked(src->vm_mm);
 		vma_start_write(src);	/* no fault races the copy */
-		err = copy_page_range(v, src);
+		err = copy_page_range(v, src, cs);
 		if (err) {
 			/* v stays, with what it got; the rest goes */
 			rt_truncate(&child->mm_mt, v->vm_end);
@@ -137,6 +149,8 @@ cut:
 int vas_mm_fork(struct vas_mm_user *u, struct vas_mm_user **out)
 {
 	struct mm_struct *parent = mm_of_user(u), *child;
+	struct vma_batch b = VMA_BATCH_INIT;
+	struct copy_state cs = COPY_STATE_INIT;
 	struct vas_mm_user *cu;
 	int err;
 
@@ -146,7 +160,16 @@ int vas_mm_fork(struct vas_mm_user *u, struct vas_mm_user **out)
 	child = mm_of_user(cu);
 	mmap_write_lock(parent);
 	mmap_write_lock_nested(child);
-	err = dup_mmap(child, parent);
+	/*
+	 * The VMAs and anon_vmas the copies will need, from the machine's
+	 * caches in one acquisition of their mutex; what is left goes back
+	 * in one more.
+	 */
+	vma_batch_reserve(child->machine, &b, (unsigned long)parent->map_count,
+			  (unsigned long)parent->map_count);
+	err = dup_mmap(child, parent, &b, &cs);
+	copy_state_finish(child, &cs);
+	vma_batch_release(child->machine, &b);
 	mmap_write_unlock(child);
 	mmap_write_unlock(parent);
 	if (err) {

@@ -744,16 +744,33 @@ int pt_move_range(struct pgd *pgd, unsigned long old, unsigned long new,
 	return 0;
 }
 
-struct copy_ctx {
-	struct count_ctx cnt;	/* first pass; .pgd is the destination */
-	pt_copy_fn fn;
-	void *arg;
-	struct pt_prealloc pa;
-};
-
-static int copy_chunk(struct copy_ctx *c, struct pt_table *st,
-		      struct pt_table *dt, unsigned long a, unsigned long b)
+/*
+ * A store into the destination of a copy. Its lock is not taken: no other
+ * thread can reach the destination's tables (pt_copy_range()'s context:
+ * fork's child, whose mmap lock the copier holds for write and which no
+ * other thread has a handle to, no notifier and no mirror yet), so the
+ * table's count and entries have one writer.
+ */
+static void dst_set(pte_t *dp, pte_t v)
 {
+	struct pt_table *t = pt_table_of(dp);
+	pte_t old = __atomic_load_n(dp, __ATOMIC_RELAXED);
+
+	VAS_BUG_ON(t->level != PT_LEVEL_PTE || t->dead);
+	if (pte_none(old))
+		t->nr++;
+	__atomic_store_n(dp, v, __ATOMIC_RELEASE);
+}
+
+/* Copy [a, b) of the source leaf @st (locked here) into the leaf @dt. */
+static int copy_leaf(struct pt_table *st, struct pt_table *dt,
+		     unsigned long a, unsigned long b, pt_copy_fn fn,
+		     void *arg) VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	int err = 0;
+
+	pt_lock(&st->ptl);
+	VAS_BUG_ON(st->dead);
 	for (; a < b; a += PAGE_SIZE) {
 		pte_t *sp = &st->e[pt_index(a, 0)];
 		pte_t *dp = &dt->e[pt_index(a, 0)];
@@ -763,63 +780,99 @@ static int copy_chunk(struct copy_ctx *c, struct pt_table *st,
 		if (pte_none(v))
 			continue;
 		if (pte_is_guard(v)) {
-			set_pte(dp, v);
+			dst_set(dp, v);
 			continue;
 		}
-		act = c->fn(c->arg, a, v, &out);
-		switch (act) {
-		case PT_COPY_SKIP:
-			break;
-		case PT_COPY_COW:
+		act = fn(arg, a, v, &out);
+		if (act == PT_COPY_COW) {
 			set_pte(sp, pte_wrprotect(v));
-			set_pte(dp, pte_mkold(pte_wrprotect(v)));
-			break;
-		case PT_COPY_SET:
-			set_pte(dp, out);
-			break;
-		default:
+			dst_set(dp, pte_mkold(pte_wrprotect(v)));
+		} else if (act == PT_COPY_SET) {
+			dst_set(dp, out);
+		} else if (act != PT_COPY_SKIP) {
 			VAS_BUG_ON(act >= 0);
-			return act;
+			err = act;
+			break;
 		}
 	}
-	return 0;
-}
-
-static int copy_apply(void *ctx, struct pt_table *st, unsigned long a,
-		      unsigned long b)
-{
-	struct copy_ctx *c = ctx;
-	pte_t *dp = pt_alloc_walk(c->cnt.pgd, a, &c->pa);
-	struct pt_table *dt;
-	int err;
-
-	VAS_BUG_ON(!dp);	/* counted in the first pass */
-	dt = pt_table_of(dp);
-	pt_lock(&st->ptl);
-	pt_lock_nested(&dt->ptl);
-	VAS_BUG_ON(st->dead || dt->dead);
-	err = copy_chunk(c, st, dt, a, b);
-	pt_unlock(&dt->ptl);
 	pt_unlock(&st->ptl);
 	return err;
 }
 
-int pt_copy_range(struct pgd *dst, struct pgd *src, unsigned long start,
-		  unsigned long end, pt_copy_fn fn, void *arg)
+/*
+ * Two passes over the 2 MiB spans of the range: the first counts the
+ * destination tables to allocate and allocates them, the second copies
+ * (nothing in it can fail for want of memory). A span the cursor holds
+ * needs no walk: its source and destination leaves are known, and the
+ * destination's exists (a range inside it, fork's usual one-page VMA, is
+ * one copy_leaf()). The source's tables found stay valid without an
+ * RCU section: nothing frees them while its mmap lock is held for write.
+ */
+static __noinline int
+copy_range_walk(struct pgd *dst, struct pgd *src, unsigned long start,
+		unsigned long end, pt_copy_fn fn, void *arg,
+		struct pt_copy_cursor *cur)
 {
-	struct copy_ctx c = {.cnt = {.pgd = dst}, .fn = fn, .arg = arg};
-	int err;
+	struct pt_prealloc pa = PT_PREALLOC_INIT;
+	struct need_state ns = {0};
+	unsigned long addr, next;
+	int err = 0;
+
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		for (addr = start; addr < end && !err; addr = next) {
+			unsigned long base = addr & ~(PMD_SIZE - 1);
+			struct pt_table *st;
+			pte_t *dp;
+
+			next = base + PMD_SIZE < end ? base + PMD_SIZE : end;
+			if (cur->base == base) {
+				if (pass)
+					err = copy_leaf(cur->src, cur->dst,
+							addr, next, fn, arg);
+				continue;
+			}
+			vas_rcu_read_lock();
+			st = leaf_lookup(src, addr, &next);
+			vas_rcu_read_unlock();
+			if (next > end)
+				next = end;
+			if (!st || !leaf_has_entries(st, addr, next))
+				continue;
+			if (!pass) {
+				count_need(dst, addr, &ns);
+				continue;
+			}
+			vas_rcu_read_lock();
+			dp = pt_alloc_walk(dst, addr, &pa);
+			vas_rcu_read_unlock();
+			VAS_BUG_ON(!dp);	/* counted in the first pass */
+			cur->base = base;
+			cur->src = st;
+			cur->dst = pt_table_of(dp);
+			err = copy_leaf(st, cur->dst, addr, next, fn, arg);
+		}
+		if (!pass && ns.need)
+			err = prealloc_n(&pa, ns.need);
+	}
+	pt_prealloc_release(&pa);
+	return err;
+}
+
+int pt_copy_range(struct pgd *dst, struct pgd *src, unsigned long start,
+		  unsigned long end, pt_copy_fn fn, void *arg,
+		  struct pt_copy_cursor *cur)
+{
+	struct pt_copy_cursor none = PT_COPY_CURSOR_INIT;
 
 	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(end) || start > end ||
 	    end > PT_USER_TOP || dst == src)
 		return -EINVAL;
-	(void)for_each_chunk(src, start, end, 0, count_chunk, &c.cnt);
-	err = prealloc_n(&c.pa, c.cnt.ns.need);
-	if (err)
-		return err;
-	err = for_each_chunk(src, start, end, 0, copy_apply, &c);
-	pt_prealloc_release(&c.pa);
-	return err;
+	if (!cur)
+		cur = &none;
+	else if (cur->base == (start & ~(PMD_SIZE - 1)) &&
+		 end - cur->base <= PMD_SIZE)
+		return copy_leaf(cur->src, cur->dst, start, end, fn, arg);
+	return copy_range_walk(dst, src, start, end, fn, arg, cur);
 }
 
 /* ---- validation ------------------------------------------------------- */

@@ -414,23 +414,42 @@ enum pt_copy_action {
 
 /*
  * Decide for the present pte @src at @addr; for PT_COPY_SET store the
- * child's pte in *@dst. Runs with both leaf locks held. Return an action,
- * or a negative errno to stop the copy.
+ * child's pte in *@dst. Runs with the source leaf's lock held. Return an
+ * action, or a negative errno to stop the copy.
  */
 typedef int (*pt_copy_fn)(void *arg, unsigned long addr, pte_t src,
 			  pte_t *dst);
 
+/*
+ * struct pt_copy_cursor - What pt_copy_range() keeps between the calls of
+ * one fork: the source and destination leaf tables of the last 2 MiB span
+ * it copied into, so that the next VMA in that span (fork copies VMA by
+ * VMA, in address order) needs no walk from the top and no allocation.
+ * Start it with PT_COPY_CURSOR_INIT; valid for one source and one
+ * destination while the source's mmap lock stays held for write (its
+ * tables are not freed then) and the destination is not visible.
+ */
+struct pt_copy_cursor {
+	unsigned long base;		/* the span's start; 1: none */
+	struct pt_table *src, *dst;	/* its leaf tables */
+};
+#define PT_COPY_CURSOR_INIT {.base = 1}
+
 /**
  * pt_copy_range() - Copy the entries of [@start, @end) from @src to @dst
- * (fork): guard markers always, present ptes as @fn decides.
+ * (fork): guard markers always, present ptes as @fn decides. @cur (may be
+ * NULL) carries the last leaf tables from one call to the next.
  *
- * Context: @src's mmap_lock held for write (its VMA write-locked); @dst not
- * visible to any other thread. May allocate: all tables @dst needs come
- * first. Return: 0; -ENOMEM with @dst unchanged; or @fn's error, with the
- * entries before it copied (the caller tears @dst down, as Linux does).
+ * Context: @src's mmap_lock held for write (the range's VMA write-locked);
+ * @dst not visible to any other thread: its leaf tables are written
+ * without their locks (the source's are taken, one per leaf per call).
+ * May allocate: all tables @dst needs come first. Return: 0; -ENOMEM with
+ * @dst unchanged; or @fn's error, with the entries before it copied (the
+ * caller tears @dst down, as Linux does).
  */
 int pt_copy_range(struct pgd *dst, struct pgd *src, unsigned long start,
-		  unsigned long end, pt_copy_fn fn, void *arg) VAS_MUST_CHECK;
+		  unsigned long end, pt_copy_fn fn, void *arg,
+		  struct pt_copy_cursor *cur) VAS_MUST_CHECK;
 
 /* ---- validation ------------------------------------------------------- */
 

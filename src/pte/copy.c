@@ -16,7 +16,7 @@ struct copy_ctx {
 	struct vm_area_struct *dst;
 	unsigned long flags;	/* the VMA's vm_flags */
 	bool has_pinned;	/* the parent's MMF_HAS_PINNED */
-	long rss[NR_MM_COUNTERS];
+	long *rss;		/* NR_MM_COUNTERS: the fork's copy_state */
 };
 
 /*
@@ -58,7 +58,7 @@ static int copy_present_page(struct copy_ctx *c, pte_t src, pte_t *dst,
 	return PT_COPY_SET;
 }
 
-/* copy_present_pte(): both leaf locks held. */
+/* copy_present_pte(): the source's leaf lock held. */
 static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 {
 	struct copy_ctx *c = arg;
@@ -83,17 +83,27 @@ static int copy_one(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 	return PT_COPY_SET;
 }
 
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
+void copy_state_finish(struct mm_struct *dst, struct copy_state *cs)
+{
+	for (int i = 0; i < NR_MM_COUNTERS; i++)
+		if (cs->rss[i])
+			add_mm_counter(dst, (enum mm_counter)i, cs->rss[i]);
+	memset(cs->rss, 0, sizeof(cs->rss));
+}
+
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src,
+		    struct copy_state *cs)
 {
 	struct copy_ctx c = {
 		.dst_mm = dst->vm_mm,
 		.dst = dst,
 		.flags = src->vm_flags,
 		.has_pinned = mm_flag_test(src->vm_mm, MMF_HAS_PINNED),
+		.rss = cs->rss,
 	};
 	struct vas_mmu_notifier_range range;
 	bool is_cow;
-	int err, i;
+	int err;
 
 	if (!(src->vm_flags & (VAS_VM_PFNMAP | VAS_VM_MIXEDMAP |
 			       VAS_VM_MAYBE_GUARD)) && !src->anon_vma)
@@ -110,11 +120,8 @@ int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		mmu_notifier_invalidate_range_start(&range);
 	}
 	err = pt_copy_range(dst->vm_mm->pgd, src->vm_mm->pgd, src->vm_start,
-			    src->vm_end, copy_one, &c);
+			    src->vm_end, copy_one, &c, &cs->cur);
 	if (is_cow)
 		mmu_notifier_invalidate_range_end(&range);
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		if (c.rss[i])
-			add_mm_counter(dst->vm_mm, (enum mm_counter)i, c.rss[i]);
 	return err;
 }

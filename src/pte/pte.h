@@ -183,6 +183,17 @@ void change_protection(struct vm_area_struct *vma, unsigned long start,
 
 /* ---- fork ---------------------------------------------------------------- */
 
+/*
+ * struct copy_state - What fork's copies of its VMAs share: the page-table
+ * cursor (pt_copy_range()) and the child's RSS counts, added once at the
+ * end (copy_state_finish()) instead of per VMA.
+ */
+struct copy_state {
+	struct pt_copy_cursor cur;
+	long rss[NR_MM_COUNTERS];
+};
+#define COPY_STATE_INIT {.cur = PT_COPY_CURSOR_INIT}
+
 /**
  * copy_page_range() - Fork's copy of @src's entries into @dst: private
  * pages shared copy-on-write, shared pages shared, guard markers kept; an
@@ -191,13 +202,24 @@ void change_protection(struct vm_area_struct *vma, unsigned long start,
  * (folio_needs_cow_for_dma), the parent's entry left as it is.
  * For a COW mapping (private, may write) whose entries are copied, MMU
  * notifiers of @src's address space see PROTECTION_PAGE over all of @src.
- * Context: both mmap locks held for write, @src write-locked.
- * Return: 0 or -ENOMEM (@dst holds what was copied; tear it down; the
- * parent's entries already copied stay write-protected, as Linux leaves
- * them).
+ * @cs carries the leaf tables from one VMA's copy to the next of the same
+ * fork, and counts the child's pages (copy_state_finish() adds them).
+ * Context: both mmap locks held for write, @src write-locked; @dst's
+ * address space not visible to any other thread (fork's child: its page
+ * tables are written without their locks).
+ * Return: 0 or -ENOMEM (@dst holds what was copied, counted in @cs; tear
+ * it down after copy_state_finish(); the parent's entries already copied
+ * stay write-protected, as Linux leaves them).
  */
-int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
-	VAS_MUST_CHECK;
+int copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src,
+		    struct copy_state *cs) VAS_MUST_CHECK;
+
+/**
+ * copy_state_finish() - Add the pages counted in @cs to @dst's RSS.
+ * Context: @dst's mmap lock held for write; after the last
+ * copy_page_range() of @cs, whether it failed or not.
+ */
+void copy_state_finish(struct mm_struct *dst, struct copy_state *cs);
 
 /* ---- smaps -------------------------------------------------------------- */
 

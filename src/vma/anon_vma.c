@@ -4,6 +4,7 @@
 #include "base/alloc.h"
 #include "base/bug.h"
 #include "vma/anon_vma.h"
+#include "vma/vma.h"
 #include "page/file.h"
 #include "page/filemap.h"
 #include "pte/pte.h"
@@ -21,16 +22,33 @@ struct anon_vma *anon_vma_get(struct anon_vma *av)
 	return av;
 }
 
+/* Drop a reference; true if it was the last. */
+static bool put_last(struct anon_vma *av)
+{
+	int left = __atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL);
+
+	VAS_BUG_ON(left < 0);
+	return left == 0;
+}
+
 void anon_vma_put(struct anon_vma *av)
 {
-	int left;
+	struct anon_vma_list one;
 
-	if (!av)
+	if (!av || !put_last(av))
 		return;
-	left = __atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL);
-	VAS_BUG_ON(left < 0);
-	if (!left)
-		vas_free(av);
+	av->cache_next = NULL;
+	one = (struct anon_vma_list){.head = av, .nr = 1};
+	anon_vma_cache_give(av->machine, &one);
+}
+
+void anon_vma_put_to(struct anon_vma *av, struct anon_vma_list *freed)
+{
+	if (!av || !put_last(av))
+		return;
+	av->cache_next = freed->head;
+	freed->head = av;
+	freed->nr++;
 }
 
 void vma_take_anon_vma(struct vm_area_struct *dst,
@@ -72,12 +90,34 @@ static struct anon_vma *reusable(const struct vm_area_struct *old,
 	return NULL;
 }
 
-struct anon_vma *anon_vma_alloc(void)
+struct anon_vma *anon_vma_alloc(struct vas_machine *machine,
+				struct anon_vma_list *reserve)
 {
-	struct anon_vma *av = vas_alloc(sizeof(*av), VAS_FP_MISC);
+	struct anon_vma *av = NULL;
 
-	if (!av)
-		return NULL;
+	if (reserve && reserve->head) {
+		if (!vas_alloc_check(VAS_FP_MISC))
+			return NULL;
+		av = reserve->head;
+		reserve->head = av->cache_next;
+		reserve->nr--;
+	} else {
+		av = anon_vma_cache_take(machine);
+		if (av && !vas_alloc_check(VAS_FP_MISC)) {
+			struct anon_vma_list one = {.head = av, .nr = 1};
+
+			av->cache_next = NULL;
+			anon_vma_cache_give(machine, &one);
+			return NULL;
+		}
+	}
+	if (!av) {
+		av = vas_alloc(sizeof(*av), VAS_FP_MISC);
+		if (!av)
+			return NULL;
+	}
+	av->machine = machine;
+	av->cache_next = NULL;
 	av->refcount = 1;
 	av->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
 	return av;
@@ -92,7 +132,7 @@ int anon_vma_prepare(struct mm_struct *mm, struct vm_area_struct *vma)
 	if (__atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE))
 		return 0;
 	/* allocated first: nothing is allocated under page_table_lock */
-	fresh = anon_vma_alloc();
+	fresh = anon_vma_alloc(mm->machine, NULL);
 	vas_mutex_lock(&mm->page_table_lock);
 	if (vma->anon_vma)
 		goto out;	/* another fault won */

@@ -66,9 +66,18 @@ static struct vm_area_struct *vma_cache_take(struct mm_struct *mm)
 	return vma;
 }
 
+/* The common end of an allocation: reset for @mm, counted. */
+static struct vm_area_struct *vma_init_for(struct mm_struct *mm,
+					   struct vm_area_struct *vma)
+{
+	VAS_BUG_ON(__atomic_load_n(&vma->vm_refcnt, __ATOMIC_RELAXED) != 0);
+	vma_reset(vma, mm);
+	stats_add(&mm->machine->stats, VAS_STAT_VMA_ALLOC, 1);
+	return vma;
+}
+
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
-	struct vas_machine *machine = mm->machine;
 	struct vm_area_struct *vma;
 
 	if (!vas_alloc_check(VAS_FP_VMA))
@@ -84,10 +93,22 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 			return NULL;
 		memset(vma, 0, sizeof(*vma));
 	}
-	VAS_BUG_ON(__atomic_load_n(&vma->vm_refcnt, __ATOMIC_RELAXED) != 0);
-	vma_reset(vma, mm);
-	stats_add(&machine->stats, VAS_STAT_VMA_ALLOC, 1);
-	return vma;
+	return vma_init_for(mm, vma);
+}
+
+struct vm_area_struct *vm_area_alloc_from(struct mm_struct *mm,
+					  struct vma_batch *b)
+{
+	struct vm_area_struct *vma = b->vmas;
+
+	if (!vma)
+		return vm_area_alloc(mm);
+	if (!vas_alloc_check(VAS_FP_VMA))
+		return NULL;
+	mmap_assert_write_locked(mm);
+	b->vmas = vma->cache_next;
+	b->nr_vmas--;
+	return vma_init_for(mm, vma);
 }
 
 static void vm_area_free_rcu(struct vas_rcu_head *head)
@@ -124,10 +145,10 @@ static void vma_cache_give(struct vas_machine *machine,
 	}
 }
 
-void vm_area_free(struct vm_area_struct *vma)
+/* What every free does first: the VMA's references, the count. */
+static void vma_release(struct vm_area_struct *vma, struct anon_vma_list *avs)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct vas_machine *machine = mm->machine;
 
 	vma_assert_detached(vma);
 	mmap_assert_write_locked(mm);
@@ -135,9 +156,20 @@ void vm_area_free(struct vm_area_struct *vma)
 		vma_file_put(vma->vm_file);
 		vma->vm_file = NULL;
 	}
-	anon_vma_put(vma->anon_vma);
+	if (avs)
+		anon_vma_put_to(vma->anon_vma, avs);
+	else
+		anon_vma_put(vma->anon_vma);
 	vma->anon_vma = NULL;
-	stats_add(&machine->stats, VAS_STAT_VMA_FREE, 1);
+	stats_add(&mm->machine->stats, VAS_STAT_VMA_FREE, 1);
+}
+
+void vm_area_free(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vas_machine *machine = mm->machine;
+
+	vma_release(vma, NULL);
 	if (!mm_vma_cache_on(machine)) {
 		vma_cache_give(machine, &vma, 1);
 		return;
@@ -153,6 +185,124 @@ void vm_area_free(struct vm_area_struct *vma)
 	mm->vma_cache[mm->vma_cache_nr++] = vma;
 }
 
+void vm_area_free_to(struct vm_area_struct *vma, struct vma_batch *b)
+{
+	vma_release(vma, &b->avs);
+	vma->cache_next = b->vmas;
+	b->vmas = vma;
+	b->nr_vmas++;
+}
+
+void vma_batch_reserve(struct vas_machine *machine, struct vma_batch *b,
+		       unsigned long vmas, unsigned long avs)
+{
+	struct vm_area_struct *vma;
+	struct anon_vma *av;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	for (; vmas && (vma = machine->vma_cache); vmas--) {
+		machine->vma_cache = vma->cache_next;
+		machine->vma_cache_nr--;
+		vma->cache_next = b->vmas;
+		b->vmas = vma;
+		b->nr_vmas++;
+	}
+	for (; avs && (av = machine->anon_vma_cache); avs--) {
+		machine->anon_vma_cache = av->cache_next;
+		machine->anon_vma_cache_nr--;
+		av->cache_next = b->avs.head;
+		b->avs.head = av;
+		b->avs.nr++;
+	}
+	vas_mutex_unlock(&machine->vma_cache_lock);
+}
+
+/* Move @list's anon_vmas to the machine's cache; return those beyond it. */
+static struct anon_vma *anon_vma_cache_put_locked(struct vas_machine *machine,
+						  struct anon_vma_list *list)
+{
+	struct anon_vma *av, *over = NULL;
+
+	while ((av = list->head)) {
+		list->head = av->cache_next;
+		if (machine->anon_vma_cache_nr < machine->cfg.vma_cache_max) {
+			av->cache_next = machine->anon_vma_cache;
+			machine->anon_vma_cache = av;
+			machine->anon_vma_cache_nr++;
+		} else {
+			av->cache_next = over;
+			over = av;
+		}
+	}
+	list->nr = 0;
+	return over;
+}
+
+static void anon_vma_free_list(struct anon_vma *av)
+{
+	struct anon_vma *next;
+
+	for (; av; av = next) {
+		next = av->cache_next;
+		vas_free(av);
+	}
+}
+
+struct anon_vma *anon_vma_cache_take(struct vas_machine *machine)
+{
+	struct anon_vma *av;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	av = machine->anon_vma_cache;
+	if (av) {
+		machine->anon_vma_cache = av->cache_next;
+		machine->anon_vma_cache_nr--;
+	}
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	return av;
+}
+
+void anon_vma_cache_give(struct vas_machine *machine,
+			 struct anon_vma_list *list)
+{
+	struct anon_vma *over;
+
+	vas_mutex_lock(&machine->vma_cache_lock);
+	over = anon_vma_cache_put_locked(machine, list);
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	anon_vma_free_list(over);
+}
+
+void vma_batch_release(struct vas_machine *machine, struct vma_batch *b)
+{
+	struct vm_area_struct *vma, *over = NULL;
+	struct anon_vma *aover;
+
+	if (!b->vmas && !b->avs.head)
+		return;
+	vas_mutex_lock(&machine->vma_cache_lock);
+	while ((vma = b->vmas)) {
+		b->vmas = vma->cache_next;
+		if (machine->vma_cache_nr < machine->cfg.vma_cache_max) {
+			vma->cache_next = machine->vma_cache;
+			machine->vma_cache = vma;
+			machine->vma_cache_nr++;
+		} else {
+			vma->cache_next = over;
+			over = vma;
+		}
+	}
+	aover = anon_vma_cache_put_locked(machine, &b->avs);
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	b->nr_vmas = 0;
+	while (over) {
+		vma = over;
+		over = vma->cache_next;
+		vas_call_rcu(&vma->rcu, vm_area_free_rcu);
+	}
+	anon_vma_free_list(aover);
+}
+
 void vma_cache_flush(struct mm_struct *mm)
 {
 	mmap_assert_write_locked(mm);
@@ -164,6 +314,7 @@ void vma_cache_flush(struct mm_struct *mm)
 void vma_cache_drain(struct vas_machine *machine)
 {
 	struct vm_area_struct *vma, *next;
+	struct anon_vma *av;
 
 	vas_mutex_lock(&machine->vma_cache_lock);
 	vma = machine->vma_cache;
@@ -174,6 +325,12 @@ void vma_cache_drain(struct vas_machine *machine)
 		next = vma->cache_next;
 		vas_free(vma);
 	}
+	vas_mutex_lock(&machine->vma_cache_lock);
+	av = machine->anon_vma_cache;
+	machine->anon_vma_cache = NULL;
+	machine->anon_vma_cache_nr = 0;
+	vas_mutex_unlock(&machine->vma_cache_lock);
+	anon_vma_free_list(av);
 }
 
 void vm_stat_account(struct mm_struct *mm, unsigned long flags, long npages)

@@ -18,6 +18,7 @@
 #define VAS_VMA_VMA_H
 
 #include "mm/mm.h"
+#include "vma/anon_vma.h"
 
 /**
  * vm_area_alloc() - A detached, zeroed VMA for @mm (vm_refcnt 0), from
@@ -42,8 +43,62 @@ void vm_area_free(struct vm_area_struct *vma);
  */
 void vma_cache_flush(struct mm_struct *mm) VAS_REQUIRES(mm);
 
-/** vma_cache_drain() - Free every cached VMA. Context: machine teardown. */
+/**
+ * vma_cache_drain() - Free every cached VMA and anon_vma.
+ * Context: machine teardown.
+ */
 void vma_cache_drain(struct vas_machine *machine);
+
+/*
+ * The machine's cache of anon_vmas (anon_vma.h), under the VMA cache's
+ * mutex, limited as the VMAs' (vma_cache_max; the rest is freed).
+ * anon_vma_cache_take() - One cached anon_vma, or NULL.
+ * anon_vma_cache_give() - Give @list's anon_vmas (emptied).
+ * Context: any; they take the machine's VMA cache mutex.
+ */
+struct anon_vma *anon_vma_cache_take(struct vas_machine *machine);
+void anon_vma_cache_give(struct vas_machine *machine,
+			 struct anon_vma_list *list);
+
+/*
+ * struct vma_batch - VMAs and anon_vmas moved between the caller and the
+ * machine's caches in one acquisition of their mutex: fork reserves what
+ * its copies will need, exit collects what it frees.
+ */
+struct vma_batch {
+	struct vm_area_struct *vmas;	/* linked by cache_next */
+	unsigned long nr_vmas;
+	struct anon_vma_list avs;
+};
+#define VMA_BATCH_INIT {.vmas = NULL}
+
+/**
+ * vma_batch_reserve() - Move up to @vmas cached VMAs and @avs cached
+ * anon_vmas of @machine to @b (fewer if the caches hold fewer), in one
+ * acquisition. Context: @b is the caller's; takes the cache's mutex.
+ */
+void vma_batch_reserve(struct vas_machine *machine, struct vma_batch *b,
+		       unsigned long vmas, unsigned long avs);
+
+/**
+ * vma_batch_release() - Give everything in @b to @machine's caches in one
+ * acquisition (beyond their limit: VMAs freed after a grace period,
+ * anon_vmas at once); @b is left empty.
+ */
+void vma_batch_release(struct vas_machine *machine, struct vma_batch *b);
+
+/**
+ * vm_area_alloc_from() - vm_area_alloc(), taking the VMA from @b first
+ * (with the same failure injection). Context: as vm_area_alloc().
+ */
+struct vm_area_struct *vm_area_alloc_from(struct mm_struct *mm,
+					  struct vma_batch *b) VAS_MUST_CHECK;
+
+/**
+ * vm_area_free_to() - vm_area_free(), but @vma (and its anon_vma, if this
+ * was its last user) goes to @b. Context: as vm_area_free().
+ */
+void vm_area_free_to(struct vm_area_struct *vma, struct vma_batch *b);
 
 /*
  * The operations below share one context:

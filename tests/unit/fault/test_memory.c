@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,72 @@ TEST(fork_shares_copy_on_write)
 	EXPECT_EQ(vas_fill(f.mm, W + 2 * P, 0x66, P, NULL), 0);
 	EXPECT_EQ(frames_free(f.m), free_before);
 	EXPECT_EQ(mem_at(f.mm, W).locked_kb, 4);
+	fx_fini(&f);
+}
+
+struct fork_race {
+	struct vas_mm_user *mm;
+	int stop;
+};
+
+/* Write every odd VMA of fork_race's 64 over and over, a new value each. */
+static void *fork_race_writer(void *arg)
+{
+	struct fork_race *r = arg;
+	unsigned int n = 0;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		for (unsigned long i = 1; i < 64; i += 2)
+			if (vas_fill(r->mm, W + 2 * i * P, 0x80 | (n & 0x7f), P,
+				     NULL))
+				return (void *)1;
+		n++;
+	}
+	return NULL;
+}
+
+/*
+ * Fork while another thread writes the parent's odd VMAs, one-page VMAs
+ * with one-page gaps that share one leaf table with the even ones being
+ * copied (the copy goes through its cursor of leaf tables, locking the
+ * parent's table against those faults). Every child holds the parent's
+ * bytes in the even VMAs, a whole page of one value (the first or one the
+ * writer stored) in the odd ones, and validates; so does the parent.
+ */
+TEST(fork_races_faults_on_vmas_sharing_its_tables)
+{
+	struct fork_race r = {0};
+	struct fx f;
+	pthread_t t;
+	void *ret;
+
+	fx_init(&f);
+	for (unsigned long i = 0; i < 64; i++) {
+		map(f.mm, W + 2 * i * P, P, RW, PRIV, NULL, 0);
+		EXPECT_EQ(vas_fill(f.mm, W + 2 * i * P, (int)i, P, NULL), 0);
+	}
+	r.mm = f.mm;
+	ASSERT_EQ(pthread_create(&t, NULL, fork_race_writer, &r), 0);
+	for (int round = 0; round < 40; round++) {
+		struct vas_mm_user *child;
+
+		ASSERT_EQ(vas_mm_fork(f.mm, &child), 0);
+		for (unsigned long i = 0; i < 64; i++) {
+			unsigned long a = W + 2 * i * P;
+			unsigned char first = rd(child, a);
+
+			EXPECT_EQ(rd(child, a + P - 1), first);
+			if (i % 2 == 0)
+				EXPECT_EQ(first, i);
+			else
+				EXPECT_TRUE(first == i || (first & 0x80));
+		}
+		EXPECT_EQ(vas_mm_validate(child), 0);
+		vas_mm_put(child);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(pthread_join(t, &ret), 0);
+	EXPECT_NULL(ret);
 	fx_fini(&f);
 }
 

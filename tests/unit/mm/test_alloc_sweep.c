@@ -376,6 +376,20 @@ static void setup_forked(struct sx *x)
 	ASSERT_EQ(vas_mm_fork(x->mm, &x->child), 0);
 }
 
+/*
+ * setup_rich, and a child forked and put: the machine's caches hold its
+ * VMAs and anon_vmas, so the next fork takes its objects from the reserve
+ * (vma_batch_reserve) and each reuse is a failure point of its own.
+ */
+static void setup_warm(struct sx *x)
+{
+	struct vas_mm_user *c;
+
+	setup_rich(x);
+	ASSERT_EQ(vas_mm_fork(x->mm, &c), 0);
+	vas_mm_put(c);
+}
+
 /* setup_basic with the first page pinned (fork must copy it at once). */
 static void setup_pinned(struct sx *x)
 {
@@ -858,6 +872,7 @@ static const struct scenario scenarios[] = {
 	{ "write cow", setup_forked, op_write_cow, 0, 0, NULL },
 	{ "fault write", setup_basic, op_fault_write, 0, 0, NULL },
 	{ "fork", setup_rich, op_fork, 0, 0, NULL },
+	{ "fork from warm caches", setup_warm, op_fork, 0, 0, NULL },
 	{ "exit", setup_forked, op_exit, MAY_SUCCEED, 0,
 	  "teardown cannot fail" },
 	{ "read file uncached", setup_file_far, op_read_file_far, MAY_SUCCEED,

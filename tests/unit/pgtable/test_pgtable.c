@@ -597,7 +597,7 @@ TEST(copy_range)
 	put(src, 5 * G1, pte_for(5 * G1));	/* outside the range */
 
 	EXPECT_EQ(pt_copy_range(dst, src, base, base + 9 * P, copy_decide,
-				&base), 0);
+				&base, NULL), 0);
 	for (unsigned long i = 0; i < 8; i++) {
 		unsigned long a = base + i * P;
 		pte_t orig = pte_mkdirty(pte_for(a));
@@ -630,11 +630,11 @@ TEST(copy_range)
 	/* A callback error stops the copy: the entries before it stay. */
 	pt_zap_range(dst, 0, TOP, PT_ZAP_GUARDS, NULL, NULL);
 	EXPECT_EQ(pt_copy_range(dst, src, base, base + 8 * P,
-				copy_fail_at_third, &n), -ENOMEM);
+				copy_fail_at_third, &n, NULL), -ENOMEM);
 	EXPECT_EQ(n, 3);
 	expect_tables(dst, 1, 1, 2, 2, 0);
-	EXPECT_EQ(pt_copy_range(dst, dst, 0, P, copy_fail_at_third, &n),
-		  -EINVAL);
+	EXPECT_EQ(pt_copy_range(dst, dst, 0, P, copy_fail_at_third, &n,
+				NULL), -EINVAL);
 
 	pt_zap_range(dst, 0, TOP, PT_ZAP_GUARDS, NULL, NULL);
 	pt_pgd_free(dst);
@@ -648,6 +648,80 @@ static int always_set(void *arg, unsigned long addr, pte_t src, pte_t *dst)
 {
 	(void)arg, (void)addr, (void)src, (void)dst;
 	return PT_COPY_SET;
+}
+
+/*
+ * Fork copies VMA by VMA with one cursor: a range in the cursor's span
+ * reuses its leaf tables (no walk, no allocation), a range elsewhere walks
+ * and moves the cursor; -ENOMEM there leaves the destination and the
+ * cursor as they were; a range with nothing to copy allocates nothing.
+ */
+TEST(copy_range_cursor)
+{
+	struct pgd *src = fresh_pgd(), *dst = pt_pgd_alloc();
+	struct pt_copy_cursor cur = PT_COPY_CURSOR_INIT;
+	unsigned long base = M2 - 4 * P;	/* 8 pages, across 2 MiB */
+	struct pt_table *leaf0;
+	long live;
+
+	ASSERT_NOT_NULL(src);
+	ASSERT_NOT_NULL(dst);
+	for (unsigned long i = 0; i < 8; i++)
+		put(src, base + i * P, pte_for(base + i * P));
+	put(src, base + 8 * P, PTE_GUARD);
+	put(src, 3 * G1 + P, pte_for(3 * G1 + P));
+
+	/* one page at a time, as fork's one-page VMAs */
+	vas_fail_reset();
+	for (unsigned long i = 0; i < 4; i++)
+		EXPECT_EQ(pt_copy_range(dst, src, base + i * P,
+					base + (i + 1) * P, always_set, NULL,
+					&cur), 0);
+	EXPECT_EQ(cur.base, 0);
+	EXPECT_EQ(vas_alloc_site_count(VAS_FP_PGTABLE), 3);
+	leaf0 = cur.dst;
+	EXPECT_EQ((uintptr_t)leaf0, (uintptr_t)pt_table_of(pt_walk(dst, base)));
+	for (unsigned long i = 4; i < 9; i++)
+		EXPECT_EQ(pt_copy_range(dst, src, base + i * P,
+					base + (i + 1) * P, always_set, NULL,
+					&cur), 0);
+	EXPECT_EQ(cur.base, M2);
+	EXPECT_EQ(vas_alloc_site_count(VAS_FP_PGTABLE), 4);
+	/* a range whose source has nothing: no table, the cursor stays */
+	EXPECT_EQ(pt_copy_range(dst, src, 5 * G1, 5 * G1 + 4 * P, always_set,
+				NULL, &cur), 0);
+	EXPECT_EQ(pt_copy_range(dst, src, base + 9 * P, base + 12 * P,
+				always_set, NULL, &cur), 0);
+	EXPECT_EQ(cur.base, M2);
+	EXPECT_EQ(vas_alloc_site_count(VAS_FP_PGTABLE), 4);
+	/* a new region: each of its two tables fails in turn */
+	for (unsigned long k = 1; k <= 2; k++) {
+		live = vas_alloc_live();
+		vas_fail_nth(k);
+		EXPECT_EQ(pt_copy_range(dst, src, 3 * G1, 3 * G1 + 2 * P,
+					always_set, NULL, &cur), -ENOMEM);
+		vas_fail_nth(0);
+		EXPECT_EQ(vas_alloc_live(), live);
+		EXPECT_EQ(cur.base, M2);
+		expect_tables(dst, 1, 1, 2, 8, 1);
+	}
+	EXPECT_EQ(pt_copy_range(dst, src, 3 * G1, 3 * G1 + 2 * P, always_set,
+				NULL, &cur), 0);
+	EXPECT_EQ(cur.base, 3 * G1);
+	/* everything copied once, where it was */
+	for (unsigned long i = 0; i < 8; i++)
+		EXPECT_EQ(get(dst, base + i * P), pte_for(base + i * P));
+	EXPECT_EQ(get(dst, base + 8 * P), PTE_GUARD);
+	EXPECT_EQ(get(dst, 3 * G1 + P), pte_for(3 * G1 + P));
+	EXPECT_EQ(get(dst, 3 * G1), 0);
+	expect_tables(dst, 1, 2, 3, 9, 1);
+	EXPECT_EQ(pt_validate(dst, NULL, NULL, NULL), 0);
+
+	vas_fail_reset();
+	pt_zap_range(dst, 0, TOP, PT_ZAP_GUARDS, NULL, NULL);
+	pt_pgd_free(dst);
+	pt_zap_range(src, 0, TOP, PT_ZAP_GUARDS, NULL, NULL);
+	done_pgd(src);
 }
 
 /* Content of a few addresses, to compare before and after a failure. */
@@ -736,13 +810,14 @@ TEST(fail_pgtable_alloc)
 		live = vas_alloc_live();
 		vas_fail_nth(k);
 		EXPECT_EQ(pt_copy_range(child, pgd, 0, 4 * M2, always_set,
-					NULL), -ENOMEM);
+					NULL, NULL), -ENOMEM);
 		vas_fail_nth(0);
 		EXPECT_EQ(vas_alloc_live(), live);
 		expect_same(child, a, ARRAY_SIZE(a), cw, &cst);
 	}
 	vas_fail_reset();
-	EXPECT_EQ(pt_copy_range(child, pgd, 0, 4 * M2, always_set, NULL), 0);
+	EXPECT_EQ(pt_copy_range(child, pgd, 0, 4 * M2, always_set, NULL,
+				NULL), 0);
 	EXPECT_EQ(vas_alloc_site_count(VAS_FP_PGTABLE), 4);
 	EXPECT_EQ(get(child, M2), pte_for(M2));
 	pt_zap_range(child, 0, TOP, PT_ZAP_GUARDS, NULL, NULL);

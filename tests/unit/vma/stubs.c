@@ -82,6 +82,13 @@ void anon_vma_put(struct anon_vma *av)
 		stub_calls.anon_put++;
 }
 
+void anon_vma_put_to(struct anon_vma *av, struct anon_vma_list *freed)
+{
+	(void)freed;
+	if (av)
+		stub_calls.anon_put++;
+}
+
 void vma_take_anon_vma(struct vm_area_struct *dst,
 		       const struct vm_area_struct *src)
 {

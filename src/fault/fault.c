@@ -45,13 +45,29 @@ static void map_page(struct mm_struct *mm, pte_t *ptep, struct page *page,
 	add_mm_counter(mm, mm_counter_of(page), 1);
 }
 
-/* A new anonymous page of @vma at @addr (its rmap identity). */
+/*
+ * map_page() of a new anonymous page (page_set_anon()), which no other
+ * thread can reach before the entry is stored: its mapcount is set
+ * before, and set_pte()'s release store publishes it.
+ */
+static void map_new_anon(struct mm_struct *mm, pte_t *ptep, struct page *page,
+			 pte_t flags)
+{
+	page_add_new_anon_map(page);
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	set_pte(ptep, pte_mkpresent(page_to_pfn(page), flags | PTE_USER));
+}
+
+/*
+ * A new anonymous page of @vma at @addr (its rmap identity). The page is
+ * the caller's alone (just allocated): its flags need no atomic.
+ */
 static void page_set_anon(struct page *page, struct vm_area_struct *vma,
 			  unsigned long addr)
 {
 	page->mapping = __atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE);
 	page->index = linear_page_index(vma, addr);
-	SetPageAnon(page);
+	__page_set_flag(page, PG_anon);
 }
 
 /*
@@ -76,11 +92,12 @@ static vm_fault_t page_error(const struct page *page)
 /*
  * Map @page at @addr with @flags if the entry is still empty (a fault
  * that lost the race drops its page and lets the access look again). The
- * caller's reference becomes the mapping's, or is dropped.
+ * caller's reference becomes the mapping's, or is dropped. @new_anon: a
+ * new anonymous page (map_new_anon()).
  * Return: 0 or VM_FAULT_OOM (no page table).
  */
-static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
-			       struct page *page, pte_t flags)
+static vm_fault_t __map_new_page(struct mm_struct *mm, unsigned long addr,
+				 struct page *page, pte_t flags, bool new_anon)
 {
 	struct pt_lock *ptl;
 	pte_t *ptep = pte_get_locked(mm, addr, &ptl);
@@ -90,13 +107,28 @@ static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
 		return VM_FAULT_OOM;
 	}
 	if (pte_none(ptep_get(ptep))) {
-		map_page(mm, ptep, page, flags);
+		if (new_anon)
+			map_new_anon(mm, ptep, page, flags);
+		else
+			map_page(mm, ptep, page, flags);
 		page = NULL;
 	}
 	pte_unmap_unlock(ptep, ptl);
 	if (page)
 		put_page(page);
 	return 0;
+}
+
+static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
+			       struct page *page, pte_t flags)
+{
+	return __map_new_page(mm, addr, page, flags, false);
+}
+
+static vm_fault_t map_new_anon_page(struct mm_struct *mm, unsigned long addr,
+				    struct page *page, pte_t flags)
+{
+	return __map_new_page(mm, addr, page, flags, true);
 }
 
 /*
@@ -146,10 +178,10 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 		if (!page)
 			return VM_FAULT_OOM;
 		page_set_anon(page, vma, addr);
-		return map_new_page(mm, addr, page,
-				    (vma->vm_flags & VAS_VM_WRITE ?
-					     PTE_WRITE | PTE_DIRTY : 0) |
-					    PTE_ACCESSED);
+		return map_new_anon_page(mm, addr, page,
+					 (vma->vm_flags & VAS_VM_WRITE ?
+						  PTE_WRITE | PTE_DIRTY : 0) |
+						 PTE_ACCESSED);
 	}
 	ptep = pte_get_locked(mm, addr, &ptl);
 	if (!ptep)
@@ -304,11 +336,8 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		put_page(new);
 		goto out;
 	}
-	set_pte(ptep, pte_mkpresent(page_to_pfn(new),
-				    PTE_USER | PTE_ACCESSED |
-					    (unshare ? 0 : PTE_WRITE | PTE_DIRTY)));
-	page_add_map(new);
-	add_mm_counter(mm, MM_ANONPAGES, 1);
+	map_new_anon(mm, ptep, new,
+		     PTE_ACCESSED | (unshare ? 0 : PTE_WRITE | PTE_DIRTY));
 	if (old) {
 		page_remove_map(old);
 		add_mm_counter(mm, mm_counter_of(old), -1);
@@ -531,8 +560,8 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 	new = anon_copy(vma, addr, page, flags, &ret);
 	if (!new)
 		return ret;
-	return map_new_page(vma->vm_mm, addr, new,
-			    PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+	return map_new_anon_page(vma->vm_mm, addr, new,
+				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
 }
 
 
@@ -674,6 +703,8 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 		page = anon_copy(vma, addr, page, flags, &ret);
 		if (!page)
 			return ret;
+		return map_new_anon_page(vma->vm_mm, addr, page,
+					 pflags | PTE_WRITE | PTE_DIRTY);
 	} else if (write) {
 		ret = do_page_mkwrite(vma, addr, page);
 		if (ret) {

@@ -132,6 +132,19 @@ static inline bool page_test_clear_flag(struct page *page, enum pageflags f)
 		return page_test_clear_flag(page, bit);                       \
 	}
 
+/*
+ * __page_set_flag() - Set @f on a page no other thread can reach yet (a
+ * new page before its entry is stored: Linux's __folio_set_*): a plain
+ * read-modify-write, no atomic. set_pte()'s release store publishes it.
+ */
+static inline void __page_set_flag(struct page *page, enum pageflags f)
+{
+	__atomic_store_n(&page->flags,
+			 __atomic_load_n(&page->flags, __ATOMIC_RELAXED) |
+				 (1u << f),
+			 __ATOMIC_RELAXED);
+}
+
 PAGEFLAG(Locked, PG_locked)
 PAGEFLAG(Uptodate, PG_uptodate)
 PAGEFLAG(Dirty, PG_dirty)
@@ -253,6 +266,19 @@ static inline bool page_add_map(struct page *page)
 	if (VAS_WARN_ON_ONCE(PageReserved(page)))
 		return false;
 	return __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/**
+ * page_add_new_anon_map() - page_add_map() of a new anonymous page's first
+ * mapping, before the entry that maps it is stored: no other thread can
+ * reach the page yet, so the count is set, not added to atomically
+ * (Linux's folio_add_new_anon_rmap). set_pte()'s release store publishes
+ * it with the entry. Context: the page-table lock of the entry.
+ */
+static inline void page_add_new_anon_map(struct page *page)
+{
+	VAS_BUG_ON(__atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) != -1);
+	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
 }
 
 /**

@@ -6,7 +6,9 @@
  *
  * A present entry that allows the access is used at once: its bytes are
  * copied under the leaf table's lock, which keeps the page mapped (a zap
- * needs that lock) and so keeps it from being freed meanwhile.
+ * needs that lock) and so keeps it from being freed meanwhile. An entry
+ * that does not allow it is read without the lock and goes to the fault,
+ * which takes the lock itself.
  */
 #include <errno.h>
 #include <string.h>
@@ -66,25 +68,22 @@ static vm_fault_t access_vma(struct vm_area_struct *vma, unsigned long *addrp,
 			ret = VM_FAULT_SIGSEGV;
 			break;
 		}
-		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+		/* an entry that needs a fault is seen without the lock */
+		ptep = pte_lock_usable(mm, addr, a->write, &ptl, &pte);
 		if (ptep) {
-			pte = ptep_get(ptep);
-			if (pte_present(pte) && (!a->write || pte_write(pte))) {
-				struct page *page =
-					pfn_to_page(mm->machine->frames, pte_pfn(pte));
-				pte_t young = pte_mkyoung(
-					a->write ? pte_mkdirty(pte) : pte);
+			struct page *page =
+				pfn_to_page(mm->machine->frames, pte_pfn(pte));
+			pte_t young = pte_mkyoung(a->write ? pte_mkdirty(pte)
+							   : pte);
 
-				move_bytes(a, (unsigned char *)page_address(page) +
-						      (addr & ~PAGE_MASK),
-					   next - addr);
-				if (young != pte)
-					set_pte(ptep, young);
-				pte_unmap_unlock(ptep, ptl);
-				addr = next;
-				continue;
-			}
+			move_bytes(a, (unsigned char *)page_address(page) +
+					      (addr & ~PAGE_MASK),
+				   next - addr);
+			if (young != pte)
+				set_pte(ptep, young);
 			pte_unmap_unlock(ptep, ptl);
+			addr = next;
+			continue;
 		}
 		ret = handle_mm_fault(vma, addr, flags);
 		if (ret)

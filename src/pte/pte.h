@@ -47,6 +47,19 @@ static inline void add_mm_counter(struct mm_struct *mm, enum mm_counter c,
 pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 		      struct pt_lock **ptlp) VAS_MUST_CHECK;
 
+/**
+ * pte_lock_usable() - The leaf slot of @addr with its table's lock held,
+ * if its entry is present and allows the access (@write: writable), as a
+ * user access finds it; else NULL with nothing held, and the access must
+ * fault. The entry is first read without the lock (RCU), so an entry that
+ * needs a fault costs no lock here (the fault takes it).
+ * Context: a lock covering @addr (mmap lock or the VMA's read lock).
+ * Return: the slot (release with pte_unmap_unlock()) and its entry in
+ * *@ptev, or NULL.
+ */
+pte_t *pte_lock_usable(struct mm_struct *mm, unsigned long addr, bool write,
+		       struct pt_lock **ptlp, pte_t *ptev) VAS_MUST_CHECK;
+
 /* ---- walking entries (pte.c) --------------------------------------------- */
 
 /*

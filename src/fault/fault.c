@@ -48,14 +48,20 @@ static void map_page(struct mm_struct *mm, pte_t *ptep, struct page *page,
 /*
  * map_page() of a new anonymous page (page_set_anon()), which no other
  * thread can reach before the entry is stored: its mapcount is set
- * before, and set_pte()'s release store publishes it.
+ * before, and set_pte()'s release store publishes it. The RSS counter is
+ * the caller's (do_wp_page() replacing an anonymous page leaves it).
  */
+static void __map_new_anon(pte_t *ptep, struct page *page, pte_t flags)
+{
+	page_add_new_anon_map(page);
+	set_pte(ptep, pte_mkpresent(page_to_pfn(page), flags | PTE_USER));
+}
+
 static void map_new_anon(struct mm_struct *mm, pte_t *ptep, struct page *page,
 			 pte_t flags)
 {
-	page_add_new_anon_map(page);
 	add_mm_counter(mm, MM_ANONPAGES, 1);
-	set_pte(ptep, pte_mkpresent(page_to_pfn(page), flags | PTE_USER));
+	__map_new_anon(ptep, page, flags);
 }
 
 /*
@@ -259,6 +265,7 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	bool unshare = flags & FAULT_FLAG_UNSHARE;
 	struct vas_mmu_notifier_range range;
 	vm_fault_t ret;
+	int refs = 1;
 
 	if (unshare && (vma->vm_flags & VAS_VM_SHARED)) {
 		pte_unmap_unlock(ptep, ptl);	/* nothing to unshare */
@@ -336,18 +343,23 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		put_page(new);
 		goto out;
 	}
-	map_new_anon(mm, ptep, new,
-		     PTE_ACCESSED | (unshare ? 0 : PTE_WRITE | PTE_DIRTY));
+	__map_new_anon(ptep, new,
+		       PTE_ACCESSED | (unshare ? 0 : PTE_WRITE | PTE_DIRTY));
+	/* an anonymous page replaced by one leaves the counter as it was */
+	if (!old || !PageAnon(old)) {
+		add_mm_counter(mm, MM_ANONPAGES, 1);
+		if (old)
+			add_mm_counter(mm, mm_counter_of(old), -1);
+	}
 	if (old) {
 		page_remove_map(old);
-		add_mm_counter(mm, mm_counter_of(old), -1);
-		put_page(old);	/* the mapping's reference */
+		refs = 2;	/* the mapping's reference goes with ours */
 	}
 	pte_unmap_unlock(ptep, ptl);
 	mmu_notifier_invalidate_range_end(&range);
 out:
 	if (old)
-		put_page(old);	/* ours */
+		put_page_refs(old, refs);	/* ours (and the mapping's) */
 	return ret;
 }
 

@@ -232,6 +232,21 @@ static inline void put_page(struct page *page)
 }
 
 /**
+ * put_page_refs() - put_page() of @n references at once (one atomic).
+ * Context: as put_page(); the caller holds the @n references.
+ */
+static inline void put_page_refs(struct page *page, int n)
+{
+	int now = __atomic_sub_fetch(&page->_refcount, n, __ATOMIC_ACQ_REL);
+
+	if (likely(now > 0))
+		return;
+	VAS_BUG_ON(now < 0);
+	VAS_BUG_ON(__atomic_load_n(&page->_pincount, __ATOMIC_RELAXED));
+	__free_page_frame(page);
+}
+
+/**
  * page_ref_count() - The reference count (racy unless owned). An acquire
  * load: a caller that sees the count drop (copy on write deciding to reuse
  * a page) also sees what the dropped users did with the page before.

@@ -103,7 +103,8 @@ static vm_fault_t page_error(const struct page *page)
  * Return: 0 or VM_FAULT_OOM (no page table).
  */
 static vm_fault_t __map_new_page(struct mm_struct *mm, unsigned long addr,
-				 struct page *page, pte_t flags, bool new_anon)
+				 struct page *page, pte_t flags, bool new_anon,
+				 bool *mapped)
 {
 	struct pt_lock *ptl;
 	pte_t *ptep = pte_get_locked(mm, addr, &ptl);
@@ -118,6 +119,8 @@ static vm_fault_t __map_new_page(struct mm_struct *mm, unsigned long addr,
 		else
 			map_page(mm, ptep, page, flags);
 		page = NULL;
+		if (mapped)
+			*mapped = true;
 	}
 	pte_unmap_unlock(ptep, ptl);
 	if (page)
@@ -128,13 +131,21 @@ static vm_fault_t __map_new_page(struct mm_struct *mm, unsigned long addr,
 static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
 			       struct page *page, pte_t flags)
 {
-	return __map_new_page(mm, addr, page, flags, false);
+	return __map_new_page(mm, addr, page, flags, false, NULL);
 }
 
+/*
+ * map_new_page() of a new anonymous page; makes the access @fa (if any)
+ * on it first, which counts as made if the page is mapped.
+ */
 static vm_fault_t map_new_anon_page(struct mm_struct *mm, unsigned long addr,
-				    struct page *page, pte_t flags)
+				    struct page *page, pte_t flags,
+				    struct fault_access *fa)
 {
-	return __map_new_page(mm, addr, page, flags, true);
+	if (!fa)
+		return __map_new_page(mm, addr, page, flags, true, NULL);
+	fa->fn(fa, page_address(page));
+	return __map_new_page(mm, addr, page, flags, true, &fa->done);
 }
 
 /*
@@ -168,7 +179,8 @@ static struct page *anon_copy(struct vm_area_struct *vma, unsigned long addr,
  * (mm_forbids_zeropage): writable and dirty if the VMA is writable.
  */
 static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
-				    unsigned long addr, unsigned int flags)
+				    unsigned long addr, unsigned int flags,
+				    struct fault_access *fa)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *page = NULL;
@@ -187,7 +199,8 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 		return map_new_anon_page(mm, addr, page,
 					 (vma->vm_flags & VAS_VM_WRITE ?
 						  PTE_WRITE | PTE_DIRTY : 0) |
-						 PTE_ACCESSED);
+						 PTE_ACCESSED,
+					 flags & FAULT_FLAG_WRITE ? fa : NULL);
 	}
 	ptep = pte_get_locked(mm, addr, &ptl);
 	if (!ptep)
@@ -258,7 +271,8 @@ static vm_fault_t do_page_mkwrite(struct vm_area_struct *vma,
  */
 static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 			     unsigned int flags, pte_t *ptep,
-			     struct pt_lock *ptl, pte_t pte)
+			     struct pt_lock *ptl, pte_t pte,
+			     struct fault_access *fa)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *old = vm_normal_page(mm, pte), *new;
@@ -310,8 +324,13 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	}
 	/* wp_can_reuse_anon_folio(): our own anonymous page, no other user */
 	if (old && anon_page_exclusive(old)) {
-		if (!unshare)
+		if (!unshare) {
 			set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+			if (fa) {	/* the lock keeps the page mapped */
+				fa->fn(fa, page_address(old));
+				fa->done = true;
+			}
+		}
 		pte_unmap_unlock(ptep, ptl);
 		return 0;
 	}
@@ -331,6 +350,8 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	if (old)
 		memcpy(page_address(new), page_address(old), PAGE_SIZE);
 	page_set_anon(new, vma, addr);
+	if (fa && !unshare)	/* the access, before the copy is mapped */
+		fa->fn(fa, page_address(new));
 	/* the page is replaced: CLEAR over it, before the pte changes */
 	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, addr,
 				addr + PAGE_SIZE);
@@ -345,6 +366,8 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	}
 	__map_new_anon(ptep, new,
 		       PTE_ACCESSED | (unshare ? 0 : PTE_WRITE | PTE_DIRTY));
+	if (fa && !unshare)
+		fa->done = true;
 	/* an anonymous page replaced by one leaves the counter as it was */
 	if (!old || !PageAnon(old)) {
 		add_mm_counter(mm, MM_ANONPAGES, 1);
@@ -555,7 +578,7 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 
 /* do_cow_fault(): a private copy of the file page, mapped writable. */
 static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
-			       unsigned int flags)
+			       unsigned int flags, struct fault_access *fa)
 {
 	struct page *page, *new;
 	vm_fault_t ret;
@@ -573,7 +596,7 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 	if (!new)
 		return ret;
 	return map_new_anon_page(vma->vm_mm, addr, new,
-				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED, fa);
 }
 
 
@@ -716,7 +739,7 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 		if (!page)
 			return ret;
 		return map_new_anon_page(vma->vm_mm, addr, page,
-					 pflags | PTE_WRITE | PTE_DIRTY);
+					 pflags | PTE_WRITE | PTE_DIRTY, NULL);
 	} else if (write) {
 		ret = do_page_mkwrite(vma, addr, page);
 		if (ret) {
@@ -731,6 +754,13 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 			   unsigned int flags)
+{
+	return handle_mm_fault_access(vma, addr, flags, NULL);
+}
+
+vm_fault_t handle_mm_fault_access(struct vm_area_struct *vma,
+				  unsigned long addr, unsigned int flags,
+				  struct fault_access *fa)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	bool write = flags & FAULT_FLAG_WRITE;
@@ -766,7 +796,8 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	}
 	if (pte_present(pte)) {
 		if ((write || (flags & FAULT_FLAG_UNSHARE)) && !pte_write(pte))
-			return do_wp_page(vma, addr, flags, ptep, ptl, pte);
+			return do_wp_page(vma, addr, flags, ptep, ptl, pte,
+					  write ? fa : NULL);
 		/* spurious: just make it young (and dirty) */
 		if (pte != pte_mkyoung(write ? pte_mkdirty(pte) : pte))
 			set_pte(ptep, pte_mkyoung(write ? pte_mkdirty(pte) : pte));
@@ -775,14 +806,16 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	}
 	pte_unmap_unlock(ptep, ptl);
 none:
+	if (!write)
+		fa = NULL;	/* only writes are made here */
 	if (!vma->vm_file)
-		return do_anonymous_page(vma, addr, flags);
+		return do_anonymous_page(vma, addr, flags, fa);
 	if (vma->vm_file->kind == VAS_FILE_DRIVER)
 		return do_driver_fault(vma, addr, flags);
 	if (!write)
 		return do_read_fault(vma, addr);
 	if (!(vma->vm_flags & VAS_VM_SHARED))
-		return do_cow_fault(vma, addr, flags);
+		return do_cow_fault(vma, addr, flags, fa);
 	return do_shared_fault(vma, addr);
 }
 

@@ -356,7 +356,7 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, addr,
 				addr + PAGE_SIZE);
 	mmu_notifier_invalidate_range_start(&range);
-	ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+	ptep = pte_relock(ptep, &ptl);	/* the slot of the entry above */
 	if (!ptep || ptep_get(ptep) != pte) {
 		if (ptep)
 			pte_unmap_unlock(ptep, ptl);

@@ -67,6 +67,22 @@ none:
 	return NULL;
 }
 
+pte_t *pte_relock(pte_t *ptep, struct pt_lock **ptlp)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct pt_table *t = pt_table_of(ptep);
+
+	vas_rcu_read_lock();
+	pt_lock(&t->ptl);
+	if (likely(!t->dead)) {
+		*ptlp = &t->ptl;
+		return ptep;
+	}
+	pt_unlock(&t->ptl);
+	vas_rcu_read_unlock();
+	return NULL;
+}
+
 void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long end, pte_fn fn, void *arg)
 {

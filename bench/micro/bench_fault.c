@@ -39,18 +39,18 @@
  *      the round; neither fork nor exit is timed), ns per fault.
  *
  * Limits: the bare work a fault cannot avoid, timed in the same
- * repetitions as the fault rows they follow (a third and fourth side after
- * kernel and vas, the same rounds, medians and minima), on as many pages
+ * repetitions as the fault rows they follow (one more side each after
+ * kernel and vas: the same rounds, medians and minima), on as many pages
  * as the row's faults, one page at a time, in order:
  *   - zero a page (rep stosb on x86-64, as the library's clear_page, else
  *     memset) of frames of the same vas machine (vas_page_alloc: the same
  *     memory file, the same 4 KiB direct map the faults' frames come from),
  *     held for the whole run and zeroed round after round: used frames,
- *     as a fault's recycled frames are; over --region-mib MiB they are cold
- *     in the caches when zeroed again, over 2 MiB cache-resident, as the
- *     fault's frames of that row are. The frames of figure 1 after its
- *     warm-up round were freed by the previous round's munmap and are
- *     zeroed once (fresh frames of the pool, known zero, are skipped);
+ *     as the fault's are (after the warm-up round, figure 1's faults get
+ *     the frames the previous round's munmap freed, which the library
+ *     zeroes: only never-used frames of the pool, known zero, are not);
+ *     over --region-mib MiB they are cold in the caches when zeroed again,
+ *     over 2 MiB cache-resident, as the fault's frames of that row are;
  *   - copy a page (memcpy of 4096 bytes, as the COW copy is compiled):
  *     for 3, from frames holding the file's bytes to frames as many, both
  *     warm from the round before, as the page cache pages and the copies

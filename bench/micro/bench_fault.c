@@ -36,7 +36,11 @@
  *      --region-mib MiB shared with a child forked before the round (copy
  *      on write; kernel: the child waits on a pipe until the parent has
  *      written, then exits; vas: vas_mm_fork, vas_mm_put of the child after
- *      the round; neither fork nor exit is timed), ns per fault.
+ *      the round; neither fork nor exit is timed), ns per fault. The
+ *      kernel's fork also write-protects this process's private memory,
+ *      the library's own (page tables, struct pages: about 250 pages for
+ *      64 MiB) included, so the first vas round after a kernel repetition
+ *      takes that many host write faults, in a repetition of >= --min-time.
  *
  * Limits: the bare work a fault cannot avoid, timed in the same
  * repetitions as the fault rows they follow (one more side each after

@@ -31,7 +31,43 @@
  *      is pinned to one CPU for both sides (as kbench's 7a-7d); and the
  *      cost of each VMA beyond 100, (time at 10,000 - time at 100) / 9,900,
  *      for the call and for fork + exit;
- *   6. munmap of a written region of --region-mib MiB, ns per page.
+ *   6. munmap of a written region of --region-mib MiB, ns per page;
+ *   7. write to each page of a written private anonymous region of
+ *      --region-mib MiB shared with a child forked before the round (copy
+ *      on write; kernel: the child waits on a pipe until the parent has
+ *      written, then exits; vas: vas_mm_fork, vas_mm_put of the child after
+ *      the round; neither fork nor exit is timed), ns per fault. The
+ *      kernel's fork also write-protects this process's private memory,
+ *      the library's own (page tables, struct pages: about 250 pages for
+ *      64 MiB) included, so the first vas round after a kernel repetition
+ *      takes that many host write faults, in a repetition of >= --min-time.
+ *
+ * Limits: the bare work a fault cannot avoid, timed in the same
+ * repetitions as the fault rows they follow (one more side each after
+ * kernel and vas: the same rounds, medians and minima), on as many pages
+ * as the row's faults, one page at a time, in order:
+ *   - zero a page (rep stosb on x86-64, as the library's clear_page, else
+ *     memset) of frames of the same vas machine (vas_page_alloc: the same
+ *     memory file, the same 4 KiB direct map the faults' frames come from),
+ *     held for the whole run and zeroed round after round: used frames,
+ *     as the fault's are (after the warm-up round, figure 1's faults get
+ *     the frames the previous round's munmap freed, which the library
+ *     zeroes: only never-used frames of the pool, known zero, are not);
+ *     over --region-mib MiB they are cold in the caches when zeroed again,
+ *     over 2 MiB cache-resident, as the fault's frames of that row are;
+ *   - copy a page (memcpy of 4096 bytes, as the COW copy is compiled):
+ *     for 3, from frames holding the file's bytes to frames as many, both
+ *     warm from the round before, as the page cache pages and the copies
+ *     of a file of --file-mib MiB are; for 7, from --region-mib MiB of
+ *     frames to as many others, cold;
+ *   - store a PTE: one 8-byte store per page into a page-table-like array
+ *     (512 entries per 4 KiB table).
+ * After the limit rows, "fault time / limit": each side's time over the
+ * sum of the two (zero or copy, plus the PTE store), median over median
+ * and minimum over minimum. Then limit': the zeroing or the copy with one
+ * atomic (lock add) after each page, as no fault can install its entry
+ * without one (Linux takes the PTE lock) and on x86 the atomic waits for
+ * the stores before it; and the ratio to it plus the PTE store.
  *
  * Scalability (faults per second, higher is better): threads write their
  * own region of --scal-mib MiB (mapped fresh before each round, unmapped
@@ -54,7 +90,8 @@
  *
  * Usage: bench_fault [--min-time S] [--reps N] [--region-mib M]
  *                    [--scal-mib M] [--file-mib M] [--only LIST] [--smoke]
- * --only takes figure ids separated by commas: 1,2,3,4,5,6,scal.
+ * --only takes figure ids separated by commas: 1,2,3,4,5,6,7,scal (the
+ * limits come with 1, 3 and 7).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -137,9 +174,13 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* One figure: [0] kernel, [1] vas; median and minimum over repetitions. */
+/*
+ * One figure: [0] kernel, [1] vas, [2..] the limits measured with it
+ * (measure_lim()); median and minimum over repetitions.
+ */
+#define MAX_LIMS 3
 struct fig {
-	double med[2], min[2];
+	double med[2 + MAX_LIMS], min[2 + MAX_LIMS];
 };
 
 /* Sorts @v. */
@@ -259,35 +300,47 @@ struct sample {
 typedef void (*round_fn)(struct vas_mm_user *m, struct sample *s);
 
 /*
- * Median ns per op of @fn on both sides. Repetitions alternate kernel, vas;
- * each runs rounds until @scale * min_time seconds of timed work. One
- * untimed warm-up round each first (it also lets @fn check its results).
+ * Median ns per op of @fn on both sides, and of the @nlim limit rounds
+ * @lim (called with no address space: they work on the limit frames).
+ * Repetitions alternate kernel, vas, then each limit; each runs rounds
+ * until @scale * min_time seconds of timed work. One untimed warm-up round
+ * each first (it also lets @fn check its results).
  */
-static struct fig measure2(round_fn fn, double scale)
+static struct fig measure_lim(round_fn fn, double scale, const round_fn *lim,
+			      int nlim)
 {
-	struct fig f;
-	double k[MAX_REPS], v[MAX_REPS];
+	struct fig f = { { 0 }, { 0 } };
+	double v[2 + MAX_LIMS][MAX_REPS];
 	struct sample s;
 
 	fn(NULL, &s);
 	fn(mm, &s);
+	for (int i = 0; i < nlim; i++)
+		lim[i](NULL, &s);
 	for (int r = 0; r < reps; r++) {
-		for (int side = 0; side < 2; side++) {
-			struct vas_mm_user *m = side ? mm : NULL;
+		for (int side = 0; side < 2 + nlim; side++) {
+			struct vas_mm_user *m = side == 1 ? mm : NULL;
+			round_fn f1 = side < 2 ? fn : lim[side - 2];
 			double ns = 0;
 			long ops = 0;
 
 			do {
-				fn(m, &s);
+				f1(m, &s);
 				ns += s.ns;
 				ops += s.ops;
 			} while (ns < scale * min_time * 1e9);
-			(side ? v : k)[r] = ns / (double)ops;
+			v[side][r] = ns / (double)ops;
 		}
 	}
-	fig_set(&f, 0, k, reps);
-	fig_set(&f, 1, v, reps);
+	for (int side = 0; side < 2 + nlim; side++)
+		fig_set(&f, side, v[side], reps);
 	return f;
+}
+
+/* Kernel and vas alone (no limits). */
+static struct fig measure2(round_fn fn, double scale)
+{
+	return measure_lim(fn, scale, NULL, 0);
 }
 
 /* Whether figure @id ("1".."6", "scal") was asked for (all by default). */
@@ -324,7 +377,53 @@ static void row(const char *name, struct fig f)
 	fflush(stdout);
 }
 
-/* ---- 1-4, 6: single-thread faults ---------------------------------------- */
+/*
+ * A fault row, then its limits (in the vas columns: they are one figure)
+ * and each side's fault time over the limits' sum.
+ */
+static void lim_line(const char *name, double med, double min)
+{
+	printf("  %-54s %10s %10.1f %7s %10s %10.1f\n", name, "", med, "", "",
+	       min);
+}
+
+static void ratio_line(const char *name, struct fig f, double med, double min)
+{
+	printf("  %-54s %10.2f %10.2f %7s %10.2f %10.2f\n", name,
+	       f.med[0] / med, f.med[1] / med, "", f.min[0] / min,
+	       f.min[1] / min);
+}
+
+/*
+ * A fault row, then its limits (in the vas columns: they are one figure)
+ * and each side's time over the sum of the first two (the work: zero or
+ * copy; the PTE store). A third limit, the work followed by one atomic per
+ * page, is shown apart with its own ratio (with the PTE store).
+ */
+static void row_lim(const char *name, struct fig f, const char *const *lim,
+		    int nlim)
+{
+	char line[192];
+	double med = 0, min = 0;
+
+	row(name, f);
+	for (int i = 0; i < nlim && i < 2; i++) {
+		snprintf(line, sizeof(line), "limit: %s", lim[i]);
+		lim_line(line, f.med[2 + i], f.min[2 + i]);
+		med += f.med[2 + i];
+		min += f.min[2 + i];
+	}
+	ratio_line("fault time / limit (the two limits' sum)", f, med, min);
+	if (nlim > 2) {
+		snprintf(line, sizeof(line), "limit': %s", lim[2]);
+		lim_line(line, f.med[4], f.min[4]);
+		ratio_line("fault time / (limit' + PTE store)", f,
+			   f.med[4] + f.med[3], f.min[4] + f.min[3]);
+	}
+	fflush(stdout);
+}
+
+/* ---- 1-4, 6, 7: single-thread faults ------------------------------------- */
 
 static bool checked[2][8];	/* [side][figure]: results verified once */
 
@@ -467,6 +566,248 @@ static void round_munmap(struct vas_mm_user *m, struct sample *s)
 		check(!m || rss_anon(m) == 0, "munmap: rss");
 		checked[!!m][6] = true;
 	}
+}
+
+/* Set up by the caller: the region mapped at W and written. */
+static void round_fork_cow(struct vas_mm_user *m, struct sample *s)
+{
+	bool first = !checked[!!m][7];
+	unsigned long last = W + region - P;
+	double t0;
+
+	/* the first time, the child must keep a 2 where the parent writes 1 */
+	if (first && !m)
+		*(volatile char *)last = 2;
+	else if (first && vas_fill(m, last, 2, 1, NULL))
+		die("vas_fill");
+	if (!m) {
+		int pfd[2], st;
+		pid_t pid;
+		char c;
+
+		if (pipe(pfd))
+			die("pipe");
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {	/* keeps the pages shared until told */
+			close(pfd[1]);
+			if (read(pfd[0], &c, 1) < 0)
+				_exit(2);
+			_exit(*(volatile char *)last == (first ? 2 : 1) ? 0 : 1);
+		}
+		close(pfd[0]);
+		t0 = now();
+		touch_write(NULL, W, region);
+		s->ns = (now() - t0) * 1e9;
+		close(pfd[1]);
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st))
+			die("fork COW: the child's bytes");
+	} else {
+		struct vas_mm_user *child;
+		int err = vas_mm_fork(m, &child);
+
+		if (err)
+			die_err("vas_mm_fork", err);
+		t0 = now();
+		touch_write(m, W, region);
+		s->ns = (now() - t0) * 1e9;
+		if (first) {
+			check(peek(child, last) == 2, "fork COW: child's byte");
+			check(rss_anon(child) == (long)(region / P) &&
+			      rss_anon(m) == (long)(region / P), "fork COW: rss");
+		}
+		vas_mm_put(child);
+	}
+	s->ops = (long)(region / P);
+	if (first) {
+		check(peek(m, last) == 1, "fork COW: parent's byte");
+		checked[!!m][7] = true;
+	}
+}
+
+/* ---- the limits ------------------------------------------------------------ */
+
+/*
+ * Frames of the vas machine for the limits (see the top), held all run:
+ * lim_a[i], lim_b[i] (region / P each) and lim_f[i] (file_bytes / P) are
+ * their direct-map addresses. lim_n: pages per limit round, the row's.
+ */
+static struct vas_page **lim_pages;
+static unsigned long lim_nr_pages;
+static unsigned char **lim_a, **lim_b, **lim_f;
+static uint64_t *lim_pte;
+static unsigned long lim_n;
+
+/* clear_page() as the library does it. */
+static inline void zero_page(void *p)
+{
+#if defined(__x86_64__)
+	void *d = p;
+	unsigned long n = P;
+
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(0) : "memory");
+#else
+	memset(p, 0, P);
+	__asm__ volatile("" : : "r"(p) : "memory");
+#endif
+}
+
+static unsigned char **lim_frames(unsigned long n)
+{
+	unsigned char **v = calloc(n, sizeof(*v));
+
+	if (!v)
+		die("calloc");
+	for (unsigned long i = 0; i < n; i++) {
+		struct vas_page *pg = vas_page_alloc(mach);
+
+		if (!pg)
+			die("vas_page_alloc");
+		lim_pages[lim_nr_pages++] = pg;
+		v[i] = vas_page_address(pg);
+	}
+	return v;
+}
+
+static void lim_setup(void)
+{
+	unsigned long rn = region / P, fn = file_bytes / P;
+
+	lim_pages = calloc(2 * rn + fn, sizeof(*lim_pages));
+	lim_pte = aligned_alloc(P, rn * sizeof(uint64_t));
+	if (!lim_pages || !lim_pte)
+		die("calloc");
+	memset(lim_pte, 0, rn * sizeof(uint64_t));
+	lim_a = lim_frames(rn);
+	lim_b = lim_frames(rn);
+	lim_f = lim_frames(fn);
+	for (unsigned long i = 0; i < fn; i++)
+		memset(lim_f[i], file_byte(i), P);
+}
+
+static void lim_teardown(void)
+{
+	for (unsigned long i = 0; i < lim_nr_pages; i++)
+		vas_page_put(lim_pages[i]);
+	free(lim_pages);
+	free(lim_a);
+	free(lim_b);
+	free(lim_f);
+	free(lim_pte);
+}
+
+static void round_lim_zero(struct vas_mm_user *m, struct sample *s)
+{
+	double t0 = now();
+
+	(void)m;
+	for (unsigned long i = 0; i < lim_n; i++)
+		zero_page(lim_a[i]);
+	s->ns = (now() - t0) * 1e9;
+	s->ops = (long)lim_n;
+}
+
+/* Copy lim_n pages from @src[i] to lim_b[i]. */
+static void lim_copy(unsigned char **src, struct sample *s)
+{
+	double t0 = now();
+
+	for (unsigned long i = 0; i < lim_n; i++)
+		memcpy(lim_b[i], src[i], P);
+	__asm__ volatile("" : : : "memory");
+	s->ns = (now() - t0) * 1e9;
+	s->ops = (long)lim_n;
+}
+
+static void round_lim_copy_file(struct vas_mm_user *m, struct sample *s)
+{
+	(void)m;
+	lim_copy(lim_f, s);
+}
+
+static void round_lim_copy_anon(struct vas_mm_user *m, struct sample *s)
+{
+	(void)m;
+	lim_copy(lim_a, s);
+}
+
+static void round_lim_pte(struct vas_mm_user *m, struct sample *s)
+{
+	volatile uint64_t *pte = lim_pte;
+	double t0 = now();
+
+	(void)m;
+	for (unsigned long i = 0; i < lim_n; i++)
+		pte[i] = ((0x100000UL + i) << 12) | 0x67;	/* P RW U A D */
+	s->ns = (now() - t0) * 1e9;
+	s->ops = (long)lim_n;
+}
+
+/*
+ * The same work, each page followed by one atomic (lock add) on a line of
+ * its own: a fault cannot install its entry without one (Linux takes the
+ * PTE lock), and an x86 atomic waits until the stores before it, the
+ * zeroing's or the copy's, have reached the cache.
+ */
+static long lim_atomic_word[16] __attribute__((aligned(64)));
+
+static void round_lim_zero_atomic(struct vas_mm_user *m, struct sample *s)
+{
+	double t0 = now();
+
+	(void)m;
+	for (unsigned long i = 0; i < lim_n; i++) {
+		zero_page(lim_a[i]);
+		__atomic_fetch_add(&lim_atomic_word[0], 1, __ATOMIC_RELAXED);
+	}
+	s->ns = (now() - t0) * 1e9;
+	s->ops = (long)lim_n;
+}
+
+static void lim_copy_atomic(unsigned char **src, struct sample *s)
+{
+	double t0 = now();
+
+	for (unsigned long i = 0; i < lim_n; i++) {
+		memcpy(lim_b[i], src[i], P);
+		__atomic_fetch_add(&lim_atomic_word[0], 1, __ATOMIC_RELAXED);
+	}
+	s->ns = (now() - t0) * 1e9;
+	s->ops = (long)lim_n;
+}
+
+static void round_lim_copy_file_atomic(struct vas_mm_user *m, struct sample *s)
+{
+	(void)m;
+	lim_copy_atomic(lim_f, s);
+}
+
+static void round_lim_copy_anon_atomic(struct vas_mm_user *m, struct sample *s)
+{
+	(void)m;
+	lim_copy_atomic(lim_a, s);
+}
+
+static const round_fn lim_zero[] = { round_lim_zero, round_lim_pte,
+				     round_lim_zero_atomic };
+static const round_fn lim_file[] = { round_lim_copy_file, round_lim_pte,
+				     round_lim_copy_file_atomic };
+static const round_fn lim_anon[] = { round_lim_copy_anon, round_lim_pte,
+				     round_lim_copy_anon_atomic };
+
+/* A fault row with its limits over @pages pages. */
+static void fault_row(const char *name, round_fn fn, const round_fn *lim,
+		      const char *lim_name, unsigned long pages)
+{
+	char with[128];
+	const char *names[3] = { lim_name, "PTE store, 8 bytes per page", with };
+
+	snprintf(with, sizeof(with), "%s, then one atomic",
+		 strncmp(lim_name, "zero", 4) ? "the copy" : "the zeroing");
+	lim_n = pages;
+	row_lim(name, measure_lim(fn, 1, lim, 3), names, 3);
 }
 
 static void make_file(void)
@@ -947,6 +1288,7 @@ int main(int argc, char **argv)
 	struct vas_mm_user *mm_lockonly;
 	int nr_fork = NR_FORK, err;
 	double t_start, busy_start, self_start, other, wall;
+	char lname[120];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--min-time") && i + 1 < argc)
@@ -966,8 +1308,10 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: bench_fault [--min-time S] "
 				"[--reps N] [--region-mib M] [--scal-mib M] "
-				"[--file-mib M] [--only 1,2,3,4,5,6,scal] "
-				"[--smoke]\n");
+				"[--file-mib M] [--only 1,2,3,4,5,6,7,scal] "
+				"[--smoke]\n"
+				"  figures 1, 3 and 7 come with their limits: "
+				"zeroing, copying a page, a PTE store\n");
 			return 2;
 		}
 	}
@@ -1000,9 +1344,12 @@ int main(int argc, char **argv)
 	if (want("5"))
 		fork_kernel_all(nr_fork);
 
-	/* Frames: the regions, the file and its copies, 10,000 VMAs. */
+	/*
+	 * Frames: the regions, the file and its copies, 10,000 VMAs; figure
+	 * 7's region twice (parent and child); the limits' frames.
+	 */
 	vas_machine_config_init(&cfg);
-	cfg.frames_bytes = 2 * region + 2 * file_bytes + (256UL << 20);
+	cfg.frames_bytes = 5 * region + 3 * file_bytes + (256UL << 20);
 	if ((err = vas_machine_create(&cfg, &mach)) ||
 	    (err = vas_mm_create(mach, &mm)))
 		die_err("setup", err);
@@ -1017,23 +1364,36 @@ int main(int argc, char **argv)
 	if (want("5"))
 		fork_vas_all(nr_fork);
 
-	if (want("1") || want("2") || want("3") || want("4"))
+	if (want("1") || want("2") || want("3") || want("4") || want("7"))
 		header("single thread", "ns/fault");
+	if (want("1") || want("3") || want("7"))
+		lim_setup();
 	if (want("1")) {
-		row("1. anon write fault, first touch (vas_fill 1 B)",
-		    measure2(round_anon_write, 1));
-		row("1. anon write fault, first touch (vas_fault)",
-		    measure2(round_anon_fault, 1));
-		row("1. the same (vas_fill), 2 MiB region: cache-resident",
-		    measure2(round_anon_write_small, 1));
+		unsigned long small = region < (2UL << 20) ? region : 2UL << 20;
+
+		snprintf(lname, sizeof(lname), "zero a used frame, %lu MiB (cold)",
+			 region >> 20);
+		fault_row("1. anon write fault, first touch (vas_fill 1 B)",
+			  round_anon_write, lim_zero, lname, region / P);
+		fault_row("1. anon write fault, first touch (vas_fault)",
+			  round_anon_fault, lim_zero, lname, region / P);
+		snprintf(lname, sizeof(lname),
+			 "zero a used frame, %lu %s (cache-resident)",
+			 small >= (1UL << 20) ? small >> 20 : small >> 10,
+			 small >= (1UL << 20) ? "MiB" : "KiB");
+		fault_row("1. the same (vas_fill), 2 MiB region: cache-resident",
+			  round_anon_write_small, lim_zero, lname, small / P);
 	}
 	if (want("2")) {
 		row("2. anon read fault, zero page (vas_read 1 B)",
 		    measure2(round_anon_read, 1));
 	}
 	if (want("3")) {
-		row("3. write fault, MAP_PRIVATE file (copy)",
-		    measure2(round_file_cow, 1));
+		snprintf(lname, sizeof(lname),
+			 "copy a page, %lu MiB of frames to as many (warm)",
+			 file_bytes >> 20);
+		fault_row("3. write fault, MAP_PRIVATE file (copy)",
+			  round_file_cow, lim_file, lname, file_bytes / P);
 	}
 	if (want("4")) {
 		do_mmap(NULL, W, region, RW, ANON | MAP_FIXED_NOREPLACE, -1,
@@ -1046,6 +1406,22 @@ int main(int argc, char **argv)
 		do_munmap(NULL, W, region);
 		do_munmap(mm, W, region);
 	}
+	if (want("7")) {
+		do_mmap(NULL, W, region, RW, ANON | MAP_FIXED_NOREPLACE, -1,
+			NULL);
+		do_mmap(mm, W, region, RW, ANON | MAP_FIXED_NOREPLACE, -1, NULL);
+		touch_write(NULL, W, region);
+		touch_write(mm, W, region);
+		snprintf(lname, sizeof(lname),
+			 "copy a page, %lu MiB of frames to as many (cold)",
+			 region >> 20);
+		fault_row("7. write fault after fork, private anon (COW copy)",
+			  round_fork_cow, lim_anon, lname, region / P);
+		do_munmap(NULL, W, region);
+		do_munmap(mm, W, region);
+	}
+	if (lim_pages)
+		lim_teardown();
 
 	if (want("5")) {
 		header("fork (pinned to one CPU)", "us/fork");

@@ -45,13 +45,35 @@ static void map_page(struct mm_struct *mm, pte_t *ptep, struct page *page,
 	add_mm_counter(mm, mm_counter_of(page), 1);
 }
 
-/* A new anonymous page of @vma at @addr (its rmap identity). */
+/*
+ * map_page() of a new anonymous page (page_set_anon()), which no other
+ * thread can reach before the entry is stored: its mapcount is set
+ * before, and set_pte()'s release store publishes it. The RSS counter is
+ * the caller's (do_wp_page() replacing an anonymous page leaves it).
+ */
+static void __map_new_anon(pte_t *ptep, struct page *page, pte_t flags)
+{
+	page_add_new_anon_map(page);
+	set_pte(ptep, pte_mkpresent(page_to_pfn(page), flags | PTE_USER));
+}
+
+static void map_new_anon(struct mm_struct *mm, pte_t *ptep, struct page *page,
+			 pte_t flags)
+{
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	__map_new_anon(ptep, page, flags);
+}
+
+/*
+ * A new anonymous page of @vma at @addr (its rmap identity). The page is
+ * the caller's alone (just allocated): its flags need no atomic.
+ */
 static void page_set_anon(struct page *page, struct vm_area_struct *vma,
 			  unsigned long addr)
 {
 	page->mapping = __atomic_load_n(&vma->anon_vma, __ATOMIC_ACQUIRE);
 	page->index = linear_page_index(vma, addr);
-	SetPageAnon(page);
+	__page_set_flag(page, PG_anon);
 }
 
 /*
@@ -76,11 +98,13 @@ static vm_fault_t page_error(const struct page *page)
 /*
  * Map @page at @addr with @flags if the entry is still empty (a fault
  * that lost the race drops its page and lets the access look again). The
- * caller's reference becomes the mapping's, or is dropped.
+ * caller's reference becomes the mapping's, or is dropped. @new_anon: a
+ * new anonymous page (map_new_anon()).
  * Return: 0 or VM_FAULT_OOM (no page table).
  */
-static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
-			       struct page *page, pte_t flags)
+static vm_fault_t __map_new_page(struct mm_struct *mm, unsigned long addr,
+				 struct page *page, pte_t flags, bool new_anon,
+				 bool *mapped)
 {
 	struct pt_lock *ptl;
 	pte_t *ptep = pte_get_locked(mm, addr, &ptl);
@@ -90,13 +114,38 @@ static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
 		return VM_FAULT_OOM;
 	}
 	if (pte_none(ptep_get(ptep))) {
-		map_page(mm, ptep, page, flags);
+		if (new_anon)
+			map_new_anon(mm, ptep, page, flags);
+		else
+			map_page(mm, ptep, page, flags);
 		page = NULL;
+		if (mapped)
+			*mapped = true;
 	}
 	pte_unmap_unlock(ptep, ptl);
 	if (page)
 		put_page(page);
 	return 0;
+}
+
+static vm_fault_t map_new_page(struct mm_struct *mm, unsigned long addr,
+			       struct page *page, pte_t flags)
+{
+	return __map_new_page(mm, addr, page, flags, false, NULL);
+}
+
+/*
+ * map_new_page() of a new anonymous page; makes the access @fa (if any)
+ * on it first, which counts as made if the page is mapped.
+ */
+static vm_fault_t map_new_anon_page(struct mm_struct *mm, unsigned long addr,
+				    struct page *page, pte_t flags,
+				    struct fault_access *fa)
+{
+	if (!fa)
+		return __map_new_page(mm, addr, page, flags, true, NULL);
+	fa->fn(fa, page_address(page));
+	return __map_new_page(mm, addr, page, flags, true, &fa->done);
 }
 
 /*
@@ -130,7 +179,8 @@ static struct page *anon_copy(struct vm_area_struct *vma, unsigned long addr,
  * (mm_forbids_zeropage): writable and dirty if the VMA is writable.
  */
 static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
-				    unsigned long addr, unsigned int flags)
+				    unsigned long addr, unsigned int flags,
+				    struct fault_access *fa)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *page = NULL;
@@ -146,10 +196,11 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma,
 		if (!page)
 			return VM_FAULT_OOM;
 		page_set_anon(page, vma, addr);
-		return map_new_page(mm, addr, page,
-				    (vma->vm_flags & VAS_VM_WRITE ?
-					     PTE_WRITE | PTE_DIRTY : 0) |
-					    PTE_ACCESSED);
+		return map_new_anon_page(mm, addr, page,
+					 (vma->vm_flags & VAS_VM_WRITE ?
+						  PTE_WRITE | PTE_DIRTY : 0) |
+						 PTE_ACCESSED,
+					 flags & FAULT_FLAG_WRITE ? fa : NULL);
 	}
 	ptep = pte_get_locked(mm, addr, &ptl);
 	if (!ptep)
@@ -220,13 +271,15 @@ static vm_fault_t do_page_mkwrite(struct vm_area_struct *vma,
  */
 static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 			     unsigned int flags, pte_t *ptep,
-			     struct pt_lock *ptl, pte_t pte)
+			     struct pt_lock *ptl, pte_t pte,
+			     struct fault_access *fa)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *old = vm_normal_page(mm, pte), *new;
 	bool unshare = flags & FAULT_FLAG_UNSHARE;
 	struct vas_mmu_notifier_range range;
 	vm_fault_t ret;
+	int refs = 1;
 
 	if (unshare && (vma->vm_flags & VAS_VM_SHARED)) {
 		pte_unmap_unlock(ptep, ptl);	/* nothing to unshare */
@@ -271,8 +324,13 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	}
 	/* wp_can_reuse_anon_folio(): our own anonymous page, no other user */
 	if (old && anon_page_exclusive(old)) {
-		if (!unshare)
+		if (!unshare) {
 			set_pte(ptep, pte_mkyoung(pte_mkdirty(pte_mkwrite(pte))));
+			if (fa) {	/* the lock keeps the page mapped */
+				fa->fn(fa, page_address(old));
+				fa->done = true;
+			}
+		}
 		pte_unmap_unlock(ptep, ptl);
 		return 0;
 	}
@@ -292,11 +350,13 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 	if (old)
 		memcpy(page_address(new), page_address(old), PAGE_SIZE);
 	page_set_anon(new, vma, addr);
+	if (fa && !unshare)	/* the access, before the copy is mapped */
+		fa->fn(fa, page_address(new));
 	/* the page is replaced: CLEAR over it, before the pte changes */
 	mmu_notifier_range_init(&range, VAS_MMU_NOTIFY_CLEAR, mm, addr,
 				addr + PAGE_SIZE);
 	mmu_notifier_invalidate_range_start(&range);
-	ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+	ptep = pte_relock(ptep, &ptl);	/* the slot of the entry above */
 	if (!ptep || ptep_get(ptep) != pte) {
 		if (ptep)
 			pte_unmap_unlock(ptep, ptl);
@@ -304,21 +364,25 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, unsigned long addr,
 		put_page(new);
 		goto out;
 	}
-	set_pte(ptep, pte_mkpresent(page_to_pfn(new),
-				    PTE_USER | PTE_ACCESSED |
-					    (unshare ? 0 : PTE_WRITE | PTE_DIRTY)));
-	page_add_map(new);
-	add_mm_counter(mm, MM_ANONPAGES, 1);
+	__map_new_anon(ptep, new,
+		       PTE_ACCESSED | (unshare ? 0 : PTE_WRITE | PTE_DIRTY));
+	if (fa && !unshare)
+		fa->done = true;
+	/* an anonymous page replaced by one leaves the counter as it was */
+	if (!old || !PageAnon(old)) {
+		add_mm_counter(mm, MM_ANONPAGES, 1);
+		if (old)
+			add_mm_counter(mm, mm_counter_of(old), -1);
+	}
 	if (old) {
 		page_remove_map(old);
-		add_mm_counter(mm, mm_counter_of(old), -1);
-		put_page(old);	/* the mapping's reference */
+		refs = 2;	/* the mapping's reference goes with ours */
 	}
 	pte_unmap_unlock(ptep, ptl);
 	mmu_notifier_invalidate_range_end(&range);
 out:
 	if (old)
-		put_page(old);	/* ours */
+		put_page_refs(old, refs);	/* ours (and the mapping's) */
 	return ret;
 }
 
@@ -514,7 +578,7 @@ static vm_fault_t do_read_fault(struct vm_area_struct *vma, unsigned long addr)
 
 /* do_cow_fault(): a private copy of the file page, mapped writable. */
 static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
-			       unsigned int flags)
+			       unsigned int flags, struct fault_access *fa)
 {
 	struct page *page, *new;
 	vm_fault_t ret;
@@ -531,8 +595,8 @@ static vm_fault_t do_cow_fault(struct vm_area_struct *vma, unsigned long addr,
 	new = anon_copy(vma, addr, page, flags, &ret);
 	if (!new)
 		return ret;
-	return map_new_page(vma->vm_mm, addr, new,
-			    PTE_WRITE | PTE_DIRTY | PTE_ACCESSED);
+	return map_new_anon_page(vma->vm_mm, addr, new,
+				 PTE_WRITE | PTE_DIRTY | PTE_ACCESSED, fa);
 }
 
 
@@ -674,6 +738,8 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 		page = anon_copy(vma, addr, page, flags, &ret);
 		if (!page)
 			return ret;
+		return map_new_anon_page(vma->vm_mm, addr, page,
+					 pflags | PTE_WRITE | PTE_DIRTY, NULL);
 	} else if (write) {
 		ret = do_page_mkwrite(vma, addr, page);
 		if (ret) {
@@ -688,6 +754,13 @@ static vm_fault_t do_driver_fault(struct vm_area_struct *vma,
 
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 			   unsigned int flags)
+{
+	return handle_mm_fault_access(vma, addr, flags, NULL);
+}
+
+vm_fault_t handle_mm_fault_access(struct vm_area_struct *vma,
+				  unsigned long addr, unsigned int flags,
+				  struct fault_access *fa)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	bool write = flags & FAULT_FLAG_WRITE;
@@ -723,7 +796,8 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	}
 	if (pte_present(pte)) {
 		if ((write || (flags & FAULT_FLAG_UNSHARE)) && !pte_write(pte))
-			return do_wp_page(vma, addr, flags, ptep, ptl, pte);
+			return do_wp_page(vma, addr, flags, ptep, ptl, pte,
+					  write ? fa : NULL);
 		/* spurious: just make it young (and dirty) */
 		if (pte != pte_mkyoung(write ? pte_mkdirty(pte) : pte))
 			set_pte(ptep, pte_mkyoung(write ? pte_mkdirty(pte) : pte));
@@ -732,14 +806,16 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 	}
 	pte_unmap_unlock(ptep, ptl);
 none:
+	if (!write)
+		fa = NULL;	/* only writes are made here */
 	if (!vma->vm_file)
-		return do_anonymous_page(vma, addr, flags);
+		return do_anonymous_page(vma, addr, flags, fa);
 	if (vma->vm_file->kind == VAS_FILE_DRIVER)
 		return do_driver_fault(vma, addr, flags);
 	if (!write)
 		return do_read_fault(vma, addr);
 	if (!(vma->vm_flags & VAS_VM_SHARED))
-		return do_cow_fault(vma, addr, flags);
+		return do_cow_fault(vma, addr, flags, fa);
 	return do_shared_fault(vma, addr);
 }
 

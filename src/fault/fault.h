@@ -54,6 +54,32 @@ typedef unsigned int vm_fault_t;
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long addr,
 			   unsigned int flags) VAS_MUST_CHECK;
 
+/*
+ * The user access a write fault was taken for (fault/uaccess.c), made by
+ * the fault itself where it holds the page anyway: @fn gets the page's
+ * first byte. A write fault that maps a new page (a zeroed page, a copy on
+ * write) calls it on the page before the entry that maps it is stored, as
+ * the access retried right after the fault would write it, and a write
+ * fault that reuses its own anonymous page calls it under the page-table
+ * lock. @done tells the caller whether the access was made; if not (any
+ * other fault, or one that lost a race), it retries the access itself. A
+ * fault that loses its race may have called @fn on the page it drops, so
+ * @fn must leave the access as it was (the caller moves on at @done).
+ */
+struct fault_access {
+	void (*fn)(struct fault_access *fa, unsigned char *kaddr);
+	bool done;
+};
+
+/**
+ * handle_mm_fault_access() - handle_mm_fault() that makes the write access
+ * @fa where it can (struct fault_access); @fa->done must be false.
+ * Context, Return: as handle_mm_fault().
+ */
+vm_fault_t handle_mm_fault_access(struct vm_area_struct *vma,
+				  unsigned long addr, unsigned int flags,
+				  struct fault_access *fa) VAS_MUST_CHECK;
+
 /**
  * anon_page_exclusive() - Whether the anonymous @page, mapped, belongs to
  * one entry alone (Linux's PageAnonExclusive, which vas does not keep):

@@ -6,7 +6,11 @@
  *
  * A present entry that allows the access is used at once: its bytes are
  * copied under the leaf table's lock, which keeps the page mapped (a zap
- * needs that lock) and so keeps it from being freed meanwhile.
+ * needs that lock) and so keeps it from being freed meanwhile. An entry
+ * that does not allow it is read without the lock and goes to the fault,
+ * which takes the lock itself; a write fault makes the access itself where
+ * it holds the page (a new page before it is mapped, a reused one under
+ * the lock: struct fault_access), else the access is retried.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,19 +28,51 @@ struct access {
 	const unsigned char *src;	/* vas_write's source */
 };
 
-static void move_bytes(struct access *a, unsigned char *kaddr, size_t n)
+/* Move @n bytes at @kaddr; the access's position stays (advance()). */
+static void copy_bytes(const struct access *a, unsigned char *kaddr, size_t n)
 {
 	if (a->touch)
 		return;
-	if (!a->write) {
+	if (!a->write)
 		memcpy(a->buf, kaddr, n);
-		a->buf += n;
-	} else if (a->fill >= 0) {
+	else if (a->fill >= 0)
 		memset(kaddr, a->fill, n);
-	} else {
+	else
 		memcpy(kaddr, a->src, n);
+}
+
+static void advance(struct access *a, size_t n)
+{
+	if (a->touch)
+		return;
+	if (!a->write)
+		a->buf += n;
+	else if (a->fill < 0)
 		a->src += n;
-	}
+}
+
+static void move_bytes(struct access *a, unsigned char *kaddr, size_t n)
+{
+	copy_bytes(a, kaddr, n);
+	advance(a, n);
+}
+
+/*
+ * The part of an access in one page, for the fault to make. The fault may
+ * make it on a page it then drops (it lost a race): the access's position
+ * moves on only when the fault says it is done.
+ */
+struct page_access {
+	struct fault_access fa;
+	const struct access *a;
+	unsigned long off, len;		/* in the page */
+};
+
+static void page_access_fn(struct fault_access *fa, unsigned char *kaddr)
+{
+	struct page_access *pa = container_of(fa, struct page_access, fa);
+
+	copy_bytes(pa->a, kaddr + pa->off, pa->len);
 }
 
 /*
@@ -66,29 +102,39 @@ static vm_fault_t access_vma(struct vm_area_struct *vma, unsigned long *addrp,
 			ret = VM_FAULT_SIGSEGV;
 			break;
 		}
-		ptep = pte_offset_map_lock(mm->pgd, addr, &ptl);
+		/* an entry that needs a fault is seen without the lock */
+		ptep = pte_lock_usable(mm, addr, a->write, &ptl, &pte);
 		if (ptep) {
-			pte = ptep_get(ptep);
-			if (pte_present(pte) && (!a->write || pte_write(pte))) {
-				struct page *page =
-					pfn_to_page(mm->machine->frames, pte_pfn(pte));
-				pte_t young = pte_mkyoung(
-					a->write ? pte_mkdirty(pte) : pte);
+			struct page *page =
+				pfn_to_page(mm->machine->frames, pte_pfn(pte));
+			pte_t young = pte_mkyoung(a->write ? pte_mkdirty(pte)
+							   : pte);
 
-				move_bytes(a, (unsigned char *)page_address(page) +
-						      (addr & ~PAGE_MASK),
-					   next - addr);
-				if (young != pte)
-					set_pte(ptep, young);
-				pte_unmap_unlock(ptep, ptl);
-				addr = next;
-				continue;
-			}
+			move_bytes(a, (unsigned char *)page_address(page) +
+					      (addr & ~PAGE_MASK),
+				   next - addr);
+			if (young != pte)
+				set_pte(ptep, young);
 			pte_unmap_unlock(ptep, ptl);
+			addr = next;
+			continue;
 		}
-		ret = handle_mm_fault(vma, addr, flags);
+		/* a write fault makes the access where it holds the page */
+		struct page_access pa = {
+			.fa = { .fn = page_access_fn },
+			.a = a,
+			.off = addr & ~PAGE_MASK,
+			.len = next - addr,
+		};
+
+		ret = a->write ? handle_mm_fault_access(vma, addr, flags, &pa.fa)
+			       : handle_mm_fault(vma, addr, flags);
 		if (ret)
 			break;
+		if (pa.fa.done) {
+			advance(a, next - addr);
+			addr = next;
+		}
 	}
 	*addrp = addr;
 	return ret;

@@ -132,6 +132,19 @@ static inline bool page_test_clear_flag(struct page *page, enum pageflags f)
 		return page_test_clear_flag(page, bit);                       \
 	}
 
+/*
+ * __page_set_flag() - Set @f on a page no other thread can reach yet (a
+ * new page before its entry is stored: Linux's __folio_set_*): a plain
+ * read-modify-write, no atomic. set_pte()'s release store publishes it.
+ */
+static inline void __page_set_flag(struct page *page, enum pageflags f)
+{
+	__atomic_store_n(&page->flags,
+			 __atomic_load_n(&page->flags, __ATOMIC_RELAXED) |
+				 (1u << f),
+			 __ATOMIC_RELAXED);
+}
+
 PAGEFLAG(Locked, PG_locked)
 PAGEFLAG(Uptodate, PG_uptodate)
 PAGEFLAG(Dirty, PG_dirty)
@@ -219,6 +232,21 @@ static inline void put_page(struct page *page)
 }
 
 /**
+ * put_page_refs() - put_page() of @n references at once (one atomic).
+ * Context: as put_page(); the caller holds the @n references.
+ */
+static inline void put_page_refs(struct page *page, int n)
+{
+	int now = __atomic_sub_fetch(&page->_refcount, n, __ATOMIC_ACQ_REL);
+
+	if (likely(now > 0))
+		return;
+	VAS_BUG_ON(now < 0);
+	VAS_BUG_ON(__atomic_load_n(&page->_pincount, __ATOMIC_RELAXED));
+	__free_page_frame(page);
+}
+
+/**
  * page_ref_count() - The reference count (racy unless owned). An acquire
  * load: a caller that sees the count drop (copy on write deciding to reuse
  * a page) also sees what the dropped users did with the page before.
@@ -253,6 +281,19 @@ static inline bool page_add_map(struct page *page)
 	if (VAS_WARN_ON_ONCE(PageReserved(page)))
 		return false;
 	return __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/**
+ * page_add_new_anon_map() - page_add_map() of a new anonymous page's first
+ * mapping, before the entry that maps it is stored: no other thread can
+ * reach the page yet, so the count is set, not added to atomically
+ * (Linux's folio_add_new_anon_rmap). set_pte()'s release store publishes
+ * it with the entry. Context: the page-table lock of the entry.
+ */
+static inline void page_add_new_anon_map(struct page *page)
+{
+	VAS_BUG_ON(__atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) != -1);
+	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
 }
 
 /**

@@ -37,6 +37,52 @@ pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 	return ptep;
 }
 
+static bool pte_usable(pte_t pte, bool write)
+{
+	return pte_present(pte) && (!write || pte_write(pte));
+}
+
+pte_t *pte_lock_usable(struct mm_struct *mm, unsigned long addr, bool write,
+		       struct pt_lock **ptlp, pte_t *ptev)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct pt_table *t;
+	pte_t *ptep;
+
+	vas_rcu_read_lock();
+	ptep = pt_walk(mm->pgd, addr);
+	if (!ptep || !pte_usable(ptep_get(ptep), write))
+		goto none;
+	/* as pte_offset_map_lock(): a table unlinked meanwhile is dead */
+	t = pt_table_of(ptep);
+	pt_lock(&t->ptl);
+	*ptev = ptep_get(ptep);
+	if (likely(!t->dead && pte_usable(*ptev, write))) {
+		*ptlp = &t->ptl;
+		return ptep;
+	}
+	pt_unlock(&t->ptl);
+none:
+	vas_rcu_read_unlock();
+	return NULL;
+}
+
+pte_t *pte_relock(pte_t *ptep, struct pt_lock **ptlp)
+	VAS_NO_THREAD_SAFETY_ANALYSIS
+{
+	struct pt_table *t = pt_table_of(ptep);
+
+	vas_rcu_read_lock();
+	pt_lock(&t->ptl);
+	if (likely(!t->dead)) {
+		*ptlp = &t->ptl;
+		return ptep;
+	}
+	pt_unlock(&t->ptl);
+	vas_rcu_read_unlock();
+	return NULL;
+}
+
 void walk_ptes_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long end, pte_fn fn, void *arg)
 {

@@ -47,6 +47,30 @@ static inline void add_mm_counter(struct mm_struct *mm, enum mm_counter c,
 pte_t *pte_get_locked(struct mm_struct *mm, unsigned long addr,
 		      struct pt_lock **ptlp) VAS_MUST_CHECK;
 
+/**
+ * pte_lock_usable() - The leaf slot of @addr with its table's lock held,
+ * if its entry is present and allows the access (@write: writable), as a
+ * user access finds it; else NULL with nothing held, and the access must
+ * fault. The entry is first read without the lock (RCU), so an entry that
+ * needs a fault costs no lock here (the fault takes it).
+ * Context: a lock covering @addr (mmap lock or the VMA's read lock).
+ * Return: the slot (release with pte_unmap_unlock()) and its entry in
+ * *@ptev, or NULL.
+ */
+pte_t *pte_lock_usable(struct mm_struct *mm, unsigned long addr, bool write,
+		       struct pt_lock **ptlp, pte_t *ptev) VAS_MUST_CHECK;
+
+/**
+ * pte_relock() - Lock again the table of @ptep, a slot this thread had
+ * locked (pte_offset_map_lock() and friends) and unlocked since, without
+ * a walk: the tables under a VMA are not freed while the caller holds it.
+ * Context: the lock the slot was found under (mmap lock or the VMA's read
+ * lock) still held. Return: @ptep with its table's lock held (release with
+ * pte_unmap_unlock(), *@ptlp set), or NULL with nothing held if the table
+ * was unlinked meanwhile (then the entry is gone: a racing change).
+ */
+pte_t *pte_relock(pte_t *ptep, struct pt_lock **ptlp) VAS_MUST_CHECK;
+
 /* ---- walking entries (pte.c) --------------------------------------------- */
 
 /*

@@ -6,8 +6,8 @@
 #include "vma/vma_internal.h"
 #include <vas/file.h>
 
-/* A stamp no address space's mm_lock_seq takes while write-locked (odd). */
-#define VMA_SEQ_UNLOCKED (~0UL - 1)
+/* A stamp no address space's mm_lock_seq takes (mm/mm_types.h). */
+#define VMA_SEQ_UNLOCKED MM_SEQ_UNLOCKED
 
 static void vma_reset(struct vm_area_struct *vma, struct mm_struct *mm)
 {

@@ -3,10 +3,12 @@
  * mmap_lock.c - the mmap lock: a phase-fair reader/writer lock, plus
  * mm_lock_seq, which makes VMA write locks cheap.
  *
- * mm_lock_seq is odd while a writer holds the lock. vma_start_write()
- * stamps a VMA with the current (odd) value; a VMA whose stamp equals
- * mm_lock_seq is write-locked. Releasing (or downgrading) the write lock
- * bumps the value to even, which releases every VMA write lock at once.
+ * mm_lock_seq (always even) is the stamp of the current write section:
+ * vma_start_write() stamps a VMA with it and lists the VMA in
+ * mm->locked_vmas; a VMA whose stamp equals mm_lock_seq is write-locked.
+ * Releasing (or downgrading) the write lock releases them: each listed
+ * VMA's stamp becomes MM_SEQ_UNLOCKED, or, when more were locked than the
+ * list holds, mm_lock_seq moves on by 2 and every stamp goes stale at once.
  */
 #include <errno.h>
 #include "base/bug.h"

@@ -647,13 +647,17 @@ int vmc_prepare(struct mm_struct *mm, struct vmc *c)
 		struct vm_area_struct *first = c->__first, *n;
 
 		/*
-		 * munmap_check_sealed()'s rule: Linux splits the first VMA at
-		 * start before it meets a sealed one further on; a failed
-		 * split changes nothing: -EPERM either way.
+		 * Linux's vms_gather_munmap_vmas(): the first VMA is split at
+		 * start before a sealed one further on is met (the split
+		 * stays, -EPERM); a split that fails returns its own error
+		 * (-ENOMEM) and changes nothing.
 		 */
-		if (!(first->vm_flags & VAS_VM_SEALED) && first->vm_start < s &&
-		    vma_split(mm, first, s, true, &n))
-			return -EPERM;
+		if (!(first->vm_flags & VAS_VM_SEALED) && first->vm_start < s) {
+			int serr = vma_split(mm, first, s, true, &n);
+
+			if (serr)
+				return serr;
+		}
 		return -EPERM;
 	}
 	if (c->munmap) {

@@ -601,6 +601,61 @@ TEST(mremap_ignores_new_addr_without_fixed)
 	teardown(&f);
 }
 
+/*
+ * Regression (fuzz_ops, CI 2026-12-06): a munmap that meets a sealed VMA
+ * after splitting the first one at its start returned -EPERM when that
+ * split's allocation failed, with nothing split. Linux 6.18
+ * (vms_gather_munmap_vmas) returns the split's error, -ENOMEM, and
+ * changes nothing; when the split succeeds it stays, with -EPERM.
+ *
+ *  W     W+P   W+2P        W+4P
+ *  |-- A -----|-- sealed --|       munmap [W+P, W+3P)
+ */
+TEST(munmap_into_a_sealed_vma_after_a_failed_split)
+{
+	unsigned long a, need = 0;
+	int enomem = 0;
+
+	for (unsigned long k = 0;; k++) {
+		unsigned long count;
+		long live = vas_alloc_live();
+		struct f f;
+		int err;
+
+		setup(&f);
+		ASSERT_EQ(vas_mmap(f.mm, W, 2 * P, VAS_PROT_READ, ANON | VAS_MAP_FIXED,
+				   NULL, 0, &a), 0);
+		ASSERT_EQ(vas_mmap(f.mm, W + 2 * P, 2 * P, RW, ANON | VAS_MAP_FIXED,
+				   NULL, 0, &a), 0);
+		ASSERT_EQ(vas_mseal(f.mm, W + 2 * P, 2 * P, 0), 0);
+		count = vas_alloc_count();
+		vas_fail_nth(k);	/* k == 0: dry run */
+		err = vas_munmap(f.mm, W + P, 2 * P);
+		vas_fail_nth(0);
+		count = vas_alloc_count() - count;
+		if (k == 0)
+			need = count;
+		if (err == -ENOMEM) {
+			enomem++;
+			EXPECT_VMAS(f.mm, { W, W + 2 * P, ANONR, W / P },
+				    { W + 2 * P, W + 4 * P, ANONRW | VAS_VM_SEALED,
+				      W / P + 2 });
+		} else {
+			EXPECT_EQ(err, -EPERM);	/* A was split, and stays so */
+			EXPECT_VMAS(f.mm, { W, W + P, ANONR, W / P },
+				    { W + P, W + 2 * P, ANONR, W / P + 1 },
+				    { W + 2 * P, W + 4 * P, ANONRW | VAS_VM_SEALED,
+				      W / P + 2 });
+		}
+		teardown(&f);
+		EXPECT_EQ(vas_alloc_live(), live);
+		if (k >= need)
+			break;
+	}
+	EXPECT_GT(need, 0);
+	EXPECT_EQ(enomem, (int)need);	/* every allocation's failure */
+}
+
 TEST(brk_grows_shrinks_and_refuses)
 {
 	struct f f;
